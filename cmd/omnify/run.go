@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+
+	"github.com/omnify/bff/internal/app"
+	"github.com/omnify/bff/internal/config"
+)
+
+// usageError is a mistake in the command line or the environment; the
+// process exits with status 2 for it.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+const usage = `usage: omnify [command] [flags]
+
+commands:
+  serve [--role=all|api|worker]   serve the API and run background work (default)
+  version                         print the version
+
+Configuration comes from environment variables; see the README.
+`
+
+// run is the whole program: it reads the command line and the environment,
+// and runs the chosen command until ctx is cancelled.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd, rest := "serve", []string{}
+	if len(args) > 1 {
+		cmd, rest = args[1], args[2:]
+		if strings.HasPrefix(cmd, "-") {
+			cmd, rest = "serve", args[1:]
+		}
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, getenv, stdout, stderr)
+	case "version", "--version":
+		_, err := fmt.Fprintln(stdout, "omnify", version)
+		return err
+	case "help", "-h", "--help":
+		_, err := fmt.Fprint(stdout, usage)
+		return err
+	}
+	fmt.Fprint(stderr, usage)
+	return &usageError{fmt.Errorf("unknown command %q", cmd)}
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	role := fs.String("role", "", "which parts to run: all, api or worker (default OMNIFY_ROLE or all)")
+	if err := fs.Parse(args); err != nil {
+		return &usageError{err}
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return &usageError{fmt.Errorf("invalid configuration:\n%w", err)}
+	}
+	if *role != "" {
+		if cfg.Role, err = config.ParseRole(*role); err != nil {
+			return &usageError{err}
+		}
+	}
+	logger := newLogger(cfg, stderr)
+
+	a, err := app.New(ctx, cfg, app.Options{Version: version, Logger: logger})
+	if err != nil {
+		return err
+	}
+	base := baseURL(a.Addr())
+	logger.Info("omnify started", slog.String("version", version), slog.String("role", string(cfg.Role)),
+		slog.String("addr", a.Addr().String()), slog.Bool("embedded_database", cfg.MongoURI == ""))
+	if cfg.RunsAPI() {
+		fmt.Fprintf(stdout, "Omnify %s is ready.\n  app:        %s/\n  GraphQL:    %s/graphql\n  playground: %s/playground\n", version, base, base, base)
+	} else {
+		fmt.Fprintf(stdout, "Omnify %s worker is ready.\n  health: %s/healthz\n  metrics: %s/metrics\n", version, base, base)
+	}
+	err = a.Serve(ctx)
+	if err == nil {
+		logger.Info("omnify stopped")
+	}
+	return err
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// baseURL is the address a person on this machine would type in a browser.
+func baseURL(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return "http://" + addr.String()
+	}
+	host := "localhost"
+	if !tcp.IP.IsUnspecified() && !tcp.IP.IsLoopback() {
+		host = tcp.IP.String()
+	}
+	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(tcp.Port)))
+}
+

@@ -1,0 +1,15 @@
+// Package graph holds the GraphQL resolvers. They are thin: each reads the
+// caller from the context, calls one service method and returns its result.
+// The executable schema itself is generated into graph/generated.
+package graph
+
+import "time"
+
+// Resolver is the root resolver and the list of everything resolvers depend on.
+// It is built once by the composition root and shared by all requests.
+type Resolver struct {
+	// Version is the version of the running binary.
+	Version string
+	// StartedAt is when this process started.
+	StartedAt time.Time
+}

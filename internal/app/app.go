@@ -1,0 +1,147 @@
+// Package app is the composition root: it turns a Config into a running
+// process (database, modules, GraphQL schema, HTTP server) and shuts it down
+// in the reverse order. Nothing else in the program builds dependencies.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/omnify/bff/graph"
+	"github.com/omnify/bff/graph/generated"
+	"github.com/omnify/bff/internal/config"
+	"github.com/omnify/bff/internal/httpserver"
+	"github.com/omnify/bff/internal/mongodb"
+	"github.com/omnify/bff/web"
+)
+
+// Options are the process-level facts the composition root cannot read from
+// Config.
+type Options struct {
+	// Version of the binary, shown by serverInfo.
+	Version string
+	// Logger for everything the process logs.
+	Logger *slog.Logger
+	// MongoMonitor, when set, sees every database command (tests count them).
+	MongoMonitor *mongodb.CommandCounter
+}
+
+// App is a started process: its database is open and its listener bound.
+type App struct {
+	cfg      config.Config
+	logger   *slog.Logger
+	db       *mongodb.DB
+	server   *httpserver.Server
+	http     *http.Server
+	listener net.Listener
+}
+
+// New opens the database, builds the modules and the HTTP server, and binds
+// the listener (so Addr is known before Serve). On error, whatever was
+// started is stopped again.
+func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	started := time.Now().UTC()
+
+	mopts := mongodb.Options{
+		URI:            cfg.MongoURI,
+		Database:       cfg.MongoDatabase,
+		DataDir:        cfg.DataDir,
+		ConnectTimeout: cfg.MongoConnectTimeout,
+		Logger:         o.Logger,
+		AppName:        "omnify-" + string(cfg.Role),
+	}
+	if o.MongoMonitor != nil {
+		mopts.Monitor = o.MongoMonitor.Monitor()
+	}
+	db, err := mongodb.Open(ctx, mopts)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, logger: o.Logger, db: db}
+
+	sopts := httpserver.Options{
+		Logger:                o.Logger,
+		Checks:                map[string]httpserver.Check{"database": db.Ping},
+		MaxBodyBytes:          cfg.MaxBodyBytes,
+		MaxQueryDepth:         cfg.MaxQueryDepth,
+		MaxQueryComplexity:    cfg.MaxQueryComplexity,
+		Introspection:         !cfg.Production(),
+		AllowedOrigins:        cfg.AllowedOrigins,
+		WebsocketInitTimeout:  cfg.WebsocketInitTimeout,
+		WebsocketPingInterval: cfg.WebsocketPingInterval,
+		Web:                   web.Dist(),
+		Playground:            web.Playground(),
+	}
+	if cfg.RunsAPI() {
+		resolver := &graph.Resolver{Version: o.Version, StartedAt: started}
+		sopts.Schema = generated.NewExecutableSchema(generated.Config{Resolvers: resolver})
+	}
+	a.server = httpserver.New(sopts)
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		_ = a.db.Close(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("listen on %s (OMNIFY_HTTP_ADDR): %w", cfg.HTTPAddr, err)
+	}
+	a.listener = ln
+	a.http = &http.Server{
+		Handler:           a.server,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn),
+	}
+	return a, nil
+}
+
+// Addr is the address the server listens on.
+func (a *App) Addr() net.Addr { return a.listener.Addr() }
+
+// Serve serves until ctx is cancelled, then shuts down: /readyz turns 503
+// and WebSockets are closed with 1001, the listener closes and in-flight
+// requests finish within the shutdown timeout, and finally the database (and
+// an embedded FerretDB) is closed. It returns nil after a clean shutdown.
+func (a *App) Serve(ctx context.Context) error {
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- a.http.Serve(a.listener) }()
+
+	var err error
+	select {
+	case err = <-serveErr:
+		err = fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	a.logger.Info("shutting down", slog.Duration("timeout", a.cfg.ShutdownTimeout))
+	return errors.Join(err, a.shutdown())
+}
+
+func (a *App) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	a.server.Drain()
+	var errs []error
+	if err := a.http.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		_ = a.http.Close()
+	}
+	if err := a.server.WaitWebsockets(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := a.db.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("close database: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// Close stops an App that was never served.
+func (a *App) Close() error {
+	_ = a.listener.Close()
+	return a.shutdown()
+}

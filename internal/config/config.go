@@ -1,0 +1,246 @@
+// Package config turns the process environment into a validated Config.
+//
+// It is the only package that reads environment variables; everything else
+// receives the values it needs from the composition root.
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environment names the deployment mode.
+type Environment string
+
+const (
+	// Development turns on conveniences: introspection for everyone, generated keys.
+	Development Environment = "development"
+	// Production refuses to start without its secrets and marks cookies Secure.
+	Production Environment = "production"
+)
+
+// Role selects which parts of the binary run in a process.
+type Role string
+
+const (
+	// RoleAll serves the API and runs background work in one process.
+	RoleAll Role = "all"
+	// RoleAPI serves HTTP and GraphQL and queues background work.
+	RoleAPI Role = "api"
+	// RoleWorker runs background work and serves only health and metrics.
+	RoleWorker Role = "worker"
+)
+
+// Config is the validated configuration of one omnify process.
+type Config struct {
+	// HTTPAddr is the address the HTTP server listens on (OMNIFY_HTTP_ADDR).
+	HTTPAddr string
+	// MongoURI is the MongoDB connection string; empty starts an embedded FerretDB (MONGODB_URI).
+	MongoURI string
+	// MongoDatabase is the database name used on the server (OMNIFY_MONGODB_DATABASE).
+	MongoDatabase string
+	// MongoConnectTimeout bounds connecting and the first ping (OMNIFY_MONGODB_CONNECT_TIMEOUT).
+	MongoConnectTimeout time.Duration
+	// DataDir holds the embedded database files and generated development keys (OMNIFY_DATA_DIR).
+	DataDir string
+	// Env is the deployment mode (OMNIFY_ENV).
+	Env Environment
+	// Role selects API, worker or both (OMNIFY_ROLE, or serve --role).
+	Role Role
+	// LogFormat is "text" or "json" (OMNIFY_LOG_FORMAT).
+	LogFormat string
+	// LogLevel is the minimum level logged (OMNIFY_LOG_LEVEL).
+	LogLevel slog.Level
+	// ShutdownTimeout bounds graceful shutdown (OMNIFY_SHUTDOWN_TIMEOUT).
+	ShutdownTimeout time.Duration
+	// MaxBodyBytes caps a request body (OMNIFY_MAX_BODY_BYTES).
+	MaxBodyBytes int64
+	// MaxQueryDepth caps the selection depth of an operation (OMNIFY_MAX_QUERY_DEPTH).
+	MaxQueryDepth int
+	// MaxQueryComplexity caps the computed complexity of an operation (OMNIFY_MAX_QUERY_COMPLEXITY).
+	MaxQueryComplexity int
+	// AllowedOrigins are the browser origins allowed for CORS and WebSockets (OMNIFY_ALLOWED_ORIGINS).
+	AllowedOrigins []string
+	// WebsocketInitTimeout bounds the wait for connection_init (OMNIFY_WS_INIT_TIMEOUT).
+	WebsocketInitTimeout time.Duration
+	// WebsocketPingInterval is how often the server pings WebSocket clients (OMNIFY_WS_PING_INTERVAL).
+	WebsocketPingInterval time.Duration
+	// SecretKey is the 32-byte credential encryption key (OMNIFY_SECRET_KEY, base64); nil when unset.
+	SecretKey []byte
+}
+
+// FieldError says which variable is wrong and why.
+type FieldError struct {
+	Var    string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return e.Var + ": " + e.Reason }
+
+// Load reads the configuration through getenv and validates it. Every problem
+// found is reported, joined, each naming its variable.
+func Load(getenv func(string) string) (Config, error) {
+	p := parser{getenv: getenv}
+	c := Config{
+		HTTPAddr:              p.str("OMNIFY_HTTP_ADDR", ":8080"),
+		MongoURI:              strings.TrimSpace(getenv("MONGODB_URI")),
+		MongoDatabase:         p.str("OMNIFY_MONGODB_DATABASE", "omnify"),
+		MongoConnectTimeout:   p.duration("OMNIFY_MONGODB_CONNECT_TIMEOUT", 10*time.Second),
+		DataDir:               p.str("OMNIFY_DATA_DIR", "./data"),
+		Env:                   Environment(p.oneOf("OMNIFY_ENV", "development", "development", "production")),
+		Role:                  Role(p.oneOf("OMNIFY_ROLE", "all", "all", "api", "worker")),
+		LogFormat:             p.oneOf("OMNIFY_LOG_FORMAT", "text", "text", "json"),
+		LogLevel:              p.level("OMNIFY_LOG_LEVEL", slog.LevelInfo),
+		ShutdownTimeout:       p.duration("OMNIFY_SHUTDOWN_TIMEOUT", 15*time.Second),
+		MaxBodyBytes:          int64(p.intRange("OMNIFY_MAX_BODY_BYTES", 1<<20, 1024, 1<<30)),
+		MaxQueryDepth:         p.intRange("OMNIFY_MAX_QUERY_DEPTH", 12, 1, 100),
+		MaxQueryComplexity:    p.intRange("OMNIFY_MAX_QUERY_COMPLEXITY", 1000, 1, 1_000_000),
+		AllowedOrigins:        p.origins("OMNIFY_ALLOWED_ORIGINS"),
+		WebsocketInitTimeout:  p.duration("OMNIFY_WS_INIT_TIMEOUT", 10*time.Second),
+		WebsocketPingInterval: p.duration("OMNIFY_WS_PING_INTERVAL", 25*time.Second),
+		SecretKey:             p.key("OMNIFY_SECRET_KEY"),
+	}
+	if c.HTTPAddr != "" {
+		if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+			p.fail("OMNIFY_HTTP_ADDR", fmt.Sprintf("%q is not host:port (for example :8080)", c.HTTPAddr))
+		}
+	}
+	if c.MongoURI != "" && !strings.HasPrefix(c.MongoURI, "mongodb://") && !strings.HasPrefix(c.MongoURI, "mongodb+srv://") {
+		p.fail("MONGODB_URI", "must start with mongodb:// or mongodb+srv://")
+	}
+	if c.DataDir == "" {
+		p.fail("OMNIFY_DATA_DIR", "must not be empty")
+	}
+	if c.Env == Production && c.SecretKey == nil && getenv("OMNIFY_SECRET_KEY") == "" {
+		p.fail("OMNIFY_SECRET_KEY", "is required when OMNIFY_ENV=production (32 random bytes, base64)")
+	}
+	return c, errors.Join(p.errs...)
+}
+
+// Production reports whether the process runs in production mode.
+func (c Config) Production() bool { return c.Env == Production }
+
+// RunsAPI reports whether this process serves the GraphQL API.
+func (c Config) RunsAPI() bool { return c.Role == RoleAll || c.Role == RoleAPI }
+
+// RunsWorker reports whether this process runs background work.
+func (c Config) RunsWorker() bool { return c.Role == RoleAll || c.Role == RoleWorker }
+
+// ParseRole validates a role given on the command line.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(s); r {
+	case RoleAll, RoleAPI, RoleWorker:
+		return r, nil
+	}
+	return "", fmt.Errorf("--role: %q is not one of all, api, worker", s)
+}
+
+type parser struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (p *parser) fail(name, reason string) {
+	p.errs = append(p.errs, &FieldError{Var: name, Reason: reason})
+}
+
+func (p *parser) str(name, def string) string {
+	if v := strings.TrimSpace(p.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (p *parser) oneOf(name, def string, allowed ...string) string {
+	v := strings.ToLower(p.str(name, def))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	p.fail(name, fmt.Sprintf("%q is not one of %s", v, strings.Join(allowed, ", ")))
+	return def
+}
+
+func (p *parser) duration(name string, def time.Duration) time.Duration {
+	v := p.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		p.fail(name, fmt.Sprintf("%q is not a positive duration (for example 15s)", v))
+		return def
+	}
+	return d
+}
+
+func (p *parser) intRange(name string, def, lo, hi int) int {
+	v := p.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		p.fail(name, fmt.Sprintf("%q is not an integer between %d and %d", v, lo, hi))
+		return def
+	}
+	return n
+}
+
+func (p *parser) level(name string, def slog.Level) slog.Level {
+	v := p.str(name, "")
+	if v == "" {
+		return def
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		p.fail(name, fmt.Sprintf("%q is not one of debug, info, warn, error", v))
+		return def
+	}
+	return l
+}
+
+func (p *parser) origins(name string) []string {
+	v := p.str(name, "")
+	if v == "" {
+		return nil
+	}
+	var out []string
+	for o := range strings.SplitSeq(v, ",") {
+		o = strings.TrimRight(strings.TrimSpace(o), "/")
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+			p.fail(name, fmt.Sprintf("%q is not an origin such as https://app.example.com", o))
+			continue
+		}
+		out = append(out, strings.ToLower(u.Scheme+"://"+u.Host))
+	}
+	return out
+}
+
+func (p *parser) key(name string) []byte {
+	v := p.str(name, "")
+	if v == "" {
+		return nil
+	}
+	k, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		k, err = base64.RawURLEncoding.DecodeString(strings.TrimRight(v, "="))
+	}
+	if err != nil || len(k) != 32 {
+		p.fail(name, "must be 32 bytes encoded in base64 (openssl rand -base64 32)")
+		return nil
+	}
+	return k
+}

@@ -1,0 +1,220 @@
+// Package httpserver serves Omnify over HTTP: the GraphQL endpoint over POST,
+// GET, server-sent events and WebSockets, health and readiness checks,
+// Prometheus metrics, the playground and the embedded web app.
+package httpserver
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+)
+
+// Check reports whether one dependency answers; a nil error means it does.
+type Check func(ctx context.Context) error
+
+// Options are what a Server needs. Zero values are safe: no schema serves no
+// GraphQL (the worker role), no logger discards logs.
+type Options struct {
+	// Logger receives the access log and errors.
+	Logger *slog.Logger
+	// Schema is the executable GraphQL schema; nil serves only health and metrics.
+	Schema graphql.ExecutableSchema
+	// Metrics collects the server's series; nil creates a fresh set.
+	Metrics *Metrics
+	// Checks are the dependencies /readyz pings, by name.
+	Checks map[string]Check
+	// MaxBodyBytes caps a request body.
+	MaxBodyBytes int64
+	// MaxQueryDepth and MaxQueryComplexity bound every operation.
+	MaxQueryDepth, MaxQueryComplexity int
+	// Introspection allows schema introspection.
+	Introspection bool
+	// AllowedOrigins may call the API from a browser (CORS and WebSockets).
+	AllowedOrigins []string
+	// WebsocketInitTimeout bounds the wait for connection_init.
+	WebsocketInitTimeout time.Duration
+	// WebsocketPingInterval is how often the server pings a WebSocket client.
+	WebsocketPingInterval time.Duration
+	// Web is the built web app (index.html at its root); nil or empty shows a placeholder.
+	Web fs.FS
+	// Playground is the HTML page served at /playground.
+	Playground []byte
+}
+
+// Server is Omnify's HTTP handler plus what shutdown needs to know.
+type Server struct {
+	logger         *slog.Logger
+	metrics        *Metrics
+	checks         map[string]Check
+	allowedOrigins []string
+	ws             *wsHub
+	draining       atomic.Bool
+	handler        http.Handler
+}
+
+// New builds the server and its routes.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics()
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 1 << 20
+	}
+	if o.MaxQueryDepth <= 0 {
+		o.MaxQueryDepth = 12
+	}
+	if o.MaxQueryComplexity <= 0 {
+		o.MaxQueryComplexity = 1000
+	}
+	s := &Server{
+		logger:         o.Logger,
+		metrics:        o.Metrics,
+		checks:         o.Checks,
+		allowedOrigins: o.AllowedOrigins,
+		ws:             newWSHub(o.Metrics),
+	}
+
+	mux := http.NewServeMux()
+	s.route(mux, "GET /healthz", http.HandlerFunc(s.healthz))
+	s.route(mux, "GET /readyz", http.HandlerFunc(s.readyz))
+	s.route(mux, "GET /metrics", metricsHandler(o.Metrics))
+	if o.Schema != nil {
+		gql := newGraphQLHandler(o.Schema, graphQLOptions{
+			logger:             o.Logger,
+			metrics:            o.Metrics,
+			maxDepth:           o.MaxQueryDepth,
+			maxComplexity:      o.MaxQueryComplexity,
+			introspection:      o.Introspection,
+			queryCacheSize:     1000,
+			persistedCacheSize: 1000,
+			websocket: transport.Websocket{
+				Implementation:        wsImplementation{hub: s.ws},
+				InitTimeout:           o.WebsocketInitTimeout,
+				KeepAlivePingInterval: o.WebsocketPingInterval,
+				PingPongInterval:      o.WebsocketPingInterval,
+				ErrorFunc: func(ctx context.Context, err error) {
+					o.Logger.DebugContext(ctx, "websocket", slog.String("request_id", RequestID(ctx)), slog.Any("error", err))
+				},
+			},
+		})
+		s.route(mux, "/graphql", s.graphqlEndpoint(gql))
+		s.route(mux, "GET /playground", htmlPage(o.Playground))
+		s.route(mux, "/", webApp(o.Web))
+	}
+
+	// The chain, outermost first, and why in this order:
+	//   recovery    first, so a panic anywhere below becomes a 500, not a dead process;
+	//   request id  before logging, so every log line of the request carries it;
+	//   access log  sees the final status and the whole duration;
+	//   CORS        answers preflights before any body is read;
+	//   body limit  last, nearest the handlers that read bodies.
+	s.handler = chain(mux,
+		withRecovery(o.Logger),
+		withRequestID,
+		withAccessLog(o.Logger),
+		withCORS(o.AllowedOrigins),
+		withBodyLimit(o.MaxBodyBytes),
+	)
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Metrics returns the server's metrics.
+func (s *Server) Metrics() *Metrics { return s.metrics }
+
+// Drain makes /readyz answer 503, so load balancers stop sending traffic,
+// and closes every WebSocket with 1001 (going away) so clients reconnect to
+// another replica. Call it when shutdown begins.
+func (s *Server) Drain() {
+	s.draining.Store(true)
+	s.ws.closeAll()
+}
+
+// WaitWebsockets blocks until every WebSocket handler has returned or ctx ends.
+func (s *Server) WaitWebsockets(ctx context.Context) error { return s.ws.wait(ctx) }
+
+// route registers h under pattern and counts its requests by that pattern.
+func (s *Server) route(mux *http.ServeMux, pattern string, h http.Handler) {
+	mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec, ok := w.(*statusRecorder)
+		h.ServeHTTP(w, r)
+		code := http.StatusOK
+		if ok {
+			code = rec.status()
+		}
+		s.metrics.observeHTTP(pattern, r.Method, code)
+	}))
+}
+
+// graphqlEndpoint routes /graphql: WebSocket upgrades to the WebSocket
+// checks, then everything gqlgen's transports accept; the rest gets the
+// status GraphQL over HTTP prescribes.
+func (s *Server) graphqlEndpoint(gql http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Header.Get("Upgrade") != "":
+			s.serveWebsocket(w, r, gql)
+		case r.Method == http.MethodGet:
+			gql.ServeHTTP(w, r)
+		case r.Method == http.MethodPost:
+			if !isJSON(r.Header.Get("Content-Type")) {
+				writeJSONError(w, http.StatusUnsupportedMediaType, "send GraphQL requests as application/json")
+				return
+			}
+			gql.ServeHTTP(w, r)
+		default:
+			w.Header().Set("Allow", "GET, POST")
+			writeJSONError(w, http.StatusMethodNotAllowed, "use GET for queries or POST for any operation")
+		}
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeStatus(w, http.StatusOK, map[string]any{"status": "ok"})
+}
+
+// readyz answers 200 only when every dependency answers; otherwise 503 with
+// the names of those that do not.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeStatus(w, http.StatusServiceUnavailable, map[string]any{"status": "shutting down"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	results := map[string]string{}
+	status := http.StatusOK
+	for name, check := range s.checks {
+		if err := check(ctx); err != nil {
+			results[name] = "down"
+			status = http.StatusServiceUnavailable
+			s.logger.WarnContext(ctx, "readiness check failed", slog.String("check", name), slog.Any("error", err))
+			continue
+		}
+		results[name] = "ok"
+	}
+	body := map[string]any{"status": "ok", "checks": results}
+	if status != http.StatusOK {
+		body["status"] = "unavailable"
+	}
+	writeStatus(w, status, body)
+}
+
+func writeStatus(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}

@@ -1,0 +1,68 @@
+package mongodb
+
+import (
+	"context"
+	"sync"
+
+	"go.mongodb.org/mongo-driver/v2/event"
+)
+
+// CommandCounter counts the commands a client sends, by command name, so that
+// a test can assert how many round trips a piece of work costs (for example
+// that a dataloader batched a whole list into one find).
+type CommandCounter struct {
+	mu     sync.Mutex
+	counts map[string]int
+	db     string
+}
+
+// NewCommandCounter counts commands sent to database db, or to any database
+// when db is empty. Connection housekeeping (hello, ping, endSessions, auth)
+// is not counted.
+func NewCommandCounter(db string) *CommandCounter {
+	return &CommandCounter{counts: map[string]int{}, db: db}
+}
+
+// Monitor returns a driver command monitor that feeds the counter.
+func (c *CommandCounter) Monitor() *event.CommandMonitor {
+	return &event.CommandMonitor{Started: c.Started}
+}
+
+// Started records one command; it has the signature of event.CommandMonitor.Started.
+func (c *CommandCounter) Started(_ context.Context, e *event.CommandStartedEvent) {
+	switch e.CommandName {
+	case "hello", "isMaster", "ismaster", "ping", "endSessions", "saslStart", "saslContinue", "buildInfo", "getParameter":
+		return
+	}
+	if c.db != "" && e.DatabaseName != c.db {
+		return
+	}
+	c.mu.Lock()
+	c.counts[e.CommandName]++
+	c.mu.Unlock()
+}
+
+// Count returns how many commands with the given names were sent, or how many
+// commands of any name when none are given.
+func (c *CommandCounter) Count(names ...string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	if len(names) == 0 {
+		for _, v := range c.counts {
+			n += v
+		}
+		return n
+	}
+	for _, name := range names {
+		n += c.counts[name]
+	}
+	return n
+}
+
+// Reset forgets every count.
+func (c *CommandCounter) Reset() {
+	c.mu.Lock()
+	clear(c.counts)
+	c.mu.Unlock()
+}
