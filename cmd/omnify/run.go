@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/omnify/bff/internal/app"
 	"github.com/omnify/bff/internal/config"
@@ -24,6 +26,7 @@ const usage = `usage: omnify [command] [flags]
 
 commands:
   serve [--role=all|api|worker]   serve the API and run background work (default)
+  healthcheck                     exit 0 when the local server answers /healthz (for containers)
   version                         print the version
 
 Configuration comes from environment variables; see the README.
@@ -42,6 +45,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "serve":
 		return serve(ctx, rest, getenv, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(ctx, getenv, stdout)
 	case "version", "--version":
 		_, err := fmt.Fprintln(stdout, "omnify", version)
 		return err
@@ -111,3 +116,31 @@ func baseURL(addr net.Addr) string {
 	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(tcp.Port)))
 }
 
+// healthcheck asks the server on this machine's OMNIFY_HTTP_ADDR port for
+// /healthz, so a container image without curl can check itself.
+func healthcheck(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	addr := getenv("OMNIFY_HTTP_ADDR")
+	if addr == "" {
+		addr = ":8080"
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return &usageError{fmt.Errorf("OMNIFY_HTTP_ADDR: %q is not host:port", addr)}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort("127.0.0.1", port)+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: /healthz answered %d", resp.StatusCode)
+	}
+	_, err = fmt.Fprintln(stdout, "ok")
+	return err
+}

@@ -114,9 +114,9 @@ func (graphQLMetrics) Validate(graphql.ExecutableSchema) error { return nil }
 // other operations are counted once their response is ready.
 func (g graphQLMetrics) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
-	setOperationName(ctx, oc.OperationName)
+	setOperationName(ctx, operationName(oc))
 	if oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
-		g.m.requests.WithLabelValues("subscription", g.m.operationNames.label(oc.OperationName)).Inc()
+		g.m.requests.WithLabelValues("subscription", g.m.operationNames.label(operationName(oc))).Inc()
 		g.m.subscriptions.Inc()
 		context.AfterFunc(ctx, g.m.subscriptions.Dec)
 	}
@@ -139,7 +139,7 @@ func (g graphQLMetrics) InterceptResponse(ctx context.Context, next graphql.Resp
 	opType, opName, start := "unknown", "", time.Time{}
 	if graphql.HasOperationContext(ctx) {
 		oc := graphql.GetOperationContext(ctx)
-		opName, start = oc.OperationName, oc.Stats.OperationStart
+		opName, start = operationName(oc), oc.Stats.OperationStart
 		if oc.Operation != nil {
 			opType = string(oc.Operation.Operation)
 		}
@@ -153,4 +153,16 @@ func (g graphQLMetrics) InterceptResponse(ctx context.Context, next graphql.Resp
 		g.m.duration.WithLabelValues(opType, label).Observe(time.Since(start).Seconds())
 	}
 	return resp
+}
+
+// operationName is the name the client asked for, or the name of the only
+// operation in the document.
+func operationName(oc *graphql.OperationContext) string {
+	if oc.OperationName != "" {
+		return oc.OperationName
+	}
+	if oc.Operation != nil {
+		return oc.Operation.Name
+	}
+	return ""
 }

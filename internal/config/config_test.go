@@ -1,0 +1,99 @@
+package config
+
+import (
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != ":8080" || c.MongoURI != "" || c.DataDir != "./data" || c.Env != Development ||
+		c.Role != RoleAll || c.LogFormat != "text" || c.LogLevel != slog.LevelInfo ||
+		c.ShutdownTimeout != 15*time.Second || c.MaxBodyBytes != 1<<20 || c.MaxQueryDepth != 12 ||
+		c.MaxQueryComplexity != 1000 || c.SecretKey != nil {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if !c.RunsAPI() || !c.RunsWorker() || c.Production() {
+		t.Fatal("default role should run everything in development")
+	}
+}
+
+func TestValidValues(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"OMNIFY_HTTP_ADDR":        "127.0.0.1:9000",
+		"MONGODB_URI":             "mongodb://db:27017",
+		"OMNIFY_ENV":              "Production",
+		"OMNIFY_SECRET_KEY":       "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+		"OMNIFY_LOG_LEVEL":        "debug",
+		"OMNIFY_LOG_FORMAT":       "json",
+		"OMNIFY_ROLE":             "worker",
+		"OMNIFY_ALLOWED_ORIGINS":  "https://app.omnify.io/, http://localhost:5173",
+		"OMNIFY_SHUTDOWN_TIMEOUT": "3s",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Production() || c.RunsAPI() || !c.RunsWorker() || len(c.SecretKey) != 32 || c.LogLevel != slog.LevelDebug ||
+		strings.Join(c.AllowedOrigins, ",") != "https://app.omnify.io,http://localhost:5173" || c.ShutdownTimeout != 3*time.Second {
+		t.Fatalf("parsed: %+v", c)
+	}
+}
+
+func TestInvalidValuesNameTheirVariable(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantVar string
+	}{
+		{"address without port", map[string]string{"OMNIFY_HTTP_ADDR": "localhost"}, "OMNIFY_HTTP_ADDR"},
+		{"URI with the wrong scheme", map[string]string{"MONGODB_URI": "postgres://x"}, "MONGODB_URI"},
+		{"unknown environment", map[string]string{"OMNIFY_ENV": "staging"}, "OMNIFY_ENV"},
+		{"unknown log format", map[string]string{"OMNIFY_LOG_FORMAT": "xml"}, "OMNIFY_LOG_FORMAT"},
+		{"unknown log level", map[string]string{"OMNIFY_LOG_LEVEL": "loud"}, "OMNIFY_LOG_LEVEL"},
+		{"duration without unit", map[string]string{"OMNIFY_SHUTDOWN_TIMEOUT": "15"}, "OMNIFY_SHUTDOWN_TIMEOUT"},
+		{"negative duration", map[string]string{"OMNIFY_SHUTDOWN_TIMEOUT": "-1s"}, "OMNIFY_SHUTDOWN_TIMEOUT"},
+		{"body limit not a number", map[string]string{"OMNIFY_MAX_BODY_BYTES": "1MB"}, "OMNIFY_MAX_BODY_BYTES"},
+		{"depth out of range", map[string]string{"OMNIFY_MAX_QUERY_DEPTH": "0"}, "OMNIFY_MAX_QUERY_DEPTH"},
+		{"complexity out of range", map[string]string{"OMNIFY_MAX_QUERY_COMPLEXITY": "-5"}, "OMNIFY_MAX_QUERY_COMPLEXITY"},
+		{"origin with a path", map[string]string{"OMNIFY_ALLOWED_ORIGINS": "https://app.omnify.io/login"}, "OMNIFY_ALLOWED_ORIGINS"},
+		{"origin without scheme", map[string]string{"OMNIFY_ALLOWED_ORIGINS": "app.omnify.io"}, "OMNIFY_ALLOWED_ORIGINS"},
+		{"short secret key", map[string]string{"OMNIFY_SECRET_KEY": "c2hvcnQ="}, "OMNIFY_SECRET_KEY"},
+		{"production without secret key", map[string]string{"OMNIFY_ENV": "production"}, "OMNIFY_SECRET_KEY"},
+		{"unknown role", map[string]string{"OMNIFY_ROLE": "cron"}, "OMNIFY_ROLE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(env(tt.env))
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Var != tt.wantVar || !strings.Contains(err.Error(), tt.wantVar) {
+				t.Fatalf("err = %v, want one naming %s", err, tt.wantVar)
+			}
+		})
+	}
+}
+
+func TestEveryProblemIsReported(t *testing.T) {
+	_, err := Load(env(map[string]string{"OMNIFY_ENV": "x", "OMNIFY_LOG_LEVEL": "y"}))
+	if err == nil || !strings.Contains(err.Error(), "OMNIFY_ENV") || !strings.Contains(err.Error(), "OMNIFY_LOG_LEVEL") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestParseRole(t *testing.T) {
+	if r, err := ParseRole("api"); err != nil || r != RoleAPI {
+		t.Fatalf("api: %v %v", r, err)
+	}
+	if _, err := ParseRole("everything"); err == nil {
+		t.Fatal("accepted an unknown role")
+	}
+}
