@@ -3,7 +3,11 @@
 // The executable schema itself is generated into graph/generated.
 package graph
 
-import "time"
+import (
+	"time"
+
+	"github.com/omnify/bff/internal/auth"
+)
 
 // Resolver is the root resolver and the list of everything resolvers depend on.
 // It is built once by the composition root and shared by all requests.
@@ -12,4 +16,6 @@ type Resolver struct {
 	Version string
 	// StartedAt is when this process started.
 	StartedAt time.Time
+	// Auth is the auth module.
+	Auth *auth.Service
 }

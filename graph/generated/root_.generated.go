@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/omnify/bff/graph/model"
+	"github.com/omnify/bff/internal/auth"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -21,25 +23,102 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	ApiKey() ApiKeyResolver
+	Member() MemberResolver
+	Mutation() MutationResolver
+	Organization() OrganizationResolver
+	OrganizationMembership() OrganizationMembershipResolver
 	Query() QueryResolver
+	Viewer() ViewerResolver
 }
 
 type DirectiveRoot struct {
+	Authenticated func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
+	HasRole       func(ctx context.Context, obj any, next graphql.Resolver, role auth.Role) (res any, err error)
 }
 
 type ComplexityRoot struct {
+	ApiKey struct {
+		CreatedAt  func(childComplexity int) int
+		CreatedBy  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		LastUsedAt func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Prefix     func(childComplexity int) int
+		Revoked    func(childComplexity int) int
+		RevokedAt  func(childComplexity int) int
+		Scope      func(childComplexity int) int
+	}
+
+	AuthPayload struct {
+		Viewer func(childComplexity int) int
+	}
+
+	CreateApiKeyPayload struct {
+		APIKey func(childComplexity int) int
+		Secret func(childComplexity int) int
+	}
+
+	Member struct {
+		CreatedAt func(childComplexity int) int
+		Role      func(childComplexity int) int
+		User      func(childComplexity int) int
+	}
+
+	Mutation struct {
+		AddMember          func(childComplexity int, input model.AddMemberInput) int
+		ChangePassword     func(childComplexity int, input model.ChangePasswordInput) int
+		CreateAPIKey       func(childComplexity int, input model.CreateAPIKeyInput) int
+		LogIn              func(childComplexity int, input model.LogInInput) int
+		LogOut             func(childComplexity int) int
+		RemoveMember       func(childComplexity int, userID string) int
+		RevokeAPIKey       func(childComplexity int, id string) int
+		SignUp             func(childComplexity int, input model.SignUpInput) int
+		SwitchOrganization func(childComplexity int, organizationID string) int
+		UpdateMemberRole   func(childComplexity int, input model.UpdateMemberRoleInput) int
+	}
+
+	Organization struct {
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Members   func(childComplexity int) int
+		Name      func(childComplexity int) int
+	}
+
+	OrganizationMembership struct {
+		Organization func(childComplexity int) int
+		Role         func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor   func(childComplexity int) int
 		HasNextPage func(childComplexity int) int
 	}
 
 	Query struct {
+		APIKeys    func(childComplexity int) int
+		Me         func(childComplexity int) int
 		ServerInfo func(childComplexity int) int
 	}
 
 	ServerInfo struct {
 		StartedAt func(childComplexity int) int
 		Version   func(childComplexity int) int
+	}
+
+	User struct {
+		CreatedAt func(childComplexity int) int
+		Email     func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+	}
+
+	Viewer struct {
+		APIKey        func(childComplexity int) int
+		Organization  func(childComplexity int) int
+		Organizations func(childComplexity int) int
+		Role          func(childComplexity int) int
+		User          func(childComplexity int) int
 	}
 }
 
@@ -57,6 +136,244 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "ApiKey.createdAt":
+		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.CreatedAt(childComplexity), true
+	case "ApiKey.createdBy":
+		if e.ComplexityRoot.ApiKey.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.CreatedBy(childComplexity), true
+	case "ApiKey.id":
+		if e.ComplexityRoot.ApiKey.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.ID(childComplexity), true
+	case "ApiKey.lastUsedAt":
+		if e.ComplexityRoot.ApiKey.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.LastUsedAt(childComplexity), true
+	case "ApiKey.name":
+		if e.ComplexityRoot.ApiKey.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.Name(childComplexity), true
+	case "ApiKey.prefix":
+		if e.ComplexityRoot.ApiKey.Prefix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.Prefix(childComplexity), true
+	case "ApiKey.revoked":
+		if e.ComplexityRoot.ApiKey.Revoked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.Revoked(childComplexity), true
+	case "ApiKey.revokedAt":
+		if e.ComplexityRoot.ApiKey.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.RevokedAt(childComplexity), true
+	case "ApiKey.scope":
+		if e.ComplexityRoot.ApiKey.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.Scope(childComplexity), true
+
+	case "AuthPayload.viewer":
+		if e.ComplexityRoot.AuthPayload.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthPayload.Viewer(childComplexity), true
+
+	case "CreateApiKeyPayload.apiKey":
+		if e.ComplexityRoot.CreateApiKeyPayload.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiKeyPayload.APIKey(childComplexity), true
+	case "CreateApiKeyPayload.secret":
+		if e.ComplexityRoot.CreateApiKeyPayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiKeyPayload.Secret(childComplexity), true
+
+	case "Member.joinedAt":
+		if e.ComplexityRoot.Member.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Member.CreatedAt(childComplexity), true
+	case "Member.role":
+		if e.ComplexityRoot.Member.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Member.Role(childComplexity), true
+	case "Member.user":
+		if e.ComplexityRoot.Member.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Member.User(childComplexity), true
+
+	case "Mutation.addMember":
+		if e.ComplexityRoot.Mutation.AddMember == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addMember_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddMember(childComplexity, args["input"].(model.AddMemberInput)), true
+	case "Mutation.changePassword":
+		if e.ComplexityRoot.Mutation.ChangePassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changePassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["input"].(model.ChangePasswordInput)), true
+	case "Mutation.createApiKey":
+		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createApiKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["input"].(model.CreateAPIKeyInput)), true
+	case "Mutation.logIn":
+		if e.ComplexityRoot.Mutation.LogIn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_logIn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LogIn(childComplexity, args["input"].(model.LogInInput)), true
+	case "Mutation.logOut":
+		if e.ComplexityRoot.Mutation.LogOut == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.LogOut(childComplexity), true
+	case "Mutation.removeMember":
+		if e.ComplexityRoot.Mutation.RemoveMember == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeMember_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveMember(childComplexity, args["userId"].(string)), true
+	case "Mutation.revokeApiKey":
+		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeApiKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["id"].(string)), true
+	case "Mutation.signUp":
+		if e.ComplexityRoot.Mutation.SignUp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_signUp_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SignUp(childComplexity, args["input"].(model.SignUpInput)), true
+	case "Mutation.switchOrganization":
+		if e.ComplexityRoot.Mutation.SwitchOrganization == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_switchOrganization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SwitchOrganization(childComplexity, args["organizationId"].(string)), true
+	case "Mutation.updateMemberRole":
+		if e.ComplexityRoot.Mutation.UpdateMemberRole == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMemberRole_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMemberRole(childComplexity, args["input"].(model.UpdateMemberRoleInput)), true
+
+	case "Organization.createdAt":
+		if e.ComplexityRoot.Organization.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.CreatedAt(childComplexity), true
+	case "Organization.id":
+		if e.ComplexityRoot.Organization.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.ID(childComplexity), true
+	case "Organization.members":
+		if e.ComplexityRoot.Organization.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Members(childComplexity), true
+	case "Organization.name":
+		if e.ComplexityRoot.Organization.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Name(childComplexity), true
+
+	case "OrganizationMembership.organization":
+		if e.ComplexityRoot.OrganizationMembership.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationMembership.Organization(childComplexity), true
+	case "OrganizationMembership.role":
+		if e.ComplexityRoot.OrganizationMembership.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationMembership.Role(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -70,6 +387,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "Query.apiKeys":
+		if e.ComplexityRoot.Query.APIKeys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.APIKeys(childComplexity), true
+
+	case "Query.me":
+		if e.ComplexityRoot.Query.Me == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Me(childComplexity), true
 	case "Query.serverInfo":
 		if e.ComplexityRoot.Query.ServerInfo == nil {
 			break
@@ -90,6 +420,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServerInfo.Version(childComplexity), true
 
+	case "User.createdAt":
+		if e.ComplexityRoot.User.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.CreatedAt(childComplexity), true
+	case "User.email":
+		if e.ComplexityRoot.User.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Email(childComplexity), true
+	case "User.id":
+		if e.ComplexityRoot.User.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.ID(childComplexity), true
+	case "User.name":
+		if e.ComplexityRoot.User.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Name(childComplexity), true
+
+	case "Viewer.apiKey":
+		if e.ComplexityRoot.Viewer.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.APIKey(childComplexity), true
+	case "Viewer.organization":
+		if e.ComplexityRoot.Viewer.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Organization(childComplexity), true
+	case "Viewer.organizations":
+		if e.ComplexityRoot.Viewer.Organizations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Organizations(childComplexity), true
+	case "Viewer.role":
+		if e.ComplexityRoot.Viewer.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Role(childComplexity), true
+	case "Viewer.user":
+		if e.ComplexityRoot.Viewer.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.User(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -98,7 +484,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
-		return graphql.NewInputUnmarshalerIndex()
+		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AddMemberInput", ec.unmarshalInputAddMemberInput),
+			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
+			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
+			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
+			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
+			graphql.NewInputUnmarshaler("UpdateMemberRoleInput", ec.unmarshalInputUpdateMemberRoleInput),
+		)
 	}
 	first := true
 
@@ -133,6 +526,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 			return &response
 		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -159,6 +567,233 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../schema/auth.graphqls", Input: `"""
+The caller must be signed in (a browser session) or send a partner API key.
+"""
+directive @authenticated on FIELD_DEFINITION
+
+"""
+The caller must be signed in as a user with at least this role in the active organization.
+"""
+directive @hasRole("The least role that may use the field." role: Role!) on FIELD_DEFINITION
+
+"""
+A member's role in an organization, from most to least powerful.
+"""
+enum Role {
+  "Everything, including managing owners and deleting the organization's data."
+  OWNER
+  "Manages members (except owners), API keys and integrations."
+  ADMIN
+  "Works with the organization's data and agents."
+  MEMBER
+  "Reads the organization's data."
+  VIEWER
+}
+
+"""
+What a partner API key may do.
+"""
+enum ApiKeyScope {
+  "Queries and subscriptions only."
+  READ
+  "Queries, subscriptions and mutations."
+  READ_WRITE
+}
+
+"""
+A person who can sign in to Omnify.
+"""
+type User {
+  "The user's id."
+  id: ID!
+  "The user's email address, lower-cased."
+  email: String!
+  "The user's name."
+  name: String!
+  "When the user signed up."
+  createdAt: DateTime!
+}
+
+"""
+A store's account. Everything else in Omnify belongs to one organization.
+"""
+type Organization {
+  "The organization's id."
+  id: ID!
+  "The organization's name."
+  name: String!
+  "When the organization was created."
+  createdAt: DateTime!
+  "The organization's members, oldest first. Readable by its members only."
+  members: [Member!]!
+}
+
+"""
+A user's membership in an organization.
+"""
+type Member {
+  "The member."
+  user: User!
+  "The member's role in the organization."
+  role: Role!
+  "When the user joined the organization."
+  joinedAt: DateTime!
+}
+
+"""
+One of the organizations the caller belongs to, with the caller's role there.
+"""
+type OrganizationMembership {
+  "The organization."
+  organization: Organization!
+  "The caller's role in it."
+  role: Role!
+}
+
+"""
+Who is calling, and in which organization.
+"""
+type Viewer {
+  "The signed-in user; null when the caller is a partner API key."
+  user: User
+  "The organization the caller acts in."
+  organization: Organization!
+  "The caller's role in that organization (an API key acts as ADMIN with READ_WRITE, as VIEWER with READ)."
+  role: Role!
+  "Every organization the caller belongs to; switch with ` + "`" + `switchOrganization` + "`" + `."
+  organizations: [OrganizationMembership!]!
+  "The API key the caller authenticated with, if any."
+  apiKey: ApiKey
+}
+
+"""
+A partner API key. Its secret is shown once, when it is created.
+"""
+type ApiKey {
+  "The key's id."
+  id: ID!
+  "The name given to the key."
+  name: String!
+  "The start of the secret (` + "`" + `omk_` + "`" + ` and the key's id), to recognise it; not a secret."
+  prefix: String!
+  "What the key may do."
+  scope: ApiKeyScope!
+  "When the key was created."
+  createdAt: DateTime!
+  "Who created the key."
+  createdBy: User
+  "When the key was last used, to the minute; null if never."
+  lastUsedAt: DateTime
+  "When the key was revoked; null while it works."
+  revokedAt: DateTime
+  "True once the key is revoked; revoked keys fail at once."
+  revoked: Boolean!
+}
+
+"""
+The result of signing up or logging in. The session token travels only in an HttpOnly cookie.
+"""
+type AuthPayload {
+  "The newly signed-in caller."
+  viewer: Viewer!
+}
+
+"""
+The result of creating an API key.
+"""
+type CreateApiKeyPayload {
+  "The new key."
+  apiKey: ApiKey!
+  "The key's secret, to send as ` + "`" + `Authorization: Bearer <secret>` + "`" + `. Shown only this once: store it now."
+  secret: String!
+}
+
+"Input of ` + "`" + `signUp` + "`" + `."
+input SignUpInput {
+  "Email address; trimmed and lower-cased. Must not belong to another account."
+  email: String!
+  "Password of 10 to 256 characters, not equal to the email."
+  password: String!
+  "Your name (1 to 200 characters)."
+  name: String!
+  "Name of the new organization you will own (1 to 200 characters)."
+  organizationName: String!
+}
+
+"Input of ` + "`" + `logIn` + "`" + `."
+input LogInInput {
+  "Email address."
+  email: String!
+  "Password."
+  password: String!
+}
+
+"Input of ` + "`" + `changePassword` + "`" + `."
+input ChangePasswordInput {
+  "The current password."
+  currentPassword: String!
+  "The new password: 10 to 256 characters, not equal to the email."
+  newPassword: String!
+}
+
+"Input of ` + "`" + `addMember` + "`" + `."
+input AddMemberInput {
+  "Email address of an existing Omnify user."
+  email: String!
+  "The role to give them; only an OWNER can give OWNER."
+  role: Role!
+}
+
+"Input of ` + "`" + `updateMemberRole` + "`" + `."
+input UpdateMemberRoleInput {
+  "The member's user id."
+  userId: ID!
+  "The new role. The last OWNER cannot be demoted."
+  role: Role!
+}
+
+"Input of ` + "`" + `createApiKey` + "`" + `."
+input CreateApiKeyInput {
+  "A name to recognise the key by (1 to 200 characters)."
+  name: String!
+  "What the key may do."
+  scope: ApiKeyScope!
+}
+
+extend type Query {
+  "The caller: null when anonymous."
+  me: Viewer
+  "The active organization's API keys, newest first. OWNER or ADMIN."
+  apiKeys: [ApiKey!]! @hasRole(role: ADMIN)
+}
+
+"""
+The root of every change.
+"""
+type Mutation {
+  "Create an account and a new organization you own, and sign in (sets the session cookie)."
+  signUp(input: SignUpInput!): AuthPayload!
+  "Sign in with email and password (sets the session cookie). Throttled after repeated failures."
+  logIn(input: LogInInput!): AuthPayload!
+  "End the current session and clear the cookie. Always succeeds."
+  logOut: Boolean!
+  "Make another of your organizations the active one for this session."
+  switchOrganization("The organization to switch to." organizationId: ID!): Viewer! @authenticated
+  "Change your password; ends every other session of yours."
+  changePassword(input: ChangePasswordInput!): Boolean! @authenticated
+  "Add an existing user to the active organization. OWNER or ADMIN."
+  addMember(input: AddMemberInput!): Member! @hasRole(role: ADMIN)
+  "Change a member's role. OWNER or ADMIN; only an OWNER changes OWNER roles."
+  updateMemberRole(input: UpdateMemberRoleInput!): Member! @hasRole(role: ADMIN)
+  "Remove a member from the active organization (OWNER or ADMIN, or yourself). Returns the removed membership."
+  removeMember("The member's user id." userId: ID!): Member! @authenticated
+  "Create a partner API key for the active organization. OWNER or ADMIN."
+  createApiKey(input: CreateApiKeyInput!): CreateApiKeyPayload! @hasRole(role: ADMIN)
+  "Revoke an API key of the active organization; it fails at once. OWNER or ADMIN."
+  revokeApiKey("The key's id." id: ID!): ApiKey! @hasRole(role: ADMIN)
+}
+`, BuiltIn: false},
 	{Name: "../../schema/schema.graphqls", Input: `"""
 A point in time, as an RFC 3339 string in UTC, for example ` + "`" + `2026-11-26T09:30:00Z` + "`" + `.
 """
@@ -209,6 +844,84 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ApiKey_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ApiKey_name(ctx, field)
+	case "prefix":
+		return ec.fieldContext_ApiKey_prefix(ctx, field)
+	case "scope":
+		return ec.fieldContext_ApiKey_scope(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ApiKey_createdAt(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_ApiKey_createdBy(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_ApiKey_lastUsedAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_ApiKey_revokedAt(ctx, field)
+	case "revoked":
+		return ec.fieldContext_ApiKey_revoked(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApiKey", field.Name)
+}
+
+func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "viewer":
+		return ec.fieldContext_AuthPayload_viewer(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiKey":
+		return ec.fieldContext_CreateApiKeyPayload_apiKey(ctx, field)
+	case "secret":
+		return ec.fieldContext_CreateApiKeyPayload_secret(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateApiKeyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Member(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_Member_user(ctx, field)
+	case "role":
+		return ec.fieldContext_Member_role(ctx, field)
+	case "joinedAt":
+		return ec.fieldContext_Member_joinedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Member", field.Name)
+}
+
+func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Organization_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Organization_name(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Organization_createdAt(ctx, field)
+	case "members":
+		return ec.fieldContext_Organization_members(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Organization", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationMembership(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_OrganizationMembership_organization(ctx, field)
+	case "role":
+		return ec.fieldContext_OrganizationMembership_role(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationMembership", field.Name)
+}
+
 func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "version":
@@ -217,6 +930,36 @@ func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field gr
 		return ec.fieldContext_ServerInfo_startedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServerInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_User_id(ctx, field)
+	case "email":
+		return ec.fieldContext_User_email(ctx, field)
+	case "name":
+		return ec.fieldContext_User_name(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_User_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
+}
+
+func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_Viewer_user(ctx, field)
+	case "organization":
+		return ec.fieldContext_Viewer_organization(ctx, field)
+	case "role":
+		return ec.fieldContext_Viewer_role(ctx, field)
+	case "organizations":
+		return ec.fieldContext_Viewer_organizations(ctx, field)
+	case "apiKey":
+		return ec.fieldContext_Viewer_apiKey(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

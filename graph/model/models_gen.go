@@ -4,7 +4,59 @@ package model
 
 import (
 	"time"
+
+	"github.com/omnify/bff/internal/auth"
 )
+
+// Input of `addMember`.
+type AddMemberInput struct {
+	// Email address of an existing Omnify user.
+	Email string `json:"email"`
+	// The role to give them; only an OWNER can give OWNER.
+	Role auth.Role `json:"role"`
+}
+
+// The result of signing up or logging in. The session token travels only in an HttpOnly cookie.
+type AuthPayload struct {
+	// The newly signed-in caller.
+	Viewer *Viewer `json:"viewer"`
+}
+
+// Input of `changePassword`.
+type ChangePasswordInput struct {
+	// The current password.
+	CurrentPassword string `json:"currentPassword"`
+	// The new password: 10 to 256 characters, not equal to the email.
+	NewPassword string `json:"newPassword"`
+}
+
+// Input of `createApiKey`.
+type CreateAPIKeyInput struct {
+	// A name to recognise the key by (1 to 200 characters).
+	Name string `json:"name"`
+	// What the key may do.
+	Scope auth.Scope `json:"scope"`
+}
+
+// The result of creating an API key.
+type CreateAPIKeyPayload struct {
+	// The new key.
+	APIKey *auth.APIKey `json:"apiKey"`
+	// The key's secret, to send as `Authorization: Bearer <secret>`. Shown only this once: store it now.
+	Secret string `json:"secret"`
+}
+
+// Input of `logIn`.
+type LogInInput struct {
+	// Email address.
+	Email string `json:"email"`
+	// Password.
+	Password string `json:"password"`
+}
+
+// The root of every change.
+type Mutation struct {
+}
 
 // Where a page of a connection ends, and whether there is more after it.
 type PageInfo struct {
@@ -24,4 +76,24 @@ type ServerInfo struct {
 	Version string `json:"version"`
 	// When this server process started.
 	StartedAt time.Time `json:"startedAt"`
+}
+
+// Input of `signUp`.
+type SignUpInput struct {
+	// Email address; trimmed and lower-cased. Must not belong to another account.
+	Email string `json:"email"`
+	// Password of 10 to 256 characters, not equal to the email.
+	Password string `json:"password"`
+	// Your name (1 to 200 characters).
+	Name string `json:"name"`
+	// Name of the new organization you will own (1 to 200 characters).
+	OrganizationName string `json:"organizationName"`
+}
+
+// Input of `updateMemberRole`.
+type UpdateMemberRoleInput struct {
+	// The member's user id.
+	UserID string `json:"userId"`
+	// The new role. The last OWNER cannot be demoted.
+	Role auth.Role `json:"role"`
 }

@@ -14,8 +14,10 @@ import (
 
 	"github.com/omnify/bff/graph"
 	"github.com/omnify/bff/graph/generated"
+	"github.com/omnify/bff/internal/auth"
 	"github.com/omnify/bff/internal/config"
 	"github.com/omnify/bff/internal/httpserver"
+	"github.com/omnify/bff/internal/loaders"
 	"github.com/omnify/bff/internal/mongodb"
 	"github.com/omnify/bff/web"
 )
@@ -29,6 +31,8 @@ type Options struct {
 	Logger *slog.Logger
 	// MongoMonitor, when set, sees every database command (tests count them).
 	MongoMonitor *mongodb.CommandCounter
+	// PasswordParams override the argon2id cost (zero: the OWASP baseline).
+	PasswordParams auth.PasswordParams
 }
 
 // App is a started process: its database is open and its listener bound.
@@ -66,30 +70,52 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	a := &App{cfg: cfg, logger: o.Logger, db: db}
+	fail := func(err error) (*App, error) {
+		_ = a.db.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+
+	authStore := auth.NewStore(db.Database)
+	if err := authStore.EnsureIndexes(ctx); err != nil {
+		return fail(err)
+	}
+	authService := auth.NewService(authStore, auth.Options{Logger: o.Logger.With("module", "auth"), Password: o.PasswordParams})
 
 	sopts := httpserver.Options{
-		Logger:                o.Logger,
-		Checks:                map[string]httpserver.Check{"database": db.Ping},
-		MaxBodyBytes:          cfg.MaxBodyBytes,
-		MaxQueryDepth:         cfg.MaxQueryDepth,
-		MaxQueryComplexity:    cfg.MaxQueryComplexity,
-		Introspection:         !cfg.Production(),
-		AllowedOrigins:        cfg.AllowedOrigins,
-		WebsocketInitTimeout:  cfg.WebsocketInitTimeout,
-		WebsocketPingInterval: cfg.WebsocketPingInterval,
-		Web:                   web.Dist(),
-		Playground:            web.Playground(),
+		Logger:              o.Logger,
+		Checks:              map[string]httpserver.Check{"database": db.Ping},
+		MaxBodyBytes:        cfg.MaxBodyBytes,
+		MaxQueryDepth:       cfg.MaxQueryDepth,
+		MaxQueryComplexity:  cfg.MaxQueryComplexity,
+		Introspection:       true,
+		IntrospectionPublic: !cfg.Production(),
+		Authenticator:       authService,
+		SecureCookies:       cfg.Production(),
+		Gates: []httpserver.Gate{
+			func(ctx context.Context, op httpserver.Operation) error { return auth.CheckWriteScope(ctx, op.Type) },
+		},
+		PerOperation: func(ctx context.Context) context.Context {
+			return loaders.With(ctx, loaders.New(loaders.Sources{
+				Users:         authService.UsersByIDs,
+				Organizations: authService.OrganizationsByIDs,
+			}))
+		},
+		WebsocketRecheckInterval: cfg.WebsocketRecheckInterval,
+		AllowedOrigins:           cfg.AllowedOrigins,
+		WebsocketInitTimeout:     cfg.WebsocketInitTimeout,
+		WebsocketPingInterval:    cfg.WebsocketPingInterval,
+		Web:                      web.Dist(),
+		Playground:               web.Playground(),
 	}
 	if cfg.RunsAPI() {
-		resolver := &graph.Resolver{Version: o.Version, StartedAt: started}
-		sopts.Schema = generated.NewExecutableSchema(generated.Config{Resolvers: resolver})
+		resolver := &graph.Resolver{Version: o.Version, StartedAt: started, Auth: authService}
+		sopts.Schema = generated.NewExecutableSchema(generated.Config{Resolvers: resolver, Directives: graph.Directives()})
 	}
 	a.server = httpserver.New(sopts)
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
-		_ = a.db.Close(context.WithoutCancel(ctx))
-		return nil, fmt.Errorf("listen on %s (OMNIFY_HTTP_ADDR): %w", cfg.HTTPAddr, err)
+		return fail(fmt.Errorf("listen on %s (OMNIFY_HTTP_ADDR): %w", cfg.HTTPAddr, err))
 	}
 	a.listener = ln
 	a.http = &http.Server{

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -231,4 +232,9 @@ func TestWebsocketSubprotocolsAndOrigins(t *testing.T) {
 			}
 		})
 	}
+}
+
+func toJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

@@ -72,6 +72,9 @@ type Config struct {
 	WebsocketInitTimeout time.Duration
 	// WebsocketPingInterval is how often the server pings WebSocket clients (OMNIFY_WS_PING_INTERVAL).
 	WebsocketPingInterval time.Duration
+	// WebsocketRecheckInterval is how often an authenticated WebSocket's session
+	// or API key is checked again (OMNIFY_WS_AUTH_RECHECK_INTERVAL).
+	WebsocketRecheckInterval time.Duration
 	// SecretKey is the 32-byte credential encryption key (OMNIFY_SECRET_KEY, base64); nil when unset.
 	SecretKey []byte
 }
@@ -89,23 +92,24 @@ func (e *FieldError) Error() string { return e.Var + ": " + e.Reason }
 func Load(getenv func(string) string) (Config, error) {
 	p := parser{getenv: getenv}
 	c := Config{
-		HTTPAddr:              p.str("OMNIFY_HTTP_ADDR", ":8080"),
-		MongoURI:              strings.TrimSpace(getenv("MONGODB_URI")),
-		MongoDatabase:         p.str("OMNIFY_MONGODB_DATABASE", "omnify"),
-		MongoConnectTimeout:   p.duration("OMNIFY_MONGODB_CONNECT_TIMEOUT", 10*time.Second),
-		DataDir:               p.str("OMNIFY_DATA_DIR", "./data"),
-		Env:                   Environment(p.oneOf("OMNIFY_ENV", "development", "development", "production")),
-		Role:                  Role(p.oneOf("OMNIFY_ROLE", "all", "all", "api", "worker")),
-		LogFormat:             p.oneOf("OMNIFY_LOG_FORMAT", "text", "text", "json"),
-		LogLevel:              p.level("OMNIFY_LOG_LEVEL", slog.LevelInfo),
-		ShutdownTimeout:       p.duration("OMNIFY_SHUTDOWN_TIMEOUT", 15*time.Second),
-		MaxBodyBytes:          int64(p.intRange("OMNIFY_MAX_BODY_BYTES", 1<<20, 1024, 1<<30)),
-		MaxQueryDepth:         p.intRange("OMNIFY_MAX_QUERY_DEPTH", 12, 1, 100),
-		MaxQueryComplexity:    p.intRange("OMNIFY_MAX_QUERY_COMPLEXITY", 1000, 1, 1_000_000),
-		AllowedOrigins:        p.origins("OMNIFY_ALLOWED_ORIGINS"),
-		WebsocketInitTimeout:  p.duration("OMNIFY_WS_INIT_TIMEOUT", 10*time.Second),
-		WebsocketPingInterval: p.duration("OMNIFY_WS_PING_INTERVAL", 25*time.Second),
-		SecretKey:             p.key("OMNIFY_SECRET_KEY"),
+		HTTPAddr:                 p.str("OMNIFY_HTTP_ADDR", ":8080"),
+		MongoURI:                 strings.TrimSpace(getenv("MONGODB_URI")),
+		MongoDatabase:            p.str("OMNIFY_MONGODB_DATABASE", "omnify"),
+		MongoConnectTimeout:      p.duration("OMNIFY_MONGODB_CONNECT_TIMEOUT", 10*time.Second),
+		DataDir:                  p.str("OMNIFY_DATA_DIR", "./data"),
+		Env:                      Environment(p.oneOf("OMNIFY_ENV", "development", "development", "production")),
+		Role:                     Role(p.oneOf("OMNIFY_ROLE", "all", "all", "api", "worker")),
+		LogFormat:                p.oneOf("OMNIFY_LOG_FORMAT", "text", "text", "json"),
+		LogLevel:                 p.level("OMNIFY_LOG_LEVEL", slog.LevelInfo),
+		ShutdownTimeout:          p.duration("OMNIFY_SHUTDOWN_TIMEOUT", 15*time.Second),
+		MaxBodyBytes:             int64(p.intRange("OMNIFY_MAX_BODY_BYTES", 1<<20, 1024, 1<<30)),
+		MaxQueryDepth:            p.intRange("OMNIFY_MAX_QUERY_DEPTH", 12, 1, 100),
+		MaxQueryComplexity:       p.intRange("OMNIFY_MAX_QUERY_COMPLEXITY", 1000, 1, 1_000_000),
+		AllowedOrigins:           p.origins("OMNIFY_ALLOWED_ORIGINS"),
+		WebsocketInitTimeout:     p.duration("OMNIFY_WS_INIT_TIMEOUT", 10*time.Second),
+		WebsocketPingInterval:    p.duration("OMNIFY_WS_PING_INTERVAL", 25*time.Second),
+		WebsocketRecheckInterval: p.duration("OMNIFY_WS_AUTH_RECHECK_INTERVAL", 30*time.Second),
+		SecretKey:                p.key("OMNIFY_SECRET_KEY"),
 	}
 	if c.HTTPAddr != "" {
 		if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {

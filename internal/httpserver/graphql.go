@@ -17,6 +17,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/auth"
 )
 
 // graphQLOptions configure the GraphQL handler.
@@ -26,6 +27,8 @@ type graphQLOptions struct {
 	maxDepth           int
 	maxComplexity      int
 	introspection      bool
+	gates              gates
+	perOperation       func(context.Context) context.Context
 	websocket          transport.Websocket
 	queryCacheSize     int
 	persistedCacheSize int
@@ -50,7 +53,11 @@ func newGraphQLHandler(es graphql.ExecutableSchema, o graphQLOptions) *handler.S
 	}
 	srv.Use(depthLimit{max: o.maxDepth})
 	srv.Use(extension.FixedComplexityLimit(o.maxComplexity))
+	srv.Use(o.gates)
 	srv.Use(graphQLMetrics{m: o.metrics})
+	if o.perOperation != nil {
+		srv.Use(perOperation{hook: o.perOperation})
+	}
 
 	srv.SetErrorPresenter(errorPresenter(o.logger))
 	srv.SetRecoverFunc(recoverFunc(o.logger))
@@ -97,6 +104,19 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		var inner *gqlerror.Error
 		if errors.As(err, &inner) && inner.Unwrap() == nil {
 			// Raised by gqlgen itself with a message meant for the client.
+			if len(gerr.Path) >= 2 && gerr.Path[0] == ast.PathName("variable") {
+				// A variable's value does not fit its type (an unknown enum
+				// value, say): the input is at fault, not the document. The
+				// field is the innermost name, e.g. "role" of $input.role.
+				field := ""
+				for _, el := range gerr.Path[1:] {
+					if name, ok := el.(ast.PathName); ok {
+						field = string(name)
+					}
+				}
+				gerr.Extensions = map[string]any{"code": string(apperr.BadUserInput), "field": field}
+				return gerr
+			}
 			if gerr.Extensions == nil || gerr.Extensions["code"] == nil {
 				gerr.Extensions = map[string]any{"code": "BAD_REQUEST"}
 			}
@@ -220,4 +240,84 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	w.Header().Set("Content-Type", contentType)
 	responses, ctx := exec.DispatchOperation(r.Context(), oc)
 	writeResponse(w, responses(ctx))
+}
+
+// Operation describes an operation about to run, for gates.
+type Operation struct {
+	// Type is "query", "mutation" or "subscription".
+	Type string
+	// Fields are the names of the root fields it selects, fragments included.
+	Fields []string
+}
+
+// Gate decides whether an operation may run at all; an error refuses it
+// whole, before any resolver runs. Modules provide gates (API key scopes,
+// pending legal acceptance); they return *apperr.Error for refusals.
+type Gate func(ctx context.Context, op Operation) error
+
+// gates runs every Gate, and decides whether the caller may introspect.
+type gates struct {
+	gates               []Gate
+	introspectionPublic bool
+}
+
+var (
+	_ graphql.HandlerExtension        = gates{}
+	_ graphql.OperationContextMutator = gates{}
+)
+
+func (gates) ExtensionName() string                   { return "Gates" }
+func (gates) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext refuses an operation a gate rejects.
+func (g gates) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if !g.introspectionPublic && auth.FromContext(ctx) == nil {
+		oc.DisableIntrospection = true
+	}
+	if oc.Operation == nil || len(g.gates) == 0 {
+		return nil
+	}
+	op := Operation{Type: string(oc.Operation.Operation), Fields: rootFields(oc.Operation.SelectionSet, nil, map[string]bool{})}
+	for _, gate := range g.gates {
+		if err := gate(ctx, op); err != nil {
+			return &gqlerror.Error{Message: err.Error(), Err: err}
+		}
+	}
+	return nil
+}
+
+func rootFields(set ast.SelectionSet, out []string, seen map[string]bool) []string {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			out = append(out, s.Name)
+		case *ast.InlineFragment:
+			out = rootFields(s.SelectionSet, out, seen)
+		case *ast.FragmentSpread:
+			if s.Definition != nil && !seen[s.Name] {
+				seen[s.Name] = true
+				out = rootFields(s.Definition.SelectionSet, out, seen)
+			}
+		}
+	}
+	return out
+}
+
+// perOperation runs a hook at the start of every operation, over HTTP and
+// WebSocket alike (the composition root installs fresh dataloaders with it).
+type perOperation struct {
+	hook func(context.Context) context.Context
+}
+
+var (
+	_ graphql.HandlerExtension     = perOperation{}
+	_ graphql.OperationInterceptor = perOperation{}
+)
+
+func (perOperation) ExtensionName() string                   { return "PerOperation" }
+func (perOperation) Validate(graphql.ExecutableSchema) error { return nil }
+
+// InterceptOperation runs the hook and then the operation.
+func (p perOperation) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	return next(p.hook(ctx))
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/omnify/bff/internal/apperr"
@@ -72,6 +73,12 @@ func TestErrorPresenter(t *testing.T) {
 			wantMessage: "internal server error",
 			wantExt:     map[string]any{"code": "INTERNAL_SERVER_ERROR", "requestId": "req-1"},
 			wantLogged:  true,
+		},
+		{
+			name:        "a variable that does not fit its type is bad input",
+			err:         &gqlerror.Error{Message: "SUPER is not a valid Role", Path: ast.Path{ast.PathName("variable"), ast.PathName("role")}, Extensions: map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}},
+			wantMessage: "SUPER is not a valid Role",
+			wantExt:     map[string]any{"code": "BAD_USER_INPUT", "field": "role"},
 		},
 		{
 			name:        "gqlgen's own error passes through",

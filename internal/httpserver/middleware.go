@@ -287,7 +287,17 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 
 // writeJSONError writes a GraphQL-shaped error body with a status.
 func writeJSONError(w http.ResponseWriter, status int, message string) {
-	body, _ := json.Marshal(map[string]any{"errors": []map[string]any{{"message": message}}})
+	writeCodedError(w, status, "", message)
+}
+
+// writeCodedError writes a GraphQL-shaped error body with a status and,
+// when code is set, extensions.code.
+func writeCodedError(w http.ResponseWriter, status int, code, message string) {
+	e := map[string]any{"message": message}
+	if code != "" {
+		e["extensions"] = map[string]any{"code": code}
+	}
+	body, _ := json.Marshal(map[string]any{"errors": []map[string]any{e}})
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)

@@ -34,8 +34,23 @@ type Options struct {
 	MaxBodyBytes int64
 	// MaxQueryDepth and MaxQueryComplexity bound every operation.
 	MaxQueryDepth, MaxQueryComplexity int
-	// Introspection allows schema introspection.
+	// Introspection allows schema introspection at all.
 	Introspection bool
+	// IntrospectionPublic allows it to anonymous callers too (development);
+	// otherwise only authenticated callers may introspect.
+	IntrospectionPublic bool
+	// Authenticator checks session cookies and API keys; nil leaves every caller anonymous.
+	Authenticator Authenticator
+	// SecureCookies marks the session cookie Secure (production, behind HTTPS).
+	SecureCookies bool
+	// Gates may refuse whole operations before they run.
+	Gates []Gate
+	// PerOperation runs at the start of every GraphQL operation; it returns
+	// the context the operation runs with (per-operation dataloaders).
+	PerOperation func(context.Context) context.Context
+	// WebsocketRecheckInterval is how often an authenticated WebSocket's
+	// session or key is checked again [30s].
+	WebsocketRecheckInterval time.Duration
 	// AllowedOrigins may call the API from a browser (CORS and WebSockets).
 	AllowedOrigins []string
 	// WebsocketInitTimeout bounds the wait for connection_init.
@@ -50,13 +65,16 @@ type Options struct {
 
 // Server is Omnify's HTTP handler plus what shutdown needs to know.
 type Server struct {
-	logger         *slog.Logger
-	metrics        *Metrics
-	checks         map[string]Check
-	allowedOrigins []string
-	ws             *wsHub
-	draining       atomic.Bool
-	handler        http.Handler
+	logger          *slog.Logger
+	metrics         *Metrics
+	checks          map[string]Check
+	allowedOrigins  []string
+	authn           Authenticator
+	secureCookies   bool
+	recheckInterval time.Duration
+	ws              *wsHub
+	draining        atomic.Bool
+	handler         http.Handler
 }
 
 // New builds the server and its routes.
@@ -76,12 +94,18 @@ func New(o Options) *Server {
 	if o.MaxQueryComplexity <= 0 {
 		o.MaxQueryComplexity = 1000
 	}
+	if o.WebsocketRecheckInterval <= 0 {
+		o.WebsocketRecheckInterval = 30 * time.Second
+	}
 	s := &Server{
-		logger:         o.Logger,
-		metrics:        o.Metrics,
-		checks:         o.Checks,
-		allowedOrigins: o.AllowedOrigins,
-		ws:             newWSHub(o.Metrics),
+		logger:          o.Logger,
+		metrics:         o.Metrics,
+		checks:          o.Checks,
+		allowedOrigins:  o.AllowedOrigins,
+		authn:           o.Authenticator,
+		secureCookies:   o.SecureCookies,
+		recheckInterval: o.WebsocketRecheckInterval,
+		ws:              newWSHub(o.Metrics),
 	}
 
 	mux := http.NewServeMux()
@@ -95,10 +119,13 @@ func New(o Options) *Server {
 			maxDepth:           o.MaxQueryDepth,
 			maxComplexity:      o.MaxQueryComplexity,
 			introspection:      o.Introspection,
+			gates:              gates{gates: o.Gates, introspectionPublic: o.IntrospectionPublic},
+			perOperation:       o.PerOperation,
 			queryCacheSize:     1000,
 			persistedCacheSize: 1000,
 			websocket: transport.Websocket{
 				Implementation:        wsImplementation{hub: s.ws},
+				InitFunc:              s.websocketInit,
 				InitTimeout:           o.WebsocketInitTimeout,
 				KeepAlivePingInterval: o.WebsocketPingInterval,
 				PingPongInterval:      o.WebsocketPingInterval,
@@ -163,6 +190,15 @@ func (s *Server) route(mux *http.ServeMux, pattern string, h http.Handler) {
 // status GraphQL over HTTP prescribes.
 func (s *Server) graphqlEndpoint(gql http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Allow", "GET, POST, OPTIONS")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		r, ok := s.authenticate(w, r)
+		if !ok {
+			return
+		}
 		switch {
 		case r.Header.Get("Upgrade") != "":
 			s.serveWebsocket(w, r, gql)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/omnify/bff/internal/mongodb"
 )
@@ -92,5 +93,32 @@ func TestCommandCounter(t *testing.T) {
 	counter.Reset()
 	if got := counter.Count(); got != 0 {
 		t.Errorf("after reset = %d", got)
+	}
+}
+
+func TestEnsureIndexesIsIdempotentAndEnforcesUniqueness(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for run := range 2 { // the second run is a restart on the same files
+		db, err := mongodb.Open(ctx, mongodb.Options{DataDir: dir, Database: "omnify"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		coll := db.Database.Collection("people")
+		err = mongodb.EnsureIndexes(ctx, coll,
+			mongodb.Index{Name: "email_unique", Keys: bson.D{{Key: "email", Value: 1}}, Unique: true},
+			mongodb.Index{Name: "org", Keys: bson.D{{Key: "org", Value: 1}, {Key: "at", Value: 1}}},
+			mongodb.Index{Name: "at_ttl", Keys: bson.D{{Key: "at", Value: 1}}, TTL: 60},
+		)
+		if err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		_, err = coll.InsertOne(ctx, bson.M{"email": "a@example.com", "run": run})
+		if run == 1 && !mongo.IsDuplicateKeyError(err) {
+			t.Fatalf("second insert of one email: %v, want a duplicate key error", err)
+		}
+		if err := db.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

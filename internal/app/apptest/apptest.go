@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
 	"github.com/omnify/bff/internal/app"
 	"github.com/omnify/bff/internal/config"
 	"github.com/omnify/bff/internal/mongodb"
@@ -91,6 +93,18 @@ func (e *Env) Stop() error {
 	case <-time.After(30 * time.Second):
 		return context.DeadlineExceeded
 	}
+}
+
+// Database connects to the server's database directly, for assertions on
+// what was (or was not) written.
+func (e *Env) Database(t testing.TB) *mongo.Database {
+	t.Helper()
+	db, err := mongodb.Open(context.Background(), mongodb.Options{URI: e.Config.MongoURI, Database: e.Config.MongoDatabase})
+	if err != nil {
+		t.Fatalf("open database: %v", err)
+	}
+	t.Cleanup(func() { _ = db.Close(context.Background()) })
+	return db.Database
 }
 
 // Response is a GraphQL response.

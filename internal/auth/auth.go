@@ -1,0 +1,203 @@
+// Package auth decides who is calling and what they may do: users,
+// organizations and their memberships and roles, browser sessions, partner
+// API keys and login throttling.
+//
+// Every method that touches tenant data takes the caller's Principal and
+// scopes its queries to the principal's active organization, so no method
+// can read another organization's documents. An object of another
+// organization is reported as NOT_FOUND, never FORBIDDEN, so that its
+// existence does not leak.
+package auth
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Role is a member's role in an organization, from most to least powerful.
+type Role string
+
+// The roles. OWNER and ADMIN manage members and API keys; MEMBER works with
+// the organization's data; VIEWER only reads.
+const (
+	RoleOwner  Role = "OWNER"
+	RoleAdmin  Role = "ADMIN"
+	RoleMember Role = "MEMBER"
+	RoleViewer Role = "VIEWER"
+)
+
+// rank orders roles; a higher rank includes the rights of the lower ones.
+func (r Role) rank() int {
+	switch r {
+	case RoleOwner:
+		return 4
+	case RoleAdmin:
+		return 3
+	case RoleMember:
+		return 2
+	case RoleViewer:
+		return 1
+	}
+	return 0
+}
+
+// Valid reports whether r is one of the four roles.
+func (r Role) Valid() bool { return r.rank() > 0 }
+
+// AtLeast reports whether r includes the rights of min.
+func (r Role) AtLeast(min Role) bool { return r.Valid() && r.rank() >= min.rank() }
+
+// Scope is what a partner API key may do.
+type Scope string
+
+// The scopes: READ runs queries and subscriptions; READ_WRITE mutations too.
+const (
+	ScopeRead      Scope = "READ"
+	ScopeReadWrite Scope = "READ_WRITE"
+)
+
+// Valid reports whether s is a known scope.
+func (s Scope) Valid() bool { return s == ScopeRead || s == ScopeReadWrite }
+
+// User is a person who can sign in.
+type User struct {
+	ID           bson.ObjectID `bson:"_id"`
+	Email        string        `bson:"email"`
+	Name         string        `bson:"name"`
+	PasswordHash string        `bson:"passwordHash"`
+	CreatedAt    time.Time     `bson:"createdAt"`
+	UpdatedAt    time.Time     `bson:"updatedAt"`
+}
+
+// Organization is a store's account: the tenant every other object belongs to.
+type Organization struct {
+	ID        bson.ObjectID `bson:"_id"`
+	Name      string        `bson:"name"`
+	CreatedAt time.Time     `bson:"createdAt"`
+	// OwnerCount is kept beside the memberships so that "never remove the
+	// last owner" is one conditional write, safe under concurrent changes.
+	OwnerCount int `bson:"ownerCount"`
+}
+
+// Membership gives a user a role in an organization.
+type Membership struct {
+	ID             bson.ObjectID `bson:"_id"`
+	UserID         bson.ObjectID `bson:"userId"`
+	OrganizationID bson.ObjectID `bson:"organizationId"`
+	Role           Role          `bson:"role"`
+	CreatedAt      time.Time     `bson:"createdAt"`
+	UpdatedAt      time.Time     `bson:"updatedAt"`
+}
+
+// Session is a signed-in browser. Its _id is the SHA-256 of the token, so a
+// stolen copy of the database cannot be replayed as cookies.
+type Session struct {
+	ID             string        `bson:"_id"`
+	UserID         bson.ObjectID `bson:"userId"`
+	OrganizationID bson.ObjectID `bson:"organizationId"`
+	CreatedAt      time.Time     `bson:"createdAt"`
+	LastUsedAt     time.Time     `bson:"lastUsedAt"`
+	// ExpiresAt is when the session ends unless used again: the idle
+	// expiry, never later than AbsoluteExpiresAt. A TTL index removes it then.
+	ExpiresAt         time.Time `bson:"expiresAt"`
+	AbsoluteExpiresAt time.Time `bson:"absoluteExpiresAt"`
+	IP                string    `bson:"ip"`
+	UserAgent         string    `bson:"userAgent"`
+}
+
+// APIKey is a partner's credential for one organization. Only a hash of
+// its secret is stored.
+type APIKey struct {
+	ID             bson.ObjectID `bson:"_id"`
+	OrganizationID bson.ObjectID `bson:"organizationId"`
+	Name           string        `bson:"name"`
+	Prefix         string        `bson:"prefix"`
+	SecretHash     string        `bson:"secretHash"`
+	Scope          Scope         `bson:"scope"`
+	CreatedBy      bson.ObjectID `bson:"createdBy"`
+	CreatedAt      time.Time     `bson:"createdAt"`
+	LastUsedAt     *time.Time    `bson:"lastUsedAt,omitempty"`
+	RevokedAt      *time.Time    `bson:"revokedAt,omitempty"`
+}
+
+// Principal is the authenticated caller of one request.
+type Principal struct {
+	// UserID is the signed-in user; zero for an API key.
+	UserID bson.ObjectID
+	// OrganizationID is the organization the caller acts in.
+	OrganizationID bson.ObjectID
+	// Role is the caller's role there. An API key acts as ADMIN with
+	// READ_WRITE and as VIEWER with READ.
+	Role Role
+	// SessionID is the session's id (the token hash) for a browser session.
+	SessionID string
+	// APIKeyID is the key's id for a partner request.
+	APIKeyID bson.ObjectID
+	// Scope is the API key's scope; empty for a session.
+	Scope Scope
+}
+
+// IsAPIKey reports whether the caller is a partner API key.
+func (p *Principal) IsAPIKey() bool { return !p.APIKeyID.IsZero() }
+
+// CanWrite reports whether the caller may run mutations.
+func (p *Principal) CanWrite() bool { return !p.IsAPIKey() || p.Scope == ScopeReadWrite }
+
+type principalKey struct{}
+
+// WithPrincipal returns a context carrying p.
+func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// FromContext returns the caller, or nil when the request is anonymous.
+func FromContext(ctx context.Context) *Principal {
+	p, _ := ctx.Value(principalKey{}).(*Principal)
+	return p
+}
+
+// Client describes where a request comes from, for sessions, throttling and
+// audit records.
+type Client struct {
+	IP        string
+	UserAgent string
+}
+
+type clientKey struct{}
+
+// WithClient returns a context carrying c.
+func WithClient(ctx context.Context, c Client) context.Context {
+	return context.WithValue(ctx, clientKey{}, c)
+}
+
+// ClientFromContext returns the request's client, or a zero Client.
+func ClientFromContext(ctx context.Context) Client {
+	c, _ := ctx.Value(clientKey{}).(Client)
+	return c
+}
+
+// SessionCookie is how the HTTP layer hands a session token to the browser.
+// The token never travels in a response body.
+type SessionCookie interface {
+	// Set stores the token in the browser until expires.
+	Set(token string, expires time.Time)
+	// Clear removes the session cookie.
+	Clear()
+}
+
+type cookieKey struct{}
+
+// WithSessionCookie returns a context whose requests can set the session cookie.
+func WithSessionCookie(ctx context.Context, c SessionCookie) context.Context {
+	return context.WithValue(ctx, cookieKey{}, c)
+}
+
+func sessionCookieFrom(ctx context.Context) SessionCookie {
+	c, _ := ctx.Value(cookieKey{}).(SessionCookie)
+	return c
+}
+
+// Revoked reports whether the key has been revoked.
+func (k APIKey) Revoked() bool { return k.RevokedAt != nil }

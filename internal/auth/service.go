@@ -1,0 +1,842 @@
+package auth
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/omnify/bff/internal/apperr"
+)
+
+// Options tune the service; zero values take the defaults in brackets.
+type Options struct {
+	// SessionTTL is a session's absolute lifetime [30 days].
+	SessionTTL time.Duration
+	// SessionIdleTTL ends a session not used for this long [7 days].
+	SessionIdleTTL time.Duration
+	// TouchInterval is how often last use of a session or key is recorded [1 minute].
+	TouchInterval time.Duration
+	// LoginWindow is the throttling window [15 minutes].
+	LoginWindow time.Duration
+	// MaxFailuresPerEmail within the window before logins are refused [5].
+	MaxFailuresPerEmail int
+	// MaxFailuresPerIP within the window before logins are refused [20].
+	MaxFailuresPerIP int
+	// MaxAPIKeys is how many live keys one organization may have [100].
+	MaxAPIKeys int
+	// Password are the argon2id parameters [DefaultPasswordParams].
+	Password PasswordParams
+	// HashConcurrency bounds simultaneous password hashes [4].
+	HashConcurrency int
+	// Now is the clock [time.Now].
+	Now func() time.Time
+	// Logger receives security events [discarded].
+	Logger *slog.Logger
+}
+
+func (o *Options) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.SessionTTL, 30*24*time.Hour)
+	def(&o.SessionIdleTTL, 7*24*time.Hour)
+	def(&o.TouchInterval, time.Minute)
+	def(&o.LoginWindow, 15*time.Minute)
+	if o.MaxFailuresPerEmail <= 0 {
+		o.MaxFailuresPerEmail = 5
+	}
+	if o.MaxFailuresPerIP <= 0 {
+		o.MaxFailuresPerIP = 20
+	}
+	if o.MaxAPIKeys <= 0 {
+		o.MaxAPIKeys = 100
+	}
+	if o.Password.MemoryKiB == 0 {
+		o.Password = DefaultPasswordParams()
+	}
+	if o.HashConcurrency <= 0 {
+		o.HashConcurrency = 4
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Service implements sign-up, login, sessions, memberships and API keys.
+type Service struct {
+	store  *Store
+	hasher *Hasher
+	opts   Options
+}
+
+// NewService returns a service over store.
+func NewService(store *Store, opts Options) *Service {
+	opts.defaults()
+	return &Service{store: store, hasher: NewHasher(opts.Password, opts.HashConcurrency), opts: opts}
+}
+
+func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Millisecond) }
+
+// Input limits.
+const (
+	minPassword = 10
+	maxPassword = 256
+	maxName     = 200
+	maxEmail    = 254
+)
+
+func normalizeEmail(field, raw string) (string, error) {
+	email := strings.ToLower(strings.TrimSpace(raw))
+	if email == "" {
+		return "", apperr.Invalid(field, "Enter an email address.")
+	}
+	if len(email) > maxEmail {
+		return "", apperr.Invalid(field, "An email address has at most %d characters.", maxEmail)
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndexByte(email, '@')+1:], ".") {
+		return "", apperr.Invalid(field, "%q is not an email address such as name@example.com.", truncate(email, 60))
+	}
+	return email, nil
+}
+
+func checkName(field, what, raw string) (string, error) {
+	name := strings.TrimSpace(raw)
+	if name == "" {
+		return "", apperr.Invalid(field, "Enter %s.", what)
+	}
+	if !utf8.ValidString(name) || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return "", apperr.Invalid(field, "The %s contains characters that are not allowed.", strings.TrimPrefix(what, "a "))
+	}
+	if utf8.RuneCountInString(name) > maxName {
+		return "", apperr.Invalid(field, "The %s has at most %d characters.", strings.TrimPrefix(strings.TrimPrefix(what, "a "), "an "), maxName)
+	}
+	return name, nil
+}
+
+func checkPassword(field, password, email string) error {
+	n := utf8.RuneCountInString(password)
+	switch {
+	case n < minPassword:
+		return apperr.Invalid(field, "A password has at least %d characters.", minPassword)
+	case n > maxPassword:
+		return apperr.Invalid(field, "A password has at most %d characters.", maxPassword)
+	case strings.EqualFold(strings.TrimSpace(password), email):
+		return apperr.Invalid(field, "The password may not be your email address.")
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}
+
+// ParseID parses a GraphQL ID; BAD_USER_INPUT naming field when malformed.
+func ParseID(field, id string) (bson.ObjectID, error) {
+	oid, err := bson.ObjectIDFromHex(id)
+	if err != nil {
+		return oid, apperr.Invalid(field, "%q is not a valid id.", truncate(id, 40))
+	}
+	return oid, nil
+}
+
+// SignUpInput is what a new user gives.
+type SignUpInput struct {
+	Email, Password, Name, OrganizationName string
+}
+
+// SignUp creates a user, a new organization with the user as its OWNER, and
+// a session, whose token goes to the browser through the request's
+// SessionCookie. Nothing is left behind when it fails: there is no orphan
+// user or organization.
+//
+// Returns BAD_USER_INPUT for a malformed email, a password out of bounds or
+// equal to the email, an empty or over-long name; CONFLICT (field email) if
+// the email is taken.
+func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Principal, error) {
+	email, err := normalizeEmail("email", in.Email)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPassword("password", in.Password, email); err != nil {
+		return nil, err
+	}
+	name, err := checkName("name", "your name", in.Name)
+	if err != nil {
+		return nil, err
+	}
+	orgName, err := checkName("organizationName", "an organization name", in.OrganizationName)
+	if err != nil {
+		return nil, err
+	}
+	cookie := sessionCookieFrom(ctx)
+	if cookie == nil {
+		return nil, apperr.New(apperr.BadUserInput, "Sign up with an HTTP POST request, so the session cookie can be set.")
+	}
+	hash, err := s.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return nil, err
+	}
+
+	now := s.now()
+	user := User{ID: bson.NewObjectID(), Email: email, Name: name, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+	org := Organization{ID: bson.NewObjectID(), Name: orgName, CreatedAt: now, OwnerCount: 1}
+	member := Membership{ID: bson.NewObjectID(), UserID: user.ID, OrganizationID: org.ID, Role: RoleOwner, CreatedAt: now, UpdatedAt: now}
+
+	// No transactions: write in an order that can be undone, and undo it if
+	// a later step fails. The unique email index makes the first write the
+	// one that settles a race between two sign-ups with one email.
+	if err := s.store.InsertUser(ctx, user); err != nil {
+		if errors.Is(err, errDuplicate) {
+			return nil, &apperr.Error{Code: apperr.Conflict, Field: "email", Message: "An account with this email address already exists. Log in instead."}
+		}
+		return nil, err
+	}
+	undo := func() {
+		ctx := context.WithoutCancel(ctx)
+		_ = s.store.DeleteOrganization(ctx, org.ID)
+		_ = s.store.DeleteUser(ctx, user.ID)
+	}
+	if err := s.store.InsertOrganization(ctx, org); err != nil {
+		undo()
+		return nil, err
+	}
+	if err := s.store.InsertMembership(ctx, member); err != nil {
+		undo()
+		return nil, err
+	}
+	p, err := s.startSession(ctx, cookie, user.ID, org.ID, RoleOwner)
+	if err != nil {
+		_, _ = s.store.DeleteMembership(context.WithoutCancel(ctx), org.ID, user.ID, RoleOwner)
+		undo()
+		return nil, err
+	}
+	s.opts.Logger.InfoContext(ctx, "user signed up", slog.String("user_id", user.ID.Hex()), slog.String("organization_id", org.ID.Hex()))
+	return p, nil
+}
+
+func (s *Service) startSession(ctx context.Context, cookie SessionCookie, userID, orgID bson.ObjectID, role Role) (*Principal, error) {
+	token, hash := newSessionToken()
+	now := s.now()
+	client := ClientFromContext(ctx)
+	sess := Session{
+		ID: hash, UserID: userID, OrganizationID: orgID,
+		CreatedAt: now, LastUsedAt: now,
+		AbsoluteExpiresAt: now.Add(s.opts.SessionTTL),
+		ExpiresAt:         now.Add(min(s.opts.SessionIdleTTL, s.opts.SessionTTL)),
+		IP:                client.IP, UserAgent: truncate(client.UserAgent, 512),
+	}
+	if err := s.store.InsertSession(ctx, sess); err != nil {
+		return nil, err
+	}
+	cookie.Set(token, sess.AbsoluteExpiresAt)
+	return &Principal{UserID: userID, OrganizationID: orgID, Role: role, SessionID: hash}, nil
+}
+
+// LogIn checks an email and password and starts a session in the user's
+// first organization. Wrong password and unknown email fail alike, in about
+// the same time.
+//
+// Returns UNAUTHENTICATED for wrong credentials; RATE_LIMITED (with
+// retryAfterSeconds) after too many failures for the email or the client's
+// IP within the window, even with the right password.
+func (s *Service) LogIn(ctx context.Context, emailIn, password string) (*Principal, error) {
+	cookie := sessionCookieFrom(ctx)
+	if cookie == nil {
+		return nil, apperr.New(apperr.BadUserInput, "Log in with an HTTP POST request, so the session cookie can be set.")
+	}
+	email := strings.ToLower(strings.TrimSpace(emailIn))
+	if len(email) > maxEmail || utf8.RuneCountInString(password) > maxPassword {
+		return nil, errBadCredentials
+	}
+	keys := []string{"email:" + email}
+	if ip := ClientFromContext(ctx).IP; ip != "" {
+		keys = append(keys, "ip:"+ip)
+	}
+	if err := s.checkThrottle(ctx, keys); err != nil {
+		return nil, err
+	}
+
+	user, err := s.store.UserByEmail(ctx, email)
+	if err != nil && !errors.Is(err, errNotFound) {
+		return nil, err
+	}
+	ok, verr := s.hasher.Verify(ctx, user.PasswordHash, password) // empty hash: dummy check
+	if verr != nil && !errors.Is(verr, errBadHash) {
+		return nil, verr
+	}
+	if !ok || user.ID.IsZero() {
+		if err := s.store.RecordLoginFailure(ctx, keys, s.now()); err != nil {
+			return nil, err
+		}
+		s.opts.Logger.WarnContext(ctx, "login failed", slog.String("ip", ClientFromContext(ctx).IP))
+		return nil, errBadCredentials
+	}
+	_ = s.store.ClearLoginFailures(ctx, keys[0])
+
+	memberships, err := s.store.MembershipsOfUser(ctx, user.ID)
+	if err != nil {
+		return nil, err
+	}
+	if len(memberships) == 0 {
+		return nil, apperr.New(apperr.Forbidden, "Your account does not belong to any organization any more.")
+	}
+	return s.startSession(ctx, cookie, user.ID, memberships[0].OrganizationID, memberships[0].Role)
+}
+
+var errBadCredentials = apperr.New(apperr.Unauthenticated, "The email address or password is incorrect.")
+
+func (s *Service) checkThrottle(ctx context.Context, keys []string) error {
+	now := s.now()
+	since := now.Add(-s.opts.LoginWindow)
+	for _, key := range keys {
+		limit := s.opts.MaxFailuresPerEmail
+		if strings.HasPrefix(key, "ip:") {
+			limit = s.opts.MaxFailuresPerIP
+		}
+		times, err := s.store.LoginFailuresSince(ctx, key, since)
+		if err != nil {
+			return err
+		}
+		if len(times) >= limit {
+			// Logins open again when enough failures have left the window.
+			reopens := times[len(times)-limit].Add(s.opts.LoginWindow)
+			wait := int(reopens.Sub(now).Seconds()) + 1
+			return apperr.New(apperr.RateLimited, "Too many failed logins. Try again in %d minutes.", (wait+59)/60).
+				With("retryAfterSeconds", wait)
+		}
+	}
+	return nil
+}
+
+// LogOut ends the caller's session and clears the cookie. It is a no-op for
+// an anonymous caller or an API key.
+func (s *Service) LogOut(ctx context.Context) error {
+	if c := sessionCookieFrom(ctx); c != nil {
+		c.Clear()
+	}
+	p := FromContext(ctx)
+	if p == nil || p.SessionID == "" {
+		return nil
+	}
+	return s.store.DeleteSession(ctx, p.SessionID)
+}
+
+// AuthenticateSession turns a session cookie value into a principal.
+// Returns UNAUTHENTICATED when the token is malformed, unknown, expired, or
+// its user no longer belongs to the session's organization.
+func (s *Service) AuthenticateSession(ctx context.Context, token string) (*Principal, error) {
+	hash, ok := ParseSessionToken(token)
+	if !ok {
+		return nil, errSessionInvalid
+	}
+	return s.sessionPrincipal(ctx, hash, true)
+}
+
+var errSessionInvalid = apperr.New(apperr.Unauthenticated, "Your session has ended. Log in again.")
+
+func (s *Service) sessionPrincipal(ctx context.Context, hash string, touch bool) (*Principal, error) {
+	sess, err := s.store.Session(ctx, hash)
+	if errors.Is(err, errNotFound) {
+		return nil, errSessionInvalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if !now.Before(sess.ExpiresAt) || !now.Before(sess.AbsoluteExpiresAt) {
+		_ = s.store.DeleteSession(ctx, hash)
+		return nil, errSessionInvalid
+	}
+	m, err := s.store.Membership(ctx, sess.OrganizationID, sess.UserID)
+	if errors.Is(err, errNotFound) {
+		return nil, errSessionInvalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	if touch && now.Sub(sess.LastUsedAt) >= s.opts.TouchInterval {
+		expires := minTime(now.Add(s.opts.SessionIdleTTL), sess.AbsoluteExpiresAt)
+		if err := s.store.TouchSession(ctx, hash, now, expires, s.opts.TouchInterval); err != nil {
+			s.opts.Logger.WarnContext(ctx, "record session use", slog.Any("error", err))
+		}
+	}
+	return &Principal{UserID: sess.UserID, OrganizationID: sess.OrganizationID, Role: m.Role, SessionID: hash}, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// AuthenticateAPIKey turns a bearer secret into a principal. Returns
+// UNAUTHENTICATED when the secret is malformed, unknown or revoked.
+func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (*Principal, error) {
+	id, hash, ok := ParseAPIKey(secret)
+	if !ok {
+		return nil, errKeyInvalid
+	}
+	return s.keyPrincipal(ctx, id, hash, true)
+}
+
+var errKeyInvalid = apperr.New(apperr.Unauthenticated, "The API key is not valid or has been revoked.")
+
+func (s *Service) keyPrincipal(ctx context.Context, id bson.ObjectID, hash string, touch bool) (*Principal, error) {
+	key, err := s.store.APIKeyForAuthentication(ctx, id)
+	if errors.Is(err, errNotFound) {
+		return nil, errKeyInvalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !constantTimeEqual(key.SecretHash, hash) || key.RevokedAt != nil {
+		return nil, errKeyInvalid
+	}
+	now := s.now()
+	if touch && (key.LastUsedAt == nil || now.Sub(*key.LastUsedAt) >= s.opts.TouchInterval) {
+		if err := s.store.TouchAPIKey(ctx, id, now, s.opts.TouchInterval); err != nil {
+			s.opts.Logger.WarnContext(ctx, "record key use", slog.Any("error", err))
+		}
+	}
+	role := RoleViewer
+	if key.Scope == ScopeReadWrite {
+		role = RoleAdmin
+	}
+	return &Principal{OrganizationID: key.OrganizationID, Role: role, APIKeyID: key.ID, Scope: key.Scope}, nil
+}
+
+// Recheck confirms that an earlier principal's session or key is still
+// valid, with its current role; long-lived connections call it
+// periodically. Returns UNAUTHENTICATED once it is not.
+func (s *Service) Recheck(ctx context.Context, p *Principal) (*Principal, error) {
+	if p.IsAPIKey() {
+		key, err := s.store.APIKeyForAuthentication(ctx, p.APIKeyID)
+		if errors.Is(err, errNotFound) {
+			return nil, errKeyInvalid
+		}
+		if err != nil {
+			return nil, err
+		}
+		return s.keyPrincipal(ctx, key.ID, key.SecretHash, false)
+	}
+	return s.sessionPrincipal(ctx, p.SessionID, false)
+}
+
+func requireUser(p *Principal) error {
+	if p == nil {
+		return errNotSignedIn
+	}
+	if p.UserID.IsZero() {
+		return apperr.New(apperr.Forbidden, "This needs a signed-in user; API keys cannot do it.")
+	}
+	return nil
+}
+
+var errNotSignedIn = apperr.New(apperr.Unauthenticated, "Log in to continue.")
+
+func requireRole(p *Principal, role Role) error {
+	if err := requireUser(p); err != nil {
+		return err
+	}
+	if !p.Role.AtLeast(role) {
+		return apperr.New(apperr.Forbidden, "This needs the %s role or higher in the organization.", role)
+	}
+	return nil
+}
+
+// SwitchOrganization makes another of the user's organizations the active
+// one for the caller's session. Returns NOT_FOUND if the user is not a
+// member of it.
+func (s *Service) SwitchOrganization(ctx context.Context, p *Principal, orgID string) (*Principal, error) {
+	if err := requireUser(p); err != nil {
+		return nil, err
+	}
+	if p.SessionID == "" {
+		return nil, apperr.New(apperr.Forbidden, "Only a browser session can switch organizations.")
+	}
+	oid, err := ParseID("organizationId", orgID)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.store.Membership(ctx, oid, p.UserID)
+	if errors.Is(err, errNotFound) {
+		return nil, apperr.New(apperr.NotFound, "No such organization.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.SetSessionOrganization(ctx, p.SessionID, oid); err != nil {
+		return nil, err
+	}
+	return &Principal{UserID: p.UserID, OrganizationID: oid, Role: m.Role, SessionID: p.SessionID}, nil
+}
+
+// ChangePassword sets a new password after checking the current one, and
+// ends every other session of the user. Returns UNAUTHENTICATED for a wrong
+// current password and BAD_USER_INPUT for an unacceptable new one.
+func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, next string) error {
+	if err := requireUser(p); err != nil {
+		return err
+	}
+	users, err := s.store.UsersByIDs(ctx, []bson.ObjectID{p.UserID})
+	if err != nil {
+		return err
+	}
+	if len(users) != 1 {
+		return errNotSignedIn
+	}
+	u := users[0]
+	if ok, err := s.hasher.Verify(ctx, u.PasswordHash, current); err != nil && !errors.Is(err, errBadHash) {
+		return err
+	} else if !ok {
+		return &apperr.Error{Code: apperr.Unauthenticated, Field: "currentPassword", Message: "The current password is incorrect."}
+	}
+	if err := checkPassword("newPassword", next, u.Email); err != nil {
+		return err
+	}
+	hash, err := s.hasher.Hash(ctx, next)
+	if err != nil {
+		return err
+	}
+	if err := s.store.SetPassword(ctx, u.ID, hash, s.now()); err != nil {
+		return err
+	}
+	n, err := s.store.DeleteOtherSessions(ctx, u.ID, p.SessionID)
+	if err != nil {
+		return err
+	}
+	s.opts.Logger.InfoContext(ctx, "password changed", slog.String("user_id", u.ID.Hex()), slog.Int64("sessions_ended", n))
+	return nil
+}
+
+// Memberships lists the caller's organizations with the caller's role in each.
+func (s *Service) Memberships(ctx context.Context, p *Principal) ([]Membership, error) {
+	if p == nil {
+		return nil, errNotSignedIn
+	}
+	if p.IsAPIKey() {
+		return []Membership{{OrganizationID: p.OrganizationID, Role: p.Role}}, nil
+	}
+	return s.store.MembershipsOfUser(ctx, p.UserID)
+}
+
+// Members lists the members of an organization the caller belongs to.
+// Returns NOT_FOUND for any other organization.
+func (s *Service) Members(ctx context.Context, p *Principal, orgID bson.ObjectID) ([]Membership, error) {
+	if p == nil {
+		return nil, errNotSignedIn
+	}
+	if orgID != p.OrganizationID {
+		if p.IsAPIKey() {
+			return nil, apperr.New(apperr.NotFound, "No such organization.")
+		}
+		if _, err := s.store.Membership(ctx, orgID, p.UserID); errors.Is(err, errNotFound) {
+			return nil, apperr.New(apperr.NotFound, "No such organization.")
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	return s.store.MembershipsOfOrganization(ctx, orgID)
+}
+
+// AddMember gives an existing user (found by email) a role in the caller's
+// organization. Needs OWNER or ADMIN; only an OWNER can add an OWNER.
+// Returns NOT_FOUND if no user has the email, CONFLICT if they are already a
+// member, BAD_USER_INPUT for an unknown role.
+func (s *Service) AddMember(ctx context.Context, p *Principal, emailIn string, role Role) (Membership, error) {
+	if err := requireRole(p, RoleAdmin); err != nil {
+		return Membership{}, err
+	}
+	email, err := normalizeEmail("email", emailIn)
+	if err != nil {
+		return Membership{}, err
+	}
+	if err := s.checkGrant(p, role); err != nil {
+		return Membership{}, err
+	}
+	u, err := s.store.UserByEmail(ctx, email)
+	if errors.Is(err, errNotFound) {
+		return Membership{}, &apperr.Error{Code: apperr.NotFound, Field: "email", Message: "No Omnify user has this email address; ask them to sign up first."}
+	}
+	if err != nil {
+		return Membership{}, err
+	}
+	now := s.now()
+	m := Membership{ID: bson.NewObjectID(), UserID: u.ID, OrganizationID: p.OrganizationID, Role: role, CreatedAt: now, UpdatedAt: now}
+	if role == RoleOwner {
+		if _, err := s.store.AddOwners(ctx, p.OrganizationID, 1); err != nil {
+			return Membership{}, err
+		}
+	}
+	if err := s.store.InsertMembership(ctx, m); err != nil {
+		if role == RoleOwner {
+			_, _ = s.store.AddOwners(context.WithoutCancel(ctx), p.OrganizationID, -1)
+		}
+		if errors.Is(err, errDuplicate) {
+			return Membership{}, &apperr.Error{Code: apperr.Conflict, Field: "email", Message: "This user is already a member of the organization."}
+		}
+		return Membership{}, err
+	}
+	return m, nil
+}
+
+func (s *Service) checkGrant(p *Principal, role Role) error {
+	if !role.Valid() {
+		return apperr.Invalid("role", "%q is not a role; use OWNER, ADMIN, MEMBER or VIEWER.", truncate(string(role), 20))
+	}
+	if role == RoleOwner && p.Role != RoleOwner {
+		return apperr.New(apperr.Forbidden, "Only an OWNER can make someone an OWNER.")
+	}
+	return nil
+}
+
+// UpdateMemberRole changes a member's role. Needs OWNER or ADMIN; only an
+// OWNER can grant or take away OWNER. The last OWNER cannot be demoted
+// (CONFLICT). Returns NOT_FOUND if the user is not a member.
+func (s *Service) UpdateMemberRole(ctx context.Context, p *Principal, userID string, role Role) (Membership, error) {
+	if err := requireRole(p, RoleAdmin); err != nil {
+		return Membership{}, err
+	}
+	uid, err := ParseID("userId", userID)
+	if err != nil {
+		return Membership{}, err
+	}
+	if err := s.checkGrant(p, role); err != nil {
+		return Membership{}, err
+	}
+	cur, err := s.member(ctx, p.OrganizationID, uid)
+	if err != nil {
+		return Membership{}, err
+	}
+	if cur.Role == role {
+		return cur, nil
+	}
+	if cur.Role == RoleOwner && p.Role != RoleOwner {
+		return Membership{}, apperr.New(apperr.Forbidden, "Only an OWNER can change another OWNER's role.")
+	}
+	if err := s.adjustOwners(ctx, p.OrganizationID, cur.Role, role); err != nil {
+		return Membership{}, err
+	}
+	m, ok, err := s.store.SetRole(ctx, p.OrganizationID, uid, cur.Role, role, s.now())
+	if err != nil || !ok {
+		_ = s.adjustOwners(context.WithoutCancel(ctx), p.OrganizationID, role, cur.Role)
+		if err != nil {
+			return Membership{}, err
+		}
+		return Membership{}, apperr.New(apperr.Conflict, "The member's role changed meanwhile; reload and try again.")
+	}
+	return m, nil
+}
+
+// adjustOwners keeps the organization's owner count in step with a role
+// change from -> to; CONFLICT if it would leave no owner.
+func (s *Service) adjustOwners(ctx context.Context, orgID bson.ObjectID, from, to Role) error {
+	delta := 0
+	if from == RoleOwner {
+		delta--
+	}
+	if to == RoleOwner {
+		delta++
+	}
+	if delta == 0 {
+		return nil
+	}
+	ok, err := s.store.AddOwners(ctx, orgID, delta)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.New(apperr.Conflict, "An organization needs at least one OWNER; make someone else an OWNER first.")
+	}
+	return nil
+}
+
+func (s *Service) member(ctx context.Context, orgID, userID bson.ObjectID) (Membership, error) {
+	m, err := s.store.Membership(ctx, orgID, userID)
+	if errors.Is(err, errNotFound) {
+		return m, &apperr.Error{Code: apperr.NotFound, Field: "userId", Message: "No such member in this organization."}
+	}
+	return m, err
+}
+
+// RemoveMember removes a user from the caller's organization. Needs OWNER
+// or ADMIN (anyone may remove themselves); only an OWNER removes an OWNER;
+// the last OWNER cannot be removed (CONFLICT). Returns NOT_FOUND if the
+// user is not a member.
+func (s *Service) RemoveMember(ctx context.Context, p *Principal, userID string) (Membership, error) {
+	if err := requireUser(p); err != nil {
+		return Membership{}, err
+	}
+	uid, err := ParseID("userId", userID)
+	if err != nil {
+		return Membership{}, err
+	}
+	if uid != p.UserID {
+		if err := requireRole(p, RoleAdmin); err != nil {
+			return Membership{}, err
+		}
+	}
+	cur, err := s.member(ctx, p.OrganizationID, uid)
+	if err != nil {
+		return Membership{}, err
+	}
+	if cur.Role == RoleOwner && p.Role != RoleOwner {
+		return Membership{}, apperr.New(apperr.Forbidden, "Only an OWNER can remove an OWNER.")
+	}
+	if err := s.adjustOwners(ctx, p.OrganizationID, cur.Role, ""); err != nil {
+		return Membership{}, err
+	}
+	ok, err := s.store.DeleteMembership(ctx, p.OrganizationID, uid, cur.Role)
+	if err != nil || !ok {
+		_ = s.adjustOwners(context.WithoutCancel(ctx), p.OrganizationID, "", cur.Role)
+		if err != nil {
+			return Membership{}, err
+		}
+		return Membership{}, apperr.New(apperr.Conflict, "The member's role changed meanwhile; reload and try again.")
+	}
+	return cur, nil
+}
+
+// CreateAPIKey creates a key for the caller's organization and returns it
+// with its secret, which is shown this once and stored only as a hash.
+// Needs OWNER or ADMIN. Returns BAD_USER_INPUT for an empty or over-long
+// name or an unknown scope, CONFLICT past the per-organization limit.
+func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, scope Scope) (APIKey, string, error) {
+	if err := requireRole(p, RoleAdmin); err != nil {
+		return APIKey{}, "", err
+	}
+	name, err := checkName("name", "a name for the key", name)
+	if err != nil {
+		return APIKey{}, "", err
+	}
+	if !scope.Valid() {
+		return APIKey{}, "", apperr.Invalid("scope", "%q is not a scope; use READ or READ_WRITE.", truncate(string(scope), 20))
+	}
+	if n, err := s.store.CountAPIKeys(ctx, p.OrganizationID); err != nil {
+		return APIKey{}, "", err
+	} else if n >= int64(s.opts.MaxAPIKeys) {
+		return APIKey{}, "", apperr.New(apperr.Conflict, "This organization has %d API keys; revoke one first.", n)
+	}
+	id := bson.NewObjectID()
+	secret, hash := newAPIKeySecret(id)
+	k := APIKey{ID: id, OrganizationID: p.OrganizationID, Name: name, Prefix: keyPrefix(secret), SecretHash: hash,
+		Scope: scope, CreatedBy: p.UserID, CreatedAt: s.now()}
+	if err := s.store.InsertAPIKey(ctx, k); err != nil {
+		return APIKey{}, "", err
+	}
+	s.opts.Logger.InfoContext(ctx, "api key created", slog.String("key_id", id.Hex()), slog.String("organization_id", p.OrganizationID.Hex()))
+	return k, secret, nil
+}
+
+// APIKeys lists the caller's organization's keys, newest first. Needs
+// OWNER or ADMIN.
+func (s *Service) APIKeys(ctx context.Context, p *Principal) ([]APIKey, error) {
+	if err := requireRole(p, RoleAdmin); err != nil {
+		return nil, err
+	}
+	return s.store.APIKeys(ctx, p.OrganizationID)
+}
+
+// RevokeAPIKey revokes a key of the caller's organization; requests with it
+// fail from then on. Revoking twice returns the key unchanged. Needs OWNER
+// or ADMIN; NOT_FOUND for a key of another organization.
+func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, id string) (APIKey, error) {
+	if err := requireRole(p, RoleAdmin); err != nil {
+		return APIKey{}, err
+	}
+	kid, err := ParseID("id", id)
+	if err != nil {
+		return APIKey{}, err
+	}
+	k, err := s.store.RevokeAPIKey(ctx, p.OrganizationID, kid, s.now())
+	if errors.Is(err, errNotFound) {
+		return APIKey{}, apperr.New(apperr.NotFound, "No such API key.")
+	}
+	if err != nil {
+		return APIKey{}, err
+	}
+	s.opts.Logger.InfoContext(ctx, "api key revoked", slog.String("key_id", kid.Hex()))
+	return k, nil
+}
+
+// UsersByIDs returns users in the order of ids, nil where none exists; for
+// dataloaders. The ids come from memberships the caller may already see.
+func (s *Service) UsersByIDs(ctx context.Context, ids []bson.ObjectID) ([]*User, error) {
+	users, err := s.store.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[bson.ObjectID]*User, len(users))
+	for i := range users {
+		byID[users[i].ID] = &users[i]
+	}
+	out := make([]*User, len(ids))
+	for i, id := range ids {
+		out[i] = byID[id]
+	}
+	return out, nil
+}
+
+// OrganizationsByIDs returns organizations in the order of ids, nil where
+// none exists; for dataloaders.
+func (s *Service) OrganizationsByIDs(ctx context.Context, ids []bson.ObjectID) ([]*Organization, error) {
+	orgs, err := s.store.OrganizationsByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[bson.ObjectID]*Organization, len(orgs))
+	for i := range orgs {
+		byID[orgs[i].ID] = &orgs[i]
+	}
+	out := make([]*Organization, len(ids))
+	for i, id := range ids {
+		out[i] = byID[id]
+	}
+	return out, nil
+}
+
+func constantTimeEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// CurrentAPIKey returns the key the caller authenticated with.
+func (s *Service) CurrentAPIKey(ctx context.Context, p *Principal) (*APIKey, error) {
+	if p == nil || !p.IsAPIKey() {
+		return nil, nil
+	}
+	k, err := s.store.APIKeyForAuthentication(ctx, p.APIKeyID)
+	if errors.Is(err, errNotFound) || (err == nil && k.OrganizationID != p.OrganizationID) {
+		return nil, errKeyInvalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+// CheckWriteScope refuses a mutation from an API key with the READ scope.
+// It runs before any resolver, as an operation gate.
+func CheckWriteScope(ctx context.Context, operationType string) error {
+	if p := FromContext(ctx); p != nil && operationType == "mutation" && !p.CanWrite() {
+		return apperr.New(apperr.Forbidden, "This API key has the READ scope; mutations need a READ_WRITE key.")
+	}
+	return nil
+}

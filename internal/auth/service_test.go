@@ -1,0 +1,124 @@
+package auth
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/omnify/bff/internal/apperr"
+)
+
+// jar is the HTTP layer's part in a sign-up: it receives the session cookie.
+type jar struct{ token string }
+
+func (j *jar) Set(token string, _ time.Time) { j.token = token }
+func (j *jar) Clear()                        { j.token = "" }
+
+func newService(t *testing.T) (*Service, *Store) {
+	t.Helper()
+	db, _ := dbs.NewDatabase(t)
+	store := NewStore(db)
+	if err := store.EnsureIndexes(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return NewService(store, Options{}), store
+}
+
+func signUpUser(t *testing.T, s *Service, email string) *Principal {
+	t.Helper()
+	ctx := WithSessionCookie(context.Background(), &jar{})
+	p, err := s.SignUp(ctx, SignUpInput{Email: email, Password: "a long enough password", Name: "N", OrganizationName: "O " + email})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestTwoOwnersStepDownAtOnceLeavesOne(t *testing.T) {
+	s, store := newService(t)
+	ctx := context.Background()
+	alice := signUpUser(t, s, "alice@example.com")
+	bob := signUpUser(t, s, "bob@example.com")
+	if _, err := s.AddMember(ctx, alice, "bob@example.com", RoleOwner); err != nil {
+		t.Fatal(err)
+	}
+	bobHere := &Principal{UserID: bob.UserID, OrganizationID: alice.OrganizationID, Role: RoleOwner, SessionID: "x"}
+
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, p := range []*Principal{alice, bobHere} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = s.UpdateMemberRole(ctx, p, p.UserID.Hex(), RoleAdmin)
+		}()
+	}
+	wg.Wait()
+
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+		} else if apperr.CodeOf(err) != apperr.Conflict {
+			t.Fatalf("unexpected error %v", err)
+		}
+	}
+	members, _ := store.MembershipsOfOrganization(ctx, alice.OrganizationID)
+	owners := 0
+	for _, m := range members {
+		if m.Role == RoleOwner {
+			owners++
+		}
+	}
+	orgs, _ := store.OrganizationsByIDs(ctx, []bson.ObjectID{alice.OrganizationID})
+	if ok != 1 || owners != 1 || orgs[0].OwnerCount != 1 {
+		t.Fatalf("%d step-downs succeeded, %d owners remain, owner count %d; want 1, 1, 1", ok, owners, orgs[0].OwnerCount)
+	}
+}
+
+func TestSessionsExpire(t *testing.T) {
+	db, _ := dbs.NewDatabase(t)
+	store := NewStore(db)
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	s := NewService(store, Options{Now: clock})
+	j := &jar{}
+	ctx := WithSessionCookie(context.Background(), j)
+	if _, err := s.SignUp(ctx, SignUpInput{Email: "e@example.com", Password: "a long enough password", Name: "E", OrganizationName: "E"}); err != nil {
+		t.Fatal(err)
+	}
+	token := j.token
+
+	steps := []struct {
+		name    string
+		advance time.Duration
+		wantOK  bool
+	}{
+		{"fresh", 0, true},
+		{"used after six days", 6 * 24 * time.Hour, true},
+		{"used again six days later (idle expiry slides)", 6 * 24 * time.Hour, true},
+		{"and again", 6 * 24 * time.Hour, true},
+		{"and again", 6 * 24 * time.Hour, true},
+		{"past the 30-day absolute limit", 7 * 24 * time.Hour, false},
+	}
+	for _, st := range steps {
+		now = now.Add(st.advance)
+		_, err := s.AuthenticateSession(context.Background(), token)
+		if (err == nil) != st.wantOK {
+			t.Fatalf("%s: err = %v", st.name, err)
+		}
+	}
+
+	// Idle expiry: a session unused for 7 days ends.
+	j2 := &jar{}
+	if _, err := s.LogIn(WithSessionCookie(context.Background(), j2), "e@example.com", "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(7*24*time.Hour + time.Second)
+	if _, err := s.AuthenticateSession(context.Background(), j2.token); apperr.CodeOf(err) != apperr.Unauthenticated {
+		t.Fatalf("idle session: %v", err)
+	}
+}

@@ -1,0 +1,332 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/omnify/bff/internal/mongodb"
+)
+
+// errNotFound and errDuplicate are the store's own failures; the service
+// turns them into errors a caller can act on.
+var (
+	errNotFound  = errors.New("auth store: not found")
+	errDuplicate = errors.New("auth store: duplicate key")
+)
+
+// Store keeps the auth module's documents in MongoDB.
+type Store struct {
+	users, orgs, members, sessions, keys, failures *mongo.Collection
+}
+
+// NewStore returns a store on db.
+func NewStore(db *mongo.Database) *Store {
+	return &Store{
+		users:    db.Collection("users"),
+		orgs:     db.Collection("organizations"),
+		members:  db.Collection("memberships"),
+		sessions: db.Collection("sessions"),
+		keys:     db.Collection("api_keys"),
+		failures: db.Collection("login_failures"),
+	}
+}
+
+// EnsureIndexes creates the store's indexes; it is safe to call at every start.
+func (s *Store) EnsureIndexes(ctx context.Context) error {
+	asc := func(keys ...string) bson.D {
+		d := bson.D{}
+		for _, k := range keys {
+			d = append(d, bson.E{Key: k, Value: 1})
+		}
+		return d
+	}
+	steps := []struct {
+		coll    *mongo.Collection
+		indexes []mongodb.Index
+	}{
+		{s.users, []mongodb.Index{{Name: "email_unique", Keys: asc("email"), Unique: true}}},
+		{s.members, []mongodb.Index{
+			{Name: "user_org_unique", Keys: asc("userId", "organizationId"), Unique: true},
+			{Name: "organization", Keys: asc("organizationId")},
+		}},
+		{s.sessions, []mongodb.Index{
+			{Name: "user", Keys: asc("userId")},
+			{Name: "expires_ttl", Keys: asc("expiresAt"), TTL: 1},
+		}},
+		{s.keys, []mongodb.Index{{Name: "organization", Keys: asc("organizationId")}}},
+		{s.failures, []mongodb.Index{
+			{Name: "key_at", Keys: asc("key", "at")},
+			{Name: "at_ttl", Keys: asc("at"), TTL: 24 * 3600},
+		}},
+	}
+	for _, st := range steps {
+		if err := mongodb.EnsureIndexes(ctx, st.coll, st.indexes...); err != nil {
+			return fmt.Errorf("auth: %w", err)
+		}
+	}
+	return nil
+}
+
+func insert(ctx context.Context, c *mongo.Collection, doc any) error {
+	if _, err := c.InsertOne(ctx, doc); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return errDuplicate
+		}
+		return fmt.Errorf("insert into %s: %w", c.Name(), err)
+	}
+	return nil
+}
+
+func findOne[T any](ctx context.Context, c *mongo.Collection, filter any) (T, error) {
+	var v T
+	err := c.FindOne(ctx, filter).Decode(&v)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return v, errNotFound
+	}
+	if err != nil {
+		return v, fmt.Errorf("find in %s: %w", c.Name(), err)
+	}
+	return v, nil
+}
+
+func findAll[T any](ctx context.Context, c *mongo.Collection, filter any, opts ...options.Lister[options.FindOptions]) ([]T, error) {
+	cur, err := c.Find(ctx, filter, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("find in %s: %w", c.Name(), err)
+	}
+	var out []T
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("read %s: %w", c.Name(), err)
+	}
+	return out, nil
+}
+
+// InsertUser stores a new user; errDuplicate when the email is taken.
+func (s *Store) InsertUser(ctx context.Context, u User) error { return insert(ctx, s.users, u) }
+
+// DeleteUser removes a user (only to undo a sign-up that failed half-way).
+func (s *Store) DeleteUser(ctx context.Context, id bson.ObjectID) error {
+	_, err := s.users.DeleteOne(ctx, bson.M{"_id": id})
+	return err
+}
+
+// UserByEmail finds a user by normalized email.
+func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
+	return findOne[User](ctx, s.users, bson.M{"email": email})
+}
+
+// UsersByIDs returns the users with the given ids, in no particular order.
+func (s *Store) UsersByIDs(ctx context.Context, ids []bson.ObjectID) ([]User, error) {
+	return findAll[User](ctx, s.users, bson.M{"_id": bson.M{"$in": ids}})
+}
+
+// SetPassword replaces a user's password hash.
+func (s *Store) SetPassword(ctx context.Context, id bson.ObjectID, hash string, now time.Time) error {
+	_, err := s.users.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"passwordHash": hash, "updatedAt": now}})
+	return err
+}
+
+// InsertOrganization stores a new organization.
+func (s *Store) InsertOrganization(ctx context.Context, o Organization) error {
+	return insert(ctx, s.orgs, o)
+}
+
+// DeleteOrganization removes an organization (only to undo a failed sign-up).
+func (s *Store) DeleteOrganization(ctx context.Context, id bson.ObjectID) error {
+	_, err := s.orgs.DeleteOne(ctx, bson.M{"_id": id})
+	return err
+}
+
+// OrganizationsByIDs returns the organizations with the given ids.
+func (s *Store) OrganizationsByIDs(ctx context.Context, ids []bson.ObjectID) ([]Organization, error) {
+	return findAll[Organization](ctx, s.orgs, bson.M{"_id": bson.M{"$in": ids}})
+}
+
+// AddOwners changes an organization's owner count by delta. A decrease
+// succeeds only while at least one owner remains; false means it would not.
+func (s *Store) AddOwners(ctx context.Context, orgID bson.ObjectID, delta int) (bool, error) {
+	filter := bson.M{"_id": orgID}
+	if delta < 0 {
+		filter["ownerCount"] = bson.M{"$gt": -delta}
+	}
+	res, err := s.orgs.UpdateOne(ctx, filter, bson.M{"$inc": bson.M{"ownerCount": delta}})
+	if err != nil {
+		return false, fmt.Errorf("update owner count: %w", err)
+	}
+	return res.MatchedCount == 1, nil
+}
+
+// InsertMembership stores a membership; errDuplicate when the user is
+// already a member.
+func (s *Store) InsertMembership(ctx context.Context, m Membership) error {
+	return insert(ctx, s.members, m)
+}
+
+// Membership finds a user's membership in an organization.
+func (s *Store) Membership(ctx context.Context, orgID, userID bson.ObjectID) (Membership, error) {
+	return findOne[Membership](ctx, s.members, bson.M{"organizationId": orgID, "userId": userID})
+}
+
+// MembershipsOfUser lists a user's memberships, oldest first.
+func (s *Store) MembershipsOfUser(ctx context.Context, userID bson.ObjectID) ([]Membership, error) {
+	return findAll[Membership](ctx, s.members, bson.M{"userId": userID}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}}))
+}
+
+// MembershipsOfOrganization lists an organization's members, oldest first.
+func (s *Store) MembershipsOfOrganization(ctx context.Context, orgID bson.ObjectID) ([]Membership, error) {
+	return findAll[Membership](ctx, s.members, bson.M{"organizationId": orgID}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}}))
+}
+
+// SetRole changes a member's role if it is still from; false if it changed
+// meanwhile or the membership is gone.
+func (s *Store) SetRole(ctx context.Context, orgID, userID bson.ObjectID, from, to Role, now time.Time) (Membership, bool, error) {
+	var m Membership
+	err := s.members.FindOneAndUpdate(ctx,
+		bson.M{"organizationId": orgID, "userId": userID, "role": from},
+		bson.M{"$set": bson.M{"role": to, "updatedAt": now}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&m)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return m, false, nil
+	}
+	if err != nil {
+		return m, false, fmt.Errorf("update role: %w", err)
+	}
+	return m, true, nil
+}
+
+// DeleteMembership removes a membership if its role is still role.
+func (s *Store) DeleteMembership(ctx context.Context, orgID, userID bson.ObjectID, role Role) (bool, error) {
+	res, err := s.members.DeleteOne(ctx, bson.M{"organizationId": orgID, "userId": userID, "role": role})
+	if err != nil {
+		return false, fmt.Errorf("delete membership: %w", err)
+	}
+	return res.DeletedCount == 1, nil
+}
+
+// InsertSession stores a session.
+func (s *Store) InsertSession(ctx context.Context, sess Session) error {
+	return insert(ctx, s.sessions, sess)
+}
+
+// Session finds a session by its token hash.
+func (s *Store) Session(ctx context.Context, id string) (Session, error) {
+	return findOne[Session](ctx, s.sessions, bson.M{"_id": id})
+}
+
+// TouchSession records use of a session, at most once per interval, and
+// extends its idle expiry (never beyond the absolute one).
+func (s *Store) TouchSession(ctx context.Context, id string, now, expires time.Time, interval time.Duration) error {
+	_, err := s.sessions.UpdateOne(ctx,
+		bson.M{"_id": id, "lastUsedAt": bson.M{"$lt": now.Add(-interval)}},
+		bson.M{"$set": bson.M{"lastUsedAt": now, "expiresAt": expires}})
+	return err
+}
+
+// SetSessionOrganization changes the organization a session acts in.
+func (s *Store) SetSessionOrganization(ctx context.Context, id string, orgID bson.ObjectID) error {
+	_, err := s.sessions.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"organizationId": orgID}})
+	return err
+}
+
+// DeleteSession ends a session.
+func (s *Store) DeleteSession(ctx context.Context, id string) error {
+	_, err := s.sessions.DeleteOne(ctx, bson.M{"_id": id})
+	return err
+}
+
+// DeleteOtherSessions ends every session of a user except keep.
+func (s *Store) DeleteOtherSessions(ctx context.Context, userID bson.ObjectID, keep string) (int64, error) {
+	res, err := s.sessions.DeleteMany(ctx, bson.M{"userId": userID, "_id": bson.M{"$ne": keep}})
+	if err != nil {
+		return 0, fmt.Errorf("delete sessions: %w", err)
+	}
+	return res.DeletedCount, nil
+}
+
+// InsertAPIKey stores a key.
+func (s *Store) InsertAPIKey(ctx context.Context, k APIKey) error { return insert(ctx, s.keys, k) }
+
+// APIKeyForAuthentication finds a key by id to check a presented secret.
+// It is the one lookup not scoped to an organization: the organization is
+// what the key, once checked, tells us.
+func (s *Store) APIKeyForAuthentication(ctx context.Context, id bson.ObjectID) (APIKey, error) {
+	return findOne[APIKey](ctx, s.keys, bson.M{"_id": id})
+}
+
+// APIKeys lists an organization's keys, newest first.
+func (s *Store) APIKeys(ctx context.Context, orgID bson.ObjectID) ([]APIKey, error) {
+	return findAll[APIKey](ctx, s.keys, bson.M{"organizationId": orgID}, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(1000))
+}
+
+// CountAPIKeys counts an organization's keys that are not revoked.
+func (s *Store) CountAPIKeys(ctx context.Context, orgID bson.ObjectID) (int64, error) {
+	return s.keys.CountDocuments(ctx, bson.M{"organizationId": orgID, "revokedAt": bson.M{"$exists": false}})
+}
+
+// RevokeAPIKey marks a key of the organization revoked (once) and returns it.
+func (s *Store) RevokeAPIKey(ctx context.Context, orgID, id bson.ObjectID, now time.Time) (APIKey, error) {
+	var k APIKey
+	err := s.keys.FindOneAndUpdate(ctx,
+		bson.M{"_id": id, "organizationId": orgID, "revokedAt": bson.M{"$exists": false}},
+		bson.M{"$set": bson.M{"revokedAt": now}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&k)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		// Already revoked, or not this organization's: tell them apart.
+		return findOne[APIKey](ctx, s.keys, bson.M{"_id": id, "organizationId": orgID})
+	}
+	if err != nil {
+		return k, fmt.Errorf("revoke key: %w", err)
+	}
+	return k, nil
+}
+
+// TouchAPIKey records use of a key at most once per interval.
+func (s *Store) TouchAPIKey(ctx context.Context, id bson.ObjectID, now time.Time, interval time.Duration) error {
+	_, err := s.keys.UpdateOne(ctx,
+		bson.M{"_id": id, "$or": bson.A{bson.M{"lastUsedAt": bson.M{"$exists": false}}, bson.M{"lastUsedAt": bson.M{"$lt": now.Add(-interval)}}}},
+		bson.M{"$set": bson.M{"lastUsedAt": now}})
+	return err
+}
+
+type loginFailure struct {
+	ID  bson.ObjectID `bson:"_id"`
+	Key string        `bson:"key"`
+	At  time.Time     `bson:"at"`
+}
+
+// RecordLoginFailure notes one failed login under each key (an email, an IP).
+func (s *Store) RecordLoginFailure(ctx context.Context, keys []string, at time.Time) error {
+	docs := make([]any, len(keys))
+	for i, k := range keys {
+		docs[i] = loginFailure{ID: bson.NewObjectID(), Key: k, At: at}
+	}
+	_, err := s.failures.InsertMany(ctx, docs)
+	return err
+}
+
+// LoginFailuresSince returns the times of a key's failures since a moment,
+// oldest first.
+func (s *Store) LoginFailuresSince(ctx context.Context, key string, since time.Time) ([]time.Time, error) {
+	fs, err := findAll[loginFailure](ctx, s.failures, bson.M{"key": key, "at": bson.M{"$gte": since}},
+		options.Find().SetSort(bson.D{{Key: "at", Value: 1}}).SetLimit(1000))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]time.Time, len(fs))
+	for i, f := range fs {
+		out[i] = f.At
+	}
+	return out, nil
+}
+
+// ClearLoginFailures forgets a key's failures (after a successful login).
+func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
+	_, err := s.failures.DeleteMany(ctx, bson.M{"key": key})
+	return err
+}

@@ -1,0 +1,224 @@
+package httpserver
+
+import (
+	"context"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+
+	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/auth"
+)
+
+// Authenticator turns credentials into a principal. auth.Service implements it.
+type Authenticator interface {
+	// AuthenticateSession checks a session cookie's value.
+	AuthenticateSession(ctx context.Context, token string) (*auth.Principal, error)
+	// AuthenticateAPIKey checks a bearer secret.
+	AuthenticateAPIKey(ctx context.Context, secret string) (*auth.Principal, error)
+	// Recheck confirms an earlier principal is still valid.
+	Recheck(ctx context.Context, p *auth.Principal) (*auth.Principal, error)
+}
+
+// sessionCookieName is the cookie that carries the session token. In
+// production the __Host- prefix makes browsers insist on Secure, Path=/ and
+// no Domain, so no sibling subdomain can plant or read it.
+func (s *Server) sessionCookieName() string {
+	if s.secureCookies {
+		return "__Host-omnify_session"
+	}
+	return "omnify_session"
+}
+
+// cookieJar sets and clears the session cookie on one HTTP response.
+type cookieJar struct {
+	w      http.ResponseWriter
+	name   string
+	secure bool
+}
+
+func (c cookieJar) Set(token string, expires time.Time) {
+	http.SetCookie(c.w, &http.Cookie{
+		Name: c.name, Value: token, Path: "/", Expires: expires, MaxAge: int(time.Until(expires).Seconds()),
+		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func (c cookieJar) Clear() {
+	http.SetCookie(c.w, &http.Cookie{
+		Name: c.name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+type authFailureKey struct{}
+
+// authenticate puts the caller into the request's context: a bearer API
+// key, else a session cookie, else nobody. A bad bearer key is refused with
+// 401 at once; a bad cookie is cleared and the request goes on anonymous.
+// Cookie-authenticated requests that a browser could send cross-site
+// without a preflight must carry a CSRF header, or get 403.
+//
+// WebSocket upgrades are never refused here: the failure is noted and the
+// connection closed with 4403 during connection_init, as the protocol
+// expects.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	ctx := auth.WithClient(r.Context(), auth.Client{IP: remoteIP(r), UserAgent: r.UserAgent()})
+	upgrade := r.Header.Get("Upgrade") != ""
+	jar := cookieJar{w: w, name: s.sessionCookieName(), secure: s.secureCookies}
+	if !upgrade {
+		ctx = auth.WithSessionCookie(ctx, jar)
+	}
+	if s.authn == nil {
+		return r.WithContext(ctx), true
+	}
+
+	if header := r.Header.Get("Authorization"); header != "" {
+		p, err := s.bearer(ctx, header)
+		if err != nil {
+			if upgrade {
+				return r.WithContext(context.WithValue(ctx, authFailureKey{}, err)), true
+			}
+			s.refuse(w, r, err)
+			return nil, false
+		}
+		return r.WithContext(auth.WithPrincipal(ctx, p)), true
+	}
+
+	c, err := r.Cookie(jar.name)
+	if err != nil || c.Value == "" {
+		return r.WithContext(ctx), true
+	}
+	p, err := s.authn.AuthenticateSession(ctx, c.Value)
+	if err != nil {
+		if apperr.CodeOf(err) != apperr.Unauthenticated {
+			s.refuse(w, r, err)
+			return nil, false
+		}
+		if !upgrade {
+			jar.Clear()
+		}
+		return r.WithContext(ctx), true
+	}
+	if !upgrade && csrfRisk(r) {
+		writeCodedError(w, http.StatusForbidden, "FORBIDDEN",
+			"Requests authenticated by the session cookie must send the X-Omnify-Csrf header (any value) unless they are JSON POSTs.")
+		return nil, false
+	}
+	return r.WithContext(auth.WithPrincipal(ctx, p)), true
+}
+
+func (s *Server) bearer(ctx context.Context, header string) (*auth.Principal, error) {
+	secret, ok := auth.ParseBearer(header)
+	if !ok {
+		return nil, apperr.New(apperr.Unauthenticated, "The Authorization header must be \"Bearer <API key>\".")
+	}
+	return s.authn.AuthenticateAPIKey(ctx, secret)
+}
+
+// refuse answers a request whose credentials failed: 401 for a bad
+// credential, 500 (logged) when checking it failed.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if ae, ok := apperr.As(err); ok && ae.Code == apperr.Unauthenticated {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="omnify"`)
+		writeCodedError(w, http.StatusUnauthorized, string(ae.Code), ae.Message)
+		return
+	}
+	s.logger.ErrorContext(r.Context(), "authentication failed", slog.String("request_id", RequestID(r.Context())), slog.Any("error", err))
+	writeCodedError(w, http.StatusInternalServerError, string(apperr.Internal), "internal server error")
+}
+
+// csrfRisk reports whether a browser could have sent r from another site
+// without asking first (a GET, or a POST of a "simple" content type) and it
+// lacks the header that only same-origin script can add.
+func csrfRisk(r *http.Request) bool {
+	if r.Header.Get("X-Omnify-Csrf") != "" || r.Header.Get("Apollo-Require-Preflight") != "" {
+		return false
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		return true
+	case http.MethodPost:
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil {
+			return r.Header.Get("Content-Type") == "" // no type: a browser form can do that too
+		}
+		return mt == "text/plain" || mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data"
+	}
+	return false
+}
+
+// remoteIP is the address of the peer. Behind a proxy this is the proxy's;
+// trusting X-Forwarded-For needs a configured list of proxies, which Omnify
+// does not have yet.
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// closeForbidden is the close code for a refused WebSocket credential.
+const closeForbidden = 4403
+
+// websocketInit authenticates a WebSocket at connection_init: the upgrade
+// request's cookie or bearer header, or "Authorization" in the init payload.
+// A bad credential closes the connection with 4403. An authenticated
+// connection is re-checked periodically and closed with 4403 once its
+// session ends or its key is revoked.
+func (s *Server) websocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	forbidden := func(msg string) (context.Context, *transport.InitPayload, error) {
+		return transport.WithWebsocketCloseCode(ctx, closeForbidden), nil, apperr.New(apperr.Forbidden, "%s", msg)
+	}
+	if err, ok := ctx.Value(authFailureKey{}).(error); ok && err != nil {
+		return forbidden("Forbidden: the credential was refused")
+	}
+	p := auth.FromContext(ctx)
+	if header := payload.Authorization(); header != "" && s.authn != nil {
+		if _, ok := auth.ParseBearer(header); !ok {
+			header = "Bearer " + header // accept the bare key too
+		}
+		var err error
+		if p, err = s.bearer(ctx, header); err != nil {
+			if apperr.CodeOf(err) != apperr.Unauthenticated {
+				s.logger.ErrorContext(ctx, "websocket authentication failed", slog.Any("error", err))
+			}
+			return forbidden("Forbidden: the credential was refused")
+		}
+		ctx = auth.WithPrincipal(ctx, p)
+	}
+	if p != nil && s.authn != nil {
+		if slot, ok := ctx.Value(wsSlotKey{}).(*wsSlot); ok && slot.conn != nil {
+			go s.recheck(ctx, p, slot.conn)
+		}
+	}
+	return ctx, nil, nil
+}
+
+// recheck closes conn with 4403 when p's session or key stops being valid.
+func (s *Server) recheck(ctx context.Context, p *auth.Principal, conn *protocolConn) {
+	t := time.NewTicker(s.recheckInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := s.authn.Recheck(ctx, p); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			if apperr.CodeOf(err) != apperr.Unauthenticated {
+				s.logger.WarnContext(ctx, "websocket recheck failed", slog.Any("error", err))
+				continue // a database hiccup is not a reason to drop clients
+			}
+			_ = conn.WriteClose(closeForbidden, "Forbidden: session ended")
+			return
+		}
+	}
+}

@@ -1,0 +1,80 @@
+// Package loaders holds the per-operation dataloaders: a resolver that needs
+// an object by id asks its loader, and the loader batches every id asked for
+// in one tick into a single `$in` query, so a list of N items costs one
+// query instead of N.
+//
+// Loaders are made fresh for every GraphQL operation (not per connection),
+// so a long-lived WebSocket never serves stale cached objects.
+package loaders
+
+import (
+	"context"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/auth"
+)
+
+// Sources are the batch lookups the loaders call. Each returns one result
+// per id, in the order of ids, nil where nothing exists.
+type Sources struct {
+	Users         func(ctx context.Context, ids []bson.ObjectID) ([]*auth.User, error)
+	Organizations func(ctx context.Context, ids []bson.ObjectID) ([]*auth.Organization, error)
+}
+
+// Loaders are one operation's dataloaders.
+type Loaders struct {
+	// User loads users by id.
+	User *dataloader.Loader[bson.ObjectID, *auth.User]
+	// Organization loads organizations by id.
+	Organization *dataloader.Loader[bson.ObjectID, *auth.Organization]
+}
+
+// wait is how long a loader collects keys before it queries. Resolvers of
+// one list run in the same tick, so a short wait is enough to batch them.
+const wait = 2 * time.Millisecond
+
+// New returns fresh loaders over src.
+func New(src Sources) *Loaders {
+	return &Loaders{
+		User:         newLoader(src.Users, "user"),
+		Organization: newLoader(src.Organizations, "organization"),
+	}
+}
+
+func newLoader[V any](fetch func(context.Context, []bson.ObjectID) ([]*V, error), what string) *dataloader.Loader[bson.ObjectID, *V] {
+	batch := func(ctx context.Context, ids []bson.ObjectID) []*dataloader.Result[*V] {
+		out := make([]*dataloader.Result[*V], len(ids))
+		vals, err := fetch(ctx, ids)
+		for i := range ids {
+			switch {
+			case err != nil:
+				out[i] = &dataloader.Result[*V]{Error: err}
+			case i >= len(vals) || vals[i] == nil:
+				out[i] = &dataloader.Result[*V]{Error: apperr.New(apperr.NotFound, "No such %s.", what)}
+			default:
+				out[i] = &dataloader.Result[*V]{Data: vals[i]}
+			}
+		}
+		return out
+	}
+	return dataloader.NewBatchedLoader(batch, dataloader.WithWait[bson.ObjectID, *V](wait), dataloader.WithBatchCapacity[bson.ObjectID, *V](100))
+}
+
+type key struct{}
+
+// With returns a context carrying l.
+func With(ctx context.Context, l *Loaders) context.Context { return context.WithValue(ctx, key{}, l) }
+
+// For returns the operation's loaders. It panics when none were installed:
+// that is a wiring bug, which the recover func reports as an internal error.
+func For(ctx context.Context) *Loaders {
+	l, ok := ctx.Value(key{}).(*Loaders)
+	if !ok {
+		panic("loaders: no loaders in context; the GraphQL handler must install them per operation")
+	}
+	return l
+}

@@ -1,0 +1,56 @@
+package mongodb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Index is one index a store needs. TTL, when positive, asks MongoDB to
+// delete documents that many seconds after the indexed time; stores must not
+// rely on it for correctness, because the embedded FerretDB has no TTL
+// indexes and keeps such documents (each store ignores expired ones when
+// reading).
+type Index struct {
+	Name   string
+	Keys   any
+	Unique bool
+	TTL    int32
+}
+
+// EnsureIndexes creates the indexes on coll; it is idempotent, so every
+// process runs it at start-up. Each index is its own command: FerretDB v1
+// drops the connection when one createIndexes command lists several indexes
+// that all exist already.
+func EnsureIndexes(ctx context.Context, coll *mongo.Collection, indexes ...Index) error {
+	for _, ix := range indexes {
+		model := func(withTTL bool) mongo.IndexModel {
+			o := options.Index().SetName(ix.Name)
+			if ix.Unique {
+				o.SetUnique(true)
+			}
+			if ix.TTL > 0 && withTTL {
+				o.SetExpireAfterSeconds(ix.TTL)
+			}
+			return mongo.IndexModel{Keys: ix.Keys, Options: o}
+		}
+		_, err := coll.Indexes().CreateOne(ctx, model(true))
+		if isNotImplemented(err) {
+			_, err = coll.Indexes().CreateOne(ctx, model(false))
+		}
+		if err != nil {
+			return fmt.Errorf("create index %s on %s: %w", ix.Name, coll.Name(), err)
+		}
+	}
+	return nil
+}
+
+// isNotImplemented reports the server's NotImplemented error (code 238),
+// which FerretDB returns for index options it does not support.
+func isNotImplemented(err error) bool {
+	var ce mongo.CommandError
+	return errors.As(err, &ce) && ce.Code == 238
+}
