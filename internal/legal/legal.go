@@ -1,0 +1,156 @@
+// Package legal publishes Omnify's legal documents (terms of service, privacy
+// policy, data processing agreement) and records who accepted which version,
+// when and from where, so that Omnify processes a store's data only after its
+// people accepted the current terms and can prove it later.
+//
+// Published versions and acceptance records are immutable: the package has no
+// method that updates or deletes either. Every state change is a single
+// document insert, guarded by a unique index, so that concurrent replicas
+// cannot publish a version twice or record an acceptance twice.
+package legal
+
+import (
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Kind is the kind of a legal document.
+type Kind string
+
+// The kinds of legal documents, in the order they are shown.
+const (
+	TermsOfService          Kind = "TERMS_OF_SERVICE"
+	PrivacyPolicy           Kind = "PRIVACY_POLICY"
+	DataProcessingAgreement Kind = "DATA_PROCESSING_AGREEMENT"
+)
+
+// Kinds returns every kind, in the order they are shown: terms, privacy, DPA.
+func Kinds() []Kind {
+	return []Kind{TermsOfService, PrivacyPolicy, DataProcessingAgreement}
+}
+
+// Valid reports whether k is one of the known kinds.
+func (k Kind) Valid() bool {
+	return k.rank() >= 0
+}
+
+// rank is k's position in Kinds, or -1 for an unknown kind.
+func (k Kind) rank() int {
+	switch k {
+	case TermsOfService:
+		return 0
+	case PrivacyPolicy:
+		return 1
+	case DataProcessingAgreement:
+		return 2
+	}
+	return -1
+}
+
+// Roles of organization members, as passed in by callers.
+const (
+	RoleOwner  = "OWNER"
+	RoleAdmin  = "ADMIN"
+	RoleMember = "MEMBER"
+	RoleViewer = "VIEWER"
+)
+
+// Document is one published, immutable version of a legal document.
+type Document struct {
+	// ID identifies this version.
+	ID bson.ObjectID `bson:"_id"`
+	// Kind says which document this is a version of.
+	Kind Kind `bson:"kind"`
+	// Version counts the versions of Kind from 1.
+	Version int `bson:"version"`
+	// Title is the document's title.
+	Title string `bson:"title"`
+	// Body is the Markdown text. It is empty in results that say they omit it.
+	Body string `bson:"body"`
+	// BodySHA256 is the lowercase hex SHA-256 of Body, recorded with each acceptance.
+	BodySHA256 string `bson:"bodySha256"`
+	// PublishedAt is when the version was published, in UTC.
+	PublishedAt time.Time `bson:"publishedAt"`
+}
+
+// RequiredFor reports whether a member with the given role must accept this
+// document: the terms and the privacy policy are required for every role, the
+// data processing agreement only for OWNER and ADMIN.
+func (d Document) RequiredFor(role string) bool {
+	if d.Kind == DataProcessingAgreement {
+		return role == RoleOwner || role == RoleAdmin
+	}
+	return true
+}
+
+// Actor is the person accepting documents, and where the request came from.
+type Actor struct {
+	// UserID is the accepting user.
+	UserID bson.ObjectID
+	// OrganizationID is the organization the user acts for.
+	OrganizationID bson.ObjectID
+	// Role is the user's role in the organization (OWNER, ADMIN, MEMBER, VIEWER).
+	Role string
+	// IP is the client's IP address.
+	IP string
+	// UserAgent is the client's User-Agent header.
+	UserAgent string
+}
+
+// Acceptance records that a user accepted one version of a document. Records
+// are never updated or deleted.
+type Acceptance struct {
+	// ID identifies the record; it also orders records by creation.
+	ID bson.ObjectID `bson:"_id"`
+	// UserID is the user who accepted.
+	UserID bson.ObjectID `bson:"userId"`
+	// OrganizationID is the organization the user acted for.
+	OrganizationID bson.ObjectID `bson:"organizationId"`
+	// Role is the user's role in the organization at the time.
+	Role string `bson:"role"`
+	// DocumentID is the accepted version.
+	DocumentID bson.ObjectID `bson:"documentId"`
+	// Kind is the accepted document's kind.
+	Kind Kind `bson:"kind"`
+	// Version is the accepted document's version.
+	Version int `bson:"version"`
+	// BodySHA256 is the SHA-256 (hex) of the accepted text.
+	BodySHA256 string `bson:"bodySha256"`
+	// AcceptedAt is when the user accepted, in UTC.
+	AcceptedAt time.Time `bson:"acceptedAt"`
+	// IP is the client's IP address.
+	IP string `bson:"ip"`
+	// UserAgent is the client's User-Agent, truncated to MaxUserAgentBytes.
+	UserAgent string `bson:"userAgent"`
+}
+
+// AcceptancePage is one page of an organization's acceptance records, newest first.
+type AcceptancePage struct {
+	// Acceptances are the records on this page.
+	Acceptances []Acceptance
+	// HasNextPage reports whether older records follow.
+	HasNextPage bool
+	// EndCursor is the cursor of the last record on the page, to pass as
+	// after for the next page; empty when the page is empty.
+	EndCursor string
+}
+
+// Service publishes legal documents and records acceptances.
+type Service struct {
+	store *Store
+	now   func() time.Time
+}
+
+// NewService returns a Service over store. now is the clock; nil means time.Now.
+func NewService(store *Store, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, now: now}
+}
+
+// clock returns the current time in UTC at the precision BSON stores.
+func (s *Service) clock() time.Time {
+	return s.now().UTC().Truncate(time.Millisecond)
+}

@@ -1,0 +1,193 @@
+package legal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Collection names.
+const (
+	documentsCollection   = "legal_documents"
+	acceptancesCollection = "legal_acceptances"
+)
+
+// Store holds the legal collections of Omnify's database.
+type Store struct {
+	documents   *mongo.Collection
+	acceptances *mongo.Collection
+}
+
+// NewStore returns a Store over db's collections legal_documents and
+// legal_acceptances.
+func NewStore(db *mongo.Database) *Store {
+	return &Store{
+		documents:   db.Collection(documentsCollection),
+		acceptances: db.Collection(acceptancesCollection),
+	}
+}
+
+// EnsureIndexes creates the indexes the package relies on, among them the
+// unique indexes that make publishing and accepting safe under concurrency.
+// It is idempotent.
+func (s *Store) EnsureIndexes(ctx context.Context) error {
+	// One index per command: FerretDB v1 drops the connection when a
+	// createIndexes command with several indexes finds them all present.
+	for _, ix := range []struct {
+		coll  *mongo.Collection
+		model mongo.IndexModel
+	}{{
+		s.documents, mongo.IndexModel{
+			Keys:    bson.D{{Key: "kind", Value: 1}, {Key: "version", Value: 1}},
+			Options: options.Index().SetName("kind_version_unique").SetUnique(true),
+		},
+	}, {
+		s.acceptances, mongo.IndexModel{
+			Keys:    bson.D{{Key: "userId", Value: 1}, {Key: "documentId", Value: 1}},
+			Options: options.Index().SetName("user_document_unique").SetUnique(true),
+		},
+	}, {
+		s.acceptances, mongo.IndexModel{
+			Keys:    bson.D{{Key: "organizationId", Value: 1}, {Key: "_id", Value: -1}},
+			Options: options.Index().SetName("organization_newest"),
+		},
+	}} {
+		if _, err := ix.coll.Indexes().CreateOne(ctx, ix.model); err != nil {
+			return fmt.Errorf("legal: create index on %s: %w", ix.coll.Name(), err)
+		}
+	}
+	return nil
+}
+
+// metadataProjection leaves out the body of documents.
+func metadataProjection() bson.D {
+	return bson.D{{Key: "body", Value: 0}}
+}
+
+// allMetadata returns every published version without its body.
+func (s *Store) allMetadata(ctx context.Context) ([]Document, error) {
+	cur, err := s.documents.Find(ctx, bson.D{}, options.Find().SetProjection(metadataProjection()))
+	if err != nil {
+		return nil, fmt.Errorf("legal: find documents: %w", err)
+	}
+	return decodeDocuments(ctx, cur)
+}
+
+// documentsByIDs returns the documents with the given ids in any order.
+func (s *Store) documentsByIDs(ctx context.Context, ids []bson.ObjectID) ([]Document, error) {
+	cur, err := s.documents.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, fmt.Errorf("legal: find documents by id: %w", err)
+	}
+	return decodeDocuments(ctx, cur)
+}
+
+// findDocument returns the version of kind, or nil when there is none.
+func (s *Store) findDocument(ctx context.Context, kind Kind, version int) (*Document, error) {
+	var d Document
+	err := s.documents.FindOne(ctx, bson.D{{Key: "kind", Value: kind}, {Key: "version", Value: version}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("legal: find %s version %d: %w", kind, version, err)
+	}
+	d.PublishedAt = d.PublishedAt.UTC()
+	return &d, nil
+}
+
+// maxVersion returns the highest version of kind, or 0 when there is none.
+func (s *Store) maxVersion(ctx context.Context, kind Kind) (int, error) {
+	var d struct {
+		Version int `bson:"version"`
+	}
+	err := s.documents.FindOne(ctx, bson.D{{Key: "kind", Value: kind}},
+		options.FindOne().
+			SetSort(bson.D{{Key: "version", Value: -1}}).
+			SetProjection(bson.D{{Key: "version", Value: 1}})).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("legal: find latest %s: %w", kind, err)
+	}
+	return d.Version, nil
+}
+
+// insertDocument inserts d; a version that exists already yields an error
+// for which mongo.IsDuplicateKeyError is true.
+func (s *Store) insertDocument(ctx context.Context, d Document) error {
+	_, err := s.documents.InsertOne(ctx, d)
+	return err
+}
+
+// insertAcceptance inserts a; an acceptance of the same document by the same
+// user yields an error for which mongo.IsDuplicateKeyError is true.
+func (s *Store) insertAcceptance(ctx context.Context, a Acceptance) error {
+	_, err := s.acceptances.InsertOne(ctx, a)
+	return err
+}
+
+// acceptedBy returns the user's acceptances of the given documents.
+func (s *Store) acceptedBy(ctx context.Context, userID bson.ObjectID, documentIDs []bson.ObjectID, opts ...options.Lister[options.FindOptions]) ([]Acceptance, error) {
+	cur, err := s.acceptances.Find(ctx, bson.D{
+		{Key: "userId", Value: userID},
+		{Key: "documentId", Value: bson.D{{Key: "$in", Value: documentIDs}}},
+	}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("legal: find acceptances: %w", err)
+	}
+	return decodeAcceptances(ctx, cur)
+}
+
+// acceptancesByUser returns every acceptance of the user, newest first.
+func (s *Store) acceptancesByUser(ctx context.Context, userID bson.ObjectID) ([]Acceptance, error) {
+	cur, err := s.acceptances.Find(ctx, bson.D{{Key: "userId", Value: userID}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}))
+	if err != nil {
+		return nil, fmt.Errorf("legal: find acceptances of user: %w", err)
+	}
+	return decodeAcceptances(ctx, cur)
+}
+
+// acceptancesByOrganization returns up to limit acceptances of the
+// organization, newest first, older than after unless after is zero.
+func (s *Store) acceptancesByOrganization(ctx context.Context, orgID, after bson.ObjectID, limit int) ([]Acceptance, error) {
+	filter := bson.D{{Key: "organizationId", Value: orgID}}
+	if !after.IsZero() {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: after}}})
+	}
+	cur, err := s.acceptances.Find(ctx, filter, options.Find().
+		SetSort(bson.D{{Key: "_id", Value: -1}}).
+		SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("legal: find acceptances of organization: %w", err)
+	}
+	return decodeAcceptances(ctx, cur)
+}
+
+func decodeDocuments(ctx context.Context, cur *mongo.Cursor) ([]Document, error) {
+	var ds []Document
+	if err := cur.All(ctx, &ds); err != nil {
+		return nil, fmt.Errorf("legal: read documents: %w", err)
+	}
+	for i := range ds {
+		ds[i].PublishedAt = ds[i].PublishedAt.UTC()
+	}
+	return ds, nil
+}
+
+func decodeAcceptances(ctx context.Context, cur *mongo.Cursor) ([]Acceptance, error) {
+	var as []Acceptance
+	if err := cur.All(ctx, &as); err != nil {
+		return nil, fmt.Errorf("legal: read acceptances: %w", err)
+	}
+	for i := range as {
+		as[i].AcceptedAt = as[i].AcceptedAt.UTC()
+	}
+	return as, nil
+}
