@@ -10,6 +10,7 @@ import (
 
 	"github.com/omnify/bff/graph/generated"
 	"github.com/omnify/bff/graph/model"
+	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/auth"
 	"github.com/omnify/bff/internal/loaders"
 )
@@ -26,7 +27,22 @@ func (r *memberResolver) User(ctx context.Context, obj *auth.Membership) (*auth.
 }
 
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error) {
+	// Refuse bad document ids before the account exists, then record the
+	// acceptance in the same step as the sign-up.
+	if len(input.AcceptedLegalDocumentIds) > 0 {
+		if err := r.Legal.CheckAcceptable(ctx, input.AcceptedLegalDocumentIds); err != nil {
+			if ae, ok := apperr.As(err); ok && ae.Field != "" {
+				moved := *ae
+				moved.Field = "acceptedLegalDocumentIds"
+				return nil, &moved
+			}
+			return nil, err
+		}
+	}
 	p, err := r.Auth.SignUp(ctx, auth.SignUpInput{Email: input.Email, Password: input.Password, Name: input.Name, OrganizationName: input.OrganizationName})
+	if err == nil && len(input.AcceptedLegalDocumentIds) > 0 {
+		_, err = r.Legal.Accept(ctx, legalActor(ctx, p), input.AcceptedLegalDocumentIds)
+	}
 	return authPayload(p, err)
 }
 

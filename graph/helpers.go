@@ -1,8 +1,15 @@
 package graph
 
 import (
+	"context"
+	"errors"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/omnify/bff/graph/model"
 	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/legal"
+	"github.com/omnify/bff/internal/loaders"
 )
 
 // pointers adapts a service's slice of values to gqlgen's slice of pointers.
@@ -15,6 +22,59 @@ func pointers[T any](vals []T, err error) ([]*T, error) {
 		out[i] = &vals[i]
 	}
 	return out, nil
+}
+
+// pointersOf is pointers without an error.
+func pointersOf[T any](vals []T) []*T {
+	out, _ := pointers(vals, nil)
+	return out
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func pageInfo(hasNext bool, endCursor string) *model.PageInfo {
+	pi := &model.PageInfo{HasNextPage: hasNext}
+	if endCursor != "" {
+		pi.EndCursor = &endCursor
+	}
+	return pi
+}
+
+func legalActor(ctx context.Context, p *auth.Principal) legal.Actor {
+	c := auth.ClientFromContext(ctx)
+	return legal.Actor{UserID: p.UserID, OrganizationID: p.OrganizationID, Role: string(p.Role), IP: c.IP, UserAgent: c.UserAgent}
+}
+
+// viewerLegal is where the caller stands with the legal documents. API
+// keys are never gated, so they are always up to date.
+func (r *Resolver) viewerLegal(ctx context.Context, p *auth.Principal) (*model.ViewerLegal, error) {
+	if p == nil || p.IsAPIKey() {
+		return &model.ViewerLegal{UpToDate: true, Pending: []*legal.Document{}, Acceptances: []*legal.Acceptance{}}, nil
+	}
+	pending, err := r.Legal.Pending(ctx, p.UserID, string(p.Role))
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]bson.ObjectID, len(pending))
+	for i, d := range pending {
+		ids[i] = d.ID
+	}
+	// Pending leaves out the bodies; the loader brings whole documents.
+	docs, errs := loaders.For(ctx).LegalDocument.LoadMany(ctx, ids)()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	accepted, err := r.Legal.AcceptancesByUser(ctx, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ViewerLegal{UpToDate: len(pending) == 0, Pending: docs, Acceptances: pointersOf(accepted)}, nil
 }
 
 func authPayload(p *auth.Principal, err error) (*model.AuthPayload, error) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/legal"
 )
 
 // Resolver is the root resolver and the list of everything resolvers depend on.
@@ -18,4 +19,6 @@ type Resolver struct {
 	StartedAt time.Time
 	// Auth is the auth module.
 	Auth *auth.Service
+	// Legal is the legal module.
+	Legal *legal.Service
 }

@@ -2,17 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/omnify/bff/internal/app"
 	"github.com/omnify/bff/internal/config"
+	"github.com/omnify/bff/internal/legal"
 )
 
 // usageError is a mistake in the command line or the environment; the
@@ -26,6 +29,8 @@ const usage = `usage: omnify [command] [flags]
 
 commands:
   serve [--role=all|api|worker]   serve the API and run background work (default)
+  legal publish --kind K --title T --file F
+                                  publish a new version of a legal document
   healthcheck                     exit 0 when the local server answers /healthz (for containers)
   version                         print the version
 
@@ -45,6 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "serve":
 		return serve(ctx, rest, getenv, stdout, stderr)
+	case "legal":
+		return legalCommand(ctx, rest, getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, getenv, stdout)
 	case "version", "--version":
@@ -143,4 +150,43 @@ func healthcheck(ctx context.Context, getenv func(string) string, stdout io.Writ
 	}
 	_, err = fmt.Fprintln(stdout, "ok")
 	return err
+}
+
+// legalCommand runs `omnify legal publish`: it publishes a new version of a
+// legal document and prints its number; from then on everyone to whom it
+// applies has it pending.
+func legalCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "publish" {
+		fmt.Fprint(stderr, "usage: omnify legal publish --kind TERMS_OF_SERVICE|PRIVACY_POLICY|DATA_PROCESSING_AGREEMENT --title TITLE --file FILE.md\n")
+		return &usageError{errors.New("legal: unknown or missing subcommand")}
+	}
+	fs := flag.NewFlagSet("legal publish", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	kind := fs.String("kind", "", "document kind: TERMS_OF_SERVICE, PRIVACY_POLICY or DATA_PROCESSING_AGREEMENT (or from the file's header)")
+	title := fs.String("title", "", "the document's title (or from the file's header)")
+	file := fs.String("file", "", "Markdown file with the document's text")
+	if err := fs.Parse(args[1:]); err != nil {
+		return &usageError{err}
+	}
+	if *file == "" {
+		return &usageError{errors.New("legal publish: --file is required")}
+	}
+	k := legal.Kind(strings.ToUpper(strings.TrimSpace(*kind)))
+	if k != "" && !k.Valid() {
+		return &usageError{fmt.Errorf("legal publish: --kind %q is not TERMS_OF_SERVICE, PRIVACY_POLICY or DATA_PROCESSING_AGREEMENT", *kind)}
+	}
+	data, err := os.ReadFile(*file)
+	if err != nil {
+		return fmt.Errorf("legal publish: %w", err)
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return &usageError{fmt.Errorf("invalid configuration:\n%w", err)}
+	}
+	doc, err := app.PublishLegalDocument(ctx, cfg, newLogger(cfg, stderr), app.PublishInput{Kind: k, Title: *title, File: data})
+	if err != nil {
+		return fmt.Errorf("legal publish: %s; nothing was published", app.ErrorMessage(err))
+	}
+	fmt.Fprintf(stdout, "Published %s version %d (%s), id %s.\n", doc.Kind, doc.Version, doc.Title, doc.ID.Hex())
+	return nil
 }

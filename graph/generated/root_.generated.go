@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/omnify/bff/graph/model"
 	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/legal"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -24,6 +25,8 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	ApiKey() ApiKeyResolver
+	LegalAcceptance() LegalAcceptanceResolver
+	LegalDocument() LegalDocumentResolver
 	Member() MemberResolver
 	Mutation() MutationResolver
 	Organization() OrganizationResolver
@@ -38,6 +41,11 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AcceptLegalDocumentsPayload struct {
+		Acceptances func(childComplexity int) int
+		Legal       func(childComplexity int) int
+	}
+
 	ApiKey struct {
 		CreatedAt  func(childComplexity int) int
 		CreatedBy  func(childComplexity int) int
@@ -59,6 +67,36 @@ type ComplexityRoot struct {
 		Secret func(childComplexity int) int
 	}
 
+	LegalAcceptance struct {
+		AcceptedAt func(childComplexity int) int
+		Document   func(childComplexity int) int
+		ID         func(childComplexity int) int
+		IP         func(childComplexity int) int
+		User       func(childComplexity int) int
+		UserAgent  func(childComplexity int) int
+	}
+
+	LegalAcceptanceConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	LegalAcceptanceEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	LegalDocument struct {
+		Body        func(childComplexity int) int
+		BodySHA256  func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		PublishedAt func(childComplexity int) int
+		Required    func(childComplexity int) int
+		Title       func(childComplexity int) int
+		Version     func(childComplexity int) int
+	}
+
 	Member struct {
 		CreatedAt func(childComplexity int) int
 		Role      func(childComplexity int) int
@@ -66,16 +104,17 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddMember          func(childComplexity int, input model.AddMemberInput) int
-		ChangePassword     func(childComplexity int, input model.ChangePasswordInput) int
-		CreateAPIKey       func(childComplexity int, input model.CreateAPIKeyInput) int
-		LogIn              func(childComplexity int, input model.LogInInput) int
-		LogOut             func(childComplexity int) int
-		RemoveMember       func(childComplexity int, userID string) int
-		RevokeAPIKey       func(childComplexity int, id string) int
-		SignUp             func(childComplexity int, input model.SignUpInput) int
-		SwitchOrganization func(childComplexity int, organizationID string) int
-		UpdateMemberRole   func(childComplexity int, input model.UpdateMemberRoleInput) int
+		AcceptLegalDocuments func(childComplexity int, input model.AcceptLegalDocumentsInput) int
+		AddMember            func(childComplexity int, input model.AddMemberInput) int
+		ChangePassword       func(childComplexity int, input model.ChangePasswordInput) int
+		CreateAPIKey         func(childComplexity int, input model.CreateAPIKeyInput) int
+		LogIn                func(childComplexity int, input model.LogInInput) int
+		LogOut               func(childComplexity int) int
+		RemoveMember         func(childComplexity int, userID string) int
+		RevokeAPIKey         func(childComplexity int, id string) int
+		SignUp               func(childComplexity int, input model.SignUpInput) int
+		SwitchOrganization   func(childComplexity int, organizationID string) int
+		UpdateMemberRole     func(childComplexity int, input model.UpdateMemberRoleInput) int
 	}
 
 	Organization struct {
@@ -96,9 +135,12 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APIKeys    func(childComplexity int) int
-		Me         func(childComplexity int) int
-		ServerInfo func(childComplexity int) int
+		APIKeys          func(childComplexity int) int
+		LegalAcceptances func(childComplexity int, first *int, after *string) int
+		LegalDocument    func(childComplexity int, kind legal.Kind, version int) int
+		LegalDocuments   func(childComplexity int) int
+		Me               func(childComplexity int) int
+		ServerInfo       func(childComplexity int) int
 	}
 
 	ServerInfo struct {
@@ -115,10 +157,17 @@ type ComplexityRoot struct {
 
 	Viewer struct {
 		APIKey        func(childComplexity int) int
+		Legal         func(childComplexity int) int
 		Organization  func(childComplexity int) int
 		Organizations func(childComplexity int) int
 		Role          func(childComplexity int) int
 		User          func(childComplexity int) int
+	}
+
+	ViewerLegal struct {
+		Acceptances func(childComplexity int) int
+		Pending     func(childComplexity int) int
+		UpToDate    func(childComplexity int) int
 	}
 }
 
@@ -135,6 +184,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AcceptLegalDocumentsPayload.acceptances":
+		if e.ComplexityRoot.AcceptLegalDocumentsPayload.Acceptances == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AcceptLegalDocumentsPayload.Acceptances(childComplexity), true
+	case "AcceptLegalDocumentsPayload.legal":
+		if e.ComplexityRoot.AcceptLegalDocumentsPayload.Legal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AcceptLegalDocumentsPayload.Legal(childComplexity), true
 
 	case "ApiKey.createdAt":
 		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
@@ -211,6 +273,118 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateApiKeyPayload.Secret(childComplexity), true
 
+	case "LegalAcceptance.acceptedAt":
+		if e.ComplexityRoot.LegalAcceptance.AcceptedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalAcceptance.AcceptedAt(childComplexity), true
+	case "LegalAcceptance.document":
+		if e.ComplexityRoot.LegalAcceptance.Document == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalAcceptance.Document(childComplexity), true
+	case "LegalAcceptance.id":
+		if e.ComplexityRoot.LegalAcceptance.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalAcceptance.ID(childComplexity), true
+	case "LegalAcceptance.ip":
+		if e.ComplexityRoot.LegalAcceptance.IP == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalAcceptance.IP(childComplexity), true
+	case "LegalAcceptance.user":
+		if e.ComplexityRoot.LegalAcceptance.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalAcceptance.User(childComplexity), true
+	case "LegalAcceptance.userAgent":
+		if e.ComplexityRoot.LegalAcceptance.UserAgent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalAcceptance.UserAgent(childComplexity), true
+
+	case "LegalAcceptanceConnection.edges":
+		if e.ComplexityRoot.LegalAcceptanceConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalAcceptanceConnection.Edges(childComplexity), true
+	case "LegalAcceptanceConnection.pageInfo":
+		if e.ComplexityRoot.LegalAcceptanceConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalAcceptanceConnection.PageInfo(childComplexity), true
+
+	case "LegalAcceptanceEdge.cursor":
+		if e.ComplexityRoot.LegalAcceptanceEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalAcceptanceEdge.Cursor(childComplexity), true
+	case "LegalAcceptanceEdge.node":
+		if e.ComplexityRoot.LegalAcceptanceEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalAcceptanceEdge.Node(childComplexity), true
+
+	case "LegalDocument.body":
+		if e.ComplexityRoot.LegalDocument.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalDocument.Body(childComplexity), true
+	case "LegalDocument.bodySha256":
+		if e.ComplexityRoot.LegalDocument.BodySHA256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalDocument.BodySHA256(childComplexity), true
+	case "LegalDocument.id":
+		if e.ComplexityRoot.LegalDocument.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalDocument.ID(childComplexity), true
+	case "LegalDocument.kind":
+		if e.ComplexityRoot.LegalDocument.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalDocument.Kind(childComplexity), true
+	case "LegalDocument.publishedAt":
+		if e.ComplexityRoot.LegalDocument.PublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalDocument.PublishedAt(childComplexity), true
+	case "LegalDocument.required":
+		if e.ComplexityRoot.LegalDocument.Required == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalDocument.Required(childComplexity), true
+	case "LegalDocument.title":
+		if e.ComplexityRoot.LegalDocument.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalDocument.Title(childComplexity), true
+	case "LegalDocument.version":
+		if e.ComplexityRoot.LegalDocument.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalDocument.Version(childComplexity), true
+
 	case "Member.joinedAt":
 		if e.ComplexityRoot.Member.CreatedAt == nil {
 			break
@@ -230,6 +404,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Member.User(childComplexity), true
 
+	case "Mutation.acceptLegalDocuments":
+		if e.ComplexityRoot.Mutation.AcceptLegalDocuments == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acceptLegalDocuments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcceptLegalDocuments(childComplexity, args["input"].(model.AcceptLegalDocumentsInput)), true
 	case "Mutation.addMember":
 		if e.ComplexityRoot.Mutation.AddMember == nil {
 			break
@@ -394,6 +579,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.APIKeys(childComplexity), true
 
+	case "Query.legalAcceptances":
+		if e.ComplexityRoot.Query.LegalAcceptances == nil {
+			break
+		}
+
+		args, err := ec.field_Query_legalAcceptances_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LegalAcceptances(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.legalDocument":
+		if e.ComplexityRoot.Query.LegalDocument == nil {
+			break
+		}
+
+		args, err := ec.field_Query_legalDocument_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LegalDocument(childComplexity, args["kind"].(legal.Kind), args["version"].(int)), true
+	case "Query.legalDocuments":
+		if e.ComplexityRoot.Query.LegalDocuments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.LegalDocuments(childComplexity), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -451,6 +664,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.APIKey(childComplexity), true
+	case "Viewer.legal":
+		if e.ComplexityRoot.Viewer.Legal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Legal(childComplexity), true
 	case "Viewer.organization":
 		if e.ComplexityRoot.Viewer.Organization == nil {
 			break
@@ -476,6 +695,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Viewer.User(childComplexity), true
 
+	case "ViewerLegal.acceptances":
+		if e.ComplexityRoot.ViewerLegal.Acceptances == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerLegal.Acceptances(childComplexity), true
+	case "ViewerLegal.pending":
+		if e.ComplexityRoot.ViewerLegal.Pending == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerLegal.Pending(childComplexity), true
+	case "ViewerLegal.upToDate":
+		if e.ComplexityRoot.ViewerLegal.UpToDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerLegal.UpToDate(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -485,6 +723,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AcceptLegalDocumentsInput", ec.unmarshalInputAcceptLegalDocumentsInput),
 			graphql.NewInputUnmarshaler("AddMemberInput", ec.unmarshalInputAddMemberInput),
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
@@ -794,6 +1033,128 @@ type Mutation {
   revokeApiKey("The key's id." id: ID!): ApiKey! @hasRole(role: ADMIN)
 }
 `, BuiltIn: false},
+	{Name: "../../schema/legal.graphqls", Input: `"""
+The kinds of legal documents a store's people accept.
+"""
+enum LegalDocumentKind {
+  "Omnify's terms of service; required of everyone."
+  TERMS_OF_SERVICE
+  "Omnify's privacy policy; required of everyone."
+  PRIVACY_POLICY
+  "The data processing agreement; required of OWNERs and ADMINs, who sign for the store."
+  DATA_PROCESSING_AGREEMENT
+}
+
+"""
+One published, immutable version of a legal document.
+"""
+type LegalDocument {
+  "The id of this version; accept it with ` + "`" + `acceptLegalDocuments` + "`" + `."
+  id: ID!
+  "Which document this is."
+  kind: LegalDocumentKind!
+  "The version number, from 1."
+  version: Int!
+  "The title."
+  title: String!
+  "The text, in Markdown."
+  body: String!
+  "The SHA-256 of the body, in hex; recorded with every acceptance as proof of the exact text."
+  bodySha256: String!
+  "When this version was published."
+  publishedAt: DateTime!
+  "Whether the caller must accept it (for an anonymous caller: whether a new account, which owns its organization, must)."
+  required: Boolean!
+}
+
+"""
+The record that a user accepted a version of a legal document. Records are never changed or deleted.
+"""
+type LegalAcceptance {
+  "The record's id."
+  id: ID!
+  "The accepted version."
+  document: LegalDocument!
+  "Who accepted it."
+  user: User
+  "When it was accepted."
+  acceptedAt: DateTime!
+  "The IP address it was accepted from."
+  ip: String!
+  "The browser's user agent, truncated to 512 bytes."
+  userAgent: String!
+}
+
+"""
+Where the caller stands with the legal documents.
+"""
+type ViewerLegal {
+  "True when nothing required is pending."
+  upToDate: Boolean!
+  "The current versions the caller must still accept; until then most operations fail with LEGAL_ACCEPTANCE_REQUIRED."
+  pending: [LegalDocument!]!
+  "Everything the caller has accepted, newest first."
+  acceptances: [LegalAcceptance!]!
+}
+
+"One acceptance in a page of the audit list."
+type LegalAcceptanceEdge {
+  "The cursor to continue after this record."
+  cursor: String!
+  "The record."
+  node: LegalAcceptance!
+}
+
+"""
+A page of the organization's acceptance records, newest first.
+"""
+type LegalAcceptanceConnection {
+  "The records of this page with their cursors."
+  edges: [LegalAcceptanceEdge!]!
+  "Where this page ends."
+  pageInfo: PageInfo!
+}
+
+"Input of ` + "`" + `acceptLegalDocuments` + "`" + `."
+input AcceptLegalDocumentsInput {
+  "Ids of the current versions to accept (from ` + "`" + `legalDocuments` + "`" + ` or ` + "`" + `me.legal.pending` + "`" + `)."
+  documentIds: [ID!]!
+}
+
+"""
+The result of accepting documents.
+"""
+type AcceptLegalDocumentsPayload {
+  "One record per accepted document; accepting a version again returns its first record."
+  acceptances: [LegalAcceptance!]!
+  "Where the caller stands now."
+  legal: ViewerLegal!
+}
+
+extend input SignUpInput {
+  "Ids of the legal documents the new user accepts while signing up (optional)."
+  acceptedLegalDocumentIds: [ID!]
+}
+
+extend type Viewer {
+  "Where the caller stands with the legal documents. Partner API keys are never gated."
+  legal: ViewerLegal!
+}
+
+extend type Query {
+  "The current version of each legal document. Public."
+  legalDocuments: [LegalDocument!]!
+  "Any published version of a legal document, for history. Public."
+  legalDocument("Which document." kind: LegalDocumentKind!, "Which version." version: Int!): LegalDocument!
+  "The organization's acceptance records, newest first: who accepted what, when and from where. OWNER only."
+  legalAcceptances("How many records, 1 to 100 (default 20)." first: Int, "The cursor after which to continue." after: String): LegalAcceptanceConnection! @hasRole(role: OWNER)
+}
+
+extend type Mutation {
+  "Accept the current versions of legal documents. Records are kept forever; accepting again changes nothing."
+  acceptLegalDocuments(input: AcceptLegalDocumentsInput!): AcceptLegalDocumentsPayload! @authenticated
+}
+`, BuiltIn: false},
 	{Name: "../../schema/schema.graphqls", Input: `"""
 A point in time, as an RFC 3339 string in UTC, for example ` + "`" + `2026-11-26T09:30:00Z` + "`" + `.
 """
@@ -844,6 +1205,16 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_AcceptLegalDocumentsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "acceptances":
+		return ec.fieldContext_AcceptLegalDocumentsPayload_acceptances(ctx, field)
+	case "legal":
+		return ec.fieldContext_AcceptLegalDocumentsPayload_legal(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AcceptLegalDocumentsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -886,6 +1257,66 @@ func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type CreateApiKeyPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_LegalAcceptance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LegalAcceptance_id(ctx, field)
+	case "document":
+		return ec.fieldContext_LegalAcceptance_document(ctx, field)
+	case "user":
+		return ec.fieldContext_LegalAcceptance_user(ctx, field)
+	case "acceptedAt":
+		return ec.fieldContext_LegalAcceptance_acceptedAt(ctx, field)
+	case "ip":
+		return ec.fieldContext_LegalAcceptance_ip(ctx, field)
+	case "userAgent":
+		return ec.fieldContext_LegalAcceptance_userAgent(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LegalAcceptance", field.Name)
+}
+
+func (ec *executionContext) childFields_LegalAcceptanceConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_LegalAcceptanceConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_LegalAcceptanceConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LegalAcceptanceConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_LegalAcceptanceEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_LegalAcceptanceEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_LegalAcceptanceEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LegalAcceptanceEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_LegalDocument(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LegalDocument_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_LegalDocument_kind(ctx, field)
+	case "version":
+		return ec.fieldContext_LegalDocument_version(ctx, field)
+	case "title":
+		return ec.fieldContext_LegalDocument_title(ctx, field)
+	case "body":
+		return ec.fieldContext_LegalDocument_body(ctx, field)
+	case "bodySha256":
+		return ec.fieldContext_LegalDocument_bodySha256(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_LegalDocument_publishedAt(ctx, field)
+	case "required":
+		return ec.fieldContext_LegalDocument_required(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LegalDocument", field.Name)
+}
+
 func (ec *executionContext) childFields_Member(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "user":
@@ -920,6 +1351,16 @@ func (ec *executionContext) childFields_OrganizationMembership(ctx context.Conte
 		return ec.fieldContext_OrganizationMembership_role(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrganizationMembership", field.Name)
+}
+
+func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "hasNextPage":
+		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_PageInfo_endCursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
 func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -958,8 +1399,22 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_organizations(ctx, field)
 	case "apiKey":
 		return ec.fieldContext_Viewer_apiKey(ctx, field)
+	case "legal":
+		return ec.fieldContext_Viewer_legal(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
+}
+
+func (ec *executionContext) childFields_ViewerLegal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "upToDate":
+		return ec.fieldContext_ViewerLegal_upToDate(ctx, field)
+	case "pending":
+		return ec.fieldContext_ViewerLegal_pending(ctx, field)
+	case "acceptances":
+		return ec.fieldContext_ViewerLegal_acceptances(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ViewerLegal", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

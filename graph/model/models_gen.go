@@ -6,7 +6,22 @@ import (
 	"time"
 
 	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/legal"
 )
+
+// Input of `acceptLegalDocuments`.
+type AcceptLegalDocumentsInput struct {
+	// Ids of the current versions to accept (from `legalDocuments` or `me.legal.pending`).
+	DocumentIds []string `json:"documentIds"`
+}
+
+// The result of accepting documents.
+type AcceptLegalDocumentsPayload struct {
+	// One record per accepted document; accepting a version again returns its first record.
+	Acceptances []*legal.Acceptance `json:"acceptances"`
+	// Where the caller stands now.
+	Legal *ViewerLegal `json:"legal"`
+}
 
 // Input of `addMember`.
 type AddMemberInput struct {
@@ -44,6 +59,22 @@ type CreateAPIKeyPayload struct {
 	APIKey *auth.APIKey `json:"apiKey"`
 	// The key's secret, to send as `Authorization: Bearer <secret>`. Shown only this once: store it now.
 	Secret string `json:"secret"`
+}
+
+// A page of the organization's acceptance records, newest first.
+type LegalAcceptanceConnection struct {
+	// The records of this page with their cursors.
+	Edges []*LegalAcceptanceEdge `json:"edges"`
+	// Where this page ends.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// One acceptance in a page of the audit list.
+type LegalAcceptanceEdge struct {
+	// The cursor to continue after this record.
+	Cursor string `json:"cursor"`
+	// The record.
+	Node *legal.Acceptance `json:"node"`
 }
 
 // Input of `logIn`.
@@ -88,6 +119,8 @@ type SignUpInput struct {
 	Name string `json:"name"`
 	// Name of the new organization you will own (1 to 200 characters).
 	OrganizationName string `json:"organizationName"`
+	// Ids of the legal documents the new user accepts while signing up (optional).
+	AcceptedLegalDocumentIds []string `json:"acceptedLegalDocumentIds,omitempty"`
 }
 
 // Input of `updateMemberRole`.
@@ -96,4 +129,14 @@ type UpdateMemberRoleInput struct {
 	UserID string `json:"userId"`
 	// The new role. The last OWNER cannot be demoted.
 	Role auth.Role `json:"role"`
+}
+
+// Where the caller stands with the legal documents.
+type ViewerLegal struct {
+	// True when nothing required is pending.
+	UpToDate bool `json:"upToDate"`
+	// The current versions the caller must still accept; until then most operations fail with LEGAL_ACCEPTANCE_REQUIRED.
+	Pending []*legal.Document `json:"pending"`
+	// Everything the caller has accepted, newest first.
+	Acceptances []*legal.Acceptance `json:"acceptances"`
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/omnify/bff/internal/auth"
 	"github.com/omnify/bff/internal/config"
 	"github.com/omnify/bff/internal/httpserver"
+	"github.com/omnify/bff/internal/legal"
 	"github.com/omnify/bff/internal/loaders"
 	"github.com/omnify/bff/internal/mongodb"
 	"github.com/omnify/bff/web"
@@ -81,6 +82,11 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	authService := auth.NewService(authStore, auth.Options{Logger: o.Logger.With("module", "auth"), Password: o.PasswordParams})
 
+	legalService := legal.NewService(legal.NewStore(db.Database), nil)
+	if err := legalService.EnsureShipped(ctx); err != nil {
+		return fail(err)
+	}
+
 	sopts := httpserver.Options{
 		Logger:              o.Logger,
 		Checks:              map[string]httpserver.Check{"database": db.Ping},
@@ -93,11 +99,13 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		SecureCookies:       cfg.Production(),
 		Gates: []httpserver.Gate{
 			func(ctx context.Context, op httpserver.Operation) error { return auth.CheckWriteScope(ctx, op.Type) },
+			legalGate(legalService),
 		},
 		PerOperation: func(ctx context.Context) context.Context {
 			return loaders.With(ctx, loaders.New(loaders.Sources{
-				Users:         authService.UsersByIDs,
-				Organizations: authService.OrganizationsByIDs,
+				Users:          authService.UsersByIDs,
+				Organizations:  authService.OrganizationsByIDs,
+				LegalDocuments: legalService.DocumentsByIDs,
 			}))
 		},
 		WebsocketRecheckInterval: cfg.WebsocketRecheckInterval,
@@ -108,7 +116,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Playground:               web.Playground(),
 	}
 	if cfg.RunsAPI() {
-		resolver := &graph.Resolver{Version: o.Version, StartedAt: started, Auth: authService}
+		resolver := &graph.Resolver{Version: o.Version, StartedAt: started, Auth: authService, Legal: legalService}
 		sopts.Schema = generated.NewExecutableSchema(generated.Config{Resolvers: resolver, Directives: graph.Directives()})
 	}
 	a.server = httpserver.New(sopts)

@@ -41,13 +41,15 @@ type account struct {
 	pass   string
 }
 
+// signUp creates an account that accepted the current legal documents.
 func signUp(t *testing.T, env *apptest.Env, email, org string) account {
 	t.Helper()
 	c := env.Client()
 	var out struct{ SignUp struct{ Viewer viewerData } }
 	pass := "correct horse battery"
 	c.MustData(t, signUpMutation, map[string]any{"input": map[string]any{
-		"email": email, "password": pass, "name": "Test " + org, "organizationName": org}}, &out)
+		"email": email, "password": pass, "name": "Test " + org, "organizationName": org,
+		"acceptedLegalDocumentIds": currentLegalIDs(t, env)}}, &out)
 	v := out.SignUp.Viewer
 	if v.User == nil || v.Role != "OWNER" || v.Organization.Name != org {
 		t.Fatalf("sign-up viewer %+v", v)
@@ -640,4 +642,15 @@ func TestIntrospectionInProductionNeedsAuthentication(t *testing.T) {
 	if !strings.Contains(authed.body, `"name":"Query"`) {
 		t.Fatalf("authenticated introspection: %s", authed.body)
 	}
+}
+
+func currentLegalIDs(t *testing.T, env *apptest.Env) []string {
+	t.Helper()
+	var docs struct{ LegalDocuments []struct{ ID string } }
+	env.Client().MustData(t, `{ legalDocuments { id } }`, nil, &docs)
+	ids := make([]string, len(docs.LegalDocuments))
+	for i, d := range docs.LegalDocuments {
+		ids[i] = d.ID
+	}
+	return ids
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -237,4 +238,18 @@ func TestWebsocketSubprotocolsAndOrigins(t *testing.T) {
 func toJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+func mustDialWSWithCookie(t *testing.T, env *apptest.Env, c *apptest.Client) *wsClient {
+	t.Helper()
+	u, _ := url.Parse(env.URL)
+	h := http.Header{}
+	for _, ck := range c.HTTP().Jar.Cookies(u) {
+		h.Add("Cookie", ck.Name+"="+ck.Value)
+	}
+	ws, _, err := dialWS(t, env, h, "graphql-transport-ws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws
 }

@@ -777,40 +777,17 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, id string) (AP
 	return k, nil
 }
 
-// UsersByIDs returns users in the order of ids, nil where none exists; for
-// dataloaders. The ids come from memberships the caller may already see.
-func (s *Service) UsersByIDs(ctx context.Context, ids []bson.ObjectID) ([]*User, error) {
-	users, err := s.store.UsersByIDs(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[bson.ObjectID]*User, len(users))
-	for i := range users {
-		byID[users[i].ID] = &users[i]
-	}
-	out := make([]*User, len(ids))
-	for i, id := range ids {
-		out[i] = byID[id]
-	}
-	return out, nil
+// UsersByIDs returns the users with the given ids that exist, in any
+// order, in one query; for dataloaders. The ids come from memberships and
+// records the caller may already see.
+func (s *Service) UsersByIDs(ctx context.Context, ids []bson.ObjectID) ([]User, error) {
+	return s.store.UsersByIDs(ctx, ids)
 }
 
-// OrganizationsByIDs returns organizations in the order of ids, nil where
-// none exists; for dataloaders.
-func (s *Service) OrganizationsByIDs(ctx context.Context, ids []bson.ObjectID) ([]*Organization, error) {
-	orgs, err := s.store.OrganizationsByIDs(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[bson.ObjectID]*Organization, len(orgs))
-	for i := range orgs {
-		byID[orgs[i].ID] = &orgs[i]
-	}
-	out := make([]*Organization, len(ids))
-	for i, id := range ids {
-		out[i] = byID[id]
-	}
-	return out, nil
+// OrganizationsByIDs returns the organizations with the given ids that
+// exist, in any order, in one query; for dataloaders.
+func (s *Service) OrganizationsByIDs(ctx context.Context, ids []bson.ObjectID) ([]Organization, error) {
+	return s.store.OrganizationsByIDs(ctx, ids)
 }
 
 func constantTimeEqual(a, b string) bool {

@@ -310,3 +310,25 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
+
+// CheckAcceptable validates ids as Accept would, without writing anything,
+// so that a sign-up can refuse bad ids before it creates the account.
+// Returns BAD_USER_INPUT on field documentIds, as Accept does.
+func (s *Service) CheckAcceptable(ctx context.Context, ids []string) error {
+	docIDs, verr := parseDocumentIDs(ids)
+	if verr != nil {
+		return verr
+	}
+	meta, err := s.store.allMetadata(ctx)
+	if err != nil {
+		return err
+	}
+	if _, verr := acceptable(meta, ids, docIDs); verr != nil {
+		return verr
+	}
+	return nil
+}
+
+// Cursor returns the opaque cursor of an acceptance in an audit page, for
+// edges of a connection.
+func Cursor(a Acceptance) string { return encodeCursor(a.ID) }

@@ -183,6 +183,42 @@ func (s *Service) Publish(ctx context.Context, kind Kind, title, body string) (D
 	return Document{}, apperr.New(apperr.Conflict, "other versions of %s were being published at the same time; try again", kind)
 }
 
+// PublishVersion publishes exactly the given version of kind, as an
+// operator's file header may ask. It must be the next one: an existing
+// version number gets CONFLICT, a gap BAD_USER_INPUT (field version), and
+// nothing is published. Other errors are Publish's.
+func (s *Service) PublishVersion(ctx context.Context, kind Kind, version int, title, body string) (Document, error) {
+	if err := checkKind(kind); err != nil {
+		return Document{}, err
+	}
+	title = strings.TrimSpace(title)
+	if err := checkTitle(title); err != nil {
+		return Document{}, err
+	}
+	body = normalizeBody(body)
+	if err := checkBody(body); err != nil {
+		return Document{}, err
+	}
+	latest, err := s.store.maxVersion(ctx, kind)
+	if err != nil {
+		return Document{}, err
+	}
+	switch {
+	case version <= latest:
+		return Document{}, apperr.New(apperr.Conflict, "version %d of %s already exists; the next version is %d", version, kind, latest+1)
+	case version > latest+1:
+		return Document{}, apperr.Invalid("version", "version %d of %s would skip versions; the next version is %d", version, kind, latest+1)
+	}
+	d := Document{ID: bson.NewObjectID(), Kind: kind, Version: version, Title: title, Body: body, BodySHA256: bodyHash(body), PublishedAt: s.clock()}
+	if err := s.store.insertDocument(ctx, d); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return Document{}, apperr.New(apperr.Conflict, "version %d of %s was published meanwhile", version, kind)
+		}
+		return Document{}, fmt.Errorf("legal: publish %s version %d: %w", kind, version, err)
+	}
+	return d, nil
+}
+
 // Current returns the current (highest) version of each kind that has one,
 // with bodies, ordered terms, privacy policy, DPA. It costs two queries.
 func (s *Service) Current(ctx context.Context) ([]Document, error) {

@@ -16,13 +16,15 @@ import (
 
 	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/legal"
 )
 
-// Sources are the batch lookups the loaders call. Each returns one result
-// per id, in the order of ids, nil where nothing exists.
+// Sources are the batch lookups the loaders call: each returns whatever
+// exists of the ids asked for, in any order, in one query.
 type Sources struct {
-	Users         func(ctx context.Context, ids []bson.ObjectID) ([]*auth.User, error)
-	Organizations func(ctx context.Context, ids []bson.ObjectID) ([]*auth.Organization, error)
+	Users          func(ctx context.Context, ids []bson.ObjectID) ([]auth.User, error)
+	Organizations  func(ctx context.Context, ids []bson.ObjectID) ([]auth.Organization, error)
+	LegalDocuments func(ctx context.Context, ids []bson.ObjectID) ([]legal.Document, error)
 }
 
 // Loaders are one operation's dataloaders.
@@ -31,6 +33,8 @@ type Loaders struct {
 	User *dataloader.Loader[bson.ObjectID, *auth.User]
 	// Organization loads organizations by id.
 	Organization *dataloader.Loader[bson.ObjectID, *auth.Organization]
+	// LegalDocument loads legal document versions by id.
+	LegalDocument *dataloader.Loader[bson.ObjectID, *legal.Document]
 }
 
 // wait is how long a loader collects keys before it queries. Resolvers of
@@ -40,20 +44,22 @@ const wait = 2 * time.Millisecond
 // New returns fresh loaders over src.
 func New(src Sources) *Loaders {
 	return &Loaders{
-		User:         newLoader(src.Users, "user"),
-		Organization: newLoader(src.Organizations, "organization"),
+		User:          newLoader(src.Users, func(u *auth.User) bson.ObjectID { return u.ID }, "user"),
+		Organization:  newLoader(src.Organizations, func(o *auth.Organization) bson.ObjectID { return o.ID }, "organization"),
+		LegalDocument: newLoader(src.LegalDocuments, func(d *legal.Document) bson.ObjectID { return d.ID }, "legal document"),
 	}
 }
 
-func newLoader[V any](fetch func(context.Context, []bson.ObjectID) ([]*V, error), what string) *dataloader.Loader[bson.ObjectID, *V] {
+func newLoader[V any](fetch func(context.Context, []bson.ObjectID) ([]V, error), id func(*V) bson.ObjectID, what string) *dataloader.Loader[bson.ObjectID, *V] {
 	batch := func(ctx context.Context, ids []bson.ObjectID) []*dataloader.Result[*V] {
 		out := make([]*dataloader.Result[*V], len(ids))
-		vals, err := fetch(ctx, ids)
+		found, err := fetch(ctx, ids)
+		vals := ordered(ids, found, id)
 		for i := range ids {
 			switch {
 			case err != nil:
 				out[i] = &dataloader.Result[*V]{Error: err}
-			case i >= len(vals) || vals[i] == nil:
+			case vals[i] == nil:
 				out[i] = &dataloader.Result[*V]{Error: apperr.New(apperr.NotFound, "No such %s.", what)}
 			default:
 				out[i] = &dataloader.Result[*V]{Data: vals[i]}
@@ -62,6 +68,20 @@ func newLoader[V any](fetch func(context.Context, []bson.ObjectID) ([]*V, error)
 		return out
 	}
 	return dataloader.NewBatchedLoader(batch, dataloader.WithWait[bson.ObjectID, *V](wait), dataloader.WithBatchCapacity[bson.ObjectID, *V](100))
+}
+
+// ordered arranges vals (in any order, some perhaps missing) in the order
+// of ids, nil where an id has no value, as dataloader results must be.
+func ordered[V any](ids []bson.ObjectID, vals []V, id func(*V) bson.ObjectID) []*V {
+	byID := make(map[bson.ObjectID]*V, len(vals))
+	for i := range vals {
+		byID[id(&vals[i])] = &vals[i]
+	}
+	out := make([]*V, len(ids))
+	for i, k := range ids {
+		out[i] = byID[k]
+	}
+	return out
 }
 
 type key struct{}

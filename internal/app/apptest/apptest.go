@@ -99,6 +99,9 @@ func (e *Env) Stop() error {
 // what was (or was not) written.
 func (e *Env) Database(t testing.TB) *mongo.Database {
 	t.Helper()
+	if e.Config.MongoURI == "" {
+		t.Fatal("Database needs a server URI; this app runs its own embedded database")
+	}
 	db, err := mongodb.Open(context.Background(), mongodb.Options{URI: e.Config.MongoURI, Database: e.Config.MongoDatabase})
 	if err != nil {
 		t.Fatalf("open database: %v", err)
