@@ -93,6 +93,8 @@ func TestBadRequestsGetTheirProtocolErrors(t *testing.T) {
 		{name: "GET query", method: "GET", url: gql + "?query=" + url.QueryEscape(`{__typename}`), wantStatus: 200, wantInBody: `"__typename":"Query"`},
 		{name: "GET with malformed variables", method: "GET", url: gql + "?query=" + url.QueryEscape(`{__typename}`) + "&variables=%7B", wantStatus: 400, wantInBody: "variables"},
 		{name: "GET without query", method: "GET", url: gql, wantStatus: 422, wantInBody: `"errors"`},
+		{name: "mutation over GET", method: "GET", url: gql + "?query=" + url.QueryEscape(`mutation { logOut }`), wantStatus: 405, wantInBody: "only queries"},
+		{name: "malformed JSON is not echoed", method: "POST", contentType: "application/json", body: `{"query":"` + strings.Repeat("y", 3000), wantStatus: 400, wantInBody: "not valid JSON"},
 		{name: "unknown path", method: "GET", url: env.URL + "/nope.js", wantStatus: 404},
 		{name: "POST to the web app", method: "POST", url: env.URL + "/", contentType: "application/json", body: `{}`, wantStatus: 405},
 	}

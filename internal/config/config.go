@@ -75,6 +75,11 @@ type Config struct {
 	// WebsocketRecheckInterval is how often an authenticated WebSocket's session
 	// or API key is checked again (OMNIFY_WS_AUTH_RECHECK_INTERVAL).
 	WebsocketRecheckInterval time.Duration
+	// TripleWhaleBaseURL, HubSpotBaseURL and KlaviyoBaseURL are where the
+	// platform clients send requests (OMNIFY_TRIPLEWHALE_BASE_URL, ...).
+	TripleWhaleBaseURL, HubSpotBaseURL, KlaviyoBaseURL string
+	// SyncInterval is how often every connected integration is synced (OMNIFY_SYNC_INTERVAL).
+	SyncInterval time.Duration
 	// SecretKey is the 32-byte credential encryption key (OMNIFY_SECRET_KEY, base64); nil when unset.
 	SecretKey []byte
 }
@@ -109,6 +114,10 @@ func Load(getenv func(string) string) (Config, error) {
 		WebsocketInitTimeout:     p.duration("OMNIFY_WS_INIT_TIMEOUT", 10*time.Second),
 		WebsocketPingInterval:    p.duration("OMNIFY_WS_PING_INTERVAL", 25*time.Second),
 		WebsocketRecheckInterval: p.duration("OMNIFY_WS_AUTH_RECHECK_INTERVAL", 30*time.Second),
+		TripleWhaleBaseURL:       p.baseURL("OMNIFY_TRIPLEWHALE_BASE_URL", "https://api.triplewhale.com/api/v2"),
+		HubSpotBaseURL:           p.baseURL("OMNIFY_HUBSPOT_BASE_URL", "https://api.hubapi.com"),
+		KlaviyoBaseURL:           p.baseURL("OMNIFY_KLAVIYO_BASE_URL", "https://a.klaviyo.com"),
+		SyncInterval:             p.duration("OMNIFY_SYNC_INTERVAL", time.Hour),
 		SecretKey:                p.key("OMNIFY_SECRET_KEY"),
 	}
 	if c.HTTPAddr != "" {
@@ -231,6 +240,16 @@ func (p *parser) origins(name string) []string {
 		out = append(out, strings.ToLower(u.Scheme+"://"+u.Host))
 	}
 	return out
+}
+
+func (p *parser) baseURL(name, def string) string {
+	v := strings.TrimRight(p.str(name, def), "/")
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		p.fail(name, fmt.Sprintf("%q is not an http(s) base URL such as %s", v, def))
+		return def
+	}
+	return v
 }
 
 func (p *parser) key(name string) []byte {

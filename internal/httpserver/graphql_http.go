@@ -1,7 +1,9 @@
 package httpserver
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -66,4 +68,15 @@ func writeResponse(w http.ResponseWriter, resp *graphql.Response) {
 
 func writeGraphQLErrors(w http.ResponseWriter, message string) {
 	writeResponse(w, &graphql.Response{Errors: gqlerror.List{{Message: message}}})
+}
+
+// validJSONBody reports whether the request body is one valid JSON value,
+// leaving the body readable again. withBodyLimit has already buffered it.
+func validJSONBody(r *http.Request) bool {
+	if r.Body == nil {
+		return false
+	}
+	body, err := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return err == nil && json.Valid(body)
 }

@@ -209,6 +209,13 @@ func (s *Server) graphqlEndpoint(gql http.Handler) http.Handler {
 				writeJSONError(w, http.StatusUnsupportedMediaType, "send GraphQL requests as application/json")
 				return
 			}
+			if !validJSONBody(r) {
+				// gqlgen's own answer would echo the whole body back.
+				w.Header().Set("Content-Type", responseContentType(r))
+				w.WriteHeader(http.StatusBadRequest)
+				writeGraphQLErrors(w, "the request body is not valid JSON")
+				return
+			}
 			gql.ServeHTTP(w, r)
 		default:
 			w.Header().Set("Allow", "GET, POST")

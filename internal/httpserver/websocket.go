@@ -95,7 +95,12 @@ func (h *wsHub) wait(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("websockets still open: %w", ctx.Err())
+		select {
+		case <-done: // both ready: the sockets did close in time
+			return nil
+		default:
+			return fmt.Errorf("websockets still open: %w", ctx.Err())
+		}
 	}
 }
 
