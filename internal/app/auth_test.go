@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -653,4 +654,37 @@ func currentLegalIDs(t *testing.T, env *apptest.Env) []string {
 		ids[i] = d.ID
 	}
 	return ids
+}
+
+func TestLoginThrottlingPerIP(t *testing.T) {
+	env := apptest.Start(t, dbs)
+	erin := signUp(t, env, "erin@example.com", "Erin Co")
+	logIn := func(email, pass string) apptest.Response {
+		return env.Client().Do(t, `mutation($i: LogInInput!) { logIn(input: $i) { viewer { role } } }`,
+			map[string]any{"i": map[string]any{"email": email, "password": pass}})
+	}
+	// Twenty failures from one address, spread over many emails so that no
+	// single email reaches its own limit.
+	for i := range 20 {
+		if r := logIn(fmt.Sprintf("guess%d@example.com", i), "wrong password!"); r.Code() != "UNAUTHENTICATED" {
+			t.Fatalf("failure %d: %+v", i, r.Errors)
+		}
+	}
+	if r := logIn(erin.email, erin.pass); r.Code() != "RATE_LIMITED" {
+		t.Fatalf("21st attempt from the address: %+v", r.Errors)
+	}
+}
+
+func TestDataSurvivesARestart(t *testing.T) {
+	dir := t.TempDir()
+	embedded := func(c *config.Config) { c.MongoURI, c.DataDir, c.MongoDatabase = "", dir, "omnify" }
+	first := apptest.Start(t, dbs, embedded)
+	signUp(t, first, "kept@example.com", "Kept")
+	if err := first.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	second := apptest.Start(t, dbs, embedded)
+	if r := rawLogIn(t, second, "kept@example.com", "correct horse battery"); r.status != 200 || strings.Contains(r.body, "errors") {
+		t.Fatalf("log in after restart: %s", r.body)
+	}
 }
