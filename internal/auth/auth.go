@@ -76,9 +76,6 @@ type Organization struct {
 	ID        bson.ObjectID `bson:"_id"`
 	Name      string        `bson:"name"`
 	CreatedAt time.Time     `bson:"createdAt"`
-	// OwnerCount is kept beside the memberships so that "never remove the
-	// last owner" is one conditional write, safe under concurrent changes.
-	OwnerCount int `bson:"ownerCount"`
 }
 
 // Membership gives a user a role in an organization.

@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/mongodb"
 )
 
 // Options tune the service; zero values take the defaults in brackets.
@@ -196,7 +197,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Principal, error
 
 	now := s.now()
 	user := User{ID: bson.NewObjectID(), Email: email, Name: name, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
-	org := Organization{ID: bson.NewObjectID(), Name: orgName, CreatedAt: now, OwnerCount: 1}
+	org := Organization{ID: bson.NewObjectID(), Name: orgName, CreatedAt: now}
 	member := Membership{ID: bson.NewObjectID(), UserID: user.ID, OrganizationID: org.ID, Role: RoleOwner, CreatedAt: now, UpdatedAt: now}
 
 	// No transactions: write in an order that can be undone, and undo it if
@@ -581,15 +582,7 @@ func (s *Service) AddMember(ctx context.Context, p *Principal, emailIn string, r
 	}
 	now := s.now()
 	m := Membership{ID: bson.NewObjectID(), UserID: u.ID, OrganizationID: p.OrganizationID, Role: role, CreatedAt: now, UpdatedAt: now}
-	if role == RoleOwner {
-		if _, err := s.store.AddOwners(ctx, p.OrganizationID, 1); err != nil {
-			return Membership{}, err
-		}
-	}
 	if err := s.store.InsertMembership(ctx, m); err != nil {
-		if role == RoleOwner {
-			_, _ = s.store.AddOwners(context.WithoutCancel(ctx), p.OrganizationID, -1)
-		}
 		if errors.Is(err, errDuplicate) {
 			return Membership{}, &apperr.Error{Code: apperr.Conflict, Field: "email", Message: "This user is already a member of the organization."}
 		}
@@ -622,48 +615,56 @@ func (s *Service) UpdateMemberRole(ctx context.Context, p *Principal, userID str
 	if err := s.checkGrant(p, role); err != nil {
 		return Membership{}, err
 	}
-	cur, err := s.member(ctx, p.OrganizationID, uid)
-	if err != nil {
-		return Membership{}, err
-	}
-	if cur.Role == role {
-		return cur, nil
-	}
-	if cur.Role == RoleOwner && p.Role != RoleOwner {
-		return Membership{}, apperr.New(apperr.Forbidden, "Only an OWNER can change another OWNER's role.")
-	}
-	if err := s.adjustOwners(ctx, p.OrganizationID, cur.Role, role); err != nil {
-		return Membership{}, err
-	}
-	m, ok, err := s.store.SetRole(ctx, p.OrganizationID, uid, cur.Role, role, s.now())
-	if err != nil || !ok {
-		_ = s.adjustOwners(context.WithoutCancel(ctx), p.OrganizationID, role, cur.Role)
-		if err != nil {
-			return Membership{}, err
+	var out Membership
+	err = s.changeMembers(ctx, p, uid, func(cur Membership) error {
+		if cur.Role == role {
+			out = cur
+			return nil
 		}
-		return Membership{}, apperr.New(apperr.Conflict, "The member's role changed meanwhile; reload and try again.")
-	}
-	return m, nil
+		if cur.Role == RoleOwner {
+			if err := s.keepAnOwner(ctx, p.OrganizationID); err != nil {
+				return err
+			}
+		}
+		m, ok, err := s.store.SetRole(ctx, p.OrganizationID, uid, cur.Role, role, s.now())
+		if err == nil && !ok {
+			err = apperr.New(apperr.Conflict, "The member's role changed meanwhile; reload and try again.")
+		}
+		out = m
+		return err
+	})
+	return out, err
 }
 
-// adjustOwners keeps the organization's owner count in step with a role
-// change from -> to; CONFLICT if it would leave no owner.
-func (s *Service) adjustOwners(ctx context.Context, orgID bson.ObjectID, from, to Role) error {
-	delta := 0
-	if from == RoleOwner {
-		delta--
+// changeMembers runs change on a member's current membership while holding
+// the organization's membership lock, so that concurrent changes cannot
+// together remove every OWNER. Only an OWNER may change an OWNER.
+func (s *Service) changeMembers(ctx context.Context, p *Principal, userID bson.ObjectID, change func(cur Membership) error) error {
+	release, err := s.store.LockMembers(ctx, p.OrganizationID)
+	if errors.Is(err, mongodb.ErrLocked) {
+		return apperr.New(apperr.Conflict, "The organization's members are being changed right now; try again.")
 	}
-	if to == RoleOwner {
-		delta++
-	}
-	if delta == 0 {
-		return nil
-	}
-	ok, err := s.store.AddOwners(ctx, orgID, delta)
 	if err != nil {
 		return err
 	}
-	if !ok {
+	defer release()
+	cur, err := s.member(ctx, p.OrganizationID, userID)
+	if err != nil {
+		return err
+	}
+	if cur.Role == RoleOwner && p.Role != RoleOwner {
+		return apperr.New(apperr.Forbidden, "Only an OWNER can change or remove an OWNER.")
+	}
+	return change(cur)
+}
+
+// keepAnOwner refuses a change that would take away the last OWNER.
+func (s *Service) keepAnOwner(ctx context.Context, orgID bson.ObjectID) error {
+	n, err := s.store.CountOwners(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
 		return apperr.New(apperr.Conflict, "An organization needs at least one OWNER; make someone else an OWNER first.")
 	}
 	return nil
@@ -694,25 +695,21 @@ func (s *Service) RemoveMember(ctx context.Context, p *Principal, userID string)
 			return Membership{}, err
 		}
 	}
-	cur, err := s.member(ctx, p.OrganizationID, uid)
-	if err != nil {
-		return Membership{}, err
-	}
-	if cur.Role == RoleOwner && p.Role != RoleOwner {
-		return Membership{}, apperr.New(apperr.Forbidden, "Only an OWNER can remove an OWNER.")
-	}
-	if err := s.adjustOwners(ctx, p.OrganizationID, cur.Role, ""); err != nil {
-		return Membership{}, err
-	}
-	ok, err := s.store.DeleteMembership(ctx, p.OrganizationID, uid, cur.Role)
-	if err != nil || !ok {
-		_ = s.adjustOwners(context.WithoutCancel(ctx), p.OrganizationID, "", cur.Role)
-		if err != nil {
-			return Membership{}, err
+	var out Membership
+	err = s.changeMembers(ctx, p, uid, func(cur Membership) error {
+		if cur.Role == RoleOwner {
+			if err := s.keepAnOwner(ctx, p.OrganizationID); err != nil {
+				return err
+			}
 		}
-		return Membership{}, apperr.New(apperr.Conflict, "The member's role changed meanwhile; reload and try again.")
-	}
-	return cur, nil
+		ok, err := s.store.DeleteMembership(ctx, p.OrganizationID, uid, cur.Role)
+		if err == nil && !ok {
+			err = apperr.New(apperr.Conflict, "The member's role changed meanwhile; reload and try again.")
+		}
+		out = cur
+		return err
+	})
+	return out, err
 }
 
 // CreateAPIKey creates a key for the caller's organization and returns it

@@ -22,7 +22,7 @@ var (
 
 // Store keeps the auth module's documents in MongoDB.
 type Store struct {
-	users, orgs, members, sessions, keys, failures *mongo.Collection
+	users, orgs, members, sessions, keys, failures, locks *mongo.Collection
 }
 
 // NewStore returns a store on db.
@@ -34,6 +34,7 @@ func NewStore(db *mongo.Database) *Store {
 		sessions: db.Collection("sessions"),
 		keys:     db.Collection("api_keys"),
 		failures: db.Collection("login_failures"),
+		locks:    db.Collection("locks"),
 	}
 }
 
@@ -148,18 +149,19 @@ func (s *Store) OrganizationsByIDs(ctx context.Context, ids []bson.ObjectID) ([]
 	return findAll[Organization](ctx, s.orgs, bson.M{"_id": bson.M{"$in": ids}})
 }
 
-// AddOwners changes an organization's owner count by delta. A decrease
-// succeeds only while at least one owner remains; false means it would not.
-func (s *Store) AddOwners(ctx context.Context, orgID bson.ObjectID, delta int) (bool, error) {
-	filter := bson.M{"_id": orgID}
-	if delta < 0 {
-		filter["ownerCount"] = bson.M{"$gt": -delta}
-	}
-	res, err := s.orgs.UpdateOne(ctx, filter, bson.M{"$inc": bson.M{"ownerCount": delta}})
+// CountOwners counts an organization's OWNERs.
+func (s *Store) CountOwners(ctx context.Context, orgID bson.ObjectID) (int64, error) {
+	n, err := s.members.CountDocuments(ctx, bson.M{"organizationId": orgID, "role": RoleOwner})
 	if err != nil {
-		return false, fmt.Errorf("update owner count: %w", err)
+		return 0, fmt.Errorf("count owners: %w", err)
 	}
-	return res.MatchedCount == 1, nil
+	return n, nil
+}
+
+// LockMembers takes the organization's membership lock, under which role
+// changes check and keep the "at least one OWNER" rule.
+func (s *Store) LockMembers(ctx context.Context, orgID bson.ObjectID) (func(), error) {
+	return mongodb.Lock(ctx, s.locks, "members:"+orgID.Hex(), 30*time.Second, 10*time.Second)
 }
 
 // InsertMembership stores a membership; errDuplicate when the user is

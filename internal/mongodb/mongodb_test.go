@@ -2,6 +2,8 @@ package mongodb_test
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"strings"
 	"testing"
 	"time"
@@ -121,4 +123,62 @@ func TestEnsureIndexesIsIdempotentAndEnforcesUniqueness(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+func TestLockSerializesReadModifyWrite(t *testing.T) {
+	ctx := context.Background()
+	db, err := mongodb.Open(ctx, mongodb.Options{DataDir: t.TempDir(), Database: "omnify"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(ctx)
+	locks, counters := db.Database.Collection("locks"), db.Database.Collection("counters")
+	if _, err := counters.InsertOne(ctx, bson.M{"_id": "c", "n": 0}); err != nil {
+		t.Fatal(err)
+	}
+
+	const workers, rounds = 4, 5
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range rounds {
+				release, err := mongodb.Lock(ctx, locks, "counter", 10*time.Second, 30*time.Second)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				// Read, then write what was read plus one: lost updates show
+				// up as a final count below workers*rounds.
+				var doc struct{ N int }
+				_ = counters.FindOne(ctx, bson.M{"_id": "c"}).Decode(&doc)
+				_, _ = counters.UpdateOne(ctx, bson.M{"_id": "c"}, bson.M{"$set": bson.M{"n": doc.N + 1}})
+				release()
+			}
+		}()
+	}
+	wg.Wait()
+	var doc struct{ N int }
+	_ = counters.FindOne(ctx, bson.M{"_id": "c"}).Decode(&doc)
+	if doc.N != workers*rounds {
+		t.Fatalf("count %d, want %d", doc.N, workers*rounds)
+	}
+
+	// A lock whose holder died is taken over after it expires.
+	if _, err := mongodb.Lock(ctx, locks, "abandoned", time.Millisecond, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	release, err := mongodb.Lock(ctx, locks, "abandoned", time.Second, 5*time.Second)
+	if err != nil {
+		t.Fatalf("expired lock not taken over: %v", err)
+	}
+	release()
+	// A held lock makes others wait, then give up.
+	hold, _ := mongodb.Lock(ctx, locks, "held", time.Minute, time.Second)
+	if _, err := mongodb.Lock(ctx, locks, "held", time.Minute, 50*time.Millisecond); !errors.Is(err, mongodb.ErrLocked) {
+		t.Fatalf("second holder: %v", err)
+	}
+	hold()
 }
