@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/events"
+	"github.com/omnify/bff/internal/integrations"
 	"github.com/omnify/bff/internal/legal"
 )
 
@@ -21,4 +23,9 @@ type Resolver struct {
 	Auth *auth.Service
 	// Legal is the legal module.
 	Legal *legal.Service
+	// IntegrationService is the integrations module (named apart from the
+	// `integrations` query resolver method).
+	IntegrationService *integrations.Service
+	// Bus carries live events to subscriptions.
+	Bus events.Bus
 }

@@ -7,10 +7,12 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/omnify/bff/graph/model"
 	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/integrations"
 	"github.com/omnify/bff/internal/legal"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -25,6 +27,8 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	ApiKey() ApiKeyResolver
+	Integration() IntegrationResolver
+	IntegrationSync() IntegrationSyncResolver
 	LegalAcceptance() LegalAcceptanceResolver
 	LegalDocument() LegalDocumentResolver
 	Member() MemberResolver
@@ -32,6 +36,7 @@ type ResolverRoot interface {
 	Organization() OrganizationResolver
 	OrganizationMembership() OrganizationMembershipResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 	Viewer() ViewerResolver
 }
 
@@ -62,9 +67,83 @@ type ComplexityRoot struct {
 		Viewer func(childComplexity int) int
 	}
 
+	Contact struct {
+		CreatedAt func(childComplexity int) int
+		Email     func(childComplexity int) int
+		FirstName func(childComplexity int) int
+		ID        func(childComplexity int) int
+		LastName  func(childComplexity int) int
+	}
+
+	ContactConnection struct {
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
 	CreateApiKeyPayload struct {
 		APIKey func(childComplexity int) int
 		Secret func(childComplexity int) int
+	}
+
+	Deal struct {
+		Amount    func(childComplexity int) int
+		CloseDate func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Pipeline  func(childComplexity int) int
+		Stage     func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	DealConnection struct {
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	EmailCampaign struct {
+		ID       func(childComplexity int) int
+		Name     func(childComplexity int) int
+		SendTime func(childComplexity int) int
+		Status   func(childComplexity int) int
+	}
+
+	EmailCampaignConnection struct {
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	EmailFlow struct {
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Status      func(childComplexity int) int
+		TriggerType func(childComplexity int) int
+	}
+
+	Integration struct {
+		AccountLabel func(childComplexity int) int
+		ConnectedAt  func(childComplexity int) int
+		LastError    func(childComplexity int) int
+		LastSyncedAt func(childComplexity int) int
+		Platform     func(childComplexity int) int
+		Status       func(childComplexity int) int
+		Syncs        func(childComplexity int, first *int) int
+	}
+
+	IntegrationEvent struct {
+		At       func(childComplexity int) int
+		Platform func(childComplexity int) int
+		Status   func(childComplexity int) int
+		Sync     func(childComplexity int) int
+	}
+
+	IntegrationSync struct {
+		Error          func(childComplexity int) int
+		FinishedAt     func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Platform       func(childComplexity int) int
+		RecordsWritten func(childComplexity int) int
+		StartedAt      func(childComplexity int) int
+		Status         func(childComplexity int) int
 	}
 
 	LegalAcceptance struct {
@@ -97,6 +176,36 @@ type ComplexityRoot struct {
 		Version     func(childComplexity int) int
 	}
 
+	MarketingDay struct {
+		AdSpend      func(childComplexity int) int
+		Date         func(childComplexity int) int
+		EmailRevenue func(childComplexity int) int
+		Orders       func(childComplexity int) int
+		Revenue      func(childComplexity int) int
+		Roas         func(childComplexity int) int
+	}
+
+	MarketingSummary struct {
+		AdSpend           func(childComplexity int) int
+		AverageOrderValue func(childComplexity int) int
+		Currency          func(childComplexity int) int
+		Daily             func(childComplexity int) int
+		EmailRevenue      func(childComplexity int) int
+		Orders            func(childComplexity int) int
+		PreviousPeriod    func(childComplexity int) int
+		Revenue           func(childComplexity int) int
+		Roas              func(childComplexity int) int
+	}
+
+	MarketingTotals struct {
+		AdSpend           func(childComplexity int) int
+		AverageOrderValue func(childComplexity int) int
+		EmailRevenue      func(childComplexity int) int
+		Orders            func(childComplexity int) int
+		Revenue           func(childComplexity int) int
+		Roas              func(childComplexity int) int
+	}
+
 	Member struct {
 		CreatedAt func(childComplexity int) int
 		Role      func(childComplexity int) int
@@ -104,17 +213,20 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AcceptLegalDocuments func(childComplexity int, input model.AcceptLegalDocumentsInput) int
-		AddMember            func(childComplexity int, input model.AddMemberInput) int
-		ChangePassword       func(childComplexity int, input model.ChangePasswordInput) int
-		CreateAPIKey         func(childComplexity int, input model.CreateAPIKeyInput) int
-		LogIn                func(childComplexity int, input model.LogInInput) int
-		LogOut               func(childComplexity int) int
-		RemoveMember         func(childComplexity int, userID string) int
-		RevokeAPIKey         func(childComplexity int, id string) int
-		SignUp               func(childComplexity int, input model.SignUpInput) int
-		SwitchOrganization   func(childComplexity int, organizationID string) int
-		UpdateMemberRole     func(childComplexity int, input model.UpdateMemberRoleInput) int
+		AcceptLegalDocuments  func(childComplexity int, input model.AcceptLegalDocumentsInput) int
+		AddMember             func(childComplexity int, input model.AddMemberInput) int
+		ChangePassword        func(childComplexity int, input model.ChangePasswordInput) int
+		ConnectIntegration    func(childComplexity int, input model.ConnectIntegrationInput) int
+		CreateAPIKey          func(childComplexity int, input model.CreateAPIKeyInput) int
+		DisconnectIntegration func(childComplexity int, input model.DisconnectIntegrationInput) int
+		LogIn                 func(childComplexity int, input model.LogInInput) int
+		LogOut                func(childComplexity int) int
+		RemoveMember          func(childComplexity int, userID string) int
+		RevokeAPIKey          func(childComplexity int, id string) int
+		SignUp                func(childComplexity int, input model.SignUpInput) int
+		SwitchOrganization    func(childComplexity int, organizationID string) int
+		SyncIntegration       func(childComplexity int, platform integrations.Platform) int
+		UpdateMemberRole      func(childComplexity int, input model.UpdateMemberRoleInput) int
 	}
 
 	Organization struct {
@@ -134,18 +246,40 @@ type ComplexityRoot struct {
 		HasNextPage func(childComplexity int) int
 	}
 
+	PipelineStage struct {
+		Amount func(childComplexity int) int
+		Count  func(childComplexity int) int
+		Stage  func(childComplexity int) int
+	}
+
+	PipelineSummary struct {
+		OpenAmount func(childComplexity int) int
+		Stages     func(childComplexity int) int
+	}
+
 	Query struct {
 		APIKeys          func(childComplexity int) int
+		Contacts         func(childComplexity int, first *int, after *string) int
+		Deals            func(childComplexity int, first *int, after *string, stage *string) int
+		EmailCampaigns   func(childComplexity int, first *int, after *string) int
+		EmailFlows       func(childComplexity int) int
+		Integrations     func(childComplexity int) int
 		LegalAcceptances func(childComplexity int, first *int, after *string) int
 		LegalDocument    func(childComplexity int, kind legal.Kind, version int) int
 		LegalDocuments   func(childComplexity int) int
+		MarketingSummary func(childComplexity int, from time.Time, to time.Time) int
 		Me               func(childComplexity int) int
+		PipelineSummary  func(childComplexity int) int
 		ServerInfo       func(childComplexity int) int
 	}
 
 	ServerInfo struct {
 		StartedAt func(childComplexity int) int
 		Version   func(childComplexity int) int
+	}
+
+	Subscription struct {
+		IntegrationEvents func(childComplexity int) int
 	}
 
 	User struct {
@@ -260,6 +394,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthPayload.Viewer(childComplexity), true
 
+	case "Contact.createdAt":
+		if e.ComplexityRoot.Contact.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.CreatedAt(childComplexity), true
+	case "Contact.email":
+		if e.ComplexityRoot.Contact.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Email(childComplexity), true
+	case "Contact.firstName":
+		if e.ComplexityRoot.Contact.FirstName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.FirstName(childComplexity), true
+	case "Contact.id":
+		if e.ComplexityRoot.Contact.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.ID(childComplexity), true
+	case "Contact.lastName":
+		if e.ComplexityRoot.Contact.LastName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.LastName(childComplexity), true
+
+	case "ContactConnection.nodes":
+		if e.ComplexityRoot.ContactConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactConnection.Nodes(childComplexity), true
+	case "ContactConnection.pageInfo":
+		if e.ComplexityRoot.ContactConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactConnection.PageInfo(childComplexity), true
+
 	case "CreateApiKeyPayload.apiKey":
 		if e.ComplexityRoot.CreateApiKeyPayload.APIKey == nil {
 			break
@@ -272,6 +450,241 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateApiKeyPayload.Secret(childComplexity), true
+
+	case "Deal.amount":
+		if e.ComplexityRoot.Deal.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Amount(childComplexity), true
+	case "Deal.closeDate":
+		if e.ComplexityRoot.Deal.CloseDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.CloseDate(childComplexity), true
+	case "Deal.id":
+		if e.ComplexityRoot.Deal.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.ID(childComplexity), true
+	case "Deal.name":
+		if e.ComplexityRoot.Deal.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Name(childComplexity), true
+	case "Deal.pipeline":
+		if e.ComplexityRoot.Deal.Pipeline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Pipeline(childComplexity), true
+	case "Deal.stage":
+		if e.ComplexityRoot.Deal.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Stage(childComplexity), true
+	case "Deal.updatedAt":
+		if e.ComplexityRoot.Deal.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.UpdatedAt(childComplexity), true
+
+	case "DealConnection.nodes":
+		if e.ComplexityRoot.DealConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealConnection.Nodes(childComplexity), true
+	case "DealConnection.pageInfo":
+		if e.ComplexityRoot.DealConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealConnection.PageInfo(childComplexity), true
+
+	case "EmailCampaign.id":
+		if e.ComplexityRoot.EmailCampaign.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailCampaign.ID(childComplexity), true
+	case "EmailCampaign.name":
+		if e.ComplexityRoot.EmailCampaign.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailCampaign.Name(childComplexity), true
+	case "EmailCampaign.sendTime":
+		if e.ComplexityRoot.EmailCampaign.SendTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailCampaign.SendTime(childComplexity), true
+	case "EmailCampaign.status":
+		if e.ComplexityRoot.EmailCampaign.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailCampaign.Status(childComplexity), true
+
+	case "EmailCampaignConnection.nodes":
+		if e.ComplexityRoot.EmailCampaignConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailCampaignConnection.Nodes(childComplexity), true
+	case "EmailCampaignConnection.pageInfo":
+		if e.ComplexityRoot.EmailCampaignConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailCampaignConnection.PageInfo(childComplexity), true
+
+	case "EmailFlow.id":
+		if e.ComplexityRoot.EmailFlow.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailFlow.ID(childComplexity), true
+	case "EmailFlow.name":
+		if e.ComplexityRoot.EmailFlow.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailFlow.Name(childComplexity), true
+	case "EmailFlow.status":
+		if e.ComplexityRoot.EmailFlow.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailFlow.Status(childComplexity), true
+	case "EmailFlow.triggerType":
+		if e.ComplexityRoot.EmailFlow.TriggerType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailFlow.TriggerType(childComplexity), true
+
+	case "Integration.accountLabel":
+		if e.ComplexityRoot.Integration.AccountLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.AccountLabel(childComplexity), true
+	case "Integration.connectedAt":
+		if e.ComplexityRoot.Integration.ConnectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.ConnectedAt(childComplexity), true
+	case "Integration.lastError":
+		if e.ComplexityRoot.Integration.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.LastError(childComplexity), true
+	case "Integration.lastSyncedAt":
+		if e.ComplexityRoot.Integration.LastSyncedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.LastSyncedAt(childComplexity), true
+	case "Integration.platform":
+		if e.ComplexityRoot.Integration.Platform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.Platform(childComplexity), true
+	case "Integration.status":
+		if e.ComplexityRoot.Integration.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.Status(childComplexity), true
+	case "Integration.syncs":
+		if e.ComplexityRoot.Integration.Syncs == nil {
+			break
+		}
+
+		args, err := ec.field_Integration_syncs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Integration.Syncs(childComplexity, args["first"].(*int)), true
+
+	case "IntegrationEvent.at":
+		if e.ComplexityRoot.IntegrationEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationEvent.At(childComplexity), true
+	case "IntegrationEvent.platform":
+		if e.ComplexityRoot.IntegrationEvent.Platform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationEvent.Platform(childComplexity), true
+	case "IntegrationEvent.status":
+		if e.ComplexityRoot.IntegrationEvent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationEvent.Status(childComplexity), true
+	case "IntegrationEvent.sync":
+		if e.ComplexityRoot.IntegrationEvent.Sync == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationEvent.Sync(childComplexity), true
+
+	case "IntegrationSync.error":
+		if e.ComplexityRoot.IntegrationSync.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationSync.Error(childComplexity), true
+	case "IntegrationSync.finishedAt":
+		if e.ComplexityRoot.IntegrationSync.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationSync.FinishedAt(childComplexity), true
+	case "IntegrationSync.id":
+		if e.ComplexityRoot.IntegrationSync.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationSync.ID(childComplexity), true
+	case "IntegrationSync.platform":
+		if e.ComplexityRoot.IntegrationSync.Platform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationSync.Platform(childComplexity), true
+	case "IntegrationSync.recordsWritten":
+		if e.ComplexityRoot.IntegrationSync.RecordsWritten == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationSync.RecordsWritten(childComplexity), true
+	case "IntegrationSync.startedAt":
+		if e.ComplexityRoot.IntegrationSync.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationSync.StartedAt(childComplexity), true
+	case "IntegrationSync.status":
+		if e.ComplexityRoot.IntegrationSync.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationSync.Status(childComplexity), true
 
 	case "LegalAcceptance.acceptedAt":
 		if e.ComplexityRoot.LegalAcceptance.AcceptedAt == nil {
@@ -385,6 +798,135 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LegalDocument.Version(childComplexity), true
 
+	case "MarketingDay.adSpend":
+		if e.ComplexityRoot.MarketingDay.AdSpend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingDay.AdSpend(childComplexity), true
+	case "MarketingDay.date":
+		if e.ComplexityRoot.MarketingDay.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingDay.Date(childComplexity), true
+	case "MarketingDay.emailRevenue":
+		if e.ComplexityRoot.MarketingDay.EmailRevenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingDay.EmailRevenue(childComplexity), true
+	case "MarketingDay.orders":
+		if e.ComplexityRoot.MarketingDay.Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingDay.Orders(childComplexity), true
+	case "MarketingDay.revenue":
+		if e.ComplexityRoot.MarketingDay.Revenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingDay.Revenue(childComplexity), true
+	case "MarketingDay.roas":
+		if e.ComplexityRoot.MarketingDay.Roas == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingDay.Roas(childComplexity), true
+
+	case "MarketingSummary.adSpend":
+		if e.ComplexityRoot.MarketingSummary.AdSpend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingSummary.AdSpend(childComplexity), true
+	case "MarketingSummary.averageOrderValue":
+		if e.ComplexityRoot.MarketingSummary.AverageOrderValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingSummary.AverageOrderValue(childComplexity), true
+	case "MarketingSummary.currency":
+		if e.ComplexityRoot.MarketingSummary.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingSummary.Currency(childComplexity), true
+	case "MarketingSummary.daily":
+		if e.ComplexityRoot.MarketingSummary.Daily == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingSummary.Daily(childComplexity), true
+	case "MarketingSummary.emailRevenue":
+		if e.ComplexityRoot.MarketingSummary.EmailRevenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingSummary.EmailRevenue(childComplexity), true
+	case "MarketingSummary.orders":
+		if e.ComplexityRoot.MarketingSummary.Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingSummary.Orders(childComplexity), true
+	case "MarketingSummary.previousPeriod":
+		if e.ComplexityRoot.MarketingSummary.PreviousPeriod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingSummary.PreviousPeriod(childComplexity), true
+	case "MarketingSummary.revenue":
+		if e.ComplexityRoot.MarketingSummary.Revenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingSummary.Revenue(childComplexity), true
+	case "MarketingSummary.roas":
+		if e.ComplexityRoot.MarketingSummary.Roas == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingSummary.Roas(childComplexity), true
+
+	case "MarketingTotals.adSpend":
+		if e.ComplexityRoot.MarketingTotals.AdSpend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingTotals.AdSpend(childComplexity), true
+	case "MarketingTotals.averageOrderValue":
+		if e.ComplexityRoot.MarketingTotals.AverageOrderValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingTotals.AverageOrderValue(childComplexity), true
+	case "MarketingTotals.emailRevenue":
+		if e.ComplexityRoot.MarketingTotals.EmailRevenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingTotals.EmailRevenue(childComplexity), true
+	case "MarketingTotals.orders":
+		if e.ComplexityRoot.MarketingTotals.Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingTotals.Orders(childComplexity), true
+	case "MarketingTotals.revenue":
+		if e.ComplexityRoot.MarketingTotals.Revenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingTotals.Revenue(childComplexity), true
+	case "MarketingTotals.roas":
+		if e.ComplexityRoot.MarketingTotals.Roas == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingTotals.Roas(childComplexity), true
+
 	case "Member.joinedAt":
 		if e.ComplexityRoot.Member.CreatedAt == nil {
 			break
@@ -437,6 +979,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["input"].(model.ChangePasswordInput)), true
+	case "Mutation.connectIntegration":
+		if e.ComplexityRoot.Mutation.ConnectIntegration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_connectIntegration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConnectIntegration(childComplexity, args["input"].(model.ConnectIntegrationInput)), true
 	case "Mutation.createApiKey":
 		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
 			break
@@ -448,6 +1001,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["input"].(model.CreateAPIKeyInput)), true
+	case "Mutation.disconnectIntegration":
+		if e.ComplexityRoot.Mutation.DisconnectIntegration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_disconnectIntegration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DisconnectIntegration(childComplexity, args["input"].(model.DisconnectIntegrationInput)), true
 	case "Mutation.logIn":
 		if e.ComplexityRoot.Mutation.LogIn == nil {
 			break
@@ -509,6 +1073,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SwitchOrganization(childComplexity, args["organizationId"].(string)), true
+	case "Mutation.syncIntegration":
+		if e.ComplexityRoot.Mutation.SyncIntegration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_syncIntegration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SyncIntegration(childComplexity, args["platform"].(integrations.Platform)), true
 	case "Mutation.updateMemberRole":
 		if e.ComplexityRoot.Mutation.UpdateMemberRole == nil {
 			break
@@ -572,12 +1147,89 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "PipelineStage.amount":
+		if e.ComplexityRoot.PipelineStage.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineStage.Amount(childComplexity), true
+	case "PipelineStage.count":
+		if e.ComplexityRoot.PipelineStage.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineStage.Count(childComplexity), true
+	case "PipelineStage.stage":
+		if e.ComplexityRoot.PipelineStage.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineStage.Stage(childComplexity), true
+
+	case "PipelineSummary.openAmount":
+		if e.ComplexityRoot.PipelineSummary.OpenAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineSummary.OpenAmount(childComplexity), true
+	case "PipelineSummary.stages":
+		if e.ComplexityRoot.PipelineSummary.Stages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineSummary.Stages(childComplexity), true
+
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.APIKeys(childComplexity), true
+	case "Query.contacts":
+		if e.ComplexityRoot.Query.Contacts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_contacts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.deals":
+		if e.ComplexityRoot.Query.Deals == nil {
+			break
+		}
+
+		args, err := ec.field_Query_deals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Deals(childComplexity, args["first"].(*int), args["after"].(*string), args["stage"].(*string)), true
+	case "Query.emailCampaigns":
+		if e.ComplexityRoot.Query.EmailCampaigns == nil {
+			break
+		}
+
+		args, err := ec.field_Query_emailCampaigns_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EmailCampaigns(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.emailFlows":
+		if e.ComplexityRoot.Query.EmailFlows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.EmailFlows(childComplexity), true
+	case "Query.integrations":
+		if e.ComplexityRoot.Query.Integrations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Integrations(childComplexity), true
 
 	case "Query.legalAcceptances":
 		if e.ComplexityRoot.Query.LegalAcceptances == nil {
@@ -607,12 +1259,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.LegalDocuments(childComplexity), true
+	case "Query.marketingSummary":
+		if e.ComplexityRoot.Query.MarketingSummary == nil {
+			break
+		}
+
+		args, err := ec.field_Query_marketingSummary_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MarketingSummary(childComplexity, args["from"].(time.Time), args["to"].(time.Time)), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.pipelineSummary":
+		if e.ComplexityRoot.Query.PipelineSummary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.PipelineSummary(childComplexity), true
 	case "Query.serverInfo":
 		if e.ComplexityRoot.Query.ServerInfo == nil {
 			break
@@ -632,6 +1301,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServerInfo.Version(childComplexity), true
+
+	case "Subscription.integrationEvents":
+		if e.ComplexityRoot.Subscription.IntegrationEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.IntegrationEvents(childComplexity), true
 
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
@@ -726,7 +1402,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AcceptLegalDocumentsInput", ec.unmarshalInputAcceptLegalDocumentsInput),
 			graphql.NewInputUnmarshaler("AddMemberInput", ec.unmarshalInputAddMemberInput),
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
+			graphql.NewInputUnmarshaler("ConnectIntegrationInput", ec.unmarshalInputConnectIntegrationInput),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
+			graphql.NewInputUnmarshaler("DisconnectIntegrationInput", ec.unmarshalInputDisconnectIntegrationInput),
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("UpdateMemberRoleInput", ec.unmarshalInputUpdateMemberRoleInput),
@@ -774,6 +1452,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -1033,6 +1728,328 @@ type Mutation {
   revokeApiKey("The key's id." id: ID!): ApiKey! @hasRole(role: ADMIN)
 }
 `, BuiltIn: false},
+	{Name: "../../schema/integrations.graphqls", Input: `"""
+The marketing platforms a store can connect.
+"""
+enum Platform {
+  "Triple Whale: attribution, ad spend, revenue and profit."
+  TRIPLE_WHALE
+  "HubSpot CRM: deals and contacts."
+  HUBSPOT
+  "Klaviyo: email campaigns, flows and the revenue they bring."
+  KLAVIYO
+}
+
+"""
+Where a connection to a platform stands.
+"""
+enum IntegrationStatus {
+  "Not connected (or disconnected)."
+  DISCONNECTED
+  "Connected; data syncs on a schedule and on demand."
+  CONNECTED
+  "A sync is running now."
+  SYNCING
+  "The platform refused the credential or the last sync failed; see lastError."
+  ERROR
+}
+
+"""
+Where a sync run stands.
+"""
+enum SyncStatus {
+  "Waiting for a worker."
+  QUEUED
+  "A worker is pulling data."
+  RUNNING
+  "Finished; the data is up to date."
+  SUCCEEDED
+  "Stopped with an error; see error."
+  FAILED
+}
+
+"""
+The organization's connection to one platform. Credentials are never readable.
+"""
+type Integration {
+  "The platform."
+  platform: Platform!
+  "Where the connection stands."
+  status: IntegrationStatus!
+  "The platform account this connection reads (a shop domain or account name)."
+  accountLabel: String
+  "When the credential was stored."
+  connectedAt: DateTime
+  "When the last successful sync finished."
+  lastSyncedAt: DateTime
+  "Why the connection is in ERROR, in words a shop owner can act on."
+  lastError: String
+  "The most recent sync runs, newest first."
+  syncs("How many runs, 1 to 50 (default 10)." first: Int): [IntegrationSync!]!
+}
+
+"""
+One run of pulling data from a platform.
+"""
+type IntegrationSync {
+  "The run's id."
+  id: ID!
+  "The platform synced."
+  platform: Platform!
+  "Where the run stands."
+  status: SyncStatus!
+  "When a worker started it."
+  startedAt: DateTime
+  "When it finished."
+  finishedAt: DateTime
+  "How many records it wrote (inserted or updated)."
+  recordsWritten: Int!
+  "Why it failed."
+  error: String
+}
+
+"Input of ` + "`" + `connectIntegration` + "`" + `."
+input ConnectIntegrationInput {
+  "The platform to connect."
+  platform: Platform!
+  "The platform's API key or private app token; checked with the platform before it is stored, encrypted."
+  apiKey: String!
+  "The Shopify domain of the store, for example ` + "`" + `acme.myshopify.com` + "`" + `; required for Triple Whale."
+  shopDomain: String
+}
+
+"Input of ` + "`" + `disconnectIntegration` + "`" + `."
+input DisconnectIntegrationInput {
+  "The platform to disconnect."
+  platform: Platform!
+  "Also delete the data synced from it (default false: keep it)."
+  purgeData: Boolean
+}
+
+"""
+One set of marketing figures over a period.
+"""
+type MarketingTotals {
+  "Revenue (Triple Whale sales)."
+  revenue: Float!
+  "Ad spend across channels."
+  adSpend: Float!
+  "Return on ad spend: revenue / ad spend (0 without spend)."
+  roas: Float!
+  "Number of orders."
+  orders: Int!
+  "Average order value: revenue / orders (0 without orders)."
+  averageOrderValue: Float!
+  "Revenue attributed to email (Klaviyo Placed Order value)."
+  emailRevenue: Float!
+}
+
+"""
+The figures of one day.
+"""
+type MarketingDay {
+  "The calendar day (UTC)."
+  date: Date!
+  "Revenue."
+  revenue: Float!
+  "Ad spend."
+  adSpend: Float!
+  "Return on ad spend."
+  roas: Float!
+  "Orders."
+  orders: Int!
+  "Email revenue."
+  emailRevenue: Float!
+}
+
+"""
+The dashboard's headline figures for a period, with the period before it for comparison.
+"""
+type MarketingSummary {
+  "The currency of the amounts (ISO 4217)."
+  currency: String!
+  "Revenue over the period."
+  revenue: Float!
+  "Ad spend over the period."
+  adSpend: Float!
+  "Return on ad spend over the period."
+  roas: Float!
+  "Orders over the period."
+  orders: Int!
+  "Average order value over the period."
+  averageOrderValue: Float!
+  "Email revenue over the period."
+  emailRevenue: Float!
+  "The same figures for the period of equal length just before."
+  previousPeriod: MarketingTotals!
+  "Every day of the period, zeros where there is no data."
+  daily: [MarketingDay!]!
+}
+
+"""
+A HubSpot deal.
+"""
+type Deal {
+  "HubSpot's id of the deal."
+  id: ID!
+  "The deal's name."
+  name: String!
+  "The amount, when set."
+  amount: Float
+  "The deal stage id (for example ` + "`" + `appointmentscheduled` + "`" + `, ` + "`" + `closedwon` + "`" + `)."
+  stage: String!
+  "The pipeline id."
+  pipeline: String!
+  "The expected or actual close date."
+  closeDate: DateTime
+  "When the deal last changed in HubSpot."
+  updatedAt: DateTime!
+}
+
+"""
+A page of deals, most recently updated first.
+"""
+type DealConnection {
+  "The deals of this page."
+  nodes: [Deal!]!
+  "Where this page ends."
+  pageInfo: PageInfo!
+}
+
+"""
+A HubSpot contact.
+"""
+type Contact {
+  "HubSpot's id of the contact."
+  id: ID!
+  "Email address; empty when HubSpot has none."
+  email: String!
+  "First name; empty when HubSpot has none."
+  firstName: String!
+  "Last name; empty when HubSpot has none."
+  lastName: String!
+  "When the contact was created in HubSpot."
+  createdAt: DateTime!
+}
+
+"""
+A page of contacts, newest first.
+"""
+type ContactConnection {
+  "The contacts of this page."
+  nodes: [Contact!]!
+  "Where this page ends."
+  pageInfo: PageInfo!
+}
+
+"""
+Deals per stage.
+"""
+type PipelineStage {
+  "The stage id."
+  stage: String!
+  "Deals in the stage."
+  count: Int!
+  "Sum of their amounts."
+  amount: Float!
+}
+
+"""
+The sales pipeline at a glance.
+"""
+type PipelineSummary {
+  "Every stage that has deals."
+  stages: [PipelineStage!]!
+  "Sum of the amounts of open deals (not closed won or lost)."
+  openAmount: Float!
+}
+
+"""
+A Klaviyo email campaign.
+"""
+type EmailCampaign {
+  "Klaviyo's id of the campaign."
+  id: ID!
+  "The campaign's name."
+  name: String!
+  "Klaviyo's status (for example ` + "`" + `Sent` + "`" + `, ` + "`" + `Draft` + "`" + `, ` + "`" + `Scheduled` + "`" + `)."
+  status: String!
+  "When it was or will be sent."
+  sendTime: DateTime
+}
+
+"""
+A page of email campaigns, most recent first.
+"""
+type EmailCampaignConnection {
+  "The campaigns of this page."
+  nodes: [EmailCampaign!]!
+  "Where this page ends."
+  pageInfo: PageInfo!
+}
+
+"""
+A Klaviyo flow (an automated email series).
+"""
+type EmailFlow {
+  "Klaviyo's id of the flow."
+  id: ID!
+  "The flow's name."
+  name: String!
+  "Klaviyo's status (` + "`" + `live` + "`" + `, ` + "`" + `draft` + "`" + `, ` + "`" + `manual` + "`" + `)."
+  status: String!
+  "What starts the flow (for example ` + "`" + `Added to List` + "`" + `, ` + "`" + `Metric` + "`" + `)."
+  triggerType: String!
+}
+
+"""
+A change in an integration: a status change or the progress of a sync.
+"""
+type IntegrationEvent {
+  "The platform."
+  platform: Platform!
+  "The integration's status after the change."
+  status: IntegrationStatus!
+  "The sync the change belongs to, if any."
+  sync: IntegrationSync
+  "When it happened."
+  at: DateTime!
+}
+
+extend type Query {
+  "The organization's integrations: always one per platform."
+  integrations: [Integration!]! @authenticated
+  "Revenue, spend and email figures for a period of at most 366 days, with the period before it."
+  marketingSummary("First day." from: Date!, "Last day, included." to: Date!): MarketingSummary! @authenticated
+  "HubSpot deals, most recently updated first."
+  deals("How many, 1 to 100 (default 20)." first: Int, "The cursor after which to continue." after: String, "Only deals in this stage." stage: String): DealConnection! @authenticated
+  "HubSpot contacts, newest first."
+  contacts("How many, 1 to 100 (default 20)." first: Int, "The cursor after which to continue." after: String): ContactConnection! @authenticated
+  "Deals per stage and the open pipeline amount."
+  pipelineSummary: PipelineSummary! @authenticated
+  "Klaviyo email campaigns, most recent first."
+  emailCampaigns("How many, 1 to 100 (default 20)." first: Int, "The cursor after which to continue." after: String): EmailCampaignConnection! @authenticated
+  "Klaviyo flows."
+  emailFlows: [EmailFlow!]! @authenticated
+}
+
+extend type Mutation {
+  "Connect a platform: the key is checked with the platform, then stored encrypted. OWNER or ADMIN."
+  connectIntegration(input: ConnectIntegrationInput!): Integration! @authenticated
+  "Forget a platform's credential; synced data stays unless purgeData is true. OWNER or ADMIN."
+  disconnectIntegration(input: DisconnectIntegrationInput!): Integration! @authenticated
+  "Queue a sync of a connected platform now; returns the queued (or already running) run. MEMBER or above."
+  syncIntegration("The platform to sync." platform: Platform!): IntegrationSync! @authenticated
+}
+
+"""
+The root of live updates, delivered over WebSocket or server-sent events.
+"""
+type Subscription {
+  "Every status change and sync progress of the active organization's integrations, as it happens."
+  integrationEvents: IntegrationEvent! @authenticated
+}
+`, BuiltIn: false},
 	{Name: "../../schema/legal.graphqls", Input: `"""
 The kinds of legal documents a store's people accept.
 """
@@ -1247,6 +2264,32 @@ func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Contact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Contact_id(ctx, field)
+	case "email":
+		return ec.fieldContext_Contact_email(ctx, field)
+	case "firstName":
+		return ec.fieldContext_Contact_firstName(ctx, field)
+	case "lastName":
+		return ec.fieldContext_Contact_lastName(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Contact_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Contact", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_ContactConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ContactConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "apiKey":
@@ -1255,6 +2298,128 @@ func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context,
 		return ec.fieldContext_CreateApiKeyPayload_secret(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateApiKeyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Deal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Deal_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Deal_name(ctx, field)
+	case "amount":
+		return ec.fieldContext_Deal_amount(ctx, field)
+	case "stage":
+		return ec.fieldContext_Deal_stage(ctx, field)
+	case "pipeline":
+		return ec.fieldContext_Deal_pipeline(ctx, field)
+	case "closeDate":
+		return ec.fieldContext_Deal_closeDate(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Deal_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Deal", field.Name)
+}
+
+func (ec *executionContext) childFields_DealConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_DealConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DealConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EmailCampaign(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EmailCampaign_id(ctx, field)
+	case "name":
+		return ec.fieldContext_EmailCampaign_name(ctx, field)
+	case "status":
+		return ec.fieldContext_EmailCampaign_status(ctx, field)
+	case "sendTime":
+		return ec.fieldContext_EmailCampaign_sendTime(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailCampaign", field.Name)
+}
+
+func (ec *executionContext) childFields_EmailCampaignConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_EmailCampaignConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EmailCampaignConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailCampaignConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EmailFlow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EmailFlow_id(ctx, field)
+	case "name":
+		return ec.fieldContext_EmailFlow_name(ctx, field)
+	case "status":
+		return ec.fieldContext_EmailFlow_status(ctx, field)
+	case "triggerType":
+		return ec.fieldContext_EmailFlow_triggerType(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailFlow", field.Name)
+}
+
+func (ec *executionContext) childFields_Integration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "platform":
+		return ec.fieldContext_Integration_platform(ctx, field)
+	case "status":
+		return ec.fieldContext_Integration_status(ctx, field)
+	case "accountLabel":
+		return ec.fieldContext_Integration_accountLabel(ctx, field)
+	case "connectedAt":
+		return ec.fieldContext_Integration_connectedAt(ctx, field)
+	case "lastSyncedAt":
+		return ec.fieldContext_Integration_lastSyncedAt(ctx, field)
+	case "lastError":
+		return ec.fieldContext_Integration_lastError(ctx, field)
+	case "syncs":
+		return ec.fieldContext_Integration_syncs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Integration", field.Name)
+}
+
+func (ec *executionContext) childFields_IntegrationEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "platform":
+		return ec.fieldContext_IntegrationEvent_platform(ctx, field)
+	case "status":
+		return ec.fieldContext_IntegrationEvent_status(ctx, field)
+	case "sync":
+		return ec.fieldContext_IntegrationEvent_sync(ctx, field)
+	case "at":
+		return ec.fieldContext_IntegrationEvent_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IntegrationEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_IntegrationSync(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_IntegrationSync_id(ctx, field)
+	case "platform":
+		return ec.fieldContext_IntegrationSync_platform(ctx, field)
+	case "status":
+		return ec.fieldContext_IntegrationSync_status(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_IntegrationSync_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_IntegrationSync_finishedAt(ctx, field)
+	case "recordsWritten":
+		return ec.fieldContext_IntegrationSync_recordsWritten(ctx, field)
+	case "error":
+		return ec.fieldContext_IntegrationSync_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IntegrationSync", field.Name)
 }
 
 func (ec *executionContext) childFields_LegalAcceptance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1317,6 +2482,66 @@ func (ec *executionContext) childFields_LegalDocument(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type LegalDocument", field.Name)
 }
 
+func (ec *executionContext) childFields_MarketingDay(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_MarketingDay_date(ctx, field)
+	case "revenue":
+		return ec.fieldContext_MarketingDay_revenue(ctx, field)
+	case "adSpend":
+		return ec.fieldContext_MarketingDay_adSpend(ctx, field)
+	case "roas":
+		return ec.fieldContext_MarketingDay_roas(ctx, field)
+	case "orders":
+		return ec.fieldContext_MarketingDay_orders(ctx, field)
+	case "emailRevenue":
+		return ec.fieldContext_MarketingDay_emailRevenue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MarketingDay", field.Name)
+}
+
+func (ec *executionContext) childFields_MarketingSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "currency":
+		return ec.fieldContext_MarketingSummary_currency(ctx, field)
+	case "revenue":
+		return ec.fieldContext_MarketingSummary_revenue(ctx, field)
+	case "adSpend":
+		return ec.fieldContext_MarketingSummary_adSpend(ctx, field)
+	case "roas":
+		return ec.fieldContext_MarketingSummary_roas(ctx, field)
+	case "orders":
+		return ec.fieldContext_MarketingSummary_orders(ctx, field)
+	case "averageOrderValue":
+		return ec.fieldContext_MarketingSummary_averageOrderValue(ctx, field)
+	case "emailRevenue":
+		return ec.fieldContext_MarketingSummary_emailRevenue(ctx, field)
+	case "previousPeriod":
+		return ec.fieldContext_MarketingSummary_previousPeriod(ctx, field)
+	case "daily":
+		return ec.fieldContext_MarketingSummary_daily(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MarketingSummary", field.Name)
+}
+
+func (ec *executionContext) childFields_MarketingTotals(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "revenue":
+		return ec.fieldContext_MarketingTotals_revenue(ctx, field)
+	case "adSpend":
+		return ec.fieldContext_MarketingTotals_adSpend(ctx, field)
+	case "roas":
+		return ec.fieldContext_MarketingTotals_roas(ctx, field)
+	case "orders":
+		return ec.fieldContext_MarketingTotals_orders(ctx, field)
+	case "averageOrderValue":
+		return ec.fieldContext_MarketingTotals_averageOrderValue(ctx, field)
+	case "emailRevenue":
+		return ec.fieldContext_MarketingTotals_emailRevenue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MarketingTotals", field.Name)
+}
+
 func (ec *executionContext) childFields_Member(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "user":
@@ -1361,6 +2586,28 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PipelineStage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stage":
+		return ec.fieldContext_PipelineStage_stage(ctx, field)
+	case "count":
+		return ec.fieldContext_PipelineStage_count(ctx, field)
+	case "amount":
+		return ec.fieldContext_PipelineStage_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PipelineStage", field.Name)
+}
+
+func (ec *executionContext) childFields_PipelineSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stages":
+		return ec.fieldContext_PipelineSummary_stages(ctx, field)
+	case "openAmount":
+		return ec.fieldContext_PipelineSummary_openAmount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PipelineSummary", field.Name)
 }
 
 func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/integrations"
 	"github.com/omnify/bff/internal/legal"
 )
 
@@ -45,6 +46,24 @@ type ChangePasswordInput struct {
 	NewPassword string `json:"newPassword"`
 }
 
+// Input of `connectIntegration`.
+type ConnectIntegrationInput struct {
+	// The platform to connect.
+	Platform integrations.Platform `json:"platform"`
+	// The platform's API key or private app token; checked with the platform before it is stored, encrypted.
+	APIKey string `json:"apiKey"`
+	// The Shopify domain of the store, for example `acme.myshopify.com`; required for Triple Whale.
+	ShopDomain *string `json:"shopDomain,omitempty"`
+}
+
+// A page of contacts, newest first.
+type ContactConnection struct {
+	// The contacts of this page.
+	Nodes []*integrations.Contact `json:"nodes"`
+	// Where this page ends.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
 // Input of `createApiKey`.
 type CreateAPIKeyInput struct {
 	// A name to recognise the key by (1 to 200 characters).
@@ -59,6 +78,42 @@ type CreateAPIKeyPayload struct {
 	APIKey *auth.APIKey `json:"apiKey"`
 	// The key's secret, to send as `Authorization: Bearer <secret>`. Shown only this once: store it now.
 	Secret string `json:"secret"`
+}
+
+// A page of deals, most recently updated first.
+type DealConnection struct {
+	// The deals of this page.
+	Nodes []*integrations.Deal `json:"nodes"`
+	// Where this page ends.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// Input of `disconnectIntegration`.
+type DisconnectIntegrationInput struct {
+	// The platform to disconnect.
+	Platform integrations.Platform `json:"platform"`
+	// Also delete the data synced from it (default false: keep it).
+	PurgeData *bool `json:"purgeData,omitempty"`
+}
+
+// A page of email campaigns, most recent first.
+type EmailCampaignConnection struct {
+	// The campaigns of this page.
+	Nodes []*integrations.Campaign `json:"nodes"`
+	// Where this page ends.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// A change in an integration: a status change or the progress of a sync.
+type IntegrationEvent struct {
+	// The platform.
+	Platform integrations.Platform `json:"platform"`
+	// The integration's status after the change.
+	Status integrations.Status `json:"status"`
+	// The sync the change belongs to, if any.
+	Sync *integrations.SyncRun `json:"sync,omitempty"`
+	// When it happened.
+	At time.Time `json:"at"`
 }
 
 // A page of the organization's acceptance records, newest first.
@@ -83,6 +138,60 @@ type LogInInput struct {
 	Email string `json:"email"`
 	// Password.
 	Password string `json:"password"`
+}
+
+// The figures of one day.
+type MarketingDay struct {
+	// The calendar day (UTC).
+	Date time.Time `json:"date"`
+	// Revenue.
+	Revenue float64 `json:"revenue"`
+	// Ad spend.
+	AdSpend float64 `json:"adSpend"`
+	// Return on ad spend.
+	Roas float64 `json:"roas"`
+	// Orders.
+	Orders int `json:"orders"`
+	// Email revenue.
+	EmailRevenue float64 `json:"emailRevenue"`
+}
+
+// The dashboard's headline figures for a period, with the period before it for comparison.
+type MarketingSummary struct {
+	// The currency of the amounts (ISO 4217).
+	Currency string `json:"currency"`
+	// Revenue over the period.
+	Revenue float64 `json:"revenue"`
+	// Ad spend over the period.
+	AdSpend float64 `json:"adSpend"`
+	// Return on ad spend over the period.
+	Roas float64 `json:"roas"`
+	// Orders over the period.
+	Orders int `json:"orders"`
+	// Average order value over the period.
+	AverageOrderValue float64 `json:"averageOrderValue"`
+	// Email revenue over the period.
+	EmailRevenue float64 `json:"emailRevenue"`
+	// The same figures for the period of equal length just before.
+	PreviousPeriod *MarketingTotals `json:"previousPeriod"`
+	// Every day of the period, zeros where there is no data.
+	Daily []*MarketingDay `json:"daily"`
+}
+
+// One set of marketing figures over a period.
+type MarketingTotals struct {
+	// Revenue (Triple Whale sales).
+	Revenue float64 `json:"revenue"`
+	// Ad spend across channels.
+	AdSpend float64 `json:"adSpend"`
+	// Return on ad spend: revenue / ad spend (0 without spend).
+	Roas float64 `json:"roas"`
+	// Number of orders.
+	Orders int `json:"orders"`
+	// Average order value: revenue / orders (0 without orders).
+	AverageOrderValue float64 `json:"averageOrderValue"`
+	// Revenue attributed to email (Klaviyo Placed Order value).
+	EmailRevenue float64 `json:"emailRevenue"`
 }
 
 // The root of every change.
@@ -121,6 +230,10 @@ type SignUpInput struct {
 	OrganizationName string `json:"organizationName"`
 	// Ids of the legal documents the new user accepts while signing up (optional).
 	AcceptedLegalDocumentIds []string `json:"acceptedLegalDocumentIds,omitempty"`
+}
+
+// The root of live updates, delivered over WebSocket or server-sent events.
+type Subscription struct {
 }
 
 // Input of `updateMemberRole`.

@@ -16,7 +16,10 @@ import (
 	"github.com/omnify/bff/graph/generated"
 	"github.com/omnify/bff/internal/auth"
 	"github.com/omnify/bff/internal/config"
+	"github.com/omnify/bff/internal/events"
 	"github.com/omnify/bff/internal/httpserver"
+	"github.com/omnify/bff/internal/integrations"
+	"github.com/omnify/bff/internal/integrations/platform"
 	"github.com/omnify/bff/internal/legal"
 	"github.com/omnify/bff/internal/loaders"
 	"github.com/omnify/bff/internal/mongodb"
@@ -41,9 +44,13 @@ type App struct {
 	cfg      config.Config
 	logger   *slog.Logger
 	db       *mongodb.DB
+	bus      events.Bus
+	worker   *integrations.Worker
 	server   *httpserver.Server
 	http     *http.Server
 	listener net.Listener
+	stopWork context.CancelFunc
+	workDone chan struct{}
 }
 
 // New opens the database, builds the modules and the HTTP server, and binds
@@ -87,6 +94,28 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return fail(err)
 	}
 
+	// One bus per process for now; replicas need a shared one (NATS).
+	a.bus = events.NewLocal()
+	sealer, err := credentialSealer(cfg, o.Logger)
+	if err != nil {
+		return fail(err)
+	}
+	integrationStore := integrations.NewStore(db.Database)
+	if err := integrationStore.EnsureIndexes(ctx); err != nil {
+		return fail(err)
+	}
+	clients := integrations.NewClients(integrations.BaseURLs{
+		TripleWhale: cfg.TripleWhaleBaseURL, HubSpot: cfg.HubSpotBaseURL, Klaviyo: cfg.KlaviyoBaseURL,
+	}, platform.Options{})
+	integrationService := integrations.NewService(integrationStore, sealer, clients, integrations.ServiceOptions{
+		Notify: graph.PublishIntegrationEvents(a.bus, o.Logger),
+	})
+	if cfg.RunsWorker() {
+		a.worker = integrations.NewWorker(integrationService, clients, integrations.Options{
+			Interval: cfg.SyncInterval, Logger: o.Logger.With("module", "integrations"),
+		})
+	}
+
 	sopts := httpserver.Options{
 		Logger:              o.Logger,
 		Checks:              map[string]httpserver.Check{"database": db.Ping},
@@ -106,6 +135,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 				Users:          authService.UsersByIDs,
 				Organizations:  authService.OrganizationsByIDs,
 				LegalDocuments: legalService.DocumentsByIDs,
+				SyncRuns:       graph.SyncRunsSource(integrationService),
 			}))
 		},
 		WebsocketRecheckInterval: cfg.WebsocketRecheckInterval,
@@ -116,7 +146,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Playground:               web.Playground(),
 	}
 	if cfg.RunsAPI() {
-		resolver := &graph.Resolver{Version: o.Version, StartedAt: started, Auth: authService, Legal: legalService}
+		resolver := &graph.Resolver{Version: o.Version, StartedAt: started, Auth: authService, Legal: legalService,
+			IntegrationService: integrationService, Bus: a.bus}
 		sopts.Schema = generated.NewExecutableSchema(generated.Config{Resolvers: resolver, Directives: graph.Directives()})
 	}
 	a.server = httpserver.New(sopts)
@@ -146,6 +177,19 @@ func (a *App) Serve(ctx context.Context) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.http.Serve(a.listener) }()
 
+	// Background work stops before the database closes (see shutdown).
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopWork = stopWork
+	a.workDone = make(chan struct{})
+	go func() {
+		defer close(a.workDone)
+		if a.worker != nil {
+			if err := a.worker.Run(workCtx); err != nil {
+				a.logger.Error("integrations worker stopped", slog.Any("error", err))
+			}
+		}
+	}()
+
 	var err error
 	select {
 	case err = <-serveErr:
@@ -168,6 +212,15 @@ func (a *App) shutdown() error {
 	if err := a.server.WaitWebsockets(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	if a.stopWork != nil {
+		a.stopWork() // a run in progress goes back to the queue for another worker
+		select {
+		case <-a.workDone:
+		case <-ctx.Done():
+			errs = append(errs, errors.New("background work did not stop within the shutdown timeout"))
+		}
+	}
+	_ = a.bus.Close()
 	if err := a.db.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("close database: %w", err))
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/integrations"
 	"github.com/omnify/bff/internal/legal"
 )
 
@@ -25,6 +26,7 @@ type Sources struct {
 	Users          func(ctx context.Context, ids []bson.ObjectID) ([]auth.User, error)
 	Organizations  func(ctx context.Context, ids []bson.ObjectID) ([]auth.Organization, error)
 	LegalDocuments func(ctx context.Context, ids []bson.ObjectID) ([]legal.Document, error)
+	SyncRuns       func(ctx context.Context, ps []integrations.Platform) (map[integrations.Platform][]integrations.SyncRun, error)
 }
 
 // Loaders are one operation's dataloaders.
@@ -35,6 +37,8 @@ type Loaders struct {
 	Organization *dataloader.Loader[bson.ObjectID, *auth.Organization]
 	// LegalDocument loads legal document versions by id.
 	LegalDocument *dataloader.Loader[bson.ObjectID, *legal.Document]
+	// SyncRuns loads the newest sync runs of the caller's integrations by platform.
+	SyncRuns *dataloader.Loader[integrations.Platform, []integrations.SyncRun]
 }
 
 // wait is how long a loader collects keys before it queries. Resolvers of
@@ -47,6 +51,7 @@ func New(src Sources) *Loaders {
 		User:          newLoader(src.Users, func(u *auth.User) bson.ObjectID { return u.ID }, "user"),
 		Organization:  newLoader(src.Organizations, func(o *auth.Organization) bson.ObjectID { return o.ID }, "organization"),
 		LegalDocument: newLoader(src.LegalDocuments, func(d *legal.Document) bson.ObjectID { return d.ID }, "legal document"),
+		SyncRuns:      newGroupLoader(src.SyncRuns),
 	}
 }
 
@@ -68,6 +73,20 @@ func newLoader[V any](fetch func(context.Context, []bson.ObjectID) ([]V, error),
 		return out
 	}
 	return dataloader.NewBatchedLoader(batch, dataloader.WithWait[bson.ObjectID, *V](wait), dataloader.WithBatchCapacity[bson.ObjectID, *V](100))
+}
+
+// newGroupLoader batches lookups whose answer per key is a list (possibly
+// empty), such as the runs of each platform.
+func newGroupLoader[K comparable, V any](fetch func(context.Context, []K) (map[K][]V, error)) *dataloader.Loader[K, []V] {
+	batch := func(ctx context.Context, keys []K) []*dataloader.Result[[]V] {
+		out := make([]*dataloader.Result[[]V], len(keys))
+		groups, err := fetch(ctx, keys)
+		for i, k := range keys {
+			out[i] = &dataloader.Result[[]V]{Data: groups[k], Error: err}
+		}
+		return out
+	}
+	return dataloader.NewBatchedLoader(batch, dataloader.WithWait[K, []V](wait))
 }
 
 // ordered arranges vals (in any order, some perhaps missing) in the order
