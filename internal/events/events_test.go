@@ -41,24 +41,27 @@ func TestLocalBus(t *testing.T) {
 		t.Fatalf("dropped %d, buffered %d", other.Dropped(), len(other.C))
 	}
 
-	// Ending the context ends the subscription.
+	// Ending the context ends every subscription made with it.
 	cancel()
-	deadline := time.After(5 * time.Second)
-	for {
-		select {
-		case _, ok := <-a.C:
-			if !ok {
-				bus.mu.Lock()
-				n := len(bus.subs)
-				bus.mu.Unlock()
-				if n != 0 {
-					t.Fatalf("%d subjects still registered", n)
+	for name, sub := range map[string]*Subscription{"a": a, "b": b, "other": other} {
+		deadline := time.After(5 * time.Second)
+	drain:
+		for {
+			select {
+			case _, ok := <-sub.C:
+				if !ok {
+					break drain
 				}
-				return
+			case <-deadline:
+				t.Fatalf("subscription %s did not end with its context", name)
 			}
-		case <-deadline:
-			t.Fatal("subscription did not end with its context")
 		}
+	}
+	bus.mu.Lock()
+	n := len(bus.subs)
+	bus.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d subjects still registered", n)
 	}
 }
 
