@@ -70,3 +70,43 @@ func BenchmarkQuery(b *testing.B) {
 		resp.Body.Close()
 	}
 }
+
+// BenchmarkAuthenticatedQuery measures `me` for a signed-in browser: the
+// session and membership lookups on every request, then the user and the
+// organization through the dataloaders.
+func BenchmarkAuthenticatedQuery(b *testing.B) {
+	cfg, _ := config.Load(func(string) string { return "" })
+	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg.MongoURI = dbs.URI()
+	cfg.MongoDatabase = dbs.DatabaseName(b)
+	cfg.DataDir = b.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, app.Options{Version: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx) }()
+	b.Cleanup(func() { cancel(); <-done })
+	url := "http://" + a.Addr().String() + "/graphql"
+	resp, err := http.Post(url, "application/json", strings.NewReader(
+		`{"query":"mutation { signUp(input: {email: \"bench@example.com\", password: \"a long password\", name: \"B\", organizationName: \"B\"}) { viewer { role } } }"}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	cookie := resp.Cookies()[0]
+	body := `{"query":"{ me { user { email } organization { name } role } }"}`
+	b.ReportAllocs()
+	for b.Loop() {
+		req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.AddCookie(cookie)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}
