@@ -50,6 +50,7 @@ func BenchmarkQuery(b *testing.B) {
 	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.MongoURI = dbs.URI()
 	cfg.MongoDatabase = dbs.DatabaseName(b)
+	cfg.DataDir = b.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, app.Options{Version: "bench"})
 	if err != nil {
