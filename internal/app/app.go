@@ -204,6 +204,13 @@ func (a *App) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
 	a.server.Drain()
+	if a.cfg.DrainDelay > 0 {
+		// Keep serving while load balancers notice the 503 from /readyz.
+		select {
+		case <-time.After(a.cfg.DrainDelay):
+		case <-ctx.Done():
+		}
+	}
 	var errs []error
 	if err := a.http.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, fmt.Errorf("http shutdown: %w", err))

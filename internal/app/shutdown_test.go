@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/omnify/bff/internal/app/apptest"
+	"github.com/omnify/bff/internal/config"
 )
 
 func TestShutdownClosesWebsocketsWithGoingAway(t *testing.T) {
@@ -37,5 +38,24 @@ func TestShutdownClosesWebsocketsWithGoingAway(t *testing.T) {
 	if n := runtime.NumGoroutine(); n > before+2 {
 		buf := make([]byte, 1<<20)
 		t.Fatalf("%d goroutines before start, %d after shutdown:\n%s", before, n, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+func TestReadinessTurnsUnavailableBeforeTheListenerCloses(t *testing.T) {
+	env := apptest.Start(t, dbs, func(c *config.Config) { c.DrainDelay = 2 * time.Second })
+	if got := send(t, "GET", env.URL+"/readyz", "", "", nil); got.status != 200 {
+		t.Fatalf("readyz before shutdown: %d", got.status)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- env.Stop() }()
+	waitFor(t, "readyz to answer 503 while draining", func() bool {
+		return send(t, "GET", env.URL+"/readyz", "", "", nil).status == 503
+	})
+	// Requests in flight and new ones still get served during the delay.
+	if got := send(t, "GET", env.URL+"/healthz", "", "", nil); got.status != 200 {
+		t.Fatalf("healthz while draining: %d", got.status)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -60,6 +61,9 @@ type Config struct {
 	LogLevel slog.Level
 	// ShutdownTimeout bounds graceful shutdown (OMNIFY_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
+	// DrainDelay is how long /readyz answers 503 before the listener closes,
+	// so load balancers stop sending new requests first (OMNIFY_SHUTDOWN_DRAIN_DELAY).
+	DrainDelay time.Duration
 	// MaxBodyBytes caps a request body (OMNIFY_MAX_BODY_BYTES).
 	MaxBodyBytes int64
 	// MaxQueryDepth caps the selection depth of an operation (OMNIFY_MAX_QUERY_DEPTH).
@@ -68,6 +72,9 @@ type Config struct {
 	MaxQueryComplexity int
 	// AllowedOrigins are the browser origins allowed for CORS and WebSockets (OMNIFY_ALLOWED_ORIGINS).
 	AllowedOrigins []string
+	// TrustedProxies are the addresses (CIDRs) of load balancers whose
+	// X-Forwarded-For is believed (OMNIFY_TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
 	// WebsocketInitTimeout bounds the wait for connection_init (OMNIFY_WS_INIT_TIMEOUT).
 	WebsocketInitTimeout time.Duration
 	// WebsocketPingInterval is how often the server pings WebSocket clients (OMNIFY_WS_PING_INTERVAL).
@@ -107,10 +114,12 @@ func Load(getenv func(string) string) (Config, error) {
 		LogFormat:                p.oneOf("OMNIFY_LOG_FORMAT", "text", "text", "json"),
 		LogLevel:                 p.level("OMNIFY_LOG_LEVEL", slog.LevelInfo),
 		ShutdownTimeout:          p.duration("OMNIFY_SHUTDOWN_TIMEOUT", 15*time.Second),
+		DrainDelay:               p.durationOrZero("OMNIFY_SHUTDOWN_DRAIN_DELAY"),
 		MaxBodyBytes:             int64(p.intRange("OMNIFY_MAX_BODY_BYTES", 1<<20, 1024, 1<<30)),
 		MaxQueryDepth:            p.intRange("OMNIFY_MAX_QUERY_DEPTH", 12, 1, 100),
 		MaxQueryComplexity:       p.intRange("OMNIFY_MAX_QUERY_COMPLEXITY", 1000, 1, 1_000_000),
 		AllowedOrigins:           p.origins("OMNIFY_ALLOWED_ORIGINS"),
+		TrustedProxies:           p.prefixes("OMNIFY_TRUSTED_PROXIES"),
 		WebsocketInitTimeout:     p.duration("OMNIFY_WS_INIT_TIMEOUT", 10*time.Second),
 		WebsocketPingInterval:    p.duration("OMNIFY_WS_PING_INTERVAL", 25*time.Second),
 		WebsocketRecheckInterval: p.duration("OMNIFY_WS_AUTH_RECHECK_INTERVAL", 30*time.Second),
@@ -195,6 +204,20 @@ func (p *parser) duration(name string, def time.Duration) time.Duration {
 	return d
 }
 
+// durationOrZero is a duration that may be 0 (off), unlike duration.
+func (p *parser) durationOrZero(name string) time.Duration {
+	v := p.str(name, "")
+	if v == "" || v == "0" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		p.fail(name, fmt.Sprintf("%q is not a duration such as 5s (or 0)", v))
+		return 0
+	}
+	return d
+}
+
 func (p *parser) intRange(name string, def, lo, hi int) int {
 	v := p.str(name, "")
 	if v == "" {
@@ -238,6 +261,27 @@ func (p *parser) origins(name string) []string {
 			continue
 		}
 		out = append(out, strings.ToLower(u.Scheme+"://"+u.Host))
+	}
+	return out
+}
+
+func (p *parser) prefixes(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for part := range strings.SplitSeq(p.str(name, ""), ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		pfx, err := netip.ParsePrefix(part)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(part)
+			if aerr != nil {
+				p.fail(name, fmt.Sprintf("%q is not an IP address or CIDR such as 10.0.0.0/8", part))
+				continue
+			}
+			pfx = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		out = append(out, pfx.Masked())
 	}
 	return out
 }

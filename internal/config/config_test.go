@@ -39,12 +39,14 @@ func TestValidValues(t *testing.T) {
 		"OMNIFY_ROLE":             "worker",
 		"OMNIFY_ALLOWED_ORIGINS":  "https://app.omnify.io/, http://localhost:5173",
 		"OMNIFY_SHUTDOWN_TIMEOUT": "3s",
+		"OMNIFY_TRUSTED_PROXIES":  "10.0.0.0/8, 192.168.1.1",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !c.Production() || c.RunsAPI() || !c.RunsWorker() || len(c.SecretKey) != 32 || c.LogLevel != slog.LevelDebug ||
-		strings.Join(c.AllowedOrigins, ",") != "https://app.omnify.io,http://localhost:5173" || c.ShutdownTimeout != 3*time.Second {
+		strings.Join(c.AllowedOrigins, ",") != "https://app.omnify.io,http://localhost:5173" || c.ShutdownTimeout != 3*time.Second ||
+		len(c.TrustedProxies) != 2 || c.TrustedProxies[1].String() != "192.168.1.1/32" {
 		t.Fatalf("parsed: %+v", c)
 	}
 }
@@ -70,6 +72,9 @@ func TestInvalidValuesNameTheirVariable(t *testing.T) {
 		{"short secret key", map[string]string{"OMNIFY_SECRET_KEY": "c2hvcnQ="}, "OMNIFY_SECRET_KEY"},
 		{"production without secret key", map[string]string{"OMNIFY_ENV": "production"}, "OMNIFY_SECRET_KEY"},
 		{"unknown role", map[string]string{"OMNIFY_ROLE": "cron"}, "OMNIFY_ROLE"},
+		{"proxy that is not an address", map[string]string{"OMNIFY_TRUSTED_PROXIES": "10.0.0.0/8, lb.internal"}, "OMNIFY_TRUSTED_PROXIES"},
+		{"negative drain delay", map[string]string{"OMNIFY_SHUTDOWN_DRAIN_DELAY": "-5s"}, "OMNIFY_SHUTDOWN_DRAIN_DELAY"},
+		{"platform URL without scheme", map[string]string{"OMNIFY_HUBSPOT_BASE_URL": "api.hubapi.com"}, "OMNIFY_HUBSPOT_BASE_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

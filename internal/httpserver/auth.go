@@ -6,6 +6,8 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -66,7 +68,7 @@ type authFailureKey struct{}
 // connection closed with 4403 during connection_init, as the protocol
 // expects.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
-	ctx := auth.WithClient(r.Context(), auth.Client{IP: remoteIP(r), UserAgent: r.UserAgent()})
+	ctx := auth.WithClient(r.Context(), auth.Client{IP: clientIP(r, s.trustedProxies), UserAgent: r.UserAgent()})
 	upgrade := r.Header.Get("Upgrade") != ""
 	jar := cookieJar{w: w, name: s.sessionCookieName(), secure: s.secureCookies}
 	if !upgrade {
@@ -151,15 +153,43 @@ func csrfRisk(r *http.Request) bool {
 	return false
 }
 
-// remoteIP is the address of the peer. Behind a proxy this is the proxy's;
-// trusting X-Forwarded-For needs a configured list of proxies, which Omnify
-// does not have yet.
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// clientIP is the address of the browser or partner that sent r. The peer
+// of the connection is the client unless it is one of our trusted proxies
+// (a load balancer); then X-Forwarded-For is read from the right, skipping
+// trusted proxies, and the first other address is the client. Addresses
+// further left were written by the client itself and are never believed.
+func clientIP(r *http.Request, trusted []netip.Prefix) string {
+	peer := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(peer); err == nil {
+		peer = host
 	}
-	return host
+	addr, err := netip.ParseAddr(peer)
+	if err != nil || !isTrusted(addr, trusted) {
+		return peer
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // a malformed entry: trust nothing before it
+		}
+		hop = hop.Unmap()
+		if !isTrusted(hop, trusted) {
+			return hop.String()
+		}
+		addr = hop
+	}
+	return addr.String()
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	a = a.Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // closeForbidden is the close code for a refused WebSocket credential.

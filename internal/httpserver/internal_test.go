@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -234,5 +235,37 @@ func TestOperationNameLabelsAreBounded(t *testing.T) {
 	want := []string{"A", "B", "other", "A", "anonymous"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("labels %v, want %v", got, want)
+	}
+}
+
+func TestClientIP(t *testing.T) {
+	lb := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8")}
+	tests := []struct {
+		name    string
+		peer    string
+		xff     []string
+		trusted []netip.Prefix
+		want    string
+	}{
+		{"no proxies configured: the peer", "203.0.113.7:5555", []string{"1.2.3.4"}, nil, "203.0.113.7"},
+		{"untrusted peer's header is ignored", "203.0.113.7:5555", []string{"1.2.3.4"}, lb, "203.0.113.7"},
+		{"trusted proxy: the address it saw", "10.0.0.2:80", []string{"198.51.100.9"}, lb, "198.51.100.9"},
+		{"spoofed entries left of the real one are ignored", "10.0.0.2:80", []string{"6.6.6.6, 198.51.100.9"}, lb, "198.51.100.9"},
+		{"a chain of trusted proxies", "10.0.0.2:80", []string{"198.51.100.9, 10.1.1.1", "10.2.2.2"}, lb, "198.51.100.9"},
+		{"malformed entry stops the walk", "10.0.0.2:80", []string{"garbage, 10.1.1.1"}, lb, "10.1.1.1"},
+		{"no header behind a proxy: the proxy", "10.0.0.2:80", nil, lb, "10.0.0.2"},
+		{"IPv6 peer", "[fd00::1]:443", []string{"2001:db8::5"}, lb, "2001:db8::5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+			r.RemoteAddr = tt.peer
+			for _, v := range tt.xff {
+				r.Header.Add("X-Forwarded-For", v)
+			}
+			if got := clientIP(r, tt.trusted); got != tt.want {
+				t.Fatalf("clientIP = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -43,6 +44,9 @@ type Options struct {
 	Authenticator Authenticator
 	// SecureCookies marks the session cookie Secure (production, behind HTTPS).
 	SecureCookies bool
+	// TrustedProxies are the load balancers whose X-Forwarded-For is believed
+	// when telling a client's address (throttling, sessions, audit records).
+	TrustedProxies []netip.Prefix
 	// Gates may refuse whole operations before they run.
 	Gates []Gate
 	// PerOperation runs at the start of every GraphQL operation; it returns
@@ -71,6 +75,7 @@ type Server struct {
 	allowedOrigins  []string
 	authn           Authenticator
 	secureCookies   bool
+	trustedProxies  []netip.Prefix
 	recheckInterval time.Duration
 	ws              *wsHub
 	draining        atomic.Bool
@@ -104,6 +109,7 @@ func New(o Options) *Server {
 		allowedOrigins:  o.AllowedOrigins,
 		authn:           o.Authenticator,
 		secureCookies:   o.SecureCookies,
+		trustedProxies:  o.TrustedProxies,
 		recheckInterval: o.WebsocketRecheckInterval,
 		ws:              newWSHub(o.Metrics),
 	}
