@@ -63,60 +63,60 @@ func (s Scope) Valid() bool { return s == ScopeRead || s == ScopeReadWrite }
 
 // User is a person who can sign in.
 type User struct {
-	ID           bson.ObjectID `bson:"_id"`
-	Email        string        `bson:"email"`
-	Name         string        `bson:"name"`
-	PasswordHash string        `bson:"passwordHash"`
-	CreatedAt    time.Time     `bson:"createdAt"`
-	UpdatedAt    time.Time     `bson:"updatedAt"`
+	ID           bson.ObjectID `bson:"_id"`          // the user's id
+	Email        string        `bson:"email"`        // trimmed and lower-cased; unique
+	Name         string        `bson:"name"`         // display name
+	PasswordHash string        `bson:"passwordHash"` // encoded argon2id hash; never leaves the module
+	CreatedAt    time.Time     `bson:"createdAt"`    // when the user signed up
+	UpdatedAt    time.Time     `bson:"updatedAt"`    // last change (name, password)
 }
 
 // Organization is a store's account: the tenant every other object belongs to.
 type Organization struct {
-	ID        bson.ObjectID `bson:"_id"`
-	Name      string        `bson:"name"`
-	CreatedAt time.Time     `bson:"createdAt"`
+	ID        bson.ObjectID `bson:"_id"`       // the organization's id
+	Name      string        `bson:"name"`      // display name
+	CreatedAt time.Time     `bson:"createdAt"` // when it was created
 }
 
 // Membership gives a user a role in an organization.
 type Membership struct {
-	ID             bson.ObjectID `bson:"_id"`
-	UserID         bson.ObjectID `bson:"userId"`
-	OrganizationID bson.ObjectID `bson:"organizationId"`
-	Role           Role          `bson:"role"`
-	CreatedAt      time.Time     `bson:"createdAt"`
-	UpdatedAt      time.Time     `bson:"updatedAt"`
+	ID             bson.ObjectID `bson:"_id"`            // the membership's id
+	UserID         bson.ObjectID `bson:"userId"`         // the member
+	OrganizationID bson.ObjectID `bson:"organizationId"` // the organization
+	Role           Role          `bson:"role"`           // the member's role there
+	CreatedAt      time.Time     `bson:"createdAt"`      // when the user joined
+	UpdatedAt      time.Time     `bson:"updatedAt"`      // last role change
 }
 
 // Session is a signed-in browser. Its _id is the SHA-256 of the token, so a
 // stolen copy of the database cannot be replayed as cookies.
 type Session struct {
-	ID             string        `bson:"_id"`
-	UserID         bson.ObjectID `bson:"userId"`
-	OrganizationID bson.ObjectID `bson:"organizationId"`
-	CreatedAt      time.Time     `bson:"createdAt"`
-	LastUsedAt     time.Time     `bson:"lastUsedAt"`
+	ID             string        `bson:"_id"`            // SHA-256 of the token, hex
+	UserID         bson.ObjectID `bson:"userId"`         // the signed-in user
+	OrganizationID bson.ObjectID `bson:"organizationId"` // the active organization
+	CreatedAt      time.Time     `bson:"createdAt"`      // when the user logged in
+	LastUsedAt     time.Time     `bson:"lastUsedAt"`     // last request, to the minute
 	// ExpiresAt is when the session ends unless used again: the idle
 	// expiry, never later than AbsoluteExpiresAt. A TTL index removes it then.
 	ExpiresAt         time.Time `bson:"expiresAt"`
-	AbsoluteExpiresAt time.Time `bson:"absoluteExpiresAt"`
-	IP                string    `bson:"ip"`
-	UserAgent         string    `bson:"userAgent"`
+	AbsoluteExpiresAt time.Time `bson:"absoluteExpiresAt"` // end of the 30-day lifetime
+	IP                string    `bson:"ip"`                // client address at login
+	UserAgent         string    `bson:"userAgent"`         // browser at login, truncated
 }
 
 // APIKey is a partner's credential for one organization. Only a hash of
 // its secret is stored.
 type APIKey struct {
-	ID             bson.ObjectID `bson:"_id"`
-	OrganizationID bson.ObjectID `bson:"organizationId"`
-	Name           string        `bson:"name"`
-	Prefix         string        `bson:"prefix"`
-	SecretHash     string        `bson:"secretHash"`
-	Scope          Scope         `bson:"scope"`
-	CreatedBy      bson.ObjectID `bson:"createdBy"`
-	CreatedAt      time.Time     `bson:"createdAt"`
-	LastUsedAt     *time.Time    `bson:"lastUsedAt,omitempty"`
-	RevokedAt      *time.Time    `bson:"revokedAt,omitempty"`
+	ID             bson.ObjectID `bson:"_id"`                  // the key's id, embedded in its secret
+	OrganizationID bson.ObjectID `bson:"organizationId"`       // the organization it acts for
+	Name           string        `bson:"name"`                 // a name to recognise it by
+	Prefix         string        `bson:"prefix"`               // omk_ and the id: shown in listings
+	SecretHash     string        `bson:"secretHash"`           // SHA-256 of the secret, hex
+	Scope          Scope         `bson:"scope"`                // what the key may do
+	CreatedBy      bson.ObjectID `bson:"createdBy"`            // the user who created it
+	CreatedAt      time.Time     `bson:"createdAt"`            // when it was created
+	LastUsedAt     *time.Time    `bson:"lastUsedAt,omitempty"` // last use, to the minute; nil if never
+	RevokedAt      *time.Time    `bson:"revokedAt,omitempty"`  // when it was revoked; nil while it works
 }
 
 // Principal is the authenticated caller of one request.
@@ -158,8 +158,8 @@ func FromContext(ctx context.Context) *Principal {
 // Client describes where a request comes from, for sessions, throttling and
 // audit records.
 type Client struct {
-	IP        string
-	UserAgent string
+	IP        string // the client's address (see OMNIFY_TRUSTED_PROXIES)
+	UserAgent string // the User-Agent header
 }
 
 type clientKey struct{}

@@ -15,11 +15,11 @@ import (
 // PasswordParams are the argon2id cost parameters. They are written into
 // every hash, so they can be raised later without breaking old hashes.
 type PasswordParams struct {
-	MemoryKiB   uint32
-	Iterations  uint32
-	Parallelism uint8
-	SaltLen     int
-	KeyLen      uint32
+	MemoryKiB   uint32 // memory per hash
+	Iterations  uint32 // passes over the memory
+	Parallelism uint8  // lanes
+	SaltLen     int    // random salt bytes
+	KeyLen      uint32 // derived key bytes
 }
 
 // DefaultPasswordParams is the OWASP baseline for argon2id: 19 MiB, 2

@@ -159,7 +159,10 @@ func ParseID(field, id string) (bson.ObjectID, error) {
 
 // SignUpInput is what a new user gives.
 type SignUpInput struct {
-	Email, Password, Name, OrganizationName string
+	Email            string // checked with net/mail, then trimmed and lower-cased
+	Password         string // 10 to 256 characters, not the email
+	Name             string // the user's name
+	OrganizationName string // the new organization's name
 }
 
 // SignUp creates a user, a new organization with the user as its OWNER, and

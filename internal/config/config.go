@@ -93,10 +93,11 @@ type Config struct {
 
 // FieldError says which variable is wrong and why.
 type FieldError struct {
-	Var    string
-	Reason string
+	Var    string // the environment variable
+	Reason string // what is wrong with its value
 }
 
+// Error names the variable and the problem.
 func (e *FieldError) Error() string { return e.Var + ": " + e.Reason }
 
 // Load reads the configuration through getenv and validates it. Every problem

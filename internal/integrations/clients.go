@@ -40,17 +40,17 @@ type KlaviyoAPI interface {
 // them at its own servers and the API and worker roles can tune them apart
 // (a quick key check on a request path, patient retries in a sync).
 type Clients struct {
-	TripleWhale func(apiKey string) (TripleWhaleAPI, error)
-	HubSpot     func(apiKey string) (HubSpotAPI, error)
-	Klaviyo     func(apiKey string) (KlaviyoAPI, error)
+	TripleWhale func(apiKey string) (TripleWhaleAPI, error) // builds a Triple Whale client for a key
+	HubSpot     func(apiKey string) (HubSpotAPI, error)     // builds a HubSpot client for a token
+	Klaviyo     func(apiKey string) (KlaviyoAPI, error)     // builds a Klaviyo client for a key
 }
 
 // BaseURLs are the platforms' API roots; an empty one means the platform's
 // production URL.
 type BaseURLs struct {
-	TripleWhale string
-	HubSpot     string
-	Klaviyo     string
+	TripleWhale string // Triple Whale API root
+	HubSpot     string // HubSpot API root
+	Klaviyo     string // Klaviyo API root
 }
 
 // NewClients returns constructors of the real clients for urls, all sharing

@@ -57,21 +57,21 @@ type Totals struct {
 	// EmailsOpened and EmailsClicked count Klaviyo's "Opened Email" and
 	// "Clicked Email" events.
 	EmailsOpened  int
-	EmailsClicked int
+	EmailsClicked int // Clicked Email events
 }
 
 // Day is one UTC calendar day's figures.
 type Day struct {
 	// Date is the day's midnight, UTC.
 	Date          time.Time
-	Revenue       float64
-	AdSpend       float64
-	ROAS          float64
-	Orders        int
-	NetProfit     float64
-	EmailRevenue  float64
-	EmailsOpened  int
-	EmailsClicked int
+	Revenue       float64 // sales
+	AdSpend       float64 // blended ad spend
+	ROAS          float64 // Revenue / AdSpend
+	Orders        int     // orders
+	NetProfit     float64 // net profit
+	EmailRevenue  float64 // Placed Order value
+	EmailsOpened  int     // Opened Email events
+	EmailsClicked int     // Clicked Email events
 }
 
 // Summary is the marketing dashboard's headline: a period's totals, the
@@ -93,22 +93,22 @@ type Summary struct {
 type Deal struct {
 	// ID is HubSpot's deal id.
 	ID   string
-	Name string
+	Name string // the deal's name
 	// Amount is nil when the deal has no amount.
 	Amount *float64
 	// Stage is the stage's internal id, such as "closedwon".
 	Stage    string
-	Pipeline string
+	Pipeline string // the pipeline's id
 	// CloseDate is nil when the deal has none.
 	CloseDate *time.Time
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	CreatedAt time.Time // created in HubSpot
+	UpdatedAt time.Time // last modified in HubSpot
 }
 
 // DealPage is one page of deals, most recently updated first.
 type DealPage struct {
-	Deals       []Deal
-	HasNextPage bool
+	Deals       []Deal // the page
+	HasNextPage bool   // more follow
 	// EndCursor is passed as after to get the next page; empty for an empty page.
 	EndCursor string
 }
@@ -117,23 +117,23 @@ type DealPage struct {
 type Contact struct {
 	// ID is HubSpot's contact id.
 	ID        string
-	Email     string
-	FirstName string
-	LastName  string
-	CreatedAt time.Time
+	Email     string    // email address; may be empty
+	FirstName string    // may be empty
+	LastName  string    // may be empty
+	CreatedAt time.Time // created in HubSpot
 }
 
 // ContactPage is one page of contacts, newest first.
 type ContactPage struct {
-	Contacts    []Contact
-	HasNextPage bool
-	EndCursor   string
+	Contacts    []Contact // the page
+	HasNextPage bool      // more follow
+	EndCursor   string    // pass as after for the next page
 }
 
 // StageTotal sums the deals in one stage.
 type StageTotal struct {
-	Stage string
-	Count int
+	Stage string // the stage id
+	Count int    // deals in the stage
 	// Amount adds the deals' amounts; deals without an amount add 0.
 	Amount float64
 }
@@ -150,7 +150,7 @@ type Pipeline struct {
 type Campaign struct {
 	// ID is Klaviyo's campaign id.
 	ID   string
-	Name string
+	Name string // the campaign's name
 	// Status is Klaviyo's label, such as "Draft", "Scheduled" or "Sent".
 	Status string
 	// SendTime is nil for a campaign neither sent nor scheduled.
@@ -159,19 +159,19 @@ type Campaign struct {
 
 // CampaignPage is one page of campaigns, latest send (or creation) first.
 type CampaignPage struct {
-	Campaigns   []Campaign
-	HasNextPage bool
-	EndCursor   string
+	Campaigns   []Campaign // the page
+	HasNextPage bool       // more follow
+	EndCursor   string     // pass as after for the next page
 }
 
 // Flow is a Klaviyo automated flow.
 type Flow struct {
 	// ID is Klaviyo's flow id.
 	ID   string
-	Name string
+	Name string // the flow's name
 	// Status is "draft", "manual" or "live".
 	Status      string
-	TriggerType string
+	TriggerType string // what starts the flow
 }
 
 // dailyDoc is one platform's figures for one UTC day.

@@ -23,10 +23,14 @@ import (
 // Sources are the batch lookups the loaders call: each returns whatever
 // exists of the ids asked for, in any order, in one query.
 type Sources struct {
-	Users          func(ctx context.Context, ids []bson.ObjectID) ([]auth.User, error)
-	Organizations  func(ctx context.Context, ids []bson.ObjectID) ([]auth.Organization, error)
+	// Users finds users by id.
+	Users func(ctx context.Context, ids []bson.ObjectID) ([]auth.User, error)
+	// Organizations finds organizations by id.
+	Organizations func(ctx context.Context, ids []bson.ObjectID) ([]auth.Organization, error)
+	// LegalDocuments finds legal document versions by id.
 	LegalDocuments func(ctx context.Context, ids []bson.ObjectID) ([]legal.Document, error)
-	SyncRuns       func(ctx context.Context, ps []integrations.Platform) (map[integrations.Platform][]integrations.SyncRun, error)
+	// SyncRuns finds the newest runs of the caller's integrations, per platform.
+	SyncRuns func(ctx context.Context, ps []integrations.Platform) (map[integrations.Platform][]integrations.SyncRun, error)
 }
 
 // Loaders are one operation's dataloaders.

@@ -15,10 +15,10 @@ import (
 // indexes and keeps such documents (each store ignores expired ones when
 // reading).
 type Index struct {
-	Name   string
-	Keys   any
-	Unique bool
-	TTL    int32
+	Name   string // the index's name, stable across releases
+	Keys   any    // the key document, e.g. bson.D{{Key: "email", Value: 1}}
+	Unique bool   // refuse a second document with the same keys
+	TTL    int32  // seconds after the indexed time to delete a document; 0 for none
 }
 
 // EnsureIndexes creates the indexes on coll; it is idempotent, so every

@@ -112,7 +112,9 @@ func (e *Env) Database(t testing.TB) *mongo.Database {
 
 // Response is a GraphQL response.
 type Response struct {
-	Data   json.RawMessage `json:"data"`
+	// Data is the data member, raw.
+	Data json.RawMessage `json:"data"`
+	// Errors is the errors member.
 	Errors []struct {
 		Message    string         `json:"message"`
 		Path       []any          `json:"path"`
@@ -135,7 +137,7 @@ func (r Response) Code() string {
 type Client struct {
 	env    *Env
 	http   *http.Client
-	Header http.Header
+	Header http.Header // headers sent with every request
 }
 
 // Client returns a new client with an empty cookie jar.

@@ -127,7 +127,7 @@ type Deal struct {
 	// CreatedAt and UpdatedAt are zero when HubSpot sent no usable time;
 	// UpdatedAt falls back to hs_lastmodifieddate.
 	CreatedAt time.Time
-	UpdatedAt time.Time
+	UpdatedAt time.Time // last modified
 }
 
 // Contact is a CRM contact.
@@ -136,12 +136,12 @@ type Contact struct {
 	ID string
 	// Email, FirstName and LastName are "" when unset.
 	Email     string
-	FirstName string
-	LastName  string
+	FirstName string // may be empty
+	LastName  string // may be empty
 	// CreatedAt and UpdatedAt are zero when HubSpot sent no usable time;
 	// CreatedAt falls back to the createdate property.
 	CreatedAt time.Time
-	UpdatedAt time.Time
+	UpdatedAt time.Time // last modified
 }
 
 // Deals calls fn with each page of deals, in HubSpot's order, and stops at

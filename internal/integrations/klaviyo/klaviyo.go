@@ -141,21 +141,21 @@ func (c *Client) CheckKey(ctx context.Context) (Account, error) {
 
 // Campaign is an email campaign.
 type Campaign struct {
-	ID   string
-	Name string
+	ID   string // Klaviyo's id
+	Name string // the campaign's name
 	// Status is Klaviyo's label, such as "Draft", "Scheduled" or "Sent".
 	Status string
 	// SendTime is nil for a campaign that has not been sent or scheduled.
 	SendTime *time.Time
 	// CreatedAt and UpdatedAt are zero when Klaviyo sent no usable time.
 	CreatedAt time.Time
-	UpdatedAt time.Time
+	UpdatedAt time.Time // last change
 }
 
 // Flow is an automated message flow.
 type Flow struct {
-	ID   string
-	Name string
+	ID   string // Klaviyo's id
+	Name string // the flow's name
 	// Status is "draft", "manual" or "live".
 	Status string
 	// TriggerType is what starts the flow, such as "Added to List" or
@@ -167,7 +167,7 @@ type Flow struct {
 type Metric struct {
 	// ID is what DailyValues takes.
 	ID   string
-	Name string
+	Name string // the metric's name, e.g. Placed Order
 }
 
 // DailyValue is one day of a metric: how many events and the sum of their
