@@ -1707,23 +1707,23 @@ The root of every change.
 """
 type Mutation {
   "Create an account and a new organization you own, and sign in (sets the session cookie)."
-  signUp(input: SignUpInput!): AuthPayload!
+  signUp("The new account." input: SignUpInput!): AuthPayload!
   "Sign in with email and password (sets the session cookie). Throttled after repeated failures."
-  logIn(input: LogInInput!): AuthPayload!
+  logIn("The credentials." input: LogInInput!): AuthPayload!
   "End the current session and clear the cookie. Always succeeds."
   logOut: Boolean!
   "Make another of your organizations the active one for this session."
   switchOrganization("The organization to switch to." organizationId: ID!): Viewer! @authenticated
   "Change your password; ends every other session of yours."
-  changePassword(input: ChangePasswordInput!): Boolean! @authenticated
+  changePassword("The change to make." input: ChangePasswordInput!): Boolean! @authenticated
   "Add an existing user to the active organization. OWNER or ADMIN."
-  addMember(input: AddMemberInput!): Member! @hasRole(role: ADMIN)
+  addMember("The change to make." input: AddMemberInput!): Member! @hasRole(role: ADMIN)
   "Change a member's role. OWNER or ADMIN; only an OWNER changes OWNER roles."
-  updateMemberRole(input: UpdateMemberRoleInput!): Member! @hasRole(role: ADMIN)
+  updateMemberRole("The change to make." input: UpdateMemberRoleInput!): Member! @hasRole(role: ADMIN)
   "Remove a member from the active organization (OWNER or ADMIN, or yourself). Returns the removed membership."
   removeMember("The member's user id." userId: ID!): Member! @authenticated
   "Create a partner API key for the active organization. OWNER or ADMIN."
-  createApiKey(input: CreateApiKeyInput!): CreateApiKeyPayload! @hasRole(role: ADMIN)
+  createApiKey("The change to make." input: CreateApiKeyInput!): CreateApiKeyPayload! @hasRole(role: ADMIN)
   "Revoke an API key of the active organization; it fails at once. OWNER or ADMIN."
   revokeApiKey("The key's id." id: ID!): ApiKey! @hasRole(role: ADMIN)
 }
@@ -2035,9 +2035,9 @@ extend type Query {
 
 extend type Mutation {
   "Connect a platform: the key is checked with the platform, then stored encrypted. OWNER or ADMIN."
-  connectIntegration(input: ConnectIntegrationInput!): Integration! @authenticated
+  connectIntegration("The change to make." input: ConnectIntegrationInput!): Integration! @authenticated
   "Forget a platform's credential; synced data stays unless purgeData is true. OWNER or ADMIN."
-  disconnectIntegration(input: DisconnectIntegrationInput!): Integration! @authenticated
+  disconnectIntegration("The change to make." input: DisconnectIntegrationInput!): Integration! @authenticated
   "Queue a sync of a connected platform now; returns the queued (or already running) run. MEMBER or above."
   syncIntegration("The platform to sync." platform: Platform!): IntegrationSync! @authenticated
 }
@@ -2169,7 +2169,7 @@ extend type Query {
 
 extend type Mutation {
   "Accept the current versions of legal documents. Records are kept forever; accepting again changes nothing."
-  acceptLegalDocuments(input: AcceptLegalDocumentsInput!): AcceptLegalDocumentsPayload! @authenticated
+  acceptLegalDocuments("The change to make." input: AcceptLegalDocumentsInput!): AcceptLegalDocumentsPayload! @authenticated
 }
 `, BuiltIn: false},
 	{Name: "../../schema/schema.graphqls", Input: `"""
