@@ -287,3 +287,17 @@ func TestConcurrentStartsPublishShippedDocumentsOnce(t *testing.T) {
 		t.Fatalf("%d documents after three concurrent starts, want 3 (%v)", n, err)
 	}
 }
+
+func TestAPIKeysCannotAcceptLegalDocuments(t *testing.T) {
+	env := apptest.Start(t, dbs)
+	owner := signUp(t, env, "owner@example.com", "Acme")
+	var key struct{ CreateApiKey struct{ Secret string } }
+	owner.c.MustData(t, `mutation { createApiKey(input: {name: "rw", scope: READ_WRITE}) { secret } }`, nil, &key)
+	partner := env.Client()
+	partner.Header.Set("Authorization", "Bearer "+key.CreateApiKey.Secret)
+	r := partner.Do(t, `mutation($ids: [ID!]!) { acceptLegalDocuments(input: {documentIds: $ids}) { legal { upToDate } } }`,
+		map[string]any{"ids": currentLegalIDs(t, env)})
+	if r.Code() != "FORBIDDEN" {
+		t.Fatalf("API key accepting legal documents: %+v", r.Errors)
+	}
+}

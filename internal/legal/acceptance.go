@@ -43,7 +43,8 @@ const documentIDsField = "documentIds"
 // or not the current version of its kind.
 func (s *Service) Accept(ctx context.Context, a Actor, ids []string) ([]Acceptance, error) {
 	if a.UserID.IsZero() || a.OrganizationID.IsZero() {
-		return nil, errors.New("legal: accept: the actor has no user or organization id")
+		// A partner API key acts for an organization, not a person: it cannot accept.
+		return nil, apperr.New(apperr.Forbidden, "Accepting legal documents needs a signed-in user; API keys cannot do it.")
 	}
 	docIDs, verr := parseDocumentIDs(ids)
 	if verr != nil {

@@ -50,7 +50,9 @@ const MAX_LOG_CHARS = 256 * 1024;
  * Spawns `$OMNIFY_BIN serve` and waits until it prints its GraphQL URL.
  *
  * @param {Record<string, string>} env extra environment (OMNIFY_* settings)
- * @param {{ readyTimeoutMs?: number }} [opts]
+ * @param {{ readyTimeoutMs?: number, dataDir?: string }} [opts] dataDir: use
+ *   this directory (from makeDataDir) instead of a fresh one, and keep it
+ *   when the server stops.
  * @returns {Promise<{
  *   url: string, base: string, wsUrl: string, printedUrl: string,
  *   proc: import('node:child_process').ChildProcess, dataDir: string,
@@ -59,31 +61,22 @@ const MAX_LOG_CHARS = 256 * 1024;
  *   stop: (signal?: NodeJS.Signals, timeoutMs?: number) => Promise<number | null>,
  * }>}
  */
-export async function startServer(env = {}, { readyTimeoutMs = 60_000 } = {}) {
-  const bin = process.env.OMNIFY_BIN;
-  if (!bin) {
-    throw new Error('OMNIFY_BIN is not set: give the absolute path of a built omnify binary (make build; OMNIFY_BIN=$PWD/bin/omnify)');
-  }
-  if (!path.isAbsolute(bin)) {
-    throw new Error(`OMNIFY_BIN must be an absolute path, got ${JSON.stringify(bin)}`);
-  }
+export async function startServer(env = {}, { readyTimeoutMs = 60_000, dataDir: givenDataDir } = {}) {
+  const bin = omnifyBin();
 
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'omnify-e2e-'));
-  dataDirs.add(dataDir);
+  // A given data directory belongs to the caller (made with makeDataDir, it
+  // is removed when the test process exits): stop() leaves it in place so
+  // that another server or the CLI can use it next.
+  const ownsDataDir = !givenDataDir;
+  const dataDir = givenDataDir ?? (await makeDataDir());
 
-  // Hermetic environment: nothing from the caller's OMNIFY_* or MONGODB_URI
-  // leaks in (a developer's shell may point at a real database).
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('OMNIFY_') && k !== 'MONGODB_URI'),
-  );
-  const childEnv = {
-    ...base,
+  const childEnv = hermeticEnv({
     OMNIFY_HTTP_ADDR: '127.0.0.1:0',
     OMNIFY_DATA_DIR: dataDir,
     OMNIFY_LOG_LEVEL: 'debug',
     OMNIFY_SHUTDOWN_TIMEOUT: '5s',
     ...env,
-  };
+  });
 
   const proc = spawn(bin, ['serve'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(proc);
@@ -128,11 +121,7 @@ export async function startServer(env = {}, { readyTimeoutMs = 60_000 } = {}) {
     return `--- omnify stdout ---\n${tail(out)}\n--- omnify stderr ---\n${tail(err)}`;
   };
 
-  const cleanupDir = () =>
-    rm(dataDir, { recursive: true, force: true, maxRetries: 3 }).then(
-      () => dataDirs.delete(dataDir),
-      (e) => console.error(`could not remove ${dataDir}: ${e.message}`),
-    );
+  const cleanupDir = () => (ownsDataDir ? removeDataDir(dataDir) : Promise.resolve());
 
   let printedUrl;
   try {
@@ -175,7 +164,8 @@ export async function startServer(env = {}, { readyTimeoutMs = 60_000 } = {}) {
    * Sends `signal` (SIGTERM by default) and resolves with the exit code once
    * the process has exited (null if a signal killed it). If it has not
    * exited within timeoutMs it is killed with SIGKILL and the promise rejects.
-   * The data directory is removed either way. Safe to call more than once.
+   * The data directory is removed either way, unless the caller gave it
+   * (startServer's dataDir option). Safe to call more than once.
    */
   const stop = (signal = 'SIGTERM', timeoutMs = 20_000) => {
     stopping ??= (async () => {
@@ -209,6 +199,85 @@ export async function startServer(env = {}, { readyTimeoutMs = 60_000 } = {}) {
     logs,
     stop,
   };
+}
+
+function omnifyBin() {
+  const bin = process.env.OMNIFY_BIN;
+  if (!bin) {
+    throw new Error('OMNIFY_BIN is not set: give the absolute path of a built omnify binary (make build; OMNIFY_BIN=$PWD/bin/omnify)');
+  }
+  if (!path.isAbsolute(bin)) {
+    throw new Error(`OMNIFY_BIN must be an absolute path, got ${JSON.stringify(bin)}`);
+  }
+  return bin;
+}
+
+/**
+ * The process environment without the caller's OMNIFY_* or MONGODB_URI (a
+ * developer's shell may point at a real database), plus extra.
+ */
+function hermeticEnv(extra) {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('OMNIFY_') && k !== 'MONGODB_URI'),
+  );
+  return { ...base, ...extra };
+}
+
+/**
+ * Creates a temporary data directory, removed when the test process exits
+ * (or earlier with removeDataDir). Pass it to startServer({ dataDir }) to
+ * share it between servers and runOmnify.
+ */
+export async function makeDataDir() {
+  const dir = await mkdtemp(path.join(tmpdir(), 'omnify-e2e-'));
+  dataDirs.add(dir);
+  return dir;
+}
+
+/** Removes a data directory made by makeDataDir (best effort). */
+export function removeDataDir(dir) {
+  return rm(dir, { recursive: true, force: true, maxRetries: 3 }).then(
+    () => dataDirs.delete(dir),
+    (e) => console.error(`could not remove ${dir}: ${e.message}`),
+  );
+}
+
+/**
+ * Runs `$OMNIFY_BIN ...args` to completion (a CLI command, not serve) with
+ * the same hermetic environment as startServer. Resolves with
+ * { code, signal, stdout, stderr }; kills it with SIGKILL after timeoutMs.
+ */
+export function runOmnify(args, { env = {}, cwd, timeoutMs = 30_000 } = {}) {
+  const bin = omnifyBin();
+  return new Promise((resolve, reject) => {
+    const proc = spawn(bin, args, { env: hermeticEnv({ OMNIFY_LOG_LEVEL: 'debug', ...env }), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(proc);
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.setEncoding('utf8');
+    proc.stderr.setEncoding('utf8');
+    proc.stdout.on('data', (c) => (stdout += c));
+    proc.stderr.on('data', (c) => (stderr += c));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      proc.kill('SIGKILL');
+    }, timeoutMs);
+    proc.once('error', (e) => {
+      clearTimeout(timer);
+      running.delete(proc);
+      reject(new Error(`could not run ${bin} ${args.join(' ')}: ${e.message}`));
+    });
+    proc.once('close', (code, signal) => {
+      clearTimeout(timer);
+      running.delete(proc);
+      if (timedOut) {
+        reject(new Error(`${bin} ${args.join(' ')} did not finish within ${timeoutMs} ms\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
+      } else {
+        resolve({ code, signal, stdout, stderr });
+      }
+    });
+  });
 }
 
 /**

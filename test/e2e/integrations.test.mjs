@@ -1,0 +1,383 @@
+// Integrations against fake Triple Whale, HubSpot and Klaviyo APIs
+// (platforms.mjs): connecting (a rejected key stores nothing, a good one is
+// not readable in the database files), syncing through the in-process worker,
+// the dashboard figures matching what the platforms hold, and failures
+// injected into the platforms: a key revoked mid-life, a 429 with
+// Retry-After, and a platform answering 500 forever.
+
+import assert from 'node:assert/strict';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fetchWithin, startServer, withLogs } from './server.mjs';
+import { signUp, waitFor } from './gql.mjs';
+import { day, fakeHubSpot, fakeKlaviyo, fakeTripleWhale, hubspotObject } from './platforms.mjs';
+
+const TW_KEY = 'tw-e2e-key-7f3a9c1d5e2b4a6f8091';
+const HS_TOKEN = 'pat-na1-e2e-0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0';
+const KL_KEY = 'pk_e2e_5c4b3a29181706f5e4d3c2b1a0';
+const SHOP = 'e2e-shop.myshopify.com';
+const KL_ORG = 'E2E Klaviyo Store';
+
+// Triple Whale: two days in the last week, one in the week before.
+const TW_DAYS = {
+  [day(-2)]: { sales: 1000.5, ads: 200, orders: 10 },
+  [day(-4)]: { sales: 500, ads: 50.25, orders: 5 },
+  [day(-9)]: { sales: 300, ads: 100, orders: 3 },
+};
+// Klaviyo "Placed Order" value per day.
+const PLACED_ORDER = { [day(-2)]: 120.75, [day(-5)]: 30, [day(-10)]: 45 };
+
+const iso = (days, hh = '12') => `${day(days)}T${hh}:00:00.000Z`;
+const DEALS = [
+  hubspotObject('101', { dealname: 'Acme renewal', amount: '5000', dealstage: 'appointmentscheduled', pipeline: 'default', closedate: iso(20), createdate: iso(-30), hs_lastmodifieddate: iso(-1) }, iso(-1)),
+  hubspotObject('102', { dealname: 'Beta upsell', amount: '2500.5', dealstage: 'qualifiedtobuy', pipeline: 'default', closedate: iso(10), createdate: iso(-30), hs_lastmodifieddate: iso(-2) }, iso(-2)),
+  hubspotObject('103', { dealname: 'Gamma new', amount: '1000', dealstage: 'appointmentscheduled', pipeline: 'default', closedate: iso(15), createdate: iso(-30), hs_lastmodifieddate: iso(-3) }, iso(-3)),
+  hubspotObject('104', { dealname: 'Delta won', amount: '8000', dealstage: 'closedwon', pipeline: 'default', closedate: iso(-5), createdate: iso(-40), hs_lastmodifieddate: iso(-4) }, iso(-4)),
+  hubspotObject('105', { dealname: 'Epsilon lost', amount: '300', dealstage: 'closedlost', pipeline: 'default', closedate: iso(-6), createdate: iso(-40), hs_lastmodifieddate: iso(-5) }, iso(-5)),
+  hubspotObject('106', { dealname: 'Zeta no amount', amount: null, dealstage: 'presentationscheduled', pipeline: 'default', closedate: null, createdate: iso(-20), hs_lastmodifieddate: iso(-6) }, iso(-6)),
+];
+const CONTACTS = [
+  hubspotObject('201', { email: 'ann@e2e.example.com', firstname: 'Ann', lastname: 'Lee', createdate: iso(-3), lastmodifieddate: iso(-1) }, iso(-1)),
+  hubspotObject('202', { email: 'bo@e2e.example.com', firstname: 'Bo', lastname: 'Ng', createdate: iso(-2), lastmodifieddate: iso(-1) }, iso(-1)),
+  hubspotObject('203', { email: null, firstname: 'Cy', lastname: null, createdate: iso(-1), lastmodifieddate: iso(-1) }, iso(-1)),
+];
+const campaign = (id, name, status, sendTime) => ({
+  type: 'campaign',
+  id,
+  attributes: {
+    name,
+    status,
+    archived: false,
+    audiences: { included: ['Lst1'], excluded: [] },
+    send_options: { use_smart_sending: true },
+    tracking_options: { is_tracking_opens: true, is_tracking_clicks: true },
+    send_strategy: { method: 'static', options_static: sendTime ? { datetime: sendTime, is_local: false } : null },
+    created_at: '2024-01-01T00:00:00+00:00',
+    scheduled_at: sendTime,
+    updated_at: sendTime ?? '2024-01-02T00:00:00+00:00',
+    send_time: sendTime,
+  },
+  relationships: {},
+  links: {},
+});
+const CAMPAIGNS = [
+  campaign('C1', 'Black Friday', 'Sent', `${day(-3)}T15:00:00+00:00`),
+  campaign('C2', 'Welcome back', 'Sent', `${day(-10)}T09:30:00+00:00`),
+  campaign('C3', 'Holiday draft', 'Draft', null),
+];
+const FLOWS = [
+  { type: 'flow', id: 'F1', attributes: { name: 'Welcome series', status: 'live', archived: false, created: '2024-01-01T00:00:00+00:00', updated: '2024-01-01T00:00:00+00:00', trigger_type: 'Added to List' } },
+];
+
+const INTEGRATIONS = `{ integrations {
+  platform status accountLabel connectedAt lastSyncedAt lastError
+  syncs(first: 1) { id status recordsWritten error startedAt finishedAt }
+} }`;
+
+const near = (actual, expected, what) =>
+  assert.ok(Math.abs(actual - expected) < 1e-6 * Math.max(1, Math.abs(expected)), `${what}: expected ${expected}, got ${actual}`);
+
+describe('integrations', () => {
+  let tw;
+  let hs;
+  let kl;
+  let server;
+  let owner;
+
+  before(async () => {
+    tw = await fakeTripleWhale({ apiKey: TW_KEY, shopDomain: SHOP, days: TW_DAYS });
+    hs = await fakeHubSpot({ token: HS_TOKEN, deals: DEALS, contacts: CONTACTS });
+    kl = await fakeKlaviyo({ apiKey: KL_KEY, organizationName: KL_ORG, campaigns: CAMPAIGNS, flows: FLOWS, placedOrder: PLACED_ORDER });
+    server = await startServer({
+      OMNIFY_TRIPLEWHALE_BASE_URL: `${tw.base}/api/v2`,
+      OMNIFY_HUBSPOT_BASE_URL: hs.base,
+      OMNIFY_KLAVIYO_BASE_URL: kl.base,
+    });
+    owner = await withLogs(server, () => signUp(server, { tag: 'integrations', organizationName: 'Integrations Org' }));
+  });
+
+  after(async () => {
+    try {
+      if (server) assert.equal(await server.stop(), 0, `server did not exit cleanly\n${server.logs()}`);
+    } finally {
+      await Promise.allSettled([tw, hs, kl].filter(Boolean).map((f) => f.close()));
+    }
+  });
+
+  /** withLogs plus the fake platforms' request logs. */
+  const withAllLogs = (fn) =>
+    withLogs(server, async () => {
+      try {
+        return await fn();
+      } catch (e) {
+        if (e && typeof e === 'object') {
+          try {
+            e.message += `\n${tw.log()}\n${hs.log()}\n${kl.log()}`;
+          } catch {
+            // read-only message
+          }
+        }
+        throw e;
+      }
+    });
+
+  async function integration(platform) {
+    const list = (await owner.client.data(INTEGRATIONS)).integrations;
+    const i = list.find((x) => x.platform === platform);
+    assert.ok(i, `no ${platform} in ${JSON.stringify(list)}`);
+    return i;
+  }
+
+  /** Queues a sync and waits (at most 60 s) until that run has finished; resolves with the integration. */
+  async function syncAndWait(platform) {
+    const run = (await owner.client.data(`mutation ($p: Platform!) { syncIntegration(platform: $p) { id status platform } }`, { p: platform })).syncIntegration;
+    assert.equal(run.platform, platform);
+    assert.ok(['QUEUED', 'RUNNING'].includes(run.status), `syncIntegration returned ${JSON.stringify(run)}`);
+    return waitFor(
+      `the ${platform} run ${run.id} to finish`,
+      async () => {
+        const i = await integration(platform);
+        const last = i.syncs[0];
+        const done = last && last.id === run.id && (last.status === 'SUCCEEDED' || last.status === 'FAILED') && i.status !== 'SYNCING';
+        return { ok: done, value: i };
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+  }
+
+  const CONNECT = `mutation ($input: ConnectIntegrationInput!) {
+    connectIntegration(input: $input) { platform status accountLabel connectedAt lastError }
+  }`;
+
+  test('a key the platform rejects is an INTEGRATION_ERROR and nothing is stored', { timeout: 60_000 }, () =>
+    withAllLogs(async () => {
+      const { error } = await owner.client.fails('INTEGRATION_ERROR', CONNECT, { input: { platform: 'HUBSPOT', apiKey: 'pat-na1-wrong-token' } });
+      assert.ok(!error.message.includes('pat-na1-wrong-token'), `the error echoes the key: ${error.message}`);
+      await owner.client.fails('INTEGRATION_ERROR', CONNECT, { input: { platform: 'TRIPLE_WHALE', apiKey: 'tw-wrong-key', shopDomain: SHOP } });
+      await owner.client.fails('INTEGRATION_ERROR', CONNECT, { input: { platform: 'KLAVIYO', apiKey: 'pk_wrong' } });
+      assert.ok(hs.requests.some((r) => r.status === 401), 'HubSpot was never asked');
+
+      // Triple Whale without a shop domain is refused before anything is stored.
+      const r = await owner.client.request(CONNECT, { input: { platform: 'TRIPLE_WHALE', apiKey: TW_KEY } });
+      assert.ok(r.body?.errors?.length, `TRIPLE_WHALE without shopDomain: ${r.text}`);
+
+      for (const p of ['HUBSPOT', 'TRIPLE_WHALE', 'KLAVIYO']) {
+        const i = await integration(p);
+        assert.equal(i.status, 'DISCONNECTED', `${p}: ${JSON.stringify(i)}`);
+        assert.equal(i.connectedAt, null, `${p}: ${JSON.stringify(i)}`);
+      }
+    }),
+  );
+
+  test('good keys connect; the database files never hold them in plain text', { timeout: 60_000 }, () =>
+    withAllLogs(async () => {
+      const t = (await owner.client.data(CONNECT, { input: { platform: 'TRIPLE_WHALE', apiKey: TW_KEY, shopDomain: SHOP } })).connectIntegration;
+      assert.equal(t.status, 'CONNECTED', JSON.stringify(t));
+      assert.equal(t.accountLabel, SHOP);
+      assert.ok(t.connectedAt);
+      const h = (await owner.client.data(CONNECT, { input: { platform: 'HUBSPOT', apiKey: HS_TOKEN } })).connectIntegration;
+      assert.equal(h.status, 'CONNECTED', JSON.stringify(h));
+      const k = (await owner.client.data(CONNECT, { input: { platform: 'KLAVIYO', apiKey: KL_KEY } })).connectIntegration;
+      assert.equal(k.status, 'CONNECTED', JSON.stringify(k));
+      assert.equal(k.accountLabel, KL_ORG);
+
+      // The API never shows the key back.
+      const listed = JSON.stringify(await owner.client.data(INTEGRATIONS));
+      for (const key of [TW_KEY, HS_TOKEN, KL_KEY]) assert.ok(!listed.includes(key), 'integrations shows a key');
+
+      const dir = path.join(server.dataDir, 'ferretdb');
+      const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((f) => f.isFile());
+      assert.ok(files.length > 0, `no files under ${dir}`);
+      const needles = [TW_KEY, HS_TOKEN, KL_KEY, 'pat-na1-wrong-token'].flatMap((k) => [
+        [k, Buffer.from(k, 'utf8')],
+        [`${k} (base64)`, Buffer.from(Buffer.from(k).toString('base64'), 'utf8')],
+      ]);
+      let sawShop = false;
+      const leaks = [];
+      for (const f of files) {
+        const p = path.join(f.parentPath ?? f.path, f.name);
+        let bytes;
+        try {
+          bytes = await readFile(p);
+        } catch (e) {
+          if (e.code === 'ENOENT') continue; // a journal removed meanwhile
+          throw e;
+        }
+        if (bytes.includes(SHOP)) sawShop = true;
+        for (const [what, needle] of needles) if (bytes.includes(needle)) leaks.push(`${what} in ${p}`);
+      }
+      // The shop domain is stored in the clear: the scan does read the data.
+      assert.ok(sawShop, `the shop domain was found in none of ${files.length} files under ${dir}: is the scan reading the database?`);
+      assert.deepEqual(leaks, [], 'credentials readable in the database files');
+    }),
+  );
+
+  test('first syncs succeed, Klaviyo after a 429 with Retry-After: 1', { timeout: 120_000 }, () =>
+    withAllLogs(async () => {
+      kl.state.throttleCampaignsOnce = true;
+      const [t, h, k] = await Promise.all(['TRIPLE_WHALE', 'HUBSPOT', 'KLAVIYO'].map(syncAndWait));
+      for (const i of [t, h, k]) {
+        assert.equal(i.syncs[0].status, 'SUCCEEDED', `${i.platform}: ${JSON.stringify(i)}`);
+        assert.equal(i.status, 'CONNECTED', `${i.platform}: ${JSON.stringify(i)}`);
+        assert.ok(i.lastSyncedAt, `${i.platform}: no lastSyncedAt`);
+        assert.equal(i.lastError, null, `${i.platform}: ${i.lastError}`);
+        assert.ok(i.syncs[0].recordsWritten > 0, `${i.platform}: recordsWritten ${i.syncs[0].recordsWritten}`);
+      }
+      assert.equal(kl.state.throttled, 1, 'the 429 was never served');
+      const campaignCalls = kl.requests.filter((r) => r.path.startsWith('/api/campaigns'));
+      assert.ok(campaignCalls.some((r) => r.status === 200), 'campaigns were not asked again after the 429');
+      assert.deepEqual(tw.state.badSummaryRequests, []);
+      // One day per request, and the first sync reaches 90 days back.
+      const periods = tw.requests.filter((r) => r.path.endsWith('/summary-page/get-data') && r.status === 200).map((r) => r.body.period);
+      for (const p of periods) assert.equal(p.start, p.end, `a multi-day request: ${JSON.stringify(p)}`);
+      const earliest = periods.map((p) => p.start).sort()[0];
+      assert.ok(earliest <= day(-89), `the first sync started at ${earliest}, not 90 days back`);
+    }),
+  );
+
+  test('marketingSummary matches Triple Whale and Klaviyo', { timeout: 20_000 }, () =>
+    withAllLogs(async () => {
+      const from = day(-7);
+      const to = day(-1);
+      const s = (
+        await owner.client.data(
+          `query ($from: Date!, $to: Date!) { marketingSummary(from: $from, to: $to) {
+            revenue adSpend roas orders averageOrderValue emailRevenue
+            previousPeriod { revenue adSpend orders emailRevenue }
+            daily { date revenue adSpend orders emailRevenue } } }`,
+          { from, to },
+        )
+      ).marketingSummary;
+      const revenue = 1000.5 + 500;
+      const spend = 200 + 50.25;
+      near(s.revenue, revenue, 'revenue');
+      near(s.adSpend, spend, 'adSpend');
+      assert.equal(s.orders, 15);
+      near(s.roas, revenue / spend, 'roas');
+      near(s.averageOrderValue, revenue / 15, 'averageOrderValue');
+      near(s.emailRevenue, 120.75 + 30, 'emailRevenue');
+      // The 7 days before: day -14 .. day -8.
+      near(s.previousPeriod.revenue, 300, 'previousPeriod.revenue');
+      near(s.previousPeriod.adSpend, 100, 'previousPeriod.adSpend');
+      assert.equal(s.previousPeriod.orders, 3);
+      near(s.previousPeriod.emailRevenue, 45, 'previousPeriod.emailRevenue');
+
+      assert.deepEqual(
+        s.daily.map((d) => d.date),
+        [-7, -6, -5, -4, -3, -2, -1].map(day),
+      );
+      for (const d of s.daily) {
+        near(d.revenue, TW_DAYS[d.date]?.sales ?? 0, `revenue on ${d.date}`);
+        near(d.adSpend, TW_DAYS[d.date]?.ads ?? 0, `adSpend on ${d.date}`);
+        assert.equal(d.orders, TW_DAYS[d.date]?.orders ?? 0, `orders on ${d.date}`);
+        near(d.emailRevenue, PLACED_ORDER[d.date] ?? 0, `emailRevenue on ${d.date}`);
+      }
+    }),
+  );
+
+  test('deals, contacts and pipelineSummary match HubSpot', { timeout: 20_000 }, () =>
+    withAllLogs(async () => {
+      const DEALS_Q = `query ($after: String, $stage: String) { deals(first: 4, after: $after, stage: $stage) {
+        nodes { id name amount stage pipeline updatedAt } pageInfo { hasNextPage endCursor } } }`;
+      const p1 = (await owner.client.data(DEALS_Q, {})).deals;
+      assert.equal(p1.nodes.length, 4);
+      assert.equal(p1.pageInfo.hasNextPage, true);
+      const p2 = (await owner.client.data(DEALS_Q, { after: p1.pageInfo.endCursor })).deals;
+      assert.equal(p2.pageInfo.hasNextPage, false);
+      const all = [...p1.nodes, ...p2.nodes];
+      // Most recently updated first, every deal once.
+      assert.deepEqual(
+        all.map((d) => d.id),
+        DEALS.map((d) => d.id),
+      );
+      for (const d of all) {
+        const src = DEALS.find((x) => x.id === d.id).properties;
+        assert.equal(d.name, src.dealname);
+        assert.equal(d.stage, src.dealstage);
+        assert.equal(d.pipeline, 'default');
+        assert.equal(d.amount, src.amount === null ? null : Number(src.amount), `amount of ${d.name}`);
+      }
+
+      const open = (await owner.client.data(DEALS_Q, { stage: 'appointmentscheduled' })).deals;
+      assert.deepEqual(open.nodes.map((d) => d.name), ['Acme renewal', 'Gamma new']);
+      assert.equal(open.pageInfo.hasNextPage, false);
+
+      const ps = (await owner.client.data('{ pipelineSummary { stages { stage count amount } openAmount } }')).pipelineSummary;
+      const stages = Object.fromEntries(ps.stages.map((s) => [s.stage, [s.count, s.amount]]));
+      assert.deepEqual(stages, {
+        appointmentscheduled: [2, 6000],
+        qualifiedtobuy: [1, 2500.5],
+        presentationscheduled: [1, 0],
+        closedwon: [1, 8000],
+        closedlost: [1, 300],
+      });
+      near(ps.openAmount, 5000 + 2500.5 + 1000, 'openAmount');
+
+      const contacts = (await owner.client.data('{ contacts(first: 10) { nodes { id email firstName lastName } pageInfo { hasNextPage } } }')).contacts;
+      assert.equal(contacts.pageInfo.hasNextPage, false);
+      assert.deepEqual(
+        contacts.nodes.map((c) => [c.id, c.email, c.firstName, c.lastName]),
+        [
+          ['203', '', 'Cy', ''],
+          ['202', 'bo@e2e.example.com', 'Bo', 'Ng'],
+          ['201', 'ann@e2e.example.com', 'Ann', 'Lee'],
+        ],
+      );
+    }),
+  );
+
+  test('emailCampaigns and emailFlows match Klaviyo', { timeout: 20_000 }, () =>
+    withAllLogs(async () => {
+      const c = (await owner.client.data('{ emailCampaigns(first: 10) { nodes { id name status sendTime } pageInfo { hasNextPage } } }')).emailCampaigns;
+      assert.equal(c.pageInfo.hasNextPage, false);
+      const got = Object.fromEntries(c.nodes.map((n) => [n.id, [n.name, n.status, n.sendTime === null ? null : Date.parse(n.sendTime)]]));
+      assert.deepEqual(got, {
+        C1: ['Black Friday', 'Sent', Date.parse(CAMPAIGNS[0].attributes.send_time)],
+        C2: ['Welcome back', 'Sent', Date.parse(CAMPAIGNS[1].attributes.send_time)],
+        C3: ['Holiday draft', 'Draft', null],
+      });
+      const sent = c.nodes.filter((n) => n.sendTime).map((n) => n.id);
+      assert.deepEqual(sent, ['C1', 'C2'], 'sent campaigns are not most recent first');
+
+      const f = (await owner.client.data('{ emailFlows { id name status triggerType } }')).emailFlows;
+      assert.deepEqual(f, [{ id: 'F1', name: 'Welcome series', status: 'live', triggerType: 'Added to List' }]);
+    }),
+  );
+
+  test('a Triple Whale key revoked mid-life: the run fails and the integration asks to reconnect', { timeout: 90_000 }, (t) =>
+    withAllLogs(async () => {
+      tw.state.unauthorized = true;
+      const i = await syncAndWait('TRIPLE_WHALE');
+      t.diagnostic(`lastError: ${i.lastError}; run error: ${i.syncs[0].error}`);
+      assert.equal(i.syncs[0].status, 'FAILED', JSON.stringify(i));
+      assert.ok(i.syncs[0].error, `the failed run has no error: ${JSON.stringify(i)}`);
+      assert.equal(i.status, 'ERROR', JSON.stringify(i));
+      assert.match(i.lastError ?? '', /reconnect/i);
+      assert.ok(!(i.lastError ?? '').includes(TW_KEY), 'lastError shows the key');
+      // What was synced before stays readable.
+      const s = (await owner.client.data(`{ marketingSummary(from: "${day(-7)}", to: "${day(-1)}") { revenue } }`)).marketingSummary;
+      near(s.revenue, 1500.5, 'revenue after the failed sync');
+    }),
+  );
+
+  test('HubSpot deals answering 500 forever: the run fails with a reason and the server keeps serving', { timeout: 90_000 }, (t) =>
+    withAllLogs(async () => {
+      hs.state.dealsFail = true;
+      const before = hs.state.dealRequests;
+      const i = await syncAndWait('HUBSPOT');
+      t.diagnostic(`status: ${i.status}; lastError: ${i.lastError}; run error: ${i.syncs[0].error}`);
+      assert.equal(i.syncs[0].status, 'FAILED', JSON.stringify(i));
+      assert.ok((i.syncs[0].error ?? '').length > 0, `the failed run has no error: ${JSON.stringify(i)}`);
+      assert.ok(hs.state.dealRequests - before >= 2, `a 500 was not retried (${hs.state.dealRequests - before} deal requests)`);
+
+      const health = await fetchWithin(5_000, `${server.base}/healthz`);
+      assert.equal(health.status, 200);
+      await health.arrayBuffer();
+      const d = (await owner.client.data('{ deals(first: 100) { nodes { id } } }')).deals;
+      assert.equal(d.nodes.length, DEALS.length, 'deals synced before are gone');
+      const others = await integration('KLAVIYO');
+      assert.equal(others.status, 'CONNECTED');
+    }),
+  );
+});
