@@ -35,8 +35,6 @@ type Options struct {
 	Logger *slog.Logger
 	// MongoMonitor, when set, sees every database command (tests count them).
 	MongoMonitor *mongodb.CommandCounter
-	// PasswordParams override the argon2id cost (zero: the OWASP baseline).
-	PasswordParams auth.PasswordParams
 }
 
 // App is a started process: its database is open and its listener bound.
@@ -87,7 +85,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err := authStore.EnsureIndexes(ctx); err != nil {
 		return fail(err)
 	}
-	authService := auth.NewService(authStore, auth.Options{Logger: o.Logger.With("module", "auth"), Password: o.PasswordParams})
+	authService := auth.NewService(authStore, auth.Options{Logger: o.Logger.With("module", "auth")})
 
 	legalService := legal.NewService(legal.NewStore(db.Database), nil)
 	if err := legalService.EnsureShipped(ctx); err != nil {

@@ -46,20 +46,7 @@ func BenchmarkStartupToReady(b *testing.B) {
 
 // BenchmarkQuery measures one small query through the whole HTTP stack.
 func BenchmarkQuery(b *testing.B) {
-	cfg, _ := config.Load(func(string) string { return "" })
-	cfg.HTTPAddr = "127.0.0.1:0"
-	cfg.MongoURI = dbs.URI()
-	cfg.MongoDatabase = dbs.DatabaseName(b)
-	cfg.DataDir = b.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, app.Options{Version: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx) }()
-	b.Cleanup(func() { cancel(); <-done })
-	url := "http://" + a.Addr().String() + "/graphql"
+	url := startForBenchmark(b)
 	body := `{"query":"{ serverInfo { version startedAt } }"}`
 	b.ReportAllocs()
 	for b.Loop() {
@@ -76,20 +63,7 @@ func BenchmarkQuery(b *testing.B) {
 // session and membership lookups on every request, then the user and the
 // organization through the dataloaders.
 func BenchmarkAuthenticatedQuery(b *testing.B) {
-	cfg, _ := config.Load(func(string) string { return "" })
-	cfg.HTTPAddr = "127.0.0.1:0"
-	cfg.MongoURI = dbs.URI()
-	cfg.MongoDatabase = dbs.DatabaseName(b)
-	cfg.DataDir = b.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, app.Options{Version: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx) }()
-	b.Cleanup(func() { cancel(); <-done })
-	url := "http://" + a.Addr().String() + "/graphql"
+	url := startForBenchmark(b)
 	resp, err := http.Post(url, "application/json", strings.NewReader(
 		`{"query":"mutation { signUp(input: {email: \"bench@example.com\", password: \"a long password\", name: \"B\", organizationName: \"B\"}) { viewer { role } } }"}`))
 	if err != nil {
@@ -110,4 +84,25 @@ func BenchmarkAuthenticatedQuery(b *testing.B) {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
+}
+
+// startForBenchmark serves the app on a fresh database of the package's
+// embedded FerretDB until the benchmark ends and returns its /graphql URL.
+func startForBenchmark(b *testing.B) string {
+	b.Helper()
+	cfg, _ := config.Load(func(string) string { return "" })
+	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg.MongoURI = dbs.URI()
+	cfg.MongoDatabase = dbs.DatabaseName(b)
+	cfg.DataDir = b.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, app.Options{Version: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx) }()
+	b.Cleanup(func() { cancel(); <-done })
+	url := "http://" + a.Addr().String() + "/graphql"
+	return url
 }

@@ -1,9 +1,7 @@
 package httpserver
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -70,13 +68,9 @@ func writeGraphQLErrors(w http.ResponseWriter, message string) {
 	writeResponse(w, &graphql.Response{Errors: gqlerror.List{{Message: message}}})
 }
 
-// validJSONBody reports whether the request body is one valid JSON value,
-// leaving the body readable again. withBodyLimit has already buffered it.
+// validJSONBody reports whether the request body is one valid JSON value.
+// withBodyLimit has already read it into memory.
 func validJSONBody(r *http.Request) bool {
-	if r.Body == nil {
-		return false
-	}
-	body, err := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	return err == nil && json.Valid(body)
+	b, ok := r.Body.(*bufferedBody)
+	return ok && json.Valid(b.data)
 }

@@ -170,11 +170,21 @@ func withBodyLimit(max int64) middleware {
 				writeJSONError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", max))
 				return
 			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.Body = &bufferedBody{Reader: bytes.NewReader(body), data: body}
 			next.ServeHTTP(w, r)
 		})
 	}
 }
+
+// bufferedBody is a request body already read into memory, so later
+// checks can look at the bytes without reading them again.
+type bufferedBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+// Close does nothing: the body is in memory.
+func (*bufferedBody) Close() error { return nil }
 
 // corsHeaders lists the request headers a browser app may send cross-origin.
 const corsHeaders = "Content-Type, Accept, Authorization, X-Request-Id, X-Omnify-Csrf, Apollo-Require-Preflight"

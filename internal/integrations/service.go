@@ -527,7 +527,7 @@ func (s *Service) enqueue(ctx context.Context, org bson.ObjectID, p Platform, tr
 			return active.SyncRun, false, nil
 		case active == nil && doc.ActiveRunSince != nil && now.Sub(*doc.ActiveRunSince) < pointerGrace:
 			// Another request set the pointer and is inserting the run.
-			if err := sleep(ctx, 20*time.Millisecond); err != nil {
+			if err := platform.Sleep(ctx, 20*time.Millisecond); err != nil {
 				return SyncRun{}, false, err
 			}
 			continue
@@ -594,18 +594,6 @@ func (s *Service) SyncRuns(ctx context.Context, a Actor, platforms []Platform, p
 		}
 	}
 	return out, nil
-}
-
-// sleep waits for d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // truncate returns s as valid UTF-8 of at most n bytes, cut at a rune

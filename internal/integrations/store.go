@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -33,14 +31,9 @@ type Store struct {
 	db                                                           *mongo.Database
 	integrations, runs, daily, deals, contacts, campaigns, flows *mongo.Collection
 
-	// serialize is set when the server is FerretDB v1, whose findAndModify
-	// and update read the document and write it back in two steps: two
-	// concurrent conditional writes can then both match, and the later
-	// silently undoes the earlier. The embedded engine lives in this
-	// process, so holding mu around each write to an integration or a run
-	// makes those writes atomic, as MongoDB makes them by itself.
-	serialize atomic.Bool
-	mu        sync.Mutex
+	// writes makes the conditional writes to integrations and runs atomic
+	// on the embedded engine, as MongoDB makes them by itself.
+	writes *mongodb.Serializer
 }
 
 // NewStore returns a Store over db's integration collections.
@@ -59,15 +52,14 @@ func NewStore(db *mongo.Database) *Store {
 
 // EnsureIndexes creates the store's indexes, among them the unique indexes
 // that keep a repeated sync from duplicating records, and learns whether
-// the server is FerretDB (see Store). It is idempotent; call it before
+// the server needs its writes serialized (see Store). It is idempotent; call it before
 // using the Store.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
-	var info bson.M
-	if err := s.db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
-		return fmt.Errorf("integrations: build info: %w", err)
+	writes, err := mongodb.NewSerializer(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("integrations: %w", err)
 	}
-	_, ferret := info["ferretdbVersion"]
-	s.serialize.Store(ferret)
+	s.writes = writes
 
 	keys := func(kv ...any) bson.D {
 		d := bson.D{}
@@ -115,16 +107,6 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// lock serializes a write to an integration or a run on FerretDB; it
-// returns the unlock function.
-func (s *Store) lock() func() {
-	if !s.serialize.Load() {
-		return func() {}
-	}
-	s.mu.Lock()
-	return s.mu.Unlock
 }
 
 // integrationDoc is the stored integration. The _id is derived from the
@@ -241,7 +223,7 @@ func (s *Store) integrationsOf(ctx context.Context, org bson.ObjectID) ([]integr
 // or nil when nothing matched. With upsert, a missing document is created.
 func (s *Store) updateIntegration(ctx context.Context, org bson.ObjectID, p Platform, cond bson.D, update bson.D, upsert bool) (*integrationDoc, error) {
 	filter := append(bson.D{{Key: "_id", Value: integrationKey(org, p)}, {Key: "organizationId", Value: org}}, cond...)
-	defer s.lock()()
+	defer s.writes.Lock()()
 	return findOneAndUpdate[integrationDoc](ctx, s.integrations, filter, update,
 		options.FindOneAndUpdate().SetReturnDocument(options.After).SetUpsert(upsert))
 }
@@ -294,7 +276,7 @@ func (s *Store) updateRun(ctx context.Context, filter, update bson.D, sort bson.
 	if sort != nil {
 		o.SetSort(sort)
 	}
-	defer s.lock()()
+	defer s.writes.Lock()()
 	return findOneAndUpdate[runDoc](ctx, s.runs, filter, update, o)
 }
 
@@ -352,7 +334,7 @@ func (s *Store) failActiveRuns(ctx context.Context, org bson.ObjectID, p Platfor
 	if !keep.IsZero() {
 		filter = append(filter, bson.E{Key: "connectionId", Value: bson.D{{Key: "$ne", Value: keep}}})
 	}
-	defer s.lock()()
+	defer s.writes.Lock()()
 	_, err := s.runs.UpdateMany(ctx, filter, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "status", Value: SyncFailed},
 		{Key: "finishedAt", Value: now},

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/omnify/bff/internal/integrations/platform"
 )
 
 // Worker defaults.
@@ -119,7 +121,7 @@ func (w *Worker) Run(ctx context.Context) error {
 				break
 			}
 		}
-		if sleep(ctx, w.opts.PollInterval) != nil {
+		if platform.Sleep(ctx, w.opts.PollInterval) != nil {
 			return nil
 		}
 	}
@@ -274,12 +276,7 @@ func (w *Worker) end(ctx context.Context, run *runDoc, o outcome) error {
 		status = SyncFailed
 	}
 	ended, err := w.store.updateRun(ctx,
-		bson.D{
-			{Key: "_id", Value: run.ID},
-			{Key: "organizationId", Value: run.OrganizationID},
-			{Key: "status", Value: SyncRunning},
-			{Key: "leaseOwner", Value: w.opts.Owner},
-		},
+		w.heldRun(run),
 		bson.D{
 			{Key: "$set", Value: bson.D{
 				{Key: "status", Value: status},
@@ -371,7 +368,7 @@ func (w *Worker) requeue(ctx context.Context, run *runDoc, records int) {
 	defer cancel()
 	now := w.now()
 	back, err := w.store.updateRun(ctx,
-		bson.D{{Key: "_id", Value: run.ID}, {Key: "status", Value: SyncRunning}, {Key: "leaseOwner", Value: w.opts.Owner}},
+		w.heldRun(run),
 		bson.D{
 			{Key: "$set", Value: bson.D{{Key: "status", Value: SyncQueued}}},
 			{Key: "$max", Value: bson.D{{Key: "recordsWritten", Value: records}}},
@@ -447,17 +444,22 @@ func (w *Worker) failAbandoned(ctx context.Context) error {
 // disconnect ended.
 const errLeaseLost = constError("integrations: the sync run's lease was lost")
 
+// heldRun matches run only while it is running under this worker's lease.
+func (w *Worker) heldRun(run *runDoc) bson.D {
+	return bson.D{
+		{Key: "_id", Value: run.ID},
+		{Key: "organizationId", Value: run.OrganizationID},
+		{Key: "status", Value: SyncRunning},
+		{Key: "leaseOwner", Value: w.opts.Owner},
+	}
+}
+
 // renew extends the run's and the integration's lease and records progress;
 // it returns errLeaseLost when either is no longer this worker's.
 func (w *Worker) renew(ctx context.Context, run *runDoc, records int) error {
 	exp := w.now().Add(w.opts.LeaseTTL)
 	r, err := w.store.updateRun(ctx,
-		bson.D{
-			{Key: "_id", Value: run.ID},
-			{Key: "organizationId", Value: run.OrganizationID},
-			{Key: "status", Value: SyncRunning},
-			{Key: "leaseOwner", Value: w.opts.Owner},
-		},
+		w.heldRun(run),
 		bson.D{
 			{Key: "$set", Value: bson.D{{Key: "leaseExpiresAt", Value: exp}}},
 			// $max: the periodic renewal may race a checkpoint with a newer count.

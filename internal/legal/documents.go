@@ -152,18 +152,10 @@ func checkShipped(sd shippedDocument, hash string, d Document) error {
 // empty or overlong title or an empty or overlong body, and CONFLICT when
 // concurrent publications kept taking the next number.
 func (s *Service) Publish(ctx context.Context, kind Kind, title, body string) (Document, error) {
-	if err := checkKind(kind); err != nil {
+	d, err := newVersion(kind, title, body)
+	if err != nil {
 		return Document{}, err
 	}
-	title = strings.TrimSpace(title)
-	if err := checkTitle(title); err != nil {
-		return Document{}, err
-	}
-	body = normalizeBody(body)
-	if err := checkBody(body); err != nil {
-		return Document{}, err
-	}
-	d := Document{Kind: kind, Title: title, Body: body, BodySHA256: bodyHash(body)}
 	for range publishAttempts {
 		latest, err := s.store.maxVersion(ctx, kind)
 		if err != nil {
@@ -183,11 +175,10 @@ func (s *Service) Publish(ctx context.Context, kind Kind, title, body string) (D
 	return Document{}, apperr.New(apperr.Conflict, "other versions of %s were being published at the same time; try again", kind)
 }
 
-// PublishVersion publishes exactly the given version of kind, as an
-// operator's file header may ask. It must be the next one: an existing
-// version number gets CONFLICT, a gap BAD_USER_INPUT (field version), and
-// nothing is published. Other errors are Publish's.
-func (s *Service) PublishVersion(ctx context.Context, kind Kind, version int, title, body string) (Document, error) {
+// newVersion checks a version about to be published and returns it without
+// id, number or time: the kind must be known, the title trimmed and the body
+// normalized like ParseDocument does, neither empty nor too long.
+func newVersion(kind Kind, title, body string) (Document, error) {
 	if err := checkKind(kind); err != nil {
 		return Document{}, err
 	}
@@ -197,6 +188,18 @@ func (s *Service) PublishVersion(ctx context.Context, kind Kind, version int, ti
 	}
 	body = normalizeBody(body)
 	if err := checkBody(body); err != nil {
+		return Document{}, err
+	}
+	return Document{Kind: kind, Title: title, Body: body, BodySHA256: bodyHash(body)}, nil
+}
+
+// PublishVersion publishes exactly the given version of kind, as an
+// operator's file header may ask. It must be the next one: an existing
+// version number gets CONFLICT, a gap BAD_USER_INPUT (field version), and
+// nothing is published. Other errors are Publish's.
+func (s *Service) PublishVersion(ctx context.Context, kind Kind, version int, title, body string) (Document, error) {
+	d, err := newVersion(kind, title, body)
+	if err != nil {
 		return Document{}, err
 	}
 	latest, err := s.store.maxVersion(ctx, kind)
@@ -209,7 +212,7 @@ func (s *Service) PublishVersion(ctx context.Context, kind Kind, version int, ti
 	case version > latest+1:
 		return Document{}, apperr.Invalid("version", "version %d of %s would skip versions; the next version is %d", version, kind, latest+1)
 	}
-	d := Document{ID: bson.NewObjectID(), Kind: kind, Version: version, Title: title, Body: body, BodySHA256: bodyHash(body), PublishedAt: s.clock()}
+	d.ID, d.Version, d.PublishedAt = bson.NewObjectID(), version, s.clock()
 	if err := s.store.insertDocument(ctx, d); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
 			return Document{}, apperr.New(apperr.Conflict, "version %d of %s was published meanwhile", version, kind)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -58,4 +59,37 @@ func Lock(ctx context.Context, coll *mongo.Collection, name string, ttl, wait ti
 		}
 		pause = min(2*pause, 100*time.Millisecond)
 	}
+}
+
+// Serializer makes a store's conditional single-document writes atomic on
+// the embedded engine too. MongoDB applies an update's filter and change as
+// one step; FerretDB v1 reads the document and writes it back by _id, so two
+// writes conditioned on the same state can both succeed. On FerretDB the
+// Serializer holds one mutex around each write. That is enough there
+// because the embedded engine serves the process that writes to it; across
+// processes, use Lock.
+type Serializer struct {
+	on bool
+	mu sync.Mutex
+}
+
+// NewSerializer asks the server what it is (buildInfo) and serializes only
+// when it is FerretDB.
+func NewSerializer(ctx context.Context, db *mongo.Database) (*Serializer, error) {
+	var info bson.M
+	if err := db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
+		return nil, fmt.Errorf("build info: %w", err)
+	}
+	_, ferret := info["ferretdbVersion"]
+	return &Serializer{on: ferret}, nil
+}
+
+// Lock holds the write lock when the engine needs it; call the returned
+// function when the write is done.
+func (s *Serializer) Lock() func() {
+	if s == nil || !s.on {
+		return func() {}
+	}
+	s.mu.Lock()
+	return s.mu.Unlock
 }
