@@ -65,6 +65,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Database:       cfg.MongoDatabase,
 		DataDir:        cfg.DataDir,
 		ConnectTimeout: cfg.MongoConnectTimeout,
+		OpTimeout:      cfg.MongoOpTimeout,
 		Logger:         o.Logger,
 		AppName:        "omnify-" + string(cfg.Role),
 	}
@@ -98,7 +99,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
-	integrationStore := integrations.NewStore(db.Database)
+	integrationStore := integrations.NewStore(db)
 	if err := integrationStore.EnsureIndexes(ctx); err != nil {
 		return fail(err)
 	}
@@ -114,10 +115,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		})
 	}
 
+	metrics := httpserver.NewMetrics()
+	metrics.Registry().MustRegister(db.Metrics())
 	sopts := httpserver.Options{
 		Logger:              o.Logger,
-		Checks:              map[string]httpserver.Check{"database": db.Ping},
+		Metrics:             metrics,
+		Checks:              map[string]httpserver.Check{"database": db.Check},
 		MaxBodyBytes:        cfg.MaxBodyBytes,
+		RequestTimeout:      cfg.RequestTimeout,
 		MaxQueryDepth:       cfg.MaxQueryDepth,
 		MaxQueryComplexity:  cfg.MaxQueryComplexity,
 		Introspection:       true,

@@ -49,6 +49,12 @@ type Config struct {
 	MongoDatabase string
 	// MongoConnectTimeout bounds connecting and the first ping (OMNIFY_MONGODB_CONNECT_TIMEOUT).
 	MongoConnectTimeout time.Duration
+	// MongoOpTimeout bounds every database call (OMNIFY_MONGODB_OP_TIMEOUT).
+	MongoOpTimeout time.Duration
+	// RequestTimeout bounds a GraphQL query or mutation over HTTP, from
+	// the request to the response; streams are bounded by their own
+	// re-checks (OMNIFY_HTTP_REQUEST_TIMEOUT).
+	RequestTimeout time.Duration
 	// DataDir holds the embedded database files and generated development keys (OMNIFY_DATA_DIR).
 	DataDir string
 	// Env is the deployment mode (OMNIFY_ENV).
@@ -109,6 +115,8 @@ func Load(getenv func(string) string) (Config, error) {
 		MongoURI:                 strings.TrimSpace(getenv("MONGODB_URI")),
 		MongoDatabase:            p.str("OMNIFY_MONGODB_DATABASE", "omnify"),
 		MongoConnectTimeout:      p.duration("OMNIFY_MONGODB_CONNECT_TIMEOUT", 10*time.Second),
+		MongoOpTimeout:           p.duration("OMNIFY_MONGODB_OP_TIMEOUT", 5*time.Second),
+		RequestTimeout:           p.duration("OMNIFY_HTTP_REQUEST_TIMEOUT", 30*time.Second),
 		DataDir:                  p.str("OMNIFY_DATA_DIR", "./data"),
 		Env:                      Environment(p.oneOf("OMNIFY_ENV", "development", "development", "production")),
 		Role:                     Role(p.oneOf("OMNIFY_ROLE", "all", "all", "api", "worker")),
@@ -137,6 +145,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.MongoURI != "" && !strings.HasPrefix(c.MongoURI, "mongodb://") && !strings.HasPrefix(c.MongoURI, "mongodb+srv://") {
 		p.fail("MONGODB_URI", "must start with mongodb:// or mongodb+srv://")
+	}
+	if c.RequestTimeout < c.MongoOpTimeout {
+		p.fail("OMNIFY_HTTP_REQUEST_TIMEOUT", fmt.Sprintf("must be at least OMNIFY_MONGODB_OP_TIMEOUT (%s), or no request could make one database call", c.MongoOpTimeout))
 	}
 	if c.DataDir == "" {
 		p.fail("OMNIFY_DATA_DIR", "must not be empty")

@@ -20,7 +20,8 @@ func TestDefaults(t *testing.T) {
 	if c.HTTPAddr != ":8080" || c.MongoURI != "" || c.DataDir != "./data" || c.Env != Development ||
 		c.Role != RoleAll || c.LogFormat != "text" || c.LogLevel != slog.LevelInfo ||
 		c.ShutdownTimeout != 15*time.Second || c.MaxBodyBytes != 1<<20 || c.MaxQueryDepth != 12 ||
-		c.MaxQueryComplexity != 1000 || c.SecretKey != nil {
+		c.MaxQueryComplexity != 1000 || c.SecretKey != nil ||
+		c.MongoOpTimeout != 5*time.Second || c.RequestTimeout != 30*time.Second {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if !c.RunsAPI() || !c.RunsWorker() || c.Production() {
@@ -58,6 +59,8 @@ func TestInvalidValuesNameTheirVariable(t *testing.T) {
 		wantVar string
 	}{
 		{"address without port", map[string]string{"OMNIFY_HTTP_ADDR": "localhost"}, "OMNIFY_HTTP_ADDR"},
+		{"no database deadline", map[string]string{"OMNIFY_MONGODB_OP_TIMEOUT": "0"}, "OMNIFY_MONGODB_OP_TIMEOUT"},
+		{"request deadline shorter than one database call", map[string]string{"OMNIFY_MONGODB_OP_TIMEOUT": "10s", "OMNIFY_HTTP_REQUEST_TIMEOUT": "9s"}, "OMNIFY_HTTP_REQUEST_TIMEOUT"},
 		{"URI with the wrong scheme", map[string]string{"MONGODB_URI": "postgres://x"}, "MONGODB_URI"},
 		{"unknown environment", map[string]string{"OMNIFY_ENV": "staging"}, "OMNIFY_ENV"},
 		{"unknown log format", map[string]string{"OMNIFY_LOG_FORMAT": "xml"}, "OMNIFY_LOG_FORMAT"},

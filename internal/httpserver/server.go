@@ -33,6 +33,9 @@ type Options struct {
 	Checks map[string]Check
 	// MaxBodyBytes caps a request body.
 	MaxBodyBytes int64
+	// RequestTimeout bounds a request other than a WebSocket or an event
+	// stream: its context ends then, so whatever it waits on gives up [30s].
+	RequestTimeout time.Duration
 	// MaxQueryDepth and MaxQueryComplexity bound every operation.
 	MaxQueryDepth, MaxQueryComplexity int
 	// Introspection allows schema introspection at all.
@@ -102,6 +105,9 @@ func New(o Options) *Server {
 	if o.WebsocketRecheckInterval <= 0 {
 		o.WebsocketRecheckInterval = 30 * time.Second
 	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = 30 * time.Second
+	}
 	s := &Server{
 		logger:          o.Logger,
 		metrics:         o.Metrics,
@@ -150,12 +156,14 @@ func New(o Options) *Server {
 	//   request id  before logging, so every log line of the request carries it;
 	//   access log  sees the final status and the whole duration;
 	//   CORS        answers preflights before any body is read;
+	//   deadline    inside the access log, so a request it ends is still logged;
 	//   body limit  last, nearest the handlers that read bodies.
 	s.handler = chain(mux,
 		withRecovery(o.Logger),
 		withRequestID,
 		withAccessLog(o.Logger),
 		withCORS(o.AllowedOrigins),
+		withDeadline(o.RequestTimeout),
 		withBodyLimit(o.MaxBodyBytes),
 	)
 	return s
@@ -241,7 +249,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusServiceUnavailable, map[string]any{"status": "shutting down"})
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	// A dependency that cannot answer within a second is not ready to
+	// serve: requests behind it would queue.
+	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
 	results := map[string]string{}
 	status := http.StatusOK

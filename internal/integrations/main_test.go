@@ -470,8 +470,9 @@ func testKey(b byte) []byte {
 // clients' options.
 func newEnv(t *testing.T, tune ...func(*platform.Options)) *testEnv {
 	t.Helper()
-	db, counter := dbs.NewDatabase(t)
-	store := NewStore(db)
+	mdb, counter := dbs.NewDB(t)
+	db := mdb.Database
+	store := NewStore(mdb)
 	if err := store.EnsureIndexes(t.Context()); err != nil {
 		t.Fatalf("EnsureIndexes: %v", err)
 	}

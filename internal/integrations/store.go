@@ -27,40 +27,34 @@ const (
 // Store keeps the integrations module's documents in MongoDB. Its methods
 // are unexported: callers go through the Service, which checks the actor.
 // A process uses one Store for its Service and its Workers.
+//
+// Every write to an integration or a sync run goes through db.Exclusive,
+// which makes its conditions hold against writers in other processes on
+// every engine; synced records go through db.BulkWrite.
 type Store struct {
-	db                                                           *mongo.Database
+	db                                                           *mongodb.DB
 	integrations, runs, daily, deals, contacts, campaigns, flows *mongo.Collection
-
-	// writes makes the conditional writes to integrations and runs atomic
-	// on the embedded engine, as MongoDB makes them by itself.
-	writes *mongodb.Serializer
 }
 
 // NewStore returns a Store over db's integration collections.
-func NewStore(db *mongo.Database) *Store {
+func NewStore(db *mongodb.DB) *Store {
+	d := db.Database
 	return &Store{
 		db:           db,
-		integrations: db.Collection(integrationsCollection),
-		runs:         db.Collection(runsCollection),
-		daily:        db.Collection(dailyCollection),
-		deals:        db.Collection(dealsCollection),
-		contacts:     db.Collection(contactsCollection),
-		campaigns:    db.Collection(campaignsCollection),
-		flows:        db.Collection(flowsCollection),
+		integrations: d.Collection(integrationsCollection),
+		runs:         d.Collection(runsCollection),
+		daily:        d.Collection(dailyCollection),
+		deals:        d.Collection(dealsCollection),
+		contacts:     d.Collection(contactsCollection),
+		campaigns:    d.Collection(campaignsCollection),
+		flows:        d.Collection(flowsCollection),
 	}
 }
 
 // EnsureIndexes creates the store's indexes, among them the unique indexes
-// that keep a repeated sync from duplicating records, and learns whether
-// the server needs its writes serialized (see Store). It is idempotent; call it before
-// using the Store.
+// that keep a repeated sync from duplicating records. It is idempotent;
+// call it before using the Store.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
-	writes, err := mongodb.NewSerializer(ctx, s.db)
-	if err != nil {
-		return fmt.Errorf("integrations: %w", err)
-	}
-	s.writes = writes
-
 	keys := func(kv ...any) bson.D {
 		d := bson.D{}
 		for i := 0; i < len(kv); i += 2 {
@@ -201,7 +195,9 @@ func recordKey(org bson.ObjectID, parts ...string) string {
 // integration returns the organization's integration with p, or nil.
 func (s *Store) integration(ctx context.Context, org bson.ObjectID, p Platform) (*integrationDoc, error) {
 	var d integrationDoc
-	err := s.integrations.FindOne(ctx, bson.D{{Key: "_id", Value: integrationKey(org, p)}, {Key: "organizationId", Value: org}}).Decode(&d)
+	// The _id names the organization; a filter of the _id alone is also
+	// the one the embedded engine serves without a scan.
+	err := s.integrations.FindOne(ctx, bson.D{{Key: "_id", Value: integrationKey(org, p)}}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, nil
 	}
@@ -222,10 +218,15 @@ func (s *Store) integrationsOf(ctx context.Context, org bson.ObjectID) ([]integr
 // p when it also matches cond, and returns the document after the update,
 // or nil when nothing matched. With upsert, a missing document is created.
 func (s *Store) updateIntegration(ctx context.Context, org bson.ObjectID, p Platform, cond bson.D, update bson.D, upsert bool) (*integrationDoc, error) {
-	filter := append(bson.D{{Key: "_id", Value: integrationKey(org, p)}, {Key: "organizationId", Value: org}}, cond...)
-	defer s.writes.Lock()()
-	return findOneAndUpdate[integrationDoc](ctx, s.integrations, filter, update,
-		options.FindOneAndUpdate().SetReturnDocument(options.After).SetUpsert(upsert))
+	id := integrationKey(org, p)
+	filter := append(bson.D{{Key: "_id", Value: id}}, cond...) // the _id names the organization
+	var doc *integrationDoc
+	err := s.db.Exclusive(ctx, integrationsCollection, id, func(ctx context.Context) (err error) {
+		doc, err = findOneAndUpdate[integrationDoc](ctx, s.integrations, filter, update,
+			options.FindOneAndUpdate().SetReturnDocument(options.After).SetUpsert(upsert))
+		return err
+	})
+	return doc, err
 }
 
 // dueIntegrations returns up to limit connected integrations, of any
@@ -258,8 +259,9 @@ func (s *Store) insertRun(ctx context.Context, r runDoc) error {
 // run returns the organization's run with the given id, or nil.
 func (s *Store) run(ctx context.Context, org, id bson.ObjectID) (*runDoc, error) {
 	var r runDoc
-	err := s.runs.FindOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "organizationId", Value: org}}).Decode(&r)
-	if errors.Is(err, mongo.ErrNoDocuments) {
+	// By _id alone (no scan on the embedded engine), then the tenant check.
+	err := s.runs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
+	if errors.Is(err, mongo.ErrNoDocuments) || err == nil && r.OrganizationID != org {
 		return nil, nil
 	}
 	if err != nil {
@@ -268,16 +270,32 @@ func (s *Store) run(ctx context.Context, org, id bson.ObjectID) (*runDoc, error)
 	return &r, nil
 }
 
-// updateRun applies update to the first run matching filter (in sort
-// order, when given) and returns it after the update, or nil when none
-// matched.
-func (s *Store) updateRun(ctx context.Context, filter, update bson.D, sort bson.D) (*runDoc, error) {
-	o := options.FindOneAndUpdate().SetReturnDocument(options.After)
-	if sort != nil {
-		o.SetSort(sort)
+// updateRun applies update to the run with the given id when it also
+// matches cond, and returns it after the update, or nil when it did not
+// match.
+func (s *Store) updateRun(ctx context.Context, id bson.ObjectID, cond, update bson.D) (*runDoc, error) {
+	filter := append(bson.D{{Key: "_id", Value: id}}, cond...)
+	var doc *runDoc
+	err := s.db.Exclusive(ctx, runsCollection, id, func(ctx context.Context) (err error) {
+		doc, err = findOneAndUpdate[runDoc](ctx, s.runs, filter, update, options.FindOneAndUpdate().SetReturnDocument(options.After))
+		return err
+	})
+	return doc, err
+}
+
+// runIDs returns the ids of up to limit runs matching filter, in sort order.
+func (s *Store) runIDs(ctx context.Context, filter, sort bson.D, limit int) ([]bson.ObjectID, error) {
+	docs, err := findAll[struct {
+		ID bson.ObjectID `bson:"_id"`
+	}](ctx, s.runs, filter, options.Find().SetSort(sort).SetLimit(int64(limit)).SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, err
 	}
-	defer s.writes.Lock()()
-	return findOneAndUpdate[runDoc](ctx, s.runs, filter, update, o)
+	ids := make([]bson.ObjectID, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids, nil
 }
 
 // runsOf returns the organization's runs of the platforms, newest first, at
@@ -334,35 +352,48 @@ func (s *Store) failActiveRuns(ctx context.Context, org bson.ObjectID, p Platfor
 	if !keep.IsZero() {
 		filter = append(filter, bson.E{Key: "connectionId", Value: bson.D{{Key: "$ne", Value: keep}}})
 	}
-	defer s.writes.Lock()()
-	_, err := s.runs.UpdateMany(ctx, filter, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "status", Value: SyncFailed},
-		{Key: "finishedAt", Value: now},
-		{Key: "error", Value: msg},
-	}}})
+	ids, err := s.runIDs(ctx, filter, bson.D{{Key: "_id", Value: 1}}, 1000)
 	if err != nil {
-		return fmt.Errorf("integrations: end active runs: %w", err)
+		return fmt.Errorf("integrations: find active runs: %w", err)
+	}
+	for _, id := range ids {
+		// Each run is its own exclusive write, conditioned again on being
+		// active, so that a worker ending it at the same time wins or loses
+		// as a whole.
+		_, err := s.updateRun(ctx, id, filter, bson.D{{Key: "$set", Value: bson.D{
+			{Key: "status", Value: SyncFailed},
+			{Key: "finishedAt", Value: now},
+			{Key: "error", Value: msg},
+		}}})
+		if err != nil {
+			return fmt.Errorf("integrations: end active runs: %w", err)
+		}
 	}
 	return nil
 }
 
-// upsertRecords writes models (upserts keyed by _id) in one unordered bulk
-// write and returns how many records were inserted or matched.
-func upsertRecords(ctx context.Context, c *mongo.Collection, models []mongo.WriteModel) (int, error) {
+// upsertRecords writes models (upserts keyed by _id) through the engine's
+// bulk write, in as many commands as it needs, and returns how many records
+// were inserted or matched.
+func (s *Store) upsertRecords(ctx context.Context, c *mongo.Collection, models []mongo.WriteModel) (int, error) {
 	if len(models) == 0 {
 		return 0, nil
 	}
-	res, err := c.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+	res, err := s.db.BulkWrite(ctx, c, models)
 	if err != nil {
 		return 0, fmt.Errorf("integrations: write %s: %w", c.Name(), err)
 	}
-	return int(res.MatchedCount + res.UpsertedCount), nil
+	return int(res.Matched + res.Upserted), nil
 }
 
-// replaceModel upserts doc, which carries its _id and organizationId.
-func replaceModel(id string, org bson.ObjectID, doc any) mongo.WriteModel {
+// replaceModel upserts doc, which carries its _id and organizationId. The
+// filter is the _id alone: it already names the organization (recordKey),
+// and FerretDB looks a document up by index only when the filter is
+// exactly {_id: value}; with any other field it scans the collection for
+// every statement.
+func replaceModel(id string, _ bson.ObjectID, doc any) mongo.WriteModel {
 	return mongo.NewReplaceOneModel().
-		SetFilter(bson.D{{Key: "_id", Value: id}, {Key: "organizationId", Value: org}}).
+		SetFilter(bson.D{{Key: "_id", Value: id}}).
 		SetReplacement(doc).
 		SetUpsert(true)
 }

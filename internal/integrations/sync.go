@@ -87,7 +87,7 @@ func (j *syncJob) write(ctx context.Context, c *mongo.Collection, models []mongo
 	if err := j.checkpoint(ctx); err != nil {
 		return err
 	}
-	n, err := upsertRecords(ctx, c, models)
+	n, err := j.w.store.upsertRecords(ctx, c, models)
 	if err != nil {
 		return storeError{err}
 	}

@@ -191,20 +191,30 @@ func (w *Worker) RunOnce(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-// claim takes the oldest QUEUED run, or a RUNNING run whose lease expired,
-// in one conditional write, so that of several workers exactly one gets it.
+// claimCandidates is how many claimable runs claim looks at in one go.
+const claimCandidates = 8
+
+// claim takes the oldest QUEUED run, or a RUNNING run whose lease expired:
+// it lists a few candidates, then takes the first it can with a write that
+// is conditioned again on the run being claimable and is exclusive on every
+// engine, so that of several workers, in this process or others, exactly
+// one gets each run.
 func (w *Worker) claim(ctx context.Context) (*runDoc, error) {
 	now := w.now()
-	return w.store.updateRun(ctx,
-		bson.D{{Key: "$or", Value: bson.A{
-			bson.D{{Key: "status", Value: SyncQueued}},
-			bson.D{
-				{Key: "status", Value: SyncRunning},
-				{Key: "leaseExpiresAt", Value: bson.D{{Key: "$lt", Value: now}}},
-				{Key: "attempts", Value: bson.D{{Key: "$lt", Value: MaxRunAttempts}}},
-			},
-		}}},
+	claimable := bson.D{{Key: "$or", Value: bson.A{
+		bson.D{{Key: "status", Value: SyncQueued}},
 		bson.D{
+			{Key: "status", Value: SyncRunning},
+			{Key: "leaseExpiresAt", Value: bson.D{{Key: "$lt", Value: now}}},
+			{Key: "attempts", Value: bson.D{{Key: "$lt", Value: MaxRunAttempts}}},
+		},
+	}}}
+	ids, err := w.store.runIDs(ctx, claimable, bson.D{{Key: "queuedAt", Value: 1}, {Key: "_id", Value: 1}}, claimCandidates)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		run, err := w.store.updateRun(ctx, id, claimable, bson.D{
 			{Key: "$set", Value: bson.D{
 				{Key: "status", Value: SyncRunning},
 				{Key: "leaseOwner", Value: w.opts.Owner},
@@ -212,8 +222,12 @@ func (w *Worker) claim(ctx context.Context) (*runDoc, error) {
 				{Key: "startedAt", Value: now},
 			}},
 			{Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}},
-		},
-		bson.D{{Key: "queuedAt", Value: 1}, {Key: "_id", Value: 1}})
+		})
+		if err != nil || run != nil {
+			return run, err
+		}
+	}
+	return nil, nil
 }
 
 // acquire takes the integration's lease for run and marks it SYNCING. It
@@ -275,7 +289,7 @@ func (w *Worker) end(ctx context.Context, run *runDoc, o outcome) error {
 	if o.message != "" {
 		status = SyncFailed
 	}
-	ended, err := w.store.updateRun(ctx,
+	ended, err := w.store.updateRun(ctx, run.ID,
 		w.heldRun(run),
 		bson.D{
 			{Key: "$set", Value: bson.D{
@@ -285,7 +299,7 @@ func (w *Worker) end(ctx context.Context, run *runDoc, o outcome) error {
 			}},
 			{Key: "$max", Value: bson.D{{Key: "recordsWritten", Value: o.records}}},
 			{Key: "$unset", Value: bson.D{{Key: "leaseExpiresAt", Value: ""}}},
-		}, nil)
+		})
 	if err != nil {
 		return err
 	}
@@ -367,7 +381,7 @@ func (w *Worker) requeue(ctx context.Context, run *runDoc, records int) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	now := w.now()
-	back, err := w.store.updateRun(ctx,
+	back, err := w.store.updateRun(ctx, run.ID,
 		w.heldRun(run),
 		bson.D{
 			{Key: "$set", Value: bson.D{{Key: "status", Value: SyncQueued}}},
@@ -375,7 +389,7 @@ func (w *Worker) requeue(ctx context.Context, run *runDoc, records int) {
 			{Key: "$unset", Value: bson.D{{Key: "leaseOwner", Value: ""}, {Key: "leaseExpiresAt", Value: ""}, {Key: "startedAt", Value: ""}}},
 			// A shutdown is not the run's fault: it does not count as an attempt.
 			{Key: "$inc", Value: bson.D{{Key: "attempts", Value: -1}}},
-		}, nil)
+		})
 	if err != nil || back == nil {
 		return
 	}
@@ -408,9 +422,9 @@ func (w *Worker) failAbandoned(ctx context.Context) error {
 	}
 	for _, r := range stuck {
 		msg := fmt.Sprintf("The sync stopped without finishing %d times; Omnify gave up on this run. The next scheduled sync tries again.", MaxRunAttempts)
-		ended, err := w.store.updateRun(ctx,
-			bson.D{{Key: "_id", Value: r.ID}, {Key: "status", Value: SyncRunning}, {Key: "leaseExpiresAt", Value: bson.D{{Key: "$lt", Value: now}}}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: SyncFailed}, {Key: "finishedAt", Value: now}, {Key: "error", Value: msg}}}}, nil)
+		ended, err := w.store.updateRun(ctx, r.ID,
+			bson.D{{Key: "status", Value: SyncRunning}, {Key: "leaseExpiresAt", Value: bson.D{{Key: "$lt", Value: now}}}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: SyncFailed}, {Key: "finishedAt", Value: now}, {Key: "error", Value: msg}}}})
 		if err != nil {
 			return err
 		}
@@ -447,7 +461,6 @@ const errLeaseLost = constError("integrations: the sync run's lease was lost")
 // heldRun matches run only while it is running under this worker's lease.
 func (w *Worker) heldRun(run *runDoc) bson.D {
 	return bson.D{
-		{Key: "_id", Value: run.ID},
 		{Key: "organizationId", Value: run.OrganizationID},
 		{Key: "status", Value: SyncRunning},
 		{Key: "leaseOwner", Value: w.opts.Owner},
@@ -458,13 +471,13 @@ func (w *Worker) heldRun(run *runDoc) bson.D {
 // it returns errLeaseLost when either is no longer this worker's.
 func (w *Worker) renew(ctx context.Context, run *runDoc, records int) error {
 	exp := w.now().Add(w.opts.LeaseTTL)
-	r, err := w.store.updateRun(ctx,
+	r, err := w.store.updateRun(ctx, run.ID,
 		w.heldRun(run),
 		bson.D{
 			{Key: "$set", Value: bson.D{{Key: "leaseExpiresAt", Value: exp}}},
 			// $max: the periodic renewal may race a checkpoint with a newer count.
 			{Key: "$max", Value: bson.D{{Key: "recordsWritten", Value: records}}},
-		}, nil)
+		})
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 // Embedded is a FerretDB running inside this process on a loopback port,
 // storing its data in SQLite files.
 type Embedded struct {
+	dir    string
 	uri    string
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -46,7 +47,7 @@ func StartEmbedded(dir string, logger *slog.Logger) (*Embedded, error) {
 		return nil, fmt.Errorf("mongodb: start embedded database in %s: %w", path, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	e := &Embedded{uri: f.MongoDBURI(), cancel: cancel, done: make(chan struct{})}
+	e := &Embedded{dir: path, uri: f.MongoDBURI(), cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(e.done)
 		_ = f.Run(ctx)
@@ -56,6 +57,11 @@ func StartEmbedded(dir string, logger *slog.Logger) (*Embedded, error) {
 
 // URI is the connection string of the embedded server.
 func (e *Embedded) URI() string { return e.uri }
+
+// OpenSQLiteFiles counts the SQLite connections the embedded server holds
+// open (idle or in use) to database, or to any database when it is empty;
+// -1 where the system does not say.
+func (e *Embedded) OpenSQLiteFiles(database string) int { return OpenSQLiteFiles(e.dir, database) }
 
 // Close stops the server and waits until its files are closed.
 func (e *Embedded) Close() {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -15,6 +14,21 @@ import (
 
 // ErrLocked is returned by Lock when another holder keeps the lock past the wait.
 var ErrLocked = errors.New("mongodb: lock is held elsewhere")
+
+// locksCollection holds the lock documents of DB.Exclusive.
+const locksCollection = "omnify_locks"
+
+// lockDoc is a held lock, or (Takeover set) the right to remove one.
+type lockDoc struct {
+	ID        string    `bson:"_id"`
+	Token     string    `bson:"token"`
+	ExpiresAt time.Time `bson:"expiresAt"`
+	Takeover  bool      `bson:"takeover,omitempty"`
+}
+
+// takeoverKeep is how long the record of a removed lock is kept: long past
+// any deadline of a call that could still act on the lock it removed.
+const takeoverKeep = time.Hour
 
 // Lock takes a named mutual-exclusion lock shared by every process that uses
 // the database, for the few changes that must read and write more than one
@@ -25,6 +39,11 @@ var ErrLocked = errors.New("mongodb: lock is held elsewhere")
 // update would not do: FerretDB v1 evaluates an update's filter and writes
 // the document in two steps, so two updates conditioned on the same state
 // can both succeed. A holder that dies leaves the lock to expire after ttl.
+// Removing an expired lock is itself claimed with a unique insert (a
+// takeover record named after the expired holder's token), because a
+// delete on FerretDB also checks its filter before it deletes by _id: two
+// callers that both saw the lock expire could otherwise remove each other's
+// fresh locks.
 //
 // Lock waits up to wait for the lock, then returns ErrLocked. Call the
 // returned release when done; it only removes the caller's own lock.
@@ -33,21 +52,22 @@ func Lock(ctx context.Context, coll *mongo.Collection, name string, ttl, wait ti
 	_, _ = rand.Read(tok[:])
 	token := hex.EncodeToString(tok[:])
 	deadline := time.Now().Add(wait)
-	pause := 5 * time.Millisecond
+	pause := 2 * time.Millisecond
 	for {
-		now := time.Now().UTC()
-		_, err := coll.InsertOne(ctx, bson.M{"_id": name, "token": token, "expiresAt": now.Add(ttl)})
+		expires := time.Now().UTC().Add(ttl)
+		_, err := coll.InsertOne(ctx, lockDoc{ID: name, Token: token, ExpiresAt: expires})
 		if err == nil {
-			return func() {
-				_, _ = coll.DeleteOne(context.WithoutCancel(ctx), bson.M{"_id": name, "token": token})
-			}, nil
+			return func() { unlock(context.WithoutCancel(ctx), coll, name, token, expires, ttl) }, nil
 		}
 		if !mongo.IsDuplicateKeyError(err) {
 			return nil, fmt.Errorf("take lock %s: %w", name, err)
 		}
-		// Held: take it over only if its holder let it expire.
-		if _, err := coll.DeleteOne(ctx, bson.M{"_id": name, "expiresAt": bson.M{"$lt": now}}); err != nil {
-			return nil, fmt.Errorf("expire lock %s: %w", name, err)
+		retry, err := takeOverExpired(ctx, coll, name)
+		if err != nil {
+			return nil, err
+		}
+		if retry {
+			continue
 		}
 		if time.Now().After(deadline) {
 			return nil, ErrLocked
@@ -57,39 +77,90 @@ func Lock(ctx context.Context, coll *mongo.Collection, name string, ttl, wait ti
 			return nil, ctx.Err()
 		case <-time.After(pause):
 		}
-		pause = min(2*pause, 100*time.Millisecond)
+		pause = min(2*pause, 50*time.Millisecond)
 	}
 }
 
-// Serializer makes a store's conditional single-document writes atomic on
-// the embedded engine too. MongoDB applies an update's filter and change as
-// one step; FerretDB v1 reads the document and writes it back by _id, so two
-// writes conditioned on the same state can both succeed. On FerretDB the
-// Serializer holds one mutex around each write. That is enough there
-// because the embedded engine serves the process that writes to it; across
-// processes, use Lock.
-type Serializer struct {
-	on bool
-	mu sync.Mutex
+// takeOverExpired removes the lock called name if its holder let it expire,
+// and reports whether the caller should try to insert again at once.
+func takeOverExpired(ctx context.Context, coll *mongo.Collection, name string) (bool, error) {
+	var cur lockDoc
+	err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: name}}).Decode(&cur)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return true, nil // released meanwhile
+	}
+	if err != nil {
+		return false, fmt.Errorf("read lock %s: %w", name, err)
+	}
+	now := time.Now().UTC()
+	if !cur.ExpiresAt.Before(now) {
+		return false, nil
+	}
+	claimed, err := claimRemoval(ctx, coll, name, cur.Token, now)
+	if err != nil || !claimed {
+		return false, err
+	}
+	if _, err := coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: name}, {Key: "token", Value: cur.Token}}); err != nil {
+		return false, fmt.Errorf("remove expired lock %s: %w", name, err)
+	}
+	// Takeover records older than takeoverKeep serve no one any more.
+	_, _ = coll.DeleteMany(ctx, bson.D{{Key: "takeover", Value: true}, {Key: "expiresAt", Value: bson.D{{Key: "$lt", Value: now}}}})
+	return true, nil
 }
 
-// NewSerializer asks the server what it is (buildInfo) and serializes only
-// when it is FerretDB.
-func NewSerializer(ctx context.Context, db *mongo.Database) (*Serializer, error) {
-	var info bson.M
-	if err := db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
-		return nil, fmt.Errorf("build info: %w", err)
+// claimRemoval inserts the record that gives its inserter, and no one
+// else, the right to remove the lock name held with token.
+func claimRemoval(ctx context.Context, coll *mongo.Collection, name, token string, now time.Time) (bool, error) {
+	_, err := coll.InsertOne(ctx, lockDoc{ID: name + "~" + token, Token: token, ExpiresAt: now.Add(takeoverKeep), Takeover: true})
+	switch {
+	case err == nil:
+		return true, nil
+	case mongo.IsDuplicateKeyError(err):
+		return false, nil
+	default:
+		return false, fmt.Errorf("claim expired lock %s: %w", name, err)
 	}
-	_, ferret := info["ferretdbVersion"]
-	return &Serializer{on: ferret}, nil
 }
 
-// Lock holds the write lock when the engine needs it; call the returned
-// function when the write is done.
-func (s *Serializer) Lock() func() {
-	if s == nil || !s.on {
-		return func() {}
+// unlock removes the caller's lock. While the lock is well within its ttl,
+// no one else may remove it, so a plain delete is safe; near or past its
+// expiry, another caller may be taking it over, so the removal is claimed
+// first like a takeover.
+func unlock(ctx context.Context, coll *mongo.Collection, name, token string, expires time.Time, ttl time.Duration) {
+	now := time.Now().UTC()
+	if now.Add(ttl / 2).After(expires) {
+		claimed, err := claimRemoval(ctx, coll, name, token, now)
+		if err != nil || !claimed {
+			return
+		}
 	}
-	s.mu.Lock()
-	return s.mu.Unlock
+	_, _ = coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: name}, {Key: "token", Value: token}})
+}
+
+// exclusiveTTL is how long a lock of Exclusive lives if its holder dies
+// mid-write; a live holder is done within its operation deadlines.
+const exclusiveTTL = 30 * time.Second
+
+// Exclusive runs fn, a read-modify-write of the one document named by
+// collection and id (an update or findAndModify with conditions), so that
+// it is atomic against every other Exclusive call for the same document,
+// in this process and in others on the same database.
+//
+// MongoDB applies an update's filter and change as one step, so there fn
+// simply runs. FerretDB v1 reads the document and writes it back by _id,
+// so two writes conditioned on the same state can both succeed and one can
+// undo the other: there fn runs under a Lock on the document (one insert
+// and one delete more per write). Every writer of such a document must go
+// through Exclusive.
+func (db *DB) Exclusive(ctx context.Context, collection string, id any, fn func(ctx context.Context) error) error {
+	if db.engine != FerretDB {
+		return fn(ctx)
+	}
+	name := fmt.Sprintf("doc:%s:%v", collection, id)
+	release, err := Lock(ctx, db.Database.Collection(locksCollection), name, exclusiveTTL, db.opTimeout)
+	if err != nil {
+		return fmt.Errorf("mongodb: lock %s: %w", name, err)
+	}
+	defer release()
+	return fn(ctx)
 }

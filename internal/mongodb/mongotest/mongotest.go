@@ -114,6 +114,24 @@ func (s *Server) NewDatabase(t testing.TB) (*mongo.Database, *mongodb.CommandCou
 	return s.client.Database(name), c
 }
 
+// NewDB is NewDatabase as a *mongodb.DB, for stores that need the engine's
+// helpers (bulk writes, exclusive writes).
+func (s *Server) NewDB(t testing.TB) (*mongodb.DB, *mongodb.CommandCounter) {
+	t.Helper()
+	database, counter := s.NewDatabase(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	db, err := mongodb.Attach(ctx, s.client, database.Name())
+	if err != nil {
+		t.Fatalf("attach: %v", err)
+	}
+	return db, counter
+}
+
+// OpenSQLiteFiles counts the SQLite connections the server holds open to
+// the database called name (idle or in use).
+func (s *Server) OpenSQLiteFiles(name string) int { return s.embedded.OpenSQLiteFiles(name) }
+
 func (s *Server) started(ctx context.Context, e *event.CommandStartedEvent) {
 	for _, c := range *s.counters.Load() {
 		c.Started(ctx, e)

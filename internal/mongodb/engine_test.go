@@ -1,0 +1,228 @@
+package mongodb_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/omnify/bff/internal/mongodb"
+)
+
+// openEmbedded starts an embedded database for one test.
+func openEmbedded(t *testing.T, monitor *event.CommandMonitor) *mongodb.DB {
+	t.Helper()
+	db, err := mongodb.Open(t.Context(), mongodb.Options{DataDir: t.TempDir(), Database: "omnify", Monitor: monitor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close(context.Background()) })
+	return db
+}
+
+// second opens another client on db's server, as another process would.
+func second(t *testing.T, db *mongodb.DB) *mongodb.DB {
+	t.Helper()
+	other, err := mongodb.Open(t.Context(), mongodb.Options{URI: db.Embedded.URI(), Database: "omnify"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = other.Close(context.Background()) })
+	return other
+}
+
+func TestEngineIsDetected(t *testing.T) {
+	db := openEmbedded(t, nil)
+	if db.Engine() != mongodb.FerretDB {
+		t.Fatalf("engine = %q, want %q", db.Engine(), mongodb.FerretDB)
+	}
+	if other := second(t, db); other.Engine() != mongodb.FerretDB {
+		t.Fatalf("engine behind a URI = %q, want %q", other.Engine(), mongodb.FerretDB)
+	}
+}
+
+func TestBulkWriteSendsCommandsOfBoundedSize(t *testing.T) {
+	var mu sync.Mutex
+	var sizes []int
+	db := openEmbedded(t, &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
+		if e.CommandName != "update" {
+			return
+		}
+		if arr, ok := e.Command.Lookup("updates").ArrayOK(); ok {
+			vals, _ := arr.Values()
+			mu.Lock()
+			sizes = append(sizes, len(vals))
+			mu.Unlock()
+		}
+	}})
+	coll := db.Database.Collection("records")
+	for _, n := range []int{0, 1, mongodb.MaxBulkStatements, 1000} {
+		t.Run(fmt.Sprintf("%d models", n), func(t *testing.T) {
+			mu.Lock()
+			sizes = nil
+			mu.Unlock()
+			models := make([]mongo.WriteModel, n)
+			for i := range models {
+				models[i] = mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: i}}).
+					SetReplacement(bson.D{{Key: "_id", Value: i}, {Key: "n", Value: n}}).SetUpsert(true)
+			}
+			res, err := db.BulkWrite(t.Context(), coll, models)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Matched + res.Upserted; got != int64(n) {
+				t.Fatalf("matched+upserted = %d, want %d", got, n)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			sent := 0
+			for _, s := range sizes {
+				if s > mongodb.MaxBulkStatements {
+					t.Errorf("a command carried %d statements, more than %d", s, mongodb.MaxBulkStatements)
+				}
+				sent += s
+			}
+			if sent != n {
+				t.Fatalf("commands carried %d statements in all, want %d", sent, n)
+			}
+		})
+	}
+}
+
+// TestExclusiveIsAtomicAcrossClients increments a counter by reading it and
+// writing it back from two clients (as two processes would), each with
+// several goroutines. FerretDB alone loses increments: its update reads the
+// document and writes the whole of it back.
+func TestExclusiveIsAtomicAcrossClients(t *testing.T) {
+	a := openEmbedded(t, nil)
+	b := second(t, a)
+	ctx := t.Context()
+	if _, err := a.Database.Collection("counters").InsertOne(ctx, bson.M{"_id": "c", "n": 0}); err != nil {
+		t.Fatal(err)
+	}
+	const perClient, rounds = 4, 10
+	var wg sync.WaitGroup
+	for _, db := range []*mongodb.DB{a, b} {
+		coll := db.Database.Collection("counters")
+		for range perClient {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range rounds {
+					err := db.Exclusive(ctx, "counters", "c", func(ctx context.Context) error {
+						return coll.FindOneAndUpdate(ctx, bson.M{"_id": "c"}, bson.M{"$inc": bson.M{"n": 1}}).Err()
+					})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	var doc struct{ N int }
+	if err := a.Database.Collection("counters").FindOne(ctx, bson.M{"_id": "c"}).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if want := 2 * perClient * rounds; doc.N != want {
+		t.Fatalf("count %d, want %d: an exclusive write was lost", doc.N, want)
+	}
+}
+
+// TestExpiredLockHasOneTaker lets many callers of two clients find the same
+// expired lock at once: exactly one may hold it at any moment.
+func TestExpiredLockHasOneTaker(t *testing.T) {
+	a := openEmbedded(t, nil)
+	b := second(t, a)
+	ctx := t.Context()
+	for round := range 5 {
+		name := fmt.Sprintf("lock-%d", round)
+		// A holder that died: its lock expired a moment ago.
+		if _, err := a.Database.Collection("locks").InsertOne(ctx, bson.M{"_id": name, "token": "dead", "expiresAt": time.Now().UTC().Add(-time.Millisecond)}); err != nil {
+			t.Fatal(err)
+		}
+		var holding, most, took atomic.Int32
+		var wg sync.WaitGroup
+		for i := range 16 {
+			coll := []*mongodb.DB{a, b}[i%2].Database.Collection("locks")
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				release, err := mongodb.Lock(ctx, coll, name, 10*time.Second, 30*time.Second)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				n := holding.Add(1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				took.Add(1)
+				time.Sleep(2 * time.Millisecond)
+				holding.Add(-1)
+				release()
+			}()
+		}
+		wg.Wait()
+		if most.Load() != 1 || took.Load() != 16 {
+			t.Fatalf("round %d: at most %d holders at once (want 1), %d of 16 took the lock", round, most.Load(), took.Load())
+		}
+	}
+}
+
+func TestMetricsShowPoolCommandsAndSQLiteFiles(t *testing.T) {
+	db := openEmbedded(t, nil)
+	if err := db.Check(t.Context()); err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	if _, err := db.Database.Collection("c").Find(t.Context(), bson.D{}, options.Find()); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(db.Metrics())
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]*dto.MetricFamily{}
+	for _, f := range families {
+		got[f.GetName()] = f
+	}
+	gauge := func(name string) float64 {
+		t.Helper()
+		f := got[name]
+		if f == nil || len(f.Metric) == 0 {
+			t.Fatalf("no series %s", name)
+		}
+		return f.Metric[0].GetGauge().GetValue()
+	}
+	if v := gauge("omnify_mongodb_pool_connections"); v < 1 {
+		t.Errorf("pool connections = %v, want at least 1", v)
+	}
+	if v := gauge("omnify_mongodb_sqlite_open_files"); v < 1 {
+		t.Errorf("sqlite open files = %v, want at least 1", v)
+	}
+	if _, ok := got["omnify_mongodb_pool_checked_out_connections"]; !ok {
+		t.Error("no checked-out series")
+	}
+	finds := uint64(0)
+	for _, m := range got["omnify_mongodb_command_duration_seconds"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "command" && l.GetValue() == "find" {
+				finds = m.GetHistogram().GetSampleCount()
+			}
+		}
+	}
+	if finds < 2 {
+		t.Errorf("find commands timed = %d, want at least 2", finds)
+	}
+}
