@@ -86,6 +86,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return fail(err)
 	}
 	authService := auth.NewService(authStore, auth.Options{Logger: o.Logger.With("module", "auth")})
+	if err := authService.FinishSignUps(ctx); err != nil {
+		// Those left stay pending and are finished at their next sign-up or login.
+		o.Logger.Warn("interrupted sign-ups", slog.Any("error", err))
+	}
 
 	legalService := legal.NewService(legal.NewStore(db.Database), nil)
 	if err := legalService.EnsureShipped(ctx); err != nil {

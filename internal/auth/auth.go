@@ -69,6 +69,20 @@ type User struct {
 	PasswordHash string        `bson:"passwordHash"` // encoded argon2id hash; never leaves the module
 	CreatedAt    time.Time     `bson:"createdAt"`    // when the user signed up
 	UpdatedAt    time.Time     `bson:"updatedAt"`    // last change (name, password)
+	// PendingSignUp is set while the user's sign-up has not created
+	// everything yet; nil for a complete account. See SignUp.
+	PendingSignUp *PendingSignUp `bson:"pendingSignUp,omitempty"`
+}
+
+// PendingSignUp is what an unfinished sign-up still has to create. It is
+// written with the user, in the sign-up's first write, so that whoever finds
+// the user unfinished (the same sign-up, a second attempt, a login, the next
+// process to start) creates exactly the same organization and membership.
+type PendingSignUp struct {
+	OrganizationID   bson.ObjectID `bson:"organizationId"`   // the new organization's id
+	OrganizationName string        `bson:"organizationName"` // and its name
+	MembershipID     bson.ObjectID `bson:"membershipId"`     // the OWNER membership's id
+	StartedAt        time.Time     `bson:"startedAt"`        // when the sign-up began
 }
 
 // Organization is a store's account: the tenant every other object belongs to.

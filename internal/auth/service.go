@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"log/slog"
-	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -90,56 +89,6 @@ func NewService(store *Store, opts Options) *Service {
 
 func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Millisecond) }
 
-// Input limits.
-const (
-	minPassword = 10
-	maxPassword = 256
-	maxName     = 200
-	maxEmail    = 254
-)
-
-func normalizeEmail(field, raw string) (string, error) {
-	email := strings.ToLower(strings.TrimSpace(raw))
-	if email == "" {
-		return "", apperr.Invalid(field, "Enter an email address.")
-	}
-	if len(email) > maxEmail {
-		return "", apperr.Invalid(field, "An email address has at most %d characters.", maxEmail)
-	}
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndexByte(email, '@')+1:], ".") {
-		return "", apperr.Invalid(field, "%q is not an email address such as name@example.com.", truncate(email, 60))
-	}
-	return email, nil
-}
-
-func checkName(field, what, raw string) (string, error) {
-	name := strings.TrimSpace(raw)
-	if name == "" {
-		return "", apperr.Invalid(field, "Enter %s.", what)
-	}
-	if !utf8.ValidString(name) || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return "", apperr.Invalid(field, "The %s contains characters that are not allowed.", strings.TrimPrefix(what, "a "))
-	}
-	if utf8.RuneCountInString(name) > maxName {
-		return "", apperr.Invalid(field, "The %s has at most %d characters.", strings.TrimPrefix(strings.TrimPrefix(what, "a "), "an "), maxName)
-	}
-	return name, nil
-}
-
-func checkPassword(field, password, email string) error {
-	n := utf8.RuneCountInString(password)
-	switch {
-	case n < minPassword:
-		return apperr.Invalid(field, "A password has at least %d characters.", minPassword)
-	case n > maxPassword:
-		return apperr.Invalid(field, "A password has at most %d characters.", maxPassword)
-	case strings.EqualFold(strings.TrimSpace(password), email):
-		return apperr.Invalid(field, "The password may not be your email address.")
-	}
-	return nil
-}
-
 func truncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
@@ -155,84 +104,6 @@ func ParseID(field, id string) (bson.ObjectID, error) {
 		return oid, apperr.Invalid(field, "%q is not a valid id.", truncate(id, 40))
 	}
 	return oid, nil
-}
-
-// SignUpInput is what a new user gives.
-type SignUpInput struct {
-	Email            string // checked with net/mail, then trimmed and lower-cased
-	Password         string // 10 to 256 characters, not the email
-	Name             string // the user's name
-	OrganizationName string // the new organization's name
-}
-
-// SignUp creates a user, a new organization with the user as its OWNER, and
-// a session, whose token goes to the browser through the request's
-// SessionCookie. Nothing is left behind when it fails: there is no orphan
-// user or organization.
-//
-// Returns BAD_USER_INPUT for a malformed email, a password out of bounds or
-// equal to the email, an empty or over-long name; CONFLICT (field email) if
-// the email is taken.
-func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Principal, error) {
-	email, err := normalizeEmail("email", in.Email)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkPassword("password", in.Password, email); err != nil {
-		return nil, err
-	}
-	name, err := checkName("name", "your name", in.Name)
-	if err != nil {
-		return nil, err
-	}
-	orgName, err := checkName("organizationName", "an organization name", in.OrganizationName)
-	if err != nil {
-		return nil, err
-	}
-	cookie := sessionCookieFrom(ctx)
-	if cookie == nil {
-		return nil, apperr.New(apperr.BadUserInput, "Sign up with an HTTP POST request, so the session cookie can be set.")
-	}
-	hash, err := s.hasher.Hash(ctx, in.Password)
-	if err != nil {
-		return nil, err
-	}
-
-	now := s.now()
-	user := User{ID: bson.NewObjectID(), Email: email, Name: name, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
-	org := Organization{ID: bson.NewObjectID(), Name: orgName, CreatedAt: now}
-	member := Membership{ID: bson.NewObjectID(), UserID: user.ID, OrganizationID: org.ID, Role: RoleOwner, CreatedAt: now, UpdatedAt: now}
-
-	// No transactions: write in an order that can be undone, and undo it if
-	// a later step fails. The unique email index makes the first write the
-	// one that settles a race between two sign-ups with one email.
-	if err := s.store.InsertUser(ctx, user); err != nil {
-		if errors.Is(err, errDuplicate) {
-			return nil, &apperr.Error{Code: apperr.Conflict, Field: "email", Message: "An account with this email address already exists. Log in instead."}
-		}
-		return nil, err
-	}
-	undo := func() {
-		ctx := context.WithoutCancel(ctx)
-		_ = s.store.DeleteOrganization(ctx, org.ID)
-		_ = s.store.DeleteUser(ctx, user.ID)
-	}
-	if err := s.store.InsertOrganization(ctx, org); err != nil {
-		undo()
-		return nil, err
-	}
-	if err := s.store.InsertMembership(ctx, member); err != nil {
-		undo()
-		return nil, err
-	}
-	p, err := s.startSession(ctx, cookie, user.ID, org.ID, RoleOwner)
-	if err != nil {
-		_, _ = s.store.DeleteMembership(context.WithoutCancel(ctx), org.ID, user.ID, RoleOwner)
-		undo()
-		return nil, err
-	}
-	s.opts.Logger.InfoContext(ctx, "user signed up", slog.String("user_id", user.ID.Hex()), slog.String("organization_id", org.ID.Hex()))
-	return p, nil
 }
 
 func (s *Service) startSession(ctx context.Context, cookie SessionCookie, userID, orgID bson.ObjectID, role Role) (*Principal, error) {
@@ -255,7 +126,9 @@ func (s *Service) startSession(ctx context.Context, cookie SessionCookie, userID
 
 // LogIn checks an email and password and starts a session in the user's
 // first organization. Wrong password and unknown email fail alike, in about
-// the same time.
+// the same time. The email is compared in its canonical form (see
+// canonicalEmail), so look-alike spellings reach, and are throttled as, the
+// one account.
 //
 // Returns UNAUTHENTICATED for wrong credentials; RATE_LIMITED (with
 // retryAfterSeconds) after too many failures for the email or the client's
@@ -265,7 +138,7 @@ func (s *Service) LogIn(ctx context.Context, emailIn, password string) (*Princip
 	if cookie == nil {
 		return nil, apperr.New(apperr.BadUserInput, "Log in with an HTTP POST request, so the session cookie can be set.")
 	}
-	email := strings.ToLower(strings.TrimSpace(emailIn))
+	email := canonicalEmail(emailIn)
 	if len(email) > maxEmail || utf8.RuneCountInString(password) > maxPassword {
 		return nil, errBadCredentials
 	}
@@ -293,6 +166,9 @@ func (s *Service) LogIn(ctx context.Context, emailIn, password string) (*Princip
 		return nil, errBadCredentials
 	}
 	_ = s.store.ClearLoginFailures(ctx, keys[0])
+	if !s.finishSignUp(ctx, user) {
+		return nil, errors.New("auth: log in: the account's sign-up could not be finished")
+	}
 
 	memberships, err := s.store.MembershipsOfUser(ctx, user.ID)
 	if err != nil {
@@ -577,7 +453,7 @@ func (s *Service) AddMember(ctx context.Context, p *Principal, emailIn string, r
 		return Membership{}, err
 	}
 	u, err := s.store.UserByEmail(ctx, email)
-	if errors.Is(err, errNotFound) {
+	if errors.Is(err, errNotFound) || (err == nil && u.PendingSignUp != nil) {
 		return Membership{}, &apperr.Error{Code: apperr.NotFound, Field: "email", Message: "No Omnify user has this email address; ask them to sign up first."}
 	}
 	if err != nil {

@@ -51,7 +51,10 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		coll    *mongo.Collection
 		indexes []mongodb.Index
 	}{
-		{s.users, []mongodb.Index{{Name: "email_unique", Keys: asc("email"), Unique: true}}},
+		{s.users, []mongodb.Index{
+			{Name: "email_unique", Keys: asc("email"), Unique: true},
+			{Name: "pending_sign_up", Keys: asc("pendingSignUp.startedAt")},
+		}},
 		{s.members, []mongodb.Index{
 			{Name: "user_org_unique", Keys: asc("userId", "organizationId"), Unique: true},
 			{Name: "organization", Keys: asc("organizationId")},
@@ -111,10 +114,18 @@ func findAll[T any](ctx context.Context, c *mongo.Collection, filter any, opts .
 // InsertUser stores a new user; errDuplicate when the email is taken.
 func (s *Store) InsertUser(ctx context.Context, u User) error { return insert(ctx, s.users, u) }
 
-// DeleteUser removes a user (only to undo a sign-up that failed half-way).
-func (s *Store) DeleteUser(ctx context.Context, id bson.ObjectID) error {
-	_, err := s.users.DeleteOne(ctx, bson.M{"_id": id})
-	return err
+// ClearPendingSignUp marks a user's sign-up finished.
+func (s *Store) ClearPendingSignUp(ctx context.Context, id bson.ObjectID) error {
+	if _, err := s.users.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$unset": bson.M{"pendingSignUp": ""}}); err != nil {
+		return fmt.Errorf("finish sign-up: %w", err)
+	}
+	return nil
+}
+
+// PendingSignUps returns the users whose sign-up started before a moment
+// and is not finished.
+func (s *Store) PendingSignUps(ctx context.Context, before time.Time) ([]User, error) {
+	return findAll[User](ctx, s.users, bson.M{"pendingSignUp.startedAt": bson.M{"$lte": before}})
 }
 
 // UserByEmail finds a user by normalized email.
@@ -136,12 +147,6 @@ func (s *Store) SetPassword(ctx context.Context, id bson.ObjectID, hash string, 
 // InsertOrganization stores a new organization.
 func (s *Store) InsertOrganization(ctx context.Context, o Organization) error {
 	return insert(ctx, s.orgs, o)
-}
-
-// DeleteOrganization removes an organization (only to undo a failed sign-up).
-func (s *Store) DeleteOrganization(ctx context.Context, id bson.ObjectID) error {
-	_, err := s.orgs.DeleteOne(ctx, bson.M{"_id": id})
-	return err
 }
 
 // OrganizationsByIDs returns the organizations with the given ids.
