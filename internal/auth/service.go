@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"log/slog"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -79,6 +78,7 @@ type Service struct {
 	store  *Store
 	hasher *Hasher
 	opts   Options
+	checks inFlight
 }
 
 // NewService returns a service over store.
@@ -142,30 +142,26 @@ func (s *Service) LogIn(ctx context.Context, emailIn, password string) (*Princip
 	if len(email) > maxEmail || utf8.RuneCountInString(password) > maxPassword {
 		return nil, errBadCredentials
 	}
-	keys := []string{"email:" + email}
-	if ip := ClientFromContext(ctx).IP; ip != "" {
-		keys = append(keys, "ip:"+ip)
-	}
-	if err := s.checkThrottle(ctx, keys); err != nil {
+	a, err := s.beginAttempt(ctx, email)
+	if err != nil {
 		return nil, err
 	}
-
+	defer a.release()
 	user, err := s.store.UserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, errNotFound) {
+		a.forget(ctx)
 		return nil, err
 	}
 	ok, verr := s.hasher.Verify(ctx, user.PasswordHash, password) // empty hash: dummy check
 	if verr != nil && !errors.Is(verr, errBadHash) {
+		a.forget(ctx)
 		return nil, verr
 	}
 	if !ok || user.ID.IsZero() {
-		if err := s.store.RecordLoginFailure(ctx, keys, s.now()); err != nil {
-			return nil, err
-		}
 		s.opts.Logger.WarnContext(ctx, "login failed", slog.String("ip", ClientFromContext(ctx).IP))
 		return nil, errBadCredentials
 	}
-	_ = s.store.ClearLoginFailures(ctx, keys[0])
+	a.succeeded(ctx)
 	if !s.finishSignUp(ctx, user) {
 		return nil, errors.New("auth: log in: the account's sign-up could not be finished")
 	}
@@ -181,29 +177,6 @@ func (s *Service) LogIn(ctx context.Context, emailIn, password string) (*Princip
 }
 
 var errBadCredentials = apperr.New(apperr.Unauthenticated, "The email address or password is incorrect.")
-
-func (s *Service) checkThrottle(ctx context.Context, keys []string) error {
-	now := s.now()
-	since := now.Add(-s.opts.LoginWindow)
-	for _, key := range keys {
-		limit := s.opts.MaxFailuresPerEmail
-		if strings.HasPrefix(key, "ip:") {
-			limit = s.opts.MaxFailuresPerIP
-		}
-		times, err := s.store.LoginFailuresSince(ctx, key, since)
-		if err != nil {
-			return err
-		}
-		if len(times) >= limit {
-			// Logins open again when enough failures have left the window.
-			reopens := times[len(times)-limit].Add(s.opts.LoginWindow)
-			wait := int(reopens.Sub(now).Seconds()) + 1
-			return apperr.New(apperr.RateLimited, "Too many failed logins. Try again in %d minutes.", (wait+59)/60).
-				With("retryAfterSeconds", wait)
-		}
-	}
-	return nil
-}
 
 // LogOut ends the caller's session and clears the cookie. It is a no-op for
 // an anonymous caller or an API key.
@@ -370,8 +343,12 @@ func (s *Service) SwitchOrganization(ctx context.Context, p *Principal, orgID st
 }
 
 // ChangePassword sets a new password after checking the current one, and
-// ends every other session of the user. Returns UNAUTHENTICATED for a wrong
-// current password and BAD_USER_INPUT for an unacceptable new one.
+// ends every other session of the user. Checking the current password is
+// throttled with logins, under the same email and address limits, so a
+// stolen session cannot be used to guess it.
+//
+// Returns UNAUTHENTICATED for a wrong current password, RATE_LIMITED after
+// too many failures, and BAD_USER_INPUT for an unacceptable new one.
 func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, next string) error {
 	if err := requireUser(p); err != nil {
 		return err
@@ -384,11 +361,20 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 		return errNotSignedIn
 	}
 	u := users[0]
+	a, err := s.beginAttempt(ctx, u.Email)
+	if err != nil {
+		return err
+	}
+	defer a.release()
 	if ok, err := s.hasher.Verify(ctx, u.PasswordHash, current); err != nil && !errors.Is(err, errBadHash) {
+		a.forget(ctx)
 		return err
 	} else if !ok {
+		s.opts.Logger.WarnContext(ctx, "password change refused: wrong current password",
+			slog.String("user_id", u.ID.Hex()), slog.String("ip", ClientFromContext(ctx).IP))
 		return &apperr.Error{Code: apperr.Unauthenticated, Field: "currentPassword", Message: "The current password is incorrect."}
 	}
+	a.succeeded(ctx)
 	if err := checkPassword("newPassword", next, u.Email); err != nil {
 		return err
 	}
@@ -595,6 +581,12 @@ func (s *Service) RemoveMember(ctx context.Context, p *Principal, userID string)
 // with its secret, which is shown this once and stored only as a hash.
 // Needs OWNER or ADMIN. Returns BAD_USER_INPUT for an empty or over-long
 // name or an unknown scope, CONFLICT past the per-organization limit.
+//
+// The key is inserted first and the organization's live keys counted after:
+// counting first would let a burst of parallel requests all see room for
+// one more. Of any number of simultaneous creations, the last to count sees
+// all the others, so the limit holds; a key found past it is deleted again
+// before anyone has seen its secret.
 func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, scope Scope) (APIKey, string, error) {
 	if err := requireRole(p, RoleAdmin); err != nil {
 		return APIKey{}, "", err
@@ -606,16 +598,21 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, s
 	if !scope.Valid() {
 		return APIKey{}, "", apperr.Invalid("scope", "%q is not a scope; use READ or READ_WRITE.", truncate(string(scope), 20))
 	}
-	if n, err := s.store.CountAPIKeys(ctx, p.OrganizationID); err != nil {
-		return APIKey{}, "", err
-	} else if n >= int64(s.opts.MaxAPIKeys) {
-		return APIKey{}, "", apperr.New(apperr.Conflict, "This organization has %d API keys; revoke one first.", n)
-	}
 	id := bson.NewObjectID()
 	secret, hash := newAPIKeySecret(id)
 	k := APIKey{ID: id, OrganizationID: p.OrganizationID, Name: name, Prefix: keyPrefix(secret), SecretHash: hash,
 		Scope: scope, CreatedBy: p.UserID, CreatedAt: s.now()}
 	if err := s.store.InsertAPIKey(ctx, k); err != nil {
+		return APIKey{}, "", err
+	}
+	n, err := s.store.CountAPIKeys(ctx, p.OrganizationID)
+	if err == nil && n > int64(s.opts.MaxAPIKeys) {
+		err = apperr.New(apperr.Conflict, "This organization has reached its limit of %d API keys; revoke one first.", s.opts.MaxAPIKeys)
+	}
+	if err != nil {
+		if derr := s.store.DeleteAPIKey(context.WithoutCancel(ctx), p.OrganizationID, id); derr != nil {
+			s.opts.Logger.WarnContext(ctx, "delete a key past the limit", slog.String("key_id", id.Hex()), slog.Any("error", derr))
+		}
 		return APIKey{}, "", err
 	}
 	s.opts.Logger.InfoContext(ctx, "api key created", slog.String("key_id", id.Hex()), slog.String("organization_id", p.OrganizationID.Hex()))
