@@ -75,10 +75,11 @@ func (o *Options) defaults() {
 
 // Service implements sign-up, login, sessions, memberships and API keys.
 type Service struct {
-	store  *Store
-	hasher *Hasher
-	opts   Options
-	checks inFlight
+	store    *Store
+	hasher   *Hasher
+	opts     Options
+	watchers watchers
+	checks   inFlight
 }
 
 // NewService returns a service over store.
@@ -188,7 +189,11 @@ func (s *Service) LogOut(ctx context.Context) error {
 	if p == nil || p.SessionID == "" {
 		return nil
 	}
-	return s.store.DeleteSession(ctx, p.SessionID)
+	if err := s.store.DeleteSession(ctx, p.SessionID); err != nil {
+		return err
+	}
+	s.changed(ctx, Change{SessionID: p.SessionID})
+	return nil
 }
 
 // AuthenticateSession turns a session cookie value into a principal.
@@ -199,12 +204,14 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*Princ
 	if !ok {
 		return nil, errSessionInvalid
 	}
-	return s.sessionPrincipal(ctx, hash, true)
+	return s.sessionPrincipal(ctx, hash, bson.ObjectID{}, true)
 }
 
 var errSessionInvalid = apperr.New(apperr.Unauthenticated, "Your session has ended. Log in again.")
 
-func (s *Service) sessionPrincipal(ctx context.Context, hash string, touch bool) (*Principal, error) {
+// sessionPrincipal checks a session and the user's membership in orgID, or,
+// when orgID is zero, in the session's active organization.
+func (s *Service) sessionPrincipal(ctx context.Context, hash string, orgID bson.ObjectID, touch bool) (*Principal, error) {
 	sess, err := s.store.Session(ctx, hash)
 	if errors.Is(err, errNotFound) {
 		return nil, errSessionInvalid
@@ -217,7 +224,10 @@ func (s *Service) sessionPrincipal(ctx context.Context, hash string, touch bool)
 		_ = s.store.DeleteSession(ctx, hash)
 		return nil, errSessionInvalid
 	}
-	m, err := s.store.Membership(ctx, sess.OrganizationID, sess.UserID)
+	if orgID.IsZero() {
+		orgID = sess.OrganizationID
+	}
+	m, err := s.store.Membership(ctx, orgID, sess.UserID)
 	if errors.Is(err, errNotFound) {
 		return nil, errSessionInvalid
 	}
@@ -230,7 +240,7 @@ func (s *Service) sessionPrincipal(ctx context.Context, hash string, touch bool)
 			s.opts.Logger.WarnContext(ctx, "record session use", slog.Any("error", err))
 		}
 	}
-	return &Principal{UserID: sess.UserID, OrganizationID: sess.OrganizationID, Role: m.Role, SessionID: hash}, nil
+	return &Principal{UserID: sess.UserID, OrganizationID: orgID, Role: m.Role, SessionID: hash}, nil
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -241,18 +251,13 @@ func minTime(a, b time.Time) time.Time {
 }
 
 // AuthenticateAPIKey turns a bearer secret into a principal. Returns
-// UNAUTHENTICATED when the secret is malformed, unknown or revoked.
+// UNAUTHENTICATED when the secret is malformed, unknown or revoked, or the
+// key is suspended because its creator has left the organization.
 func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (*Principal, error) {
 	id, hash, ok := ParseAPIKey(secret)
 	if !ok {
 		return nil, errKeyInvalid
 	}
-	return s.keyPrincipal(ctx, id, hash, true)
-}
-
-var errKeyInvalid = apperr.New(apperr.Unauthenticated, "The API key is not valid or has been revoked.")
-
-func (s *Service) keyPrincipal(ctx context.Context, id bson.ObjectID, hash string, touch bool) (*Principal, error) {
 	key, err := s.store.APIKeyForAuthentication(ctx, id)
 	if errors.Is(err, errNotFound) {
 		return nil, errKeyInvalid
@@ -260,25 +265,61 @@ func (s *Service) keyPrincipal(ctx context.Context, id bson.ObjectID, hash strin
 	if err != nil {
 		return nil, err
 	}
-	if !constantTimeEqual(key.SecretHash, hash) || key.RevokedAt != nil {
+	if !constantTimeEqual(key.SecretHash, hash) {
 		return nil, errKeyInvalid
 	}
-	now := s.now()
-	if touch && (key.LastUsedAt == nil || now.Sub(*key.LastUsedAt) >= s.opts.TouchInterval) {
-		if err := s.store.TouchAPIKey(ctx, id, now, s.opts.TouchInterval); err != nil {
-			s.opts.Logger.WarnContext(ctx, "record key use", slog.Any("error", err))
-		}
+	return s.keyPrincipal(ctx, key, true)
+}
+
+var (
+	errKeyInvalid   = apperr.New(apperr.Unauthenticated, "The API key is not valid or has been revoked.")
+	errKeySuspended = apperr.New(apperr.Unauthenticated,
+		"The API key is suspended: the user who created it no longer belongs to the organization. Ask an admin for a new key.")
+)
+
+// keyPrincipal is what an authenticated key may do now. A key acts with its
+// scope's role (ADMIN for READ_WRITE, VIEWER for READ) but never with more
+// than its creator's current role in the organization, so that demoting or
+// removing a person also takes back what the keys they made could do. A key
+// whose creator is no longer a member is suspended until they are again.
+func (s *Service) keyPrincipal(ctx context.Context, key APIKey, touch bool) (*Principal, error) {
+	if key.Revoked() {
+		return nil, errKeyInvalid
 	}
 	role := RoleViewer
 	if key.Scope == ScopeReadWrite {
 		role = RoleAdmin
 	}
-	return &Principal{OrganizationID: key.OrganizationID, Role: role, APIKeyID: key.ID, Scope: key.Scope}, nil
+	if key.CreatedBy.IsZero() {
+		return nil, errKeySuspended
+	}
+	creator, err := s.store.Membership(ctx, key.OrganizationID, key.CreatedBy)
+	if errors.Is(err, errNotFound) {
+		return nil, errKeySuspended
+	}
+	if err != nil {
+		return nil, err
+	}
+	if creator.Role.rank() < role.rank() {
+		role = creator.Role
+	}
+	now := s.now()
+	if touch && (key.LastUsedAt == nil || now.Sub(*key.LastUsedAt) >= s.opts.TouchInterval) {
+		if err := s.store.TouchAPIKey(ctx, key.ID, now, s.opts.TouchInterval); err != nil {
+			s.opts.Logger.WarnContext(ctx, "record key use", slog.Any("error", err))
+		}
+	}
+	return &Principal{OrganizationID: key.OrganizationID, Role: role, APIKeyID: key.ID, Scope: key.Scope, KeyCreatorID: key.CreatedBy}, nil
 }
 
-// Recheck confirms that an earlier principal's session or key is still
-// valid, with its current role; long-lived connections call it
-// periodically. Returns UNAUTHENTICATED once it is not.
+// Recheck answers what an earlier principal may do now; long-lived
+// connections call it periodically and whenever this process changes
+// something that affects them (see Watch). A session is checked in the
+// organization the principal acts in, not the session's active one: a
+// connection stays in the organization it was opened in, for as long as the
+// user belongs to it. Returns the principal with its current role, or
+// UNAUTHENTICATED once the session has ended, the key is revoked or
+// suspended, or the user has left the organization.
 func (s *Service) Recheck(ctx context.Context, p *Principal) (*Principal, error) {
 	if p.IsAPIKey() {
 		key, err := s.store.APIKeyForAuthentication(ctx, p.APIKeyID)
@@ -288,9 +329,9 @@ func (s *Service) Recheck(ctx context.Context, p *Principal) (*Principal, error)
 		if err != nil {
 			return nil, err
 		}
-		return s.keyPrincipal(ctx, key.ID, key.SecretHash, false)
+		return s.keyPrincipal(ctx, key, false)
 	}
-	return s.sessionPrincipal(ctx, p.SessionID, false)
+	return s.sessionPrincipal(ctx, p.SessionID, p.OrganizationID, false)
 }
 
 func requireUser(p *Principal) error {
@@ -389,6 +430,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 	if err != nil {
 		return err
 	}
+	s.changed(ctx, Change{UserID: u.ID})
 	s.opts.Logger.InfoContext(ctx, "password changed", slog.String("user_id", u.ID.Hex()), slog.Int64("sessions_ended", n))
 	return nil
 }
@@ -498,6 +540,9 @@ func (s *Service) UpdateMemberRole(ctx context.Context, p *Principal, userID str
 		out = m
 		return err
 	})
+	if err == nil {
+		s.changed(ctx, Change{UserID: uid, OrganizationID: p.OrganizationID})
+	}
 	return out, err
 }
 
@@ -574,6 +619,9 @@ func (s *Service) RemoveMember(ctx context.Context, p *Principal, userID string)
 		out = cur
 		return err
 	})
+	if err == nil {
+		s.changed(ctx, Change{UserID: uid, OrganizationID: p.OrganizationID})
+	}
 	return out, err
 }
 
@@ -646,6 +694,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, id string) (AP
 	if err != nil {
 		return APIKey{}, err
 	}
+	s.changed(ctx, Change{APIKeyID: kid})
 	s.opts.Logger.InfoContext(ctx, "api key revoked", slog.String("key_id", kid.Hex()))
 	return k, nil
 }
