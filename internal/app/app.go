@@ -133,6 +133,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			legalGate(legalService),
 		},
 		PerOperation: func(ctx context.Context) context.Context {
+			ctx = auth.Pin(ctx) // a connection's authority may change; an operation's may not
 			return loaders.With(ctx, loaders.New(loaders.Sources{
 				Users:          authService.UsersByIDs,
 				Organizations:  authService.OrganizationsByIDs,

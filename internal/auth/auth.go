@@ -206,6 +206,18 @@ func WithLive(ctx context.Context, l *Live) context.Context {
 	return context.WithValue(ctx, principalKey{}, l)
 }
 
+// Pin returns a context whose principal is the one current now, for one
+// operation on a long-lived connection: its directives and resolvers then
+// all see the same caller, and a change of authority applies from the next
+// operation on (the connection ends if none is left). Other contexts are
+// returned as they are.
+func Pin(ctx context.Context) context.Context {
+	if l, ok := ctx.Value(principalKey{}).(*Live); ok {
+		return context.WithValue(ctx, principalKey{}, l.Load())
+	}
+	return ctx
+}
+
 // Client describes where a request comes from, for sessions, throttling and
 // audit records.
 type Client struct {
