@@ -87,6 +87,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return fail(err)
 	}
 	authService := auth.NewService(authStore, auth.Options{Logger: o.Logger.With("module", "auth")})
+	if err := authService.FinishSignUps(ctx); err != nil {
+		// Those left stay pending and are finished at their next sign-up or login.
+		o.Logger.Warn("interrupted sign-ups", slog.Any("error", err))
+	}
 
 	legalService := legal.NewService(legal.NewStore(db.Database), nil)
 	if err := legalService.EnsureShipped(ctx); err != nil {
@@ -134,6 +138,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			legalGate(legalService),
 		},
 		PerOperation: func(ctx context.Context) context.Context {
+			ctx = auth.Pin(ctx) // a connection's authority may change; an operation's may not
 			return loaders.With(ctx, loaders.New(loaders.Sources{
 				Users:          authService.UsersByIDs,
 				Organizations:  authService.OrganizationsByIDs,

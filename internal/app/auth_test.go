@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/internal/app/apptest"
+	"github.com/omnify/bff/internal/auth"
 	"github.com/omnify/bff/internal/config"
 )
 
@@ -160,6 +161,23 @@ func TestSignUpRefusesBadInputAndWritesNothing(t *testing.T) {
 		{"10,000-character name", with("name", strings.Repeat("n", 10000)), "BAD_USER_INPUT", "name"},
 		{"name with control characters", with("name", "Bob\x00"), "BAD_USER_INPUT", "name"},
 		{"empty organization name", with("organizationName", ""), "BAD_USER_INPUT", "organizationName"},
+		{"password of ten spaces", with("password", "          "), "BAD_USER_INPUT", "password"},
+		{"password of nine characters", with("password", "nine char"), "BAD_USER_INPUT", "password"},
+		{"common password", with("password", "password123"), "BAD_USER_INPUT", "password"},
+		{"common password, other case", with("password", "QWERTYUIOP"), "BAD_USER_INPUT", "password"},
+		{"common word with digits appended", with("password", "Sunshine2024!"), "BAD_USER_INPUT", "password"},
+		{"one character repeated", with("password", "zzzzzzzzzzzz"), "BAD_USER_INPUT", "password"},
+		{"zero-width space in the email", with("email", "ne\u200bw@example.com"), "BAD_USER_INPUT", "email"},
+		{"zero-width joiner in the email", with("email", "new@exa\u200dmple.com"), "BAD_USER_INPUT", "email"},
+		{"byte order mark in the email", with("email", "\ufeffnew@example.com"), "BAD_USER_INPUT", "email"},
+		{"soft hyphen in the email", with("email", "ne\u00adw@example.com"), "BAD_USER_INPUT", "email"},
+		{"Hangul filler in the email", with("email", "new\u3164@example.com"), "BAD_USER_INPUT", "email"},
+		{"IPv4 domain", with("email", "new@127.0.0.1"), "BAD_USER_INPUT", "email"},
+		{"IP-literal domain", with("email", "new@[127.0.0.1]"), "BAD_USER_INPUT", "email"},
+		{"IPv6-literal domain", with("email", "new@[IPv6:::1]"), "BAD_USER_INPUT", "email"},
+		{"numeric top-level domain", with("email", "new@example.123"), "BAD_USER_INPUT", "email"},
+		{"full-width letters of a taken email", with("email", "\uff54\uff41\uff4b\uff45\uff4e@example.com"), "CONFLICT", "email"},
+		{"full-width at sign and capitals of a taken email", with("email", "TAKEN\uff20EXAMPLE.COM"), "CONFLICT", "email"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -174,6 +192,32 @@ func TestSignUpRefusesBadInputAndWritesNothing(t *testing.T) {
 	}
 	if count("users") != users || count("organizations") != orgs || count("memberships") != members {
 		t.Fatal("a refused sign-up left documents behind")
+	}
+}
+
+// logInAs runs logIn from a fresh client.
+func logInAs(t *testing.T, env *apptest.Env, email, pass string) apptest.Response {
+	return env.Client().Do(t, `mutation($i: LogInInput!) { logIn(input: $i) { viewer { role } } }`,
+		map[string]any{"i": map[string]any{"email": email, "password": pass}})
+}
+
+func TestLookAlikeEmailsReachOneAccount(t *testing.T) {
+	env := apptest.Start(t, dbs)
+	frank := signUp(t, env, "frank@example.com", "Frank Co")
+	fullWidth := "\uff26\uff32\uff21\uff2e\uff2b@example.com" // ＦＲＡＮＫ
+
+	if r := rawLogIn(t, env, fullWidth, frank.pass); r.status != 200 || strings.Contains(r.body, "errors") {
+		t.Fatalf("log in with the full-width form of the email: %s", r.body)
+	}
+	// Look-alike forms share one throttle: they name one account.
+	for i := range 5 {
+		email := []string{fullWidth, "FRANK@example.com", frank.email}[i%3]
+		if r := logInAs(t, env, email, "wrong password!"); r.Code() != "UNAUTHENTICATED" {
+			t.Fatalf("failure %d as %q: %+v", i+1, email, r.Errors)
+		}
+	}
+	if r := logInAs(t, env, frank.email, frank.pass); r.Code() != "RATE_LIMITED" {
+		t.Fatalf("sixth attempt: %+v", r.Errors)
 	}
 }
 
@@ -686,5 +730,38 @@ func TestDataSurvivesARestart(t *testing.T) {
 	second := apptest.Start(t, dbs, embedded)
 	if r := rawLogIn(t, second, "kept@example.com", "correct horse battery"); r.status != 200 || strings.Contains(r.body, "errors") {
 		t.Fatalf("log in after restart: %s", r.body)
+	}
+}
+
+// A process killed in the middle of a sign-up leaves a user marked pending
+// (see auth.SignUp); the next process to start finishes the account.
+func TestStartFinishesInterruptedSignUps(t *testing.T) {
+	name := dbs.DatabaseName(t)
+	shared := func(c *config.Config) { c.MongoDatabase = name }
+	first := apptest.Start(t, dbs, shared)
+	hash, err := auth.NewHasher(auth.DefaultPasswordParams(), 1).Hash(context.Background(), "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	user := auth.User{ID: bson.NewObjectID(), Email: "halfway@example.com", Name: "H", PasswordHash: hash, CreatedAt: now, UpdatedAt: now,
+		PendingSignUp: &auth.PendingSignUp{OrganizationID: bson.NewObjectID(), OrganizationName: "Halfway", MembershipID: bson.NewObjectID(), StartedAt: now}}
+	db := first.Database(t)
+	if _, err := db.Collection("users").InsertOne(context.Background(), user); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	apptest.Start(t, dbs, shared)
+	var got auth.User
+	if err := db.Collection("users").FindOne(context.Background(), bson.M{"_id": user.ID}).Decode(&got); err != nil || got.PendingSignUp != nil {
+		t.Fatalf("user after start: %+v, %v; want the sign-up finished", got, err)
+	}
+	var m auth.Membership
+	if err := db.Collection("memberships").FindOne(context.Background(), bson.M{"userId": user.ID}).Decode(&m); err != nil ||
+		m.Role != auth.RoleOwner || m.OrganizationID != user.PendingSignUp.OrganizationID {
+		t.Fatalf("membership after start: %+v, %v", m, err)
 	}
 }

@@ -11,6 +11,7 @@ package auth
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -69,6 +70,20 @@ type User struct {
 	PasswordHash string        `bson:"passwordHash"` // encoded argon2id hash; never leaves the module
 	CreatedAt    time.Time     `bson:"createdAt"`    // when the user signed up
 	UpdatedAt    time.Time     `bson:"updatedAt"`    // last change (name, password)
+	// PendingSignUp is set while the user's sign-up has not created
+	// everything yet; nil for a complete account. See SignUp.
+	PendingSignUp *PendingSignUp `bson:"pendingSignUp,omitempty"`
+}
+
+// PendingSignUp is what an unfinished sign-up still has to create. It is
+// written with the user, in the sign-up's first write, so that whoever finds
+// the user unfinished (the same sign-up, a second attempt, a login, the next
+// process to start) creates exactly the same organization and membership.
+type PendingSignUp struct {
+	OrganizationID   bson.ObjectID `bson:"organizationId"`   // the new organization's id
+	OrganizationName string        `bson:"organizationName"` // and its name
+	MembershipID     bson.ObjectID `bson:"membershipId"`     // the OWNER membership's id
+	StartedAt        time.Time     `bson:"startedAt"`        // when the sign-up began
 }
 
 // Organization is a store's account: the tenant every other object belongs to.
@@ -126,7 +141,8 @@ type Principal struct {
 	// OrganizationID is the organization the caller acts in.
 	OrganizationID bson.ObjectID
 	// Role is the caller's role there. An API key acts as ADMIN with
-	// READ_WRITE and as VIEWER with READ.
+	// READ_WRITE and as VIEWER with READ, but never above its creator's
+	// current role.
 	Role Role
 	// SessionID is the session's id (the token hash) for a browser session.
 	SessionID string
@@ -134,6 +150,9 @@ type Principal struct {
 	APIKeyID bson.ObjectID
 	// Scope is the API key's scope; empty for a session.
 	Scope Scope
+	// KeyCreatorID is the user who created the API key. A key never acts
+	// with more than its creator's current role in the organization.
+	KeyCreatorID bson.ObjectID
 }
 
 // IsAPIKey reports whether the caller is a partner API key.
@@ -149,10 +168,54 @@ func WithPrincipal(ctx context.Context, p *Principal) context.Context {
 	return context.WithValue(ctx, principalKey{}, p)
 }
 
-// FromContext returns the caller, or nil when the request is anonymous.
+// FromContext returns the caller, or nil when the request is anonymous or a
+// long-lived connection has lost its authority.
 func FromContext(ctx context.Context) *Principal {
-	p, _ := ctx.Value(principalKey{}).(*Principal)
-	return p
+	switch v := ctx.Value(principalKey{}).(type) {
+	case *Principal:
+		return v
+	case *Live:
+		return v.Load()
+	}
+	return nil
+}
+
+// Live is the caller of a long-lived connection (a WebSocket, an event
+// stream). Its authority is checked again while the connection is open, and
+// each operation on it acts with the latest answer, so a role taken away
+// after the connection opened is taken away from it too.
+type Live struct{ p atomic.Pointer[Principal] }
+
+// NewLive returns a Live holding p.
+func NewLive(p *Principal) *Live {
+	l := &Live{}
+	l.p.Store(p)
+	return l
+}
+
+// Load returns the current principal; nil once the connection has lost all
+// authority.
+func (l *Live) Load() *Principal { return l.p.Load() }
+
+// Store replaces the principal; nil ends its authority.
+func (l *Live) Store(p *Principal) { l.p.Store(p) }
+
+// WithLive returns a context whose FromContext answers with l's current
+// principal at each call.
+func WithLive(ctx context.Context, l *Live) context.Context {
+	return context.WithValue(ctx, principalKey{}, l)
+}
+
+// Pin returns a context whose principal is the one current now, for one
+// operation on a long-lived connection: its directives and resolvers then
+// all see the same caller, and a change of authority applies from the next
+// operation on (the connection ends if none is left). Other contexts are
+// returned as they are.
+func Pin(ctx context.Context) context.Context {
+	if l, ok := ctx.Value(principalKey{}).(*Live); ok {
+		return context.WithValue(ctx, principalKey{}, l.Load())
+	}
+	return ctx
 }
 
 // Client describes where a request comes from, for sessions, throttling and

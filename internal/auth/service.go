@@ -5,8 +5,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"log/slog"
-	"net/mail"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -77,9 +75,11 @@ func (o *Options) defaults() {
 
 // Service implements sign-up, login, sessions, memberships and API keys.
 type Service struct {
-	store  *Store
-	hasher *Hasher
-	opts   Options
+	store    *Store
+	hasher   *Hasher
+	opts     Options
+	watchers watchers
+	checks   inFlight
 }
 
 // NewService returns a service over store.
@@ -89,56 +89,6 @@ func NewService(store *Store, opts Options) *Service {
 }
 
 func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Millisecond) }
-
-// Input limits.
-const (
-	minPassword = 10
-	maxPassword = 256
-	maxName     = 200
-	maxEmail    = 254
-)
-
-func normalizeEmail(field, raw string) (string, error) {
-	email := strings.ToLower(strings.TrimSpace(raw))
-	if email == "" {
-		return "", apperr.Invalid(field, "Enter an email address.")
-	}
-	if len(email) > maxEmail {
-		return "", apperr.Invalid(field, "An email address has at most %d characters.", maxEmail)
-	}
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndexByte(email, '@')+1:], ".") {
-		return "", apperr.Invalid(field, "%q is not an email address such as name@example.com.", truncate(email, 60))
-	}
-	return email, nil
-}
-
-func checkName(field, what, raw string) (string, error) {
-	name := strings.TrimSpace(raw)
-	if name == "" {
-		return "", apperr.Invalid(field, "Enter %s.", what)
-	}
-	if !utf8.ValidString(name) || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return "", apperr.Invalid(field, "The %s contains characters that are not allowed.", strings.TrimPrefix(what, "a "))
-	}
-	if utf8.RuneCountInString(name) > maxName {
-		return "", apperr.Invalid(field, "The %s has at most %d characters.", strings.TrimPrefix(strings.TrimPrefix(what, "a "), "an "), maxName)
-	}
-	return name, nil
-}
-
-func checkPassword(field, password, email string) error {
-	n := utf8.RuneCountInString(password)
-	switch {
-	case n < minPassword:
-		return apperr.Invalid(field, "A password has at least %d characters.", minPassword)
-	case n > maxPassword:
-		return apperr.Invalid(field, "A password has at most %d characters.", maxPassword)
-	case strings.EqualFold(strings.TrimSpace(password), email):
-		return apperr.Invalid(field, "The password may not be your email address.")
-	}
-	return nil
-}
 
 func truncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
@@ -155,84 +105,6 @@ func ParseID(field, id string) (bson.ObjectID, error) {
 		return oid, apperr.Invalid(field, "%q is not a valid id.", truncate(id, 40))
 	}
 	return oid, nil
-}
-
-// SignUpInput is what a new user gives.
-type SignUpInput struct {
-	Email            string // checked with net/mail, then trimmed and lower-cased
-	Password         string // 10 to 256 characters, not the email
-	Name             string // the user's name
-	OrganizationName string // the new organization's name
-}
-
-// SignUp creates a user, a new organization with the user as its OWNER, and
-// a session, whose token goes to the browser through the request's
-// SessionCookie. Nothing is left behind when it fails: there is no orphan
-// user or organization.
-//
-// Returns BAD_USER_INPUT for a malformed email, a password out of bounds or
-// equal to the email, an empty or over-long name; CONFLICT (field email) if
-// the email is taken.
-func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Principal, error) {
-	email, err := normalizeEmail("email", in.Email)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkPassword("password", in.Password, email); err != nil {
-		return nil, err
-	}
-	name, err := checkName("name", "your name", in.Name)
-	if err != nil {
-		return nil, err
-	}
-	orgName, err := checkName("organizationName", "an organization name", in.OrganizationName)
-	if err != nil {
-		return nil, err
-	}
-	cookie := sessionCookieFrom(ctx)
-	if cookie == nil {
-		return nil, apperr.New(apperr.BadUserInput, "Sign up with an HTTP POST request, so the session cookie can be set.")
-	}
-	hash, err := s.hasher.Hash(ctx, in.Password)
-	if err != nil {
-		return nil, err
-	}
-
-	now := s.now()
-	user := User{ID: bson.NewObjectID(), Email: email, Name: name, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
-	org := Organization{ID: bson.NewObjectID(), Name: orgName, CreatedAt: now}
-	member := Membership{ID: bson.NewObjectID(), UserID: user.ID, OrganizationID: org.ID, Role: RoleOwner, CreatedAt: now, UpdatedAt: now}
-
-	// No transactions: write in an order that can be undone, and undo it if
-	// a later step fails. The unique email index makes the first write the
-	// one that settles a race between two sign-ups with one email.
-	if err := s.store.InsertUser(ctx, user); err != nil {
-		if errors.Is(err, errDuplicate) {
-			return nil, &apperr.Error{Code: apperr.Conflict, Field: "email", Message: "An account with this email address already exists. Log in instead."}
-		}
-		return nil, err
-	}
-	undo := func() {
-		ctx := context.WithoutCancel(ctx)
-		_ = s.store.DeleteOrganization(ctx, org.ID)
-		_ = s.store.DeleteUser(ctx, user.ID)
-	}
-	if err := s.store.InsertOrganization(ctx, org); err != nil {
-		undo()
-		return nil, err
-	}
-	if err := s.store.InsertMembership(ctx, member); err != nil {
-		undo()
-		return nil, err
-	}
-	p, err := s.startSession(ctx, cookie, user.ID, org.ID, RoleOwner)
-	if err != nil {
-		_, _ = s.store.DeleteMembership(context.WithoutCancel(ctx), org.ID, user.ID, RoleOwner)
-		undo()
-		return nil, err
-	}
-	s.opts.Logger.InfoContext(ctx, "user signed up", slog.String("user_id", user.ID.Hex()), slog.String("organization_id", org.ID.Hex()))
-	return p, nil
 }
 
 func (s *Service) startSession(ctx context.Context, cookie SessionCookie, userID, orgID bson.ObjectID, role Role) (*Principal, error) {
@@ -255,7 +127,9 @@ func (s *Service) startSession(ctx context.Context, cookie SessionCookie, userID
 
 // LogIn checks an email and password and starts a session in the user's
 // first organization. Wrong password and unknown email fail alike, in about
-// the same time.
+// the same time. The email is compared in its canonical form (see
+// canonicalEmail), so look-alike spellings reach, and are throttled as, the
+// one account.
 //
 // Returns UNAUTHENTICATED for wrong credentials; RATE_LIMITED (with
 // retryAfterSeconds) after too many failures for the email or the client's
@@ -265,34 +139,33 @@ func (s *Service) LogIn(ctx context.Context, emailIn, password string) (*Princip
 	if cookie == nil {
 		return nil, apperr.New(apperr.BadUserInput, "Log in with an HTTP POST request, so the session cookie can be set.")
 	}
-	email := strings.ToLower(strings.TrimSpace(emailIn))
+	email := canonicalEmail(emailIn)
 	if len(email) > maxEmail || utf8.RuneCountInString(password) > maxPassword {
 		return nil, errBadCredentials
 	}
-	keys := []string{"email:" + email}
-	if ip := ClientFromContext(ctx).IP; ip != "" {
-		keys = append(keys, "ip:"+ip)
-	}
-	if err := s.checkThrottle(ctx, keys); err != nil {
+	a, err := s.beginAttempt(ctx, email)
+	if err != nil {
 		return nil, err
 	}
-
+	defer a.release()
 	user, err := s.store.UserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, errNotFound) {
+		a.forget(ctx)
 		return nil, err
 	}
 	ok, verr := s.hasher.Verify(ctx, user.PasswordHash, password) // empty hash: dummy check
 	if verr != nil && !errors.Is(verr, errBadHash) {
+		a.forget(ctx)
 		return nil, verr
 	}
 	if !ok || user.ID.IsZero() {
-		if err := s.store.RecordLoginFailure(ctx, keys, s.now()); err != nil {
-			return nil, err
-		}
 		s.opts.Logger.WarnContext(ctx, "login failed", slog.String("ip", ClientFromContext(ctx).IP))
 		return nil, errBadCredentials
 	}
-	_ = s.store.ClearLoginFailures(ctx, keys[0])
+	a.succeeded(ctx)
+	if !s.finishSignUp(ctx, user) {
+		return nil, errors.New("auth: log in: the account's sign-up could not be finished")
+	}
 
 	memberships, err := s.store.MembershipsOfUser(ctx, user.ID)
 	if err != nil {
@@ -306,29 +179,6 @@ func (s *Service) LogIn(ctx context.Context, emailIn, password string) (*Princip
 
 var errBadCredentials = apperr.New(apperr.Unauthenticated, "The email address or password is incorrect.")
 
-func (s *Service) checkThrottle(ctx context.Context, keys []string) error {
-	now := s.now()
-	since := now.Add(-s.opts.LoginWindow)
-	for _, key := range keys {
-		limit := s.opts.MaxFailuresPerEmail
-		if strings.HasPrefix(key, "ip:") {
-			limit = s.opts.MaxFailuresPerIP
-		}
-		times, err := s.store.LoginFailuresSince(ctx, key, since)
-		if err != nil {
-			return err
-		}
-		if len(times) >= limit {
-			// Logins open again when enough failures have left the window.
-			reopens := times[len(times)-limit].Add(s.opts.LoginWindow)
-			wait := int(reopens.Sub(now).Seconds()) + 1
-			return apperr.New(apperr.RateLimited, "Too many failed logins. Try again in %d minutes.", (wait+59)/60).
-				With("retryAfterSeconds", wait)
-		}
-	}
-	return nil
-}
-
 // LogOut ends the caller's session and clears the cookie. It is a no-op for
 // an anonymous caller or an API key.
 func (s *Service) LogOut(ctx context.Context) error {
@@ -339,7 +189,11 @@ func (s *Service) LogOut(ctx context.Context) error {
 	if p == nil || p.SessionID == "" {
 		return nil
 	}
-	return s.store.DeleteSession(ctx, p.SessionID)
+	if err := s.store.DeleteSession(ctx, p.SessionID); err != nil {
+		return err
+	}
+	s.changed(ctx, Change{SessionID: p.SessionID})
+	return nil
 }
 
 // AuthenticateSession turns a session cookie value into a principal.
@@ -350,12 +204,14 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*Princ
 	if !ok {
 		return nil, errSessionInvalid
 	}
-	return s.sessionPrincipal(ctx, hash, true)
+	return s.sessionPrincipal(ctx, hash, bson.ObjectID{}, true)
 }
 
 var errSessionInvalid = apperr.New(apperr.Unauthenticated, "Your session has ended. Log in again.")
 
-func (s *Service) sessionPrincipal(ctx context.Context, hash string, touch bool) (*Principal, error) {
+// sessionPrincipal checks a session and the user's membership in orgID, or,
+// when orgID is zero, in the session's active organization.
+func (s *Service) sessionPrincipal(ctx context.Context, hash string, orgID bson.ObjectID, touch bool) (*Principal, error) {
 	sess, err := s.store.Session(ctx, hash)
 	if errors.Is(err, errNotFound) {
 		return nil, errSessionInvalid
@@ -368,7 +224,10 @@ func (s *Service) sessionPrincipal(ctx context.Context, hash string, touch bool)
 		_ = s.store.DeleteSession(ctx, hash)
 		return nil, errSessionInvalid
 	}
-	m, err := s.store.Membership(ctx, sess.OrganizationID, sess.UserID)
+	if orgID.IsZero() {
+		orgID = sess.OrganizationID
+	}
+	m, err := s.store.Membership(ctx, orgID, sess.UserID)
 	if errors.Is(err, errNotFound) {
 		return nil, errSessionInvalid
 	}
@@ -381,7 +240,7 @@ func (s *Service) sessionPrincipal(ctx context.Context, hash string, touch bool)
 			s.opts.Logger.WarnContext(ctx, "record session use", slog.Any("error", err))
 		}
 	}
-	return &Principal{UserID: sess.UserID, OrganizationID: sess.OrganizationID, Role: m.Role, SessionID: hash}, nil
+	return &Principal{UserID: sess.UserID, OrganizationID: orgID, Role: m.Role, SessionID: hash}, nil
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -392,18 +251,13 @@ func minTime(a, b time.Time) time.Time {
 }
 
 // AuthenticateAPIKey turns a bearer secret into a principal. Returns
-// UNAUTHENTICATED when the secret is malformed, unknown or revoked.
+// UNAUTHENTICATED when the secret is malformed, unknown or revoked, or the
+// key is suspended because its creator has left the organization.
 func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (*Principal, error) {
 	id, hash, ok := ParseAPIKey(secret)
 	if !ok {
 		return nil, errKeyInvalid
 	}
-	return s.keyPrincipal(ctx, id, hash, true)
-}
-
-var errKeyInvalid = apperr.New(apperr.Unauthenticated, "The API key is not valid or has been revoked.")
-
-func (s *Service) keyPrincipal(ctx context.Context, id bson.ObjectID, hash string, touch bool) (*Principal, error) {
 	key, err := s.store.APIKeyForAuthentication(ctx, id)
 	if errors.Is(err, errNotFound) {
 		return nil, errKeyInvalid
@@ -411,25 +265,61 @@ func (s *Service) keyPrincipal(ctx context.Context, id bson.ObjectID, hash strin
 	if err != nil {
 		return nil, err
 	}
-	if !constantTimeEqual(key.SecretHash, hash) || key.RevokedAt != nil {
+	if !constantTimeEqual(key.SecretHash, hash) {
 		return nil, errKeyInvalid
 	}
-	now := s.now()
-	if touch && (key.LastUsedAt == nil || now.Sub(*key.LastUsedAt) >= s.opts.TouchInterval) {
-		if err := s.store.TouchAPIKey(ctx, id, now, s.opts.TouchInterval); err != nil {
-			s.opts.Logger.WarnContext(ctx, "record key use", slog.Any("error", err))
-		}
+	return s.keyPrincipal(ctx, key, true)
+}
+
+var (
+	errKeyInvalid   = apperr.New(apperr.Unauthenticated, "The API key is not valid or has been revoked.")
+	errKeySuspended = apperr.New(apperr.Unauthenticated,
+		"The API key is suspended: the user who created it no longer belongs to the organization. Ask an admin for a new key.")
+)
+
+// keyPrincipal is what an authenticated key may do now. A key acts with its
+// scope's role (ADMIN for READ_WRITE, VIEWER for READ) but never with more
+// than its creator's current role in the organization, so that demoting or
+// removing a person also takes back what the keys they made could do. A key
+// whose creator is no longer a member is suspended until they are again.
+func (s *Service) keyPrincipal(ctx context.Context, key APIKey, touch bool) (*Principal, error) {
+	if key.Revoked() {
+		return nil, errKeyInvalid
 	}
 	role := RoleViewer
 	if key.Scope == ScopeReadWrite {
 		role = RoleAdmin
 	}
-	return &Principal{OrganizationID: key.OrganizationID, Role: role, APIKeyID: key.ID, Scope: key.Scope}, nil
+	if key.CreatedBy.IsZero() {
+		return nil, errKeySuspended
+	}
+	creator, err := s.store.Membership(ctx, key.OrganizationID, key.CreatedBy)
+	if errors.Is(err, errNotFound) {
+		return nil, errKeySuspended
+	}
+	if err != nil {
+		return nil, err
+	}
+	if creator.Role.rank() < role.rank() {
+		role = creator.Role
+	}
+	now := s.now()
+	if touch && (key.LastUsedAt == nil || now.Sub(*key.LastUsedAt) >= s.opts.TouchInterval) {
+		if err := s.store.TouchAPIKey(ctx, key.ID, now, s.opts.TouchInterval); err != nil {
+			s.opts.Logger.WarnContext(ctx, "record key use", slog.Any("error", err))
+		}
+	}
+	return &Principal{OrganizationID: key.OrganizationID, Role: role, APIKeyID: key.ID, Scope: key.Scope, KeyCreatorID: key.CreatedBy}, nil
 }
 
-// Recheck confirms that an earlier principal's session or key is still
-// valid, with its current role; long-lived connections call it
-// periodically. Returns UNAUTHENTICATED once it is not.
+// Recheck answers what an earlier principal may do now; long-lived
+// connections call it periodically and whenever this process changes
+// something that affects them (see Watch). A session is checked in the
+// organization the principal acts in, not the session's active one: a
+// connection stays in the organization it was opened in, for as long as the
+// user belongs to it. Returns the principal with its current role, or
+// UNAUTHENTICATED once the session has ended, the key is revoked or
+// suspended, or the user has left the organization.
 func (s *Service) Recheck(ctx context.Context, p *Principal) (*Principal, error) {
 	if p.IsAPIKey() {
 		key, err := s.store.APIKeyForAuthentication(ctx, p.APIKeyID)
@@ -439,9 +329,9 @@ func (s *Service) Recheck(ctx context.Context, p *Principal) (*Principal, error)
 		if err != nil {
 			return nil, err
 		}
-		return s.keyPrincipal(ctx, key.ID, key.SecretHash, false)
+		return s.keyPrincipal(ctx, key, false)
 	}
-	return s.sessionPrincipal(ctx, p.SessionID, false)
+	return s.sessionPrincipal(ctx, p.SessionID, p.OrganizationID, false)
 }
 
 func requireUser(p *Principal) error {
@@ -494,8 +384,12 @@ func (s *Service) SwitchOrganization(ctx context.Context, p *Principal, orgID st
 }
 
 // ChangePassword sets a new password after checking the current one, and
-// ends every other session of the user. Returns UNAUTHENTICATED for a wrong
-// current password and BAD_USER_INPUT for an unacceptable new one.
+// ends every other session of the user. Checking the current password is
+// throttled with logins, under the same email and address limits, so a
+// stolen session cannot be used to guess it.
+//
+// Returns UNAUTHENTICATED for a wrong current password, RATE_LIMITED after
+// too many failures, and BAD_USER_INPUT for an unacceptable new one.
 func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, next string) error {
 	if err := requireUser(p); err != nil {
 		return err
@@ -508,11 +402,20 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 		return errNotSignedIn
 	}
 	u := users[0]
+	a, err := s.beginAttempt(ctx, u.Email)
+	if err != nil {
+		return err
+	}
+	defer a.release()
 	if ok, err := s.hasher.Verify(ctx, u.PasswordHash, current); err != nil && !errors.Is(err, errBadHash) {
+		a.forget(ctx)
 		return err
 	} else if !ok {
+		s.opts.Logger.WarnContext(ctx, "password change refused: wrong current password",
+			slog.String("user_id", u.ID.Hex()), slog.String("ip", ClientFromContext(ctx).IP))
 		return &apperr.Error{Code: apperr.Unauthenticated, Field: "currentPassword", Message: "The current password is incorrect."}
 	}
+	a.succeeded(ctx)
 	if err := checkPassword("newPassword", next, u.Email); err != nil {
 		return err
 	}
@@ -527,6 +430,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 	if err != nil {
 		return err
 	}
+	s.changed(ctx, Change{UserID: u.ID})
 	s.opts.Logger.InfoContext(ctx, "password changed", slog.String("user_id", u.ID.Hex()), slog.Int64("sessions_ended", n))
 	return nil
 }
@@ -577,7 +481,7 @@ func (s *Service) AddMember(ctx context.Context, p *Principal, emailIn string, r
 		return Membership{}, err
 	}
 	u, err := s.store.UserByEmail(ctx, email)
-	if errors.Is(err, errNotFound) {
+	if errors.Is(err, errNotFound) || (err == nil && u.PendingSignUp != nil) {
 		return Membership{}, &apperr.Error{Code: apperr.NotFound, Field: "email", Message: "No Omnify user has this email address; ask them to sign up first."}
 	}
 	if err != nil {
@@ -636,6 +540,9 @@ func (s *Service) UpdateMemberRole(ctx context.Context, p *Principal, userID str
 		out = m
 		return err
 	})
+	if err == nil {
+		s.changed(ctx, Change{UserID: uid, OrganizationID: p.OrganizationID})
+	}
 	return out, err
 }
 
@@ -712,6 +619,9 @@ func (s *Service) RemoveMember(ctx context.Context, p *Principal, userID string)
 		out = cur
 		return err
 	})
+	if err == nil {
+		s.changed(ctx, Change{UserID: uid, OrganizationID: p.OrganizationID})
+	}
 	return out, err
 }
 
@@ -719,6 +629,12 @@ func (s *Service) RemoveMember(ctx context.Context, p *Principal, userID string)
 // with its secret, which is shown this once and stored only as a hash.
 // Needs OWNER or ADMIN. Returns BAD_USER_INPUT for an empty or over-long
 // name or an unknown scope, CONFLICT past the per-organization limit.
+//
+// The key is inserted first and the organization's live keys counted after:
+// counting first would let a burst of parallel requests all see room for
+// one more. Of any number of simultaneous creations, the last to count sees
+// all the others, so the limit holds; a key found past it is deleted again
+// before anyone has seen its secret.
 func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, scope Scope) (APIKey, string, error) {
 	if err := requireRole(p, RoleAdmin); err != nil {
 		return APIKey{}, "", err
@@ -730,16 +646,21 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, s
 	if !scope.Valid() {
 		return APIKey{}, "", apperr.Invalid("scope", "%q is not a scope; use READ or READ_WRITE.", truncate(string(scope), 20))
 	}
-	if n, err := s.store.CountAPIKeys(ctx, p.OrganizationID); err != nil {
-		return APIKey{}, "", err
-	} else if n >= int64(s.opts.MaxAPIKeys) {
-		return APIKey{}, "", apperr.New(apperr.Conflict, "This organization has %d API keys; revoke one first.", n)
-	}
 	id := bson.NewObjectID()
 	secret, hash := newAPIKeySecret(id)
 	k := APIKey{ID: id, OrganizationID: p.OrganizationID, Name: name, Prefix: keyPrefix(secret), SecretHash: hash,
 		Scope: scope, CreatedBy: p.UserID, CreatedAt: s.now()}
 	if err := s.store.InsertAPIKey(ctx, k); err != nil {
+		return APIKey{}, "", err
+	}
+	n, err := s.store.CountAPIKeys(ctx, p.OrganizationID)
+	if err == nil && n > int64(s.opts.MaxAPIKeys) {
+		err = apperr.New(apperr.Conflict, "This organization has reached its limit of %d API keys; revoke one first.", s.opts.MaxAPIKeys)
+	}
+	if err != nil {
+		if derr := s.store.DeleteAPIKey(context.WithoutCancel(ctx), p.OrganizationID, id); derr != nil {
+			s.opts.Logger.WarnContext(ctx, "delete a key past the limit", slog.String("key_id", id.Hex()), slog.Any("error", derr))
+		}
 		return APIKey{}, "", err
 	}
 	s.opts.Logger.InfoContext(ctx, "api key created", slog.String("key_id", id.Hex()), slog.String("organization_id", p.OrganizationID.Hex()))
@@ -773,6 +694,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, id string) (AP
 	if err != nil {
 		return APIKey{}, err
 	}
+	s.changed(ctx, Change{APIKeyID: kid})
 	s.opts.Logger.InfoContext(ctx, "api key revoked", slog.String("key_id", kid.Hex()))
 	return k, nil
 }

@@ -51,7 +51,10 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		coll    *mongo.Collection
 		indexes []mongodb.Index
 	}{
-		{s.users, []mongodb.Index{{Name: "email_unique", Keys: asc("email"), Unique: true}}},
+		{s.users, []mongodb.Index{
+			{Name: "email_unique", Keys: asc("email"), Unique: true},
+			{Name: "pending_sign_up", Keys: asc("pendingSignUp.startedAt")},
+		}},
 		{s.members, []mongodb.Index{
 			{Name: "user_org_unique", Keys: asc("userId", "organizationId"), Unique: true},
 			{Name: "organization", Keys: asc("organizationId")},
@@ -111,10 +114,18 @@ func findAll[T any](ctx context.Context, c *mongo.Collection, filter any, opts .
 // InsertUser stores a new user; errDuplicate when the email is taken.
 func (s *Store) InsertUser(ctx context.Context, u User) error { return insert(ctx, s.users, u) }
 
-// DeleteUser removes a user (only to undo a sign-up that failed half-way).
-func (s *Store) DeleteUser(ctx context.Context, id bson.ObjectID) error {
-	_, err := s.users.DeleteOne(ctx, bson.M{"_id": id})
-	return err
+// ClearPendingSignUp marks a user's sign-up finished.
+func (s *Store) ClearPendingSignUp(ctx context.Context, id bson.ObjectID) error {
+	if _, err := s.users.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$unset": bson.M{"pendingSignUp": ""}}); err != nil {
+		return fmt.Errorf("finish sign-up: %w", err)
+	}
+	return nil
+}
+
+// PendingSignUps returns the users whose sign-up started before a moment
+// and is not finished.
+func (s *Store) PendingSignUps(ctx context.Context, before time.Time) ([]User, error) {
+	return findAll[User](ctx, s.users, bson.M{"pendingSignUp.startedAt": bson.M{"$lte": before}})
 }
 
 // UserByEmail finds a user by normalized email.
@@ -136,12 +147,6 @@ func (s *Store) SetPassword(ctx context.Context, id bson.ObjectID, hash string, 
 // InsertOrganization stores a new organization.
 func (s *Store) InsertOrganization(ctx context.Context, o Organization) error {
 	return insert(ctx, s.orgs, o)
-}
-
-// DeleteOrganization removes an organization (only to undo a failed sign-up).
-func (s *Store) DeleteOrganization(ctx context.Context, id bson.ObjectID) error {
-	_, err := s.orgs.DeleteOne(ctx, bson.M{"_id": id})
-	return err
 }
 
 // OrganizationsByIDs returns the organizations with the given ids.
@@ -266,6 +271,15 @@ func (s *Store) APIKeys(ctx context.Context, orgID bson.ObjectID) ([]APIKey, err
 	return findAll[APIKey](ctx, s.keys, bson.M{"organizationId": orgID}, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(1000))
 }
 
+// DeleteAPIKey removes a key of the organization (only one just inserted
+// past the limit, whose secret nobody has seen).
+func (s *Store) DeleteAPIKey(ctx context.Context, orgID, id bson.ObjectID) error {
+	if _, err := s.keys.DeleteOne(ctx, bson.M{"_id": id, "organizationId": orgID}); err != nil {
+		return fmt.Errorf("delete key: %w", err)
+	}
+	return nil
+}
+
 // CountAPIKeys counts an organization's keys that are not revoked.
 func (s *Store) CountAPIKeys(ctx context.Context, orgID bson.ObjectID) (int64, error) {
 	return s.keys.CountDocuments(ctx, bson.M{"organizationId": orgID, "revokedAt": bson.M{"$exists": false}})
@@ -296,35 +310,47 @@ func (s *Store) TouchAPIKey(ctx context.Context, id bson.ObjectID, now time.Time
 	return err
 }
 
-type loginFailure struct {
-	ID  bson.ObjectID `bson:"_id"`
-	Key string        `bson:"key"`
-	At  time.Time     `bson:"at"`
+// LoginAttempt notes one password check under one key (an email, a client
+// address). It is written before the password is checked and deleted again
+// if the check succeeds or is refused, so what remains are failures, plus
+// the checks in progress.
+type LoginAttempt struct {
+	ID  bson.ObjectID `bson:"_id"` // the note's id
+	Key string        `bson:"key"` // "email:<address>" or "ip:<address>"
+	At  time.Time     `bson:"at"`  // when the check began
 }
 
-// RecordLoginFailure notes one failed login under each key (an email, an IP).
-func (s *Store) RecordLoginFailure(ctx context.Context, keys []string, at time.Time) error {
+// RecordLoginAttempt notes one password check under each key and returns
+// the notes' ids, in the order of keys. Each note is its own insert, which
+// is atomic on every engine.
+func (s *Store) RecordLoginAttempt(ctx context.Context, keys []string, at time.Time) ([]bson.ObjectID, error) {
+	ids := make([]bson.ObjectID, len(keys))
 	docs := make([]any, len(keys))
 	for i, k := range keys {
-		docs[i] = loginFailure{ID: bson.NewObjectID(), Key: k, At: at}
+		ids[i] = bson.NewObjectID()
+		docs[i] = LoginAttempt{ID: ids[i], Key: k, At: at}
 	}
-	_, err := s.failures.InsertMany(ctx, docs)
-	return err
+	if _, err := s.failures.InsertMany(ctx, docs); err != nil {
+		return nil, fmt.Errorf("record login attempt: %w", err)
+	}
+	return ids, nil
 }
 
-// LoginFailuresSince returns the times of a key's failures since a moment,
-// oldest first.
-func (s *Store) LoginFailuresSince(ctx context.Context, key string, since time.Time) ([]time.Time, error) {
-	fs, err := findAll[loginFailure](ctx, s.failures, bson.M{"key": key, "at": bson.M{"$gte": since}},
+// LoginAttemptsSince returns a key's notes since a moment, oldest first.
+func (s *Store) LoginAttemptsSince(ctx context.Context, key string, since time.Time) ([]LoginAttempt, error) {
+	return findAll[LoginAttempt](ctx, s.failures, bson.M{"key": key, "at": bson.M{"$gte": since}},
 		options.Find().SetSort(bson.D{{Key: "at", Value: 1}}).SetLimit(1000))
-	if err != nil {
-		return nil, err
+}
+
+// ForgetLoginAttempts deletes notes by id, one at a time: a lookup by _id
+// is the one every engine answers without scanning.
+func (s *Store) ForgetLoginAttempts(ctx context.Context, ids []bson.ObjectID) error {
+	for _, id := range ids {
+		if _, err := s.failures.DeleteOne(ctx, bson.M{"_id": id}); err != nil {
+			return fmt.Errorf("forget login attempt: %w", err)
+		}
 	}
-	out := make([]time.Time, len(fs))
-	for i, f := range fs {
-		out[i] = f.At
-	}
-	return out, nil
+	return nil
 }
 
 // ClearLoginFailures forgets a key's failures (after a successful login).

@@ -1,13 +1,16 @@
 package httpserver
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"mime"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -22,8 +25,12 @@ type Authenticator interface {
 	AuthenticateSession(ctx context.Context, token string) (*auth.Principal, error)
 	// AuthenticateAPIKey checks a bearer secret.
 	AuthenticateAPIKey(ctx context.Context, secret string) (*auth.Principal, error)
-	// Recheck confirms an earlier principal is still valid.
+	// Recheck answers what an earlier principal may do now:
+	// UNAUTHENTICATED once nothing.
 	Recheck(ctx context.Context, p *auth.Principal) (*auth.Principal, error)
+	// Watch calls recheck at once whenever this process changes something
+	// that may reduce current()'s authority; stop ends the watch.
+	Watch(current func() *auth.Principal, recheck func(context.Context)) (stop func())
 }
 
 // sessionCookieName is the cookie that carries the session token. In
@@ -198,8 +205,10 @@ const closeForbidden = 4403
 // websocketInit authenticates a WebSocket at connection_init: the upgrade
 // request's cookie or bearer header, or "Authorization" in the init payload.
 // A bad credential closes the connection with 4403. An authenticated
-// connection is re-checked periodically and closed with 4403 once its
-// session ends or its key is revoked.
+// connection keeps its authority current (see keepCurrent): operations on
+// it act with the latest role, and it is closed with 4403 once its session
+// ends, its key is revoked or suspended, or its user leaves the
+// organization.
 func (s *Server) websocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 	forbidden := func(msg string) (context.Context, *transport.InitPayload, error) {
 		return transport.WithWebsocketCloseCode(ctx, closeForbidden), nil, apperr.New(apperr.Forbidden, "%s", msg)
@@ -223,32 +232,145 @@ func (s *Server) websocketInit(ctx context.Context, payload transport.InitPayloa
 	}
 	if p != nil && s.authn != nil {
 		if slot, ok := ctx.Value(wsSlotKey{}).(*wsSlot); ok && slot.conn != nil {
-			go s.recheck(ctx, p, slot.conn)
+			conn := slot.conn
+			ctx = s.keepCurrent(ctx, p, func() { _ = conn.WriteClose(closeForbidden, "Forbidden: authorization ended") })
 		}
 	}
 	return ctx, nil, nil
 }
 
-// recheck closes conn with 4403 when p's session or key stops being valid.
-func (s *Server) recheck(ctx context.Context, p *auth.Principal, conn *protocolConn) {
-	t := time.NewTicker(s.recheckInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if _, err := s.authn.Recheck(ctx, p); err != nil {
-			if ctx.Err() != nil {
+// keepCurrent makes a long-lived connection's principal follow changes to
+// its authority, until ctx ends. It re-checks the principal every
+// recheckInterval (changes made by other replicas reach it so), and at once
+// when this process makes a change that affects it. Operations started on
+// the returned context act with the latest answer: a demoted ADMIN's
+// connection goes on as what they are now. When nothing is left (session
+// ended, key revoked or suspended, user removed) the principal becomes nil
+// and lost is called to end the connection.
+func (s *Server) keepCurrent(ctx context.Context, p *auth.Principal, lost func()) context.Context {
+	w := &authWatch{authn: s.authn, logger: s.logger, live: auth.NewLive(p), lost: lost}
+	stop := s.authn.Watch(w.live.Load, w.recheck)
+	go func() {
+		defer stop()
+		t := time.NewTicker(s.recheckInterval)
+		defer t.Stop()
+		for w.live.Load() != nil {
+			select {
+			case <-ctx.Done():
 				return
+			case <-t.C:
+				w.recheck(ctx)
 			}
-			if apperr.CodeOf(err) != apperr.Unauthenticated {
-				s.logger.WarnContext(ctx, "websocket recheck failed", slog.Any("error", err))
-				continue // a database hiccup is not a reason to drop clients
-			}
-			_ = conn.WriteClose(closeForbidden, "Forbidden: session ended")
-			return
 		}
+	}()
+	return auth.WithLive(ctx, w.live)
+}
+
+// authWatch is the authority of one long-lived connection.
+type authWatch struct {
+	authn  Authenticator
+	logger *slog.Logger
+	live   *auth.Live
+	lost   func()
+	// mu makes re-checks take turns, so that an answer read before a change
+	// is never stored after the answer read after it.
+	mu sync.Mutex
+}
+
+// recheck asks again what the connection may do and acts on the answer.
+func (w *authWatch) recheck(ctx context.Context) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	cur := w.live.Load()
+	if cur == nil {
+		return // already lost
+	}
+	fresh, err := w.authn.Recheck(ctx, cur)
+	switch {
+	case err == nil:
+		w.live.Store(fresh)
+	case ctx.Err() != nil:
+	case apperr.CodeOf(err) != apperr.Unauthenticated:
+		// A database hiccup is not a reason to drop clients; the next
+		// re-check asks again.
+		w.logger.WarnContext(ctx, "authorization recheck failed", slog.Any("error", err))
+	default:
+		w.live.Store(nil)
+		w.lost()
+	}
+}
+
+// serveEventStream serves a GraphQL operation over server-sent events with
+// the same rule as WebSockets: an authenticated stream keeps its authority
+// current, and once it has none left the stream gets an UNAUTHENTICATED
+// error event and ends.
+func (s *Server) serveEventStream(w http.ResponseWriter, r *http.Request, gql http.Handler) {
+	p := auth.FromContext(r.Context())
+	if p == nil || s.authn == nil {
+		gql.ServeHTTP(w, r)
+		return
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	sw := &streamWriter{ResponseWriter: w}
+	ctx = s.keepCurrent(ctx, p, func() {
+		sw.end()
+		cancel()
+	})
+	gql.ServeHTTP(sw, r.WithContext(ctx))
+}
+
+// streamEnded is the last event of a stream whose authority is gone, written
+// in the shape of a GraphQL response so clients report it like any error.
+const streamEnded = "event: next\ndata: {\"errors\":[{\"message\":\"Your authorization for this stream has ended; authenticate again.\",\"extensions\":{\"code\":\"UNAUTHENTICATED\"}}]}\n\n"
+
+// streamWriter passes an event stream through, and once the stream's
+// authority is gone lets only the final "complete" event out, after an
+// UNAUTHENTICATED error.
+type streamWriter struct {
+	http.ResponseWriter
+
+	mu    sync.Mutex
+	ended bool
+	told  bool
+}
+
+// end marks the stream's authority gone; nothing more but the final
+// complete event is written.
+func (sw *streamWriter) end() {
+	sw.mu.Lock()
+	sw.ended = true
+	sw.mu.Unlock()
+}
+
+// Write writes p unless the stream has ended: then only the closing
+// complete event passes, preceded by the UNAUTHENTICATED error.
+func (sw *streamWriter) Write(p []byte) (int, error) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if !sw.ended {
+		return sw.ResponseWriter.Write(p)
+	}
+	if !bytes.HasPrefix(p, []byte("event: complete")) {
+		return len(p), nil // an event already under way when authority ended
+	}
+	if !sw.told {
+		sw.told = true
+		if _, err := io.WriteString(sw.ResponseWriter, streamEnded); err != nil {
+			return 0, err
+		}
+	}
+	return sw.ResponseWriter.Write(p)
+}
+
+// Unwrap returns the wrapped writer, for http.ResponseController.
+func (sw *streamWriter) Unwrap() http.ResponseWriter { return sw.ResponseWriter }
+
+// Flush sends what was written; the SSE transport flushes after every event.
+func (sw *streamWriter) Flush() {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if f, ok := sw.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
 	}
 }

@@ -55,8 +55,9 @@ type Options struct {
 	// PerOperation runs at the start of every GraphQL operation; it returns
 	// the context the operation runs with (per-operation dataloaders).
 	PerOperation func(context.Context) context.Context
-	// WebsocketRecheckInterval is how often an authenticated WebSocket's
-	// session or key is checked again [30s].
+	// WebsocketRecheckInterval is how often an authenticated WebSocket's or
+	// event stream's session or key is checked again [30s]; changes made in
+	// this process reach them at once (Authenticator.Watch).
 	WebsocketRecheckInterval time.Duration
 	// AllowedOrigins may call the API from a browser (CORS and WebSockets).
 	AllowedOrigins []string
@@ -228,6 +229,10 @@ func (s *Server) graphqlEndpoint(gql http.Handler) http.Handler {
 				w.Header().Set("Content-Type", responseContentType(r))
 				w.WriteHeader(http.StatusBadRequest)
 				writeGraphQLErrors(w, "the request body is not valid JSON")
+				return
+			}
+			if (transport.SSE{}).Supports(r) {
+				s.serveEventStream(w, r, gql)
 				return
 			}
 			gql.ServeHTTP(w, r)

@@ -1,0 +1,128 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/omnify/bff/internal/apperr"
+)
+
+// A process killed in the middle of a sign-up stops between two of its
+// writes. These tests perform only the first writes, as such a process
+// would have, then check that each way back (signing up again, logging in,
+// starting the next process) leaves a complete account that can log in.
+func TestInterruptedSignUpsConverge(t *testing.T) {
+	const pass = "a long enough password"
+	recoveries := []struct {
+		name string
+		run  func(t *testing.T, s *Service, email string)
+	}{
+		{"sign up again", func(t *testing.T, s *Service, email string) {
+			_, err := s.SignUp(WithSessionCookie(context.Background(), &jar{}),
+				SignUpInput{Email: email, Password: "another long password", Name: "Again", OrganizationName: "Again"})
+			if ae, ok := apperr.As(err); !ok || ae.Code != apperr.Conflict || ae.Field != "email" {
+				t.Fatalf("second sign-up: %v, want CONFLICT on email", err)
+			}
+		}},
+		{"log in", func(t *testing.T, s *Service, email string) {
+			if _, err := s.LogIn(WithSessionCookie(context.Background(), &jar{}), email, pass); err != nil {
+				t.Fatalf("log in: %v", err)
+			}
+		}},
+		{"start the next process", func(t *testing.T, s *Service, _ string) {
+			if err := s.FinishSignUps(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+
+	s, store := newService(t)
+	steps := len(s.signUpSteps(User{PendingSignUp: &PendingSignUp{}}))
+	for done := 1; done <= steps; done++ {
+		for _, rec := range recoveries {
+			t.Run(fmt.Sprintf("%s after step %d", rec.name, done), func(t *testing.T) {
+				ctx := context.Background()
+				email := fmt.Sprintf("step%d-%s@example.com", done, bson.NewObjectID().Hex())
+				u, err := s.newSignUp(ctx, SignUpInput{Email: email, Password: pass, Name: "Interrupted", OrganizationName: "Interrupted Co"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, step := range s.signUpSteps(u)[:done] {
+					if err := step(ctx); err != nil {
+						t.Fatal(err)
+					}
+				}
+
+				rec.run(t, s, email)
+
+				// One complete account: the user, not pending, the OWNER of
+				// the organization the interrupted sign-up named.
+				users, _ := store.UsersByIDs(ctx, []bson.ObjectID{u.ID})
+				if len(users) != 1 || users[0].PendingSignUp != nil {
+					t.Fatalf("user %+v, want one complete user", users)
+				}
+				orgs, _ := store.OrganizationsByIDs(ctx, []bson.ObjectID{u.PendingSignUp.OrganizationID})
+				members, _ := store.MembershipsOfUser(ctx, u.ID)
+				if len(orgs) != 1 || orgs[0].Name != "Interrupted Co" || len(members) != 1 ||
+					members[0].Role != RoleOwner || members[0].OrganizationID != orgs[0].ID {
+					t.Fatalf("organizations %+v, memberships %+v", orgs, members)
+				}
+				p, err := s.LogIn(WithSessionCookie(ctx, &jar{}), email, pass)
+				if err != nil || p.OrganizationID != orgs[0].ID || p.Role != RoleOwner {
+					t.Fatalf("log in: %+v, %v", p, err)
+				}
+			})
+		}
+	}
+}
+
+// Only users that are still pending are touched at start-up, and finishing
+// one twice (two processes starting at once) is harmless.
+func TestFinishSignUpsIsIdempotent(t *testing.T) {
+	s, store := newService(t)
+	ctx := context.Background()
+	done := signUpUser(t, s, "done@example.com")
+	u, err := s.newSignUp(ctx, SignUpInput{Email: "pending@example.com", Password: "a long enough password", Name: "P", OrganizationName: "P Co"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.signUpSteps(u)[0](ctx); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- s.FinishSignUps(ctx) }()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []bson.ObjectID{done.UserID, u.ID} {
+		ms, err := store.MembershipsOfUser(ctx, id)
+		if err != nil || len(ms) != 1 {
+			t.Fatalf("user %s has memberships %+v (%v), want one", id.Hex(), ms, err)
+		}
+	}
+}
+
+// A user whose sign-up is unfinished cannot be added to another
+// organization: until it is finished it is nothing anyone can see.
+func TestPendingUserIsNotFoundByAddMember(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	owner := signUpUser(t, s, "owner@example.com")
+	u, err := s.newSignUp(ctx, SignUpInput{Email: "pending@example.com", Password: "a long enough password", Name: "P", OrganizationName: "P Co"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.signUpSteps(u)[0](ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddMember(ctx, owner, "pending@example.com", RoleViewer); apperr.CodeOf(err) != apperr.NotFound {
+		t.Fatalf("add a pending user: %v, want NOT_FOUND", err)
+	}
+}
