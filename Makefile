@@ -50,9 +50,12 @@ test-e2e: build ## Protocol tests from independent clients (GraphQL over HTTP au
 	cd test/e2e && npm ci --no-audit --no-fund --loglevel=error
 	cd test/e2e && OMNIFY_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1
 
+# BENCH picks benchmarks by name, e.g. `make bench BENCH=Attack` for the hostile requests only.
+BENCH ?= .
+
 .PHONY: bench
-bench: ## Go benchmarks (start-up, request handling).
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+bench: ## Go benchmarks: start-up, request handling, one per hostile request (BENCH=Attack).
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime 20x -count=1 ./...
 
 .PHONY: clean
 clean: ## Remove build outputs (not ./data).

@@ -119,16 +119,32 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		})
 	}
 
-	metrics := httpserver.NewMetrics()
+	metricsOptions := httpserver.MetricsOptions{
+		OperationNames:      cfg.MetricsOperationNames,
+		OperationNameLength: cfg.MetricsOperationNameLength,
+	}
+	metrics := httpserver.NewMetrics(metricsOptions)
 	metrics.Registry().MustRegister(db.Metrics())
 	sopts := httpserver.Options{
-		Logger:              o.Logger,
-		Metrics:             metrics,
-		Checks:              map[string]httpserver.Check{"database": db.Check},
-		MaxBodyBytes:        cfg.MaxBodyBytes,
-		RequestTimeout:      cfg.RequestTimeout,
-		MaxQueryDepth:       cfg.MaxQueryDepth,
-		MaxQueryComplexity:  cfg.MaxQueryComplexity,
+		Logger:          o.Logger,
+		Checks:          map[string]httpserver.Check{"database": db.Check},
+		Metrics:         metrics,
+		RequestTimeout:  cfg.RequestTimeout,
+		MaxBodyBytes:    cfg.MaxBodyBytes,
+		BodyReadTimeout: cfg.BodyReadTimeout,
+		Limits: httpserver.QueryLimits{
+			Tokens:       cfg.MaxQueryTokens,
+			Aliases:      cfg.MaxQueryAliases,
+			Directives:   cfg.MaxQueryDirectives,
+			FieldRepeats: cfg.MaxQueryFieldRepeats,
+			Depth:        cfg.MaxQueryDepth,
+			Complexity:   cfg.MaxQueryComplexity,
+			SchemaFields: cfg.MaxQuerySchemaFields,
+			Errors:       cfg.MaxResponseErrors,
+		},
+		QueryCacheBytes:     cfg.QueryCacheBytes,
+		APQCacheBytes:       cfg.APQCacheBytes,
+		MetricsOptions:      metricsOptions,
 		Introspection:       true,
 		IntrospectionPublic: !cfg.Production(),
 		Authenticator:       authService,
@@ -146,12 +162,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 				SyncRuns:       graph.SyncRunsSource(integrationService),
 			}))
 		},
-		WebsocketRecheckInterval: cfg.WebsocketRecheckInterval,
-		AllowedOrigins:           cfg.AllowedOrigins,
-		WebsocketInitTimeout:     cfg.WebsocketInitTimeout,
-		WebsocketPingInterval:    cfg.WebsocketPingInterval,
-		Web:                      web.Dist(),
-		Playground:               web.Playground(),
+		WebsocketRecheckInterval:     cfg.WebsocketRecheckInterval,
+		AllowedOrigins:               cfg.AllowedOrigins,
+		WebsocketInitTimeout:         cfg.WebsocketInitTimeout,
+		WebsocketPingInterval:        cfg.WebsocketPingInterval,
+		WebsocketMaxSubscriptions:    cfg.WebsocketMaxSubscriptions,
+		WebsocketMaxSocketsPerClient: cfg.WebsocketMaxSocketsPerClient,
+		Web:                          web.Dist(),
+		Playground:                   web.Playground(),
 	}
 	if cfg.RunsAPI() {
 		resolver := &graph.Resolver{Version: o.Version, StartedAt: started, Auth: authService, Legal: legalService,

@@ -91,6 +91,12 @@ func BenchmarkAuthenticatedQuery(b *testing.B) {
 func startForBenchmark(b *testing.B) string {
 	b.Helper()
 	cfg, _ := config.Load(func(string) string { return "" })
+	return startConfig(b, cfg)
+}
+
+// startConfig is startForBenchmark with a configuration of the caller's.
+func startConfig(b *testing.B, cfg config.Config) string {
+	b.Helper()
 	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.MongoURI = dbs.URI()
 	cfg.MongoDatabase = dbs.DatabaseName(b)

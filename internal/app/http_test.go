@@ -169,14 +169,6 @@ func TestLimitsRefuseDeepAndCostlyOperations(t *testing.T) {
 			}
 		})
 	}
-
-	t.Run("introspection is not counted against the depth limit", func(t *testing.T) {
-		env := apptest.Start(t, dbs, func(c *config.Config) { c.MaxQueryDepth = 2 })
-		r := env.Client().Do(t, `{ __schema { types { name fields { name type { name ofType { name ofType { name } } } } } } }`, nil)
-		if len(r.Errors) != 0 {
-			t.Fatalf("errors %+v", r.Errors)
-		}
-	})
 }
 
 func TestResponseMediaTypes(t *testing.T) {

@@ -72,10 +72,44 @@ type Config struct {
 	DrainDelay time.Duration
 	// MaxBodyBytes caps a request body (OMNIFY_MAX_BODY_BYTES).
 	MaxBodyBytes int64
-	// MaxQueryDepth caps the selection depth of an operation (OMNIFY_MAX_QUERY_DEPTH).
+	// BodyReadTimeout bounds the time a client may take to send a request
+	// body, so a trickled body cannot hold a connection open (OMNIFY_HTTP_BODY_TIMEOUT).
+	BodyReadTimeout time.Duration
+	// MaxQueryTokens caps the lexical tokens of a GraphQL document, checked
+	// while parsing, before anything else reads it (OMNIFY_MAX_QUERY_TOKENS).
+	MaxQueryTokens int
+	// MaxQueryAliases caps the aliased fields of a document (OMNIFY_MAX_QUERY_ALIASES).
+	MaxQueryAliases int
+	// MaxQueryDirectives caps the directives on one field, fragment or
+	// operation (OMNIFY_MAX_QUERY_DIRECTIVES).
+	MaxQueryDirectives int
+	// MaxQueryFieldRepeats caps how often one response name may be selected
+	// in one selection set, fragments included (OMNIFY_MAX_QUERY_FIELD_REPEATS).
+	MaxQueryFieldRepeats int
+	// MaxQueryDepth caps the selection depth of an operation, introspection
+	// included (OMNIFY_MAX_QUERY_DEPTH).
 	MaxQueryDepth int
-	// MaxQueryComplexity caps the computed complexity of an operation (OMNIFY_MAX_QUERY_COMPLEXITY).
+	// MaxQueryComplexity caps the computed complexity of an operation,
+	// introspection included (OMNIFY_MAX_QUERY_COMPLEXITY).
 	MaxQueryComplexity int
+	// MaxQuerySchemaFields caps the __schema fields of one operation
+	// (OMNIFY_MAX_QUERY_SCHEMA_FIELDS).
+	MaxQuerySchemaFields int
+	// MaxResponseErrors caps the errors listed in one response; the rest are
+	// summed up in one last error (OMNIFY_MAX_RESPONSE_ERRORS).
+	MaxResponseErrors int
+	// QueryCacheBytes bounds the memory of parsed and validated documents
+	// kept for reuse (OMNIFY_QUERY_CACHE_BYTES).
+	QueryCacheBytes int64
+	// APQCacheBytes bounds the memory of automatic persisted queries kept
+	// (OMNIFY_APQ_CACHE_BYTES).
+	APQCacheBytes int64
+	// MetricsOperationNames caps the distinct operation names used as
+	// metric labels (OMNIFY_METRICS_MAX_OPERATION_NAMES).
+	MetricsOperationNames int
+	// MetricsOperationNameLength caps the length of an operation name used
+	// as a metric label (OMNIFY_METRICS_MAX_OPERATION_NAME_LENGTH).
+	MetricsOperationNameLength int
 	// AllowedOrigins are the browser origins allowed for CORS and WebSockets (OMNIFY_ALLOWED_ORIGINS).
 	AllowedOrigins []string
 	// TrustedProxies are the addresses (CIDRs) of load balancers whose
@@ -88,6 +122,13 @@ type Config struct {
 	// WebsocketRecheckInterval is how often an authenticated WebSocket's session
 	// or API key is checked again (OMNIFY_WS_AUTH_RECHECK_INTERVAL).
 	WebsocketRecheckInterval time.Duration
+	// WebsocketMaxSubscriptions caps the operations running at once on one
+	// WebSocket (OMNIFY_WS_MAX_SUBSCRIPTIONS).
+	WebsocketMaxSubscriptions int
+	// WebsocketMaxSocketsPerClient caps the WebSockets open at once for one
+	// user or API key, or one address for anonymous clients
+	// (OMNIFY_WS_MAX_SOCKETS_PER_CLIENT).
+	WebsocketMaxSocketsPerClient int
 	// TripleWhaleBaseURL, HubSpotBaseURL and KlaviyoBaseURL are where the
 	// platform clients send requests (OMNIFY_TRIPLEWHALE_BASE_URL, ...).
 	TripleWhaleBaseURL, HubSpotBaseURL, KlaviyoBaseURL string
@@ -111,32 +152,45 @@ func (e *FieldError) Error() string { return e.Var + ": " + e.Reason }
 func Load(getenv func(string) string) (Config, error) {
 	p := parser{getenv: getenv}
 	c := Config{
-		HTTPAddr:                 p.str("OMNIFY_HTTP_ADDR", ":8080"),
-		MongoURI:                 strings.TrimSpace(getenv("MONGODB_URI")),
-		MongoDatabase:            p.str("OMNIFY_MONGODB_DATABASE", "omnify"),
-		MongoConnectTimeout:      p.duration("OMNIFY_MONGODB_CONNECT_TIMEOUT", 10*time.Second),
-		MongoOpTimeout:           p.duration("OMNIFY_MONGODB_OP_TIMEOUT", 5*time.Second),
-		RequestTimeout:           p.duration("OMNIFY_HTTP_REQUEST_TIMEOUT", 30*time.Second),
-		DataDir:                  p.str("OMNIFY_DATA_DIR", "./data"),
-		Env:                      Environment(p.oneOf("OMNIFY_ENV", "development", "development", "production")),
-		Role:                     Role(p.oneOf("OMNIFY_ROLE", "all", "all", "api", "worker")),
-		LogFormat:                p.oneOf("OMNIFY_LOG_FORMAT", "text", "text", "json"),
-		LogLevel:                 p.level("OMNIFY_LOG_LEVEL", slog.LevelInfo),
-		ShutdownTimeout:          p.duration("OMNIFY_SHUTDOWN_TIMEOUT", 15*time.Second),
-		DrainDelay:               p.durationOrZero("OMNIFY_SHUTDOWN_DRAIN_DELAY"),
-		MaxBodyBytes:             int64(p.intRange("OMNIFY_MAX_BODY_BYTES", 1<<20, 1024, 1<<30)),
-		MaxQueryDepth:            p.intRange("OMNIFY_MAX_QUERY_DEPTH", 12, 1, 100),
-		MaxQueryComplexity:       p.intRange("OMNIFY_MAX_QUERY_COMPLEXITY", 1000, 1, 1_000_000),
-		AllowedOrigins:           p.origins("OMNIFY_ALLOWED_ORIGINS"),
-		TrustedProxies:           p.prefixes("OMNIFY_TRUSTED_PROXIES"),
-		WebsocketInitTimeout:     p.duration("OMNIFY_WS_INIT_TIMEOUT", 10*time.Second),
-		WebsocketPingInterval:    p.duration("OMNIFY_WS_PING_INTERVAL", 25*time.Second),
-		WebsocketRecheckInterval: p.duration("OMNIFY_WS_AUTH_RECHECK_INTERVAL", 30*time.Second),
-		TripleWhaleBaseURL:       p.baseURL("OMNIFY_TRIPLEWHALE_BASE_URL", "https://api.triplewhale.com/api/v2"),
-		HubSpotBaseURL:           p.baseURL("OMNIFY_HUBSPOT_BASE_URL", "https://api.hubapi.com"),
-		KlaviyoBaseURL:           p.baseURL("OMNIFY_KLAVIYO_BASE_URL", "https://a.klaviyo.com"),
-		SyncInterval:             p.duration("OMNIFY_SYNC_INTERVAL", time.Hour),
-		SecretKey:                p.key("OMNIFY_SECRET_KEY"),
+		HTTPAddr:                     p.str("OMNIFY_HTTP_ADDR", ":8080"),
+		MongoURI:                     strings.TrimSpace(getenv("MONGODB_URI")),
+		MongoDatabase:                p.str("OMNIFY_MONGODB_DATABASE", "omnify"),
+		MongoConnectTimeout:          p.duration("OMNIFY_MONGODB_CONNECT_TIMEOUT", 10*time.Second),
+		MongoOpTimeout:               p.duration("OMNIFY_MONGODB_OP_TIMEOUT", 5*time.Second),
+		RequestTimeout:               p.duration("OMNIFY_HTTP_REQUEST_TIMEOUT", 30*time.Second),
+		DataDir:                      p.str("OMNIFY_DATA_DIR", "./data"),
+		Env:                          Environment(p.oneOf("OMNIFY_ENV", "development", "development", "production")),
+		Role:                         Role(p.oneOf("OMNIFY_ROLE", "all", "all", "api", "worker")),
+		LogFormat:                    p.oneOf("OMNIFY_LOG_FORMAT", "text", "text", "json"),
+		LogLevel:                     p.level("OMNIFY_LOG_LEVEL", slog.LevelInfo),
+		ShutdownTimeout:              p.duration("OMNIFY_SHUTDOWN_TIMEOUT", 15*time.Second),
+		DrainDelay:                   p.durationOrZero("OMNIFY_SHUTDOWN_DRAIN_DELAY"),
+		MaxBodyBytes:                 int64(p.intRange("OMNIFY_MAX_BODY_BYTES", 1<<20, 1024, 1<<30)),
+		BodyReadTimeout:              p.duration("OMNIFY_HTTP_BODY_TIMEOUT", 10*time.Second),
+		MaxQueryTokens:               p.intRange("OMNIFY_MAX_QUERY_TOKENS", 3000, 10, 1_000_000),
+		MaxQueryAliases:              p.intRange("OMNIFY_MAX_QUERY_ALIASES", 30, 1, 100_000),
+		MaxQueryDirectives:           p.intRange("OMNIFY_MAX_QUERY_DIRECTIVES", 5, 1, 1000),
+		MaxQueryFieldRepeats:         p.intRange("OMNIFY_MAX_QUERY_FIELD_REPEATS", 16, 1, 100_000),
+		MaxQueryDepth:                p.intRange("OMNIFY_MAX_QUERY_DEPTH", 15, 1, 100),
+		MaxQueryComplexity:           p.intRange("OMNIFY_MAX_QUERY_COMPLEXITY", 1000, 1, 1_000_000),
+		MaxQuerySchemaFields:         p.intRange("OMNIFY_MAX_QUERY_SCHEMA_FIELDS", 1, 1, 100),
+		MaxResponseErrors:            p.intRange("OMNIFY_MAX_RESPONSE_ERRORS", 100, 1, 100_000),
+		QueryCacheBytes:              int64(p.intRange("OMNIFY_QUERY_CACHE_BYTES", 16<<20, 1, 1<<34)),
+		APQCacheBytes:                int64(p.intRange("OMNIFY_APQ_CACHE_BYTES", 8<<20, 1, 1<<34)),
+		MetricsOperationNames:        p.intRange("OMNIFY_METRICS_MAX_OPERATION_NAMES", 200, 1, 100_000),
+		MetricsOperationNameLength:   p.intRange("OMNIFY_METRICS_MAX_OPERATION_NAME_LENGTH", 100, 1, 10_000),
+		AllowedOrigins:               p.origins("OMNIFY_ALLOWED_ORIGINS"),
+		TrustedProxies:               p.prefixes("OMNIFY_TRUSTED_PROXIES"),
+		WebsocketInitTimeout:         p.duration("OMNIFY_WS_INIT_TIMEOUT", 10*time.Second),
+		WebsocketPingInterval:        p.duration("OMNIFY_WS_PING_INTERVAL", 25*time.Second),
+		WebsocketRecheckInterval:     p.duration("OMNIFY_WS_AUTH_RECHECK_INTERVAL", 30*time.Second),
+		WebsocketMaxSubscriptions:    p.intRange("OMNIFY_WS_MAX_SUBSCRIPTIONS", 32, 1, 100_000),
+		WebsocketMaxSocketsPerClient: p.intRange("OMNIFY_WS_MAX_SOCKETS_PER_CLIENT", 16, 1, 100_000),
+		TripleWhaleBaseURL:           p.baseURL("OMNIFY_TRIPLEWHALE_BASE_URL", "https://api.triplewhale.com/api/v2"),
+		HubSpotBaseURL:               p.baseURL("OMNIFY_HUBSPOT_BASE_URL", "https://api.hubapi.com"),
+		KlaviyoBaseURL:               p.baseURL("OMNIFY_KLAVIYO_BASE_URL", "https://a.klaviyo.com"),
+		SyncInterval:                 p.duration("OMNIFY_SYNC_INTERVAL", time.Hour),
+		SecretKey:                    p.key("OMNIFY_SECRET_KEY"),
 	}
 	if c.HTTPAddr != "" {
 		if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {

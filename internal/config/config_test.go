@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -19,10 +20,30 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.HTTPAddr != ":8080" || c.MongoURI != "" || c.DataDir != "./data" || c.Env != Development ||
 		c.Role != RoleAll || c.LogFormat != "text" || c.LogLevel != slog.LevelInfo ||
-		c.ShutdownTimeout != 15*time.Second || c.MaxBodyBytes != 1<<20 || c.MaxQueryDepth != 12 ||
+		c.ShutdownTimeout != 15*time.Second || c.MaxBodyBytes != 1<<20 || c.MaxQueryDepth != 15 ||
 		c.MaxQueryComplexity != 1000 || c.SecretKey != nil ||
 		c.MongoOpTimeout != 5*time.Second || c.RequestTimeout != 30*time.Second {
 		t.Fatalf("defaults: %+v", c)
+	}
+	limits := Config{
+		MaxBodyBytes: 1 << 20, BodyReadTimeout: 10 * time.Second,
+		MaxQueryTokens: 3000, MaxQueryAliases: 30, MaxQueryDirectives: 5, MaxQueryFieldRepeats: 16,
+		MaxQueryDepth: 15, MaxQueryComplexity: 1000, MaxQuerySchemaFields: 1, MaxResponseErrors: 100,
+		QueryCacheBytes: 16 << 20, APQCacheBytes: 8 << 20,
+		MetricsOperationNames: 200, MetricsOperationNameLength: 100,
+		WebsocketMaxSubscriptions: 32, WebsocketMaxSocketsPerClient: 16,
+	}
+	got := Config{
+		MaxBodyBytes: c.MaxBodyBytes, BodyReadTimeout: c.BodyReadTimeout,
+		MaxQueryTokens: c.MaxQueryTokens, MaxQueryAliases: c.MaxQueryAliases, MaxQueryDirectives: c.MaxQueryDirectives,
+		MaxQueryFieldRepeats: c.MaxQueryFieldRepeats, MaxQueryDepth: c.MaxQueryDepth, MaxQueryComplexity: c.MaxQueryComplexity,
+		MaxQuerySchemaFields: c.MaxQuerySchemaFields, MaxResponseErrors: c.MaxResponseErrors,
+		QueryCacheBytes: c.QueryCacheBytes, APQCacheBytes: c.APQCacheBytes,
+		MetricsOperationNames: c.MetricsOperationNames, MetricsOperationNameLength: c.MetricsOperationNameLength,
+		WebsocketMaxSubscriptions: c.WebsocketMaxSubscriptions, WebsocketMaxSocketsPerClient: c.WebsocketMaxSocketsPerClient,
+	}
+	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", limits) {
+		t.Fatalf("limit defaults:\n got %+v\nwant %+v", got, limits)
 	}
 	if !c.RunsAPI() || !c.RunsWorker() || c.Production() {
 		t.Fatal("default role should run everything in development")
@@ -104,4 +125,61 @@ func TestParseRole(t *testing.T) {
 	if _, err := ParseRole("everything"); err == nil {
 		t.Fatal("accepted an unknown role")
 	}
+}
+
+// TestLimitSettingsAtTheirBounds sets every limit to the smallest and the
+// largest value it accepts, then one past each.
+func TestLimitSettingsAtTheirBounds(t *testing.T) {
+	tests := []struct {
+		name   string
+		lo, hi string
+		get    func(Config) int64
+	}{
+		{"OMNIFY_MAX_BODY_BYTES", "1024", "1073741824", func(c Config) int64 { return c.MaxBodyBytes }},
+		{"OMNIFY_MAX_QUERY_TOKENS", "10", "1000000", func(c Config) int64 { return int64(c.MaxQueryTokens) }},
+		{"OMNIFY_MAX_QUERY_ALIASES", "1", "100000", func(c Config) int64 { return int64(c.MaxQueryAliases) }},
+		{"OMNIFY_MAX_QUERY_DIRECTIVES", "1", "1000", func(c Config) int64 { return int64(c.MaxQueryDirectives) }},
+		{"OMNIFY_MAX_QUERY_FIELD_REPEATS", "1", "100000", func(c Config) int64 { return int64(c.MaxQueryFieldRepeats) }},
+		{"OMNIFY_MAX_QUERY_DEPTH", "1", "100", func(c Config) int64 { return int64(c.MaxQueryDepth) }},
+		{"OMNIFY_MAX_QUERY_COMPLEXITY", "1", "1000000", func(c Config) int64 { return int64(c.MaxQueryComplexity) }},
+		{"OMNIFY_MAX_QUERY_SCHEMA_FIELDS", "1", "100", func(c Config) int64 { return int64(c.MaxQuerySchemaFields) }},
+		{"OMNIFY_MAX_RESPONSE_ERRORS", "1", "100000", func(c Config) int64 { return int64(c.MaxResponseErrors) }},
+		{"OMNIFY_QUERY_CACHE_BYTES", "1", "17179869184", func(c Config) int64 { return c.QueryCacheBytes }},
+		{"OMNIFY_APQ_CACHE_BYTES", "1", "17179869184", func(c Config) int64 { return c.APQCacheBytes }},
+		{"OMNIFY_METRICS_MAX_OPERATION_NAMES", "1", "100000", func(c Config) int64 { return int64(c.MetricsOperationNames) }},
+		{"OMNIFY_METRICS_MAX_OPERATION_NAME_LENGTH", "1", "10000", func(c Config) int64 { return int64(c.MetricsOperationNameLength) }},
+		{"OMNIFY_WS_MAX_SUBSCRIPTIONS", "1", "100000", func(c Config) int64 { return int64(c.WebsocketMaxSubscriptions) }},
+		{"OMNIFY_WS_MAX_SOCKETS_PER_CLIENT", "1", "100000", func(c Config) int64 { return int64(c.WebsocketMaxSocketsPerClient) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, v := range []string{tt.lo, tt.hi} {
+				c, err := Load(env(map[string]string{tt.name: v}))
+				if err != nil || fmt.Sprint(tt.get(c)) != v {
+					t.Fatalf("%s=%s: got %d, err %v", tt.name, v, tt.get(c), err)
+				}
+			}
+			var lo, hi int64
+			fmt.Sscan(tt.lo, &lo)
+			fmt.Sscan(tt.hi, &hi)
+			for _, v := range []int64{lo - 1, hi + 1} {
+				_, err := Load(env(map[string]string{tt.name: fmt.Sprint(v)}))
+				var fe *FieldError
+				if !errors.As(err, &fe) || fe.Var != tt.name {
+					t.Fatalf("%s=%d: err = %v, want one naming the variable", tt.name, v, err)
+				}
+			}
+		})
+	}
+	t.Run("OMNIFY_HTTP_BODY_TIMEOUT", func(t *testing.T) {
+		c, err := Load(env(map[string]string{"OMNIFY_HTTP_BODY_TIMEOUT": "1ms"}))
+		if err != nil || c.BodyReadTimeout != time.Millisecond {
+			t.Fatalf("1ms: %v %v", c.BodyReadTimeout, err)
+		}
+		for _, v := range []string{"0", "-1s", "10"} {
+			if _, err := Load(env(map[string]string{"OMNIFY_HTTP_BODY_TIMEOUT": v})); err == nil {
+				t.Fatalf("%s accepted", v)
+			}
+		}
+	})
 }

@@ -3,15 +3,14 @@ package httpserver
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -22,16 +21,15 @@ import (
 
 // graphQLOptions configure the GraphQL handler.
 type graphQLOptions struct {
-	logger             *slog.Logger
-	metrics            *Metrics
-	maxDepth           int
-	maxComplexity      int
-	introspection      bool
-	gates              gates
-	perOperation       func(context.Context) context.Context
-	websocket          transport.Websocket
-	queryCacheSize     int
-	persistedCacheSize int
+	logger          *slog.Logger
+	metrics         *Metrics
+	limits          QueryLimits
+	introspection   bool
+	gates           gates
+	perOperation    func(context.Context) context.Context
+	websocket       transport.Websocket
+	queryCacheBytes int64
+	apqCacheBytes   int64
 }
 
 // newGraphQLHandler builds the gqlgen server with explicit transports and the
@@ -46,15 +44,26 @@ func newGraphQLHandler(es graphql.ExecutableSchema, o graphQLOptions) *handler.S
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(transport.POST{})
 
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](o.queryCacheSize))
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](o.persistedCacheSize)})
+	queryCache := newByteCache(o.queryCacheBytes, documentSize, o.metrics.cacheBytes.WithLabelValues("query").Set)
+	srv.SetQueryCache(queryCache)
+	// queryLimits parses with this limit first; gqlgen's own parse keeps it
+	// too, should anything reach it unchecked.
+	srv.SetParserTokenLimit(o.limits.Tokens)
 	if o.introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(depthLimit{max: o.maxDepth})
-	srv.Use(extension.FixedComplexityLimit(o.maxComplexity))
-	srv.Use(o.gates)
+	// Extensions run in the order they are added. Metrics come before the
+	// limits so that, around responses, they count the errors a client is
+	// actually sent (after the cap).
 	srv.Use(graphQLMetrics{m: o.metrics})
+	srv.Use(&queryLimits{
+		limits: o.limits,
+		apq: extension.AutomaticPersistedQuery{
+			Cache: newByteCache(o.apqCacheBytes, persistedQuerySize, o.metrics.cacheBytes.WithLabelValues("apq").Set),
+		},
+		parsed: queryCache,
+	})
+	srv.Use(o.gates)
 	if o.perOperation != nil {
 		srv.Use(perOperation{hook: o.perOperation})
 	}
@@ -137,57 +146,6 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	}
 }
 
-// depthLimit refuses operations nested deeper than max fields. Introspection
-// fields are not counted, so tools can always read the schema.
-type depthLimit struct{ max int }
-
-var (
-	_ graphql.HandlerExtension        = depthLimit{}
-	_ graphql.OperationContextMutator = depthLimit{}
-)
-
-func (depthLimit) ExtensionName() string                   { return "DepthLimit" }
-func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
-
-// MutateOperationContext measures the chosen operation before it runs.
-func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if oc.Operation == nil {
-		return nil
-	}
-	if depth := selectionDepth(oc.Operation.SelectionSet, 0, map[string]bool{}); depth > d.max {
-		return &gqlerror.Error{
-			Message:    fmt.Sprintf("operation is nested %d levels deep; the limit is %d", depth, d.max),
-			Extensions: map[string]any{"code": "DEPTH_LIMIT_EXCEEDED"},
-		}
-	}
-	return nil
-}
-
-func selectionDepth(set ast.SelectionSet, depth int, visiting map[string]bool) int {
-	deepest := depth
-	for _, sel := range set {
-		var d int
-		switch s := sel.(type) {
-		case *ast.Field:
-			if len(s.Name) > 1 && s.Name[:2] == "__" {
-				continue
-			}
-			d = selectionDepth(s.SelectionSet, depth+1, visiting)
-		case *ast.InlineFragment:
-			d = selectionDepth(s.SelectionSet, depth, visiting)
-		case *ast.FragmentSpread:
-			if s.Definition == nil || visiting[s.Name] {
-				continue // validation has already refused fragment cycles
-			}
-			visiting[s.Name] = true
-			d = selectionDepth(s.Definition.SelectionSet, depth, visiting)
-			delete(visiting, s.Name)
-		}
-		deepest = max(deepest, d)
-	}
-	return deepest
-}
-
 // getTransport serves queries over GET, as GraphQL over HTTP allows. Any
 // other operation over GET is refused with 405, so a link or an image tag can
 // never change data.
@@ -257,8 +215,10 @@ type Gate func(ctx context.Context, op Operation) error
 
 // gates runs every Gate, and decides whether the caller may introspect.
 type gates struct {
-	gates               []Gate
-	introspectionPublic bool
+	gates []Gate
+	// introspection allows introspection at all; introspectionPublic allows
+	// it to anonymous callers too.
+	introspection, introspectionPublic bool
 }
 
 var (
@@ -269,15 +229,26 @@ var (
 func (gates) ExtensionName() string                   { return "Gates" }
 func (gates) Validate(graphql.ExecutableSchema) error { return nil }
 
-// MutateOperationContext refuses an operation a gate rejects.
+// MutateOperationContext refuses an operation a gate rejects, and
+// introspection the caller may not use. The refusal is one clean client
+// error for the whole operation; left to execution, every __schema or
+// __type field would fail on its own as an internal error, each logged.
 func (g gates) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if !g.introspectionPublic && auth.FromContext(ctx) == nil {
+	anonymous := auth.FromContext(ctx) == nil
+	if !g.introspectionPublic && anonymous {
 		oc.DisableIntrospection = true
 	}
-	if oc.Operation == nil || len(g.gates) == 0 {
+	if oc.Operation == nil {
 		return nil
 	}
 	op := Operation{Type: string(oc.Operation.Operation), Fields: rootFields(oc.Operation.SelectionSet, nil, map[string]bool{})}
+	if oc.DisableIntrospection && slices.ContainsFunc(op.Fields, isIntrospectionRoot) {
+		err := apperr.New(apperr.Unauthenticated, "Sign in (or send an API key) to introspect the schema.")
+		if !g.introspection {
+			err = apperr.New(apperr.Forbidden, "Introspection is turned off on this server.")
+		}
+		return &gqlerror.Error{Message: err.Error(), Err: err}
+	}
 	for _, gate := range g.gates {
 		if err := gate(ctx, op); err != nil {
 			return &gqlerror.Error{Message: err.Error(), Err: err}
@@ -285,6 +256,10 @@ func (g gates) MutateOperationContext(ctx context.Context, oc *graphql.Operation
 	}
 	return nil
 }
+
+// isIntrospectionRoot reports whether a root field reads the schema;
+// __typename does not.
+func isIntrospectionRoot(field string) bool { return field == "__schema" || field == "__type" }
 
 func rootFields(set ast.SelectionSet, out []string, seen map[string]bool) []string {
 	for _, sel := range set {

@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -68,9 +69,39 @@ func writeGraphQLErrors(w http.ResponseWriter, message string) {
 	writeResponse(w, &graphql.Response{Errors: gqlerror.List{{Message: message}}})
 }
 
-// validJSONBody reports whether the request body is one valid JSON value.
-// withBodyLimit has already read it into memory.
-func validJSONBody(r *http.Request) bool {
+// checkJSONBody returns what is wrong with a GraphQL request body, or "":
+// it must be one JSON object whose query and operationName are strings and
+// whose variables and extensions are objects (each may be null or absent).
+// The messages are fixed, so nothing the client sent is repeated.
+// withBodyLimit has already read the body into memory.
+func checkJSONBody(r *http.Request) string {
 	b, ok := r.Body.(*bufferedBody)
-	return ok && json.Valid(b.data)
+	if !ok || !json.Valid(b.data) {
+		return "the request body is not valid JSON"
+	}
+	dec := json.NewDecoder(bytes.NewReader(b.data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "the request body must be a JSON object"
+	}
+	// Every member is looked at, so a repeated key cannot hide a bad value;
+	// names match case-insensitively, as they do in gqlgen's decoder.
+	for dec.More() {
+		tok, err := dec.Token()
+		key, _ := tok.(string)
+		var value json.RawMessage
+		if err != nil || dec.Decode(&value) != nil {
+			return "the request body is not valid JSON"
+		}
+		want := byte(0)
+		switch {
+		case strings.EqualFold(key, "query"), strings.EqualFold(key, "operationName"):
+			want = '"'
+		case strings.EqualFold(key, "variables"), strings.EqualFold(key, "extensions"):
+			want = '{'
+		}
+		if want != 0 && value[0] != want && string(value) != "null" {
+			return "query and operationName must be strings, variables and extensions JSON objects"
+		}
+	}
+	return ""
 }

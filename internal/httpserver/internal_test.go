@@ -162,8 +162,8 @@ func TestProtocolConnCheck(t *testing.T) {
 				if s.ack {
 					c.acked = true
 				}
-				if code, _ := c.check([]byte(s.in)); code != s.wantCode {
-					t.Fatalf("step %d %s: code %d, want %d", i, s.in, code, s.wantCode)
+				if v := c.check([]byte(s.in)); v.code != s.wantCode {
+					t.Fatalf("step %d %s: code %d, want %d", i, s.in, v.code, s.wantCode)
 				}
 			}
 		})
@@ -230,9 +230,9 @@ func TestPanickingHandlerGets500(t *testing.T) {
 }
 
 func TestOperationNameLabelsAreBounded(t *testing.T) {
-	b := &boundedNames{max: 2, seen: map[string]struct{}{}}
-	got := []string{b.label("A"), b.label("B"), b.label("C"), b.label("A"), b.label("")}
-	want := []string{"A", "B", "other", "A", "anonymous"}
+	b := &boundedNames{max: 2, maxLen: 3, seen: map[string]struct{}{}}
+	got := []string{b.label("A"), b.label("BBB"), b.label("C"), b.label("A"), b.label(""), b.label("DDDD")}
+	want := []string{"A", "BBB", "other", "A", "anonymous", "other"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("labels %v, want %v", got, want)
 	}

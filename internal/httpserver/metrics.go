@@ -22,12 +22,28 @@ type Metrics struct {
 	errors         *prometheus.CounterVec
 	websockets     prometheus.Gauge
 	subscriptions  prometheus.Gauge
+	cacheBytes     *prometheus.GaugeVec
+	refusedSockets prometheus.Counter
 	operationNames *boundedNames
+}
+
+// MetricsOptions bound the label values clients can create.
+type MetricsOptions struct {
+	// OperationNames caps the distinct operation names used as labels [200].
+	OperationNames int
+	// OperationNameLength caps the length of a name used as a label [100].
+	OperationNameLength int
 }
 
 // NewMetrics creates the series and a registry that also holds the Go runtime
 // and process collectors.
-func NewMetrics() *Metrics {
+func NewMetrics(o MetricsOptions) *Metrics {
+	if o.OperationNames <= 0 {
+		o.OperationNames = 200
+	}
+	if o.OperationNameLength <= 0 {
+		o.OperationNameLength = 100
+	}
 	m := &Metrics{
 		registry: prometheus.NewRegistry(),
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -55,12 +71,21 @@ func NewMetrics() *Metrics {
 			Name: "omnify_graphql_active_subscriptions",
 			Help: "GraphQL subscriptions currently streaming.",
 		}),
-		operationNames: &boundedNames{max: 200, seen: map[string]struct{}{}},
+		cacheBytes: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "omnify_graphql_cache_bytes",
+			Help: "Memory held by the GraphQL caches (parsed documents, automatic persisted queries), as estimated for their byte limits.",
+		}, []string{"cache"}),
+		refusedSockets: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "omnify_websocket_refused_total",
+			Help: "WebSockets closed at once because their client had too many open.",
+		}),
+		operationNames: &boundedNames{max: o.OperationNames, maxLen: o.OperationNameLength, seen: map[string]struct{}{}},
 	}
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.httpRequests, m.requests, m.duration, m.errors, m.websockets, m.subscriptions,
+		m.cacheBytes, m.refusedSockets,
 	)
 	return m
 }
@@ -72,18 +97,30 @@ func (m *Metrics) observeHTTP(route, method string, code int) {
 	m.httpRequests.WithLabelValues(route, method, strconv.Itoa(code)).Inc()
 }
 
-// boundedNames caps the number of distinct operation names used as label
-// values: clients choose the names, and an unbounded label would let them
-// grow the metrics without limit. Names past the cap are reported as "other".
+// The label values that stand for many operation names.
+const (
+	labelAnonymous = "anonymous" // an operation without a name
+	labelUnknown   = "unknown"   // no operation was found (a parse error, an unknown operationName)
+	labelOther     = "other"     // a name past the caps
+)
+
+// boundedNames caps the operation names used as label values, in number
+// and in length: clients choose the names, and unbounded labels would let
+// them grow the metrics (and every scrape) without limit. Names past the
+// caps are reported as "other".
 type boundedNames struct {
-	mu   sync.Mutex
-	max  int
-	seen map[string]struct{}
+	mu     sync.Mutex
+	max    int
+	maxLen int
+	seen   map[string]struct{}
 }
 
 func (b *boundedNames) label(name string) string {
 	if name == "" {
-		return "anonymous"
+		return labelAnonymous
+	}
+	if len(name) > b.maxLen {
+		return labelOther
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -91,7 +128,7 @@ func (b *boundedNames) label(name string) string {
 		return name
 	}
 	if len(b.seen) >= b.max {
-		return "other"
+		return labelOther
 	}
 	b.seen[name] = struct{}{}
 	return name
@@ -114,7 +151,7 @@ func (graphQLMetrics) Validate(graphql.ExecutableSchema) error { return nil }
 // other operations are counted once their response is ready.
 func (g graphQLMetrics) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
-	setOperationName(ctx, operationName(oc))
+	setOperationName(ctx, truncate(operationName(oc), g.m.operationNames.maxLen))
 	if oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
 		g.m.requests.WithLabelValues("subscription", g.m.operationNames.label(operationName(oc))).Inc()
 		g.m.subscriptions.Inc()
@@ -136,18 +173,18 @@ func (g graphQLMetrics) InterceptResponse(ctx context.Context, next graphql.Resp
 			g.m.errors.WithLabelValues(code).Inc()
 		}
 	}
-	opType, opName, start := "unknown", "", time.Time{}
+	opType, label, start := "unknown", labelUnknown, time.Time{}
 	if graphql.HasOperationContext(ctx) {
 		oc := graphql.GetOperationContext(ctx)
-		opName, start = operationName(oc), oc.Stats.OperationStart
+		start = oc.Stats.OperationStart
 		if oc.Operation != nil {
 			opType = string(oc.Operation.Operation)
+			label = g.m.operationNames.label(operationName(oc))
 		}
 	}
 	if opType == string(ast.Subscription) {
 		return resp
 	}
-	label := g.m.operationNames.label(opName)
 	g.m.requests.WithLabelValues(opType, label).Inc()
 	if !start.IsZero() {
 		g.m.duration.WithLabelValues(opType, label).Observe(time.Since(start).Seconds())
@@ -155,12 +192,10 @@ func (g graphQLMetrics) InterceptResponse(ctx context.Context, next graphql.Resp
 	return resp
 }
 
-// operationName is the name the client asked for, or the name of the only
-// operation in the document.
+// operationName is the name of the operation that runs, as the document
+// spells it. The operationName the client sent is used only when it names
+// an operation of the document, so a made-up name never becomes a label.
 func operationName(oc *graphql.OperationContext) string {
-	if oc.OperationName != "" {
-		return oc.OperationName
-	}
 	if oc.Operation != nil {
 		return oc.Operation.Name
 	}

@@ -7,11 +7,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -149,8 +151,10 @@ func withRecovery(logger *slog.Logger) middleware {
 
 // withBodyLimit refuses bodies over max bytes with 413. The body is read here,
 // within the limit, so the refusal is the same whether or not the client sent
-// a Content-Length.
-func withBodyLimit(max int64) middleware {
+// a Content-Length. The whole body must arrive within timeout: a client that
+// trickles it would otherwise hold the connection, and the handler, for as
+// long as it likes. A late body gets 408 and the connection is closed.
+func withBodyLimit(max int64, timeout time.Duration) middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Body == nil || r.Body == http.NoBody || r.Method == http.MethodGet || r.Method == http.MethodHead {
@@ -161,7 +165,21 @@ func withBodyLimit(max int64) middleware {
 				writeJSONError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", max))
 				return
 			}
+			rc := http.NewResponseController(w)
+			deadline := rc.SetReadDeadline(time.Now().Add(timeout)) == nil
 			body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				// The deadline stays in the past, so the server reads
+				// nothing more from this client before closing.
+				w.Header().Set("Connection", "close")
+				writeJSONError(w, http.StatusRequestTimeout, fmt.Sprintf("request body did not arrive within %s", timeout))
+				return
+			}
+			if deadline {
+				// Later reads (the server noticing a client that hangs up
+				// during a long response) must not time out.
+				_ = rc.SetReadDeadline(time.Time{})
+			}
 			if err != nil {
 				writeJSONError(w, http.StatusBadRequest, "request body could not be read")
 				return

@@ -27,17 +27,26 @@ type Options struct {
 	Logger *slog.Logger
 	// Schema is the executable GraphQL schema; nil serves only health and metrics.
 	Schema graphql.ExecutableSchema
-	// Metrics collects the server's series; nil creates a fresh set.
+	// Metrics collects the server's series; nil creates a fresh set with
+	// MetricsOptions.
 	Metrics *Metrics
+	// MetricsOptions bound the label values of a fresh set of metrics.
+	MetricsOptions MetricsOptions
 	// Checks are the dependencies /readyz pings, by name.
 	Checks map[string]Check
-	// MaxBodyBytes caps a request body.
+	// MaxBodyBytes caps a request body (and a WebSocket message) [1 MiB].
 	MaxBodyBytes int64
 	// RequestTimeout bounds a request other than a WebSocket or an event
 	// stream: its context ends then, so whatever it waits on gives up [30s].
 	RequestTimeout time.Duration
-	// MaxQueryDepth and MaxQueryComplexity bound every operation.
-	MaxQueryDepth, MaxQueryComplexity int
+	// BodyReadTimeout is how long a client may take to send a body [10s].
+	BodyReadTimeout time.Duration
+	// Limits bound every GraphQL document and response.
+	Limits QueryLimits
+	// QueryCacheBytes bounds the parsed documents kept for reuse [16 MiB].
+	QueryCacheBytes int64
+	// APQCacheBytes bounds the automatic persisted queries kept [8 MiB].
+	APQCacheBytes int64
 	// Introspection allows schema introspection at all.
 	Introspection bool
 	// IntrospectionPublic allows it to anonymous callers too (development);
@@ -65,6 +74,12 @@ type Options struct {
 	WebsocketInitTimeout time.Duration
 	// WebsocketPingInterval is how often the server pings a WebSocket client.
 	WebsocketPingInterval time.Duration
+	// WebsocketMaxSubscriptions caps the operations running at once on one
+	// WebSocket [32].
+	WebsocketMaxSubscriptions int
+	// WebsocketMaxSocketsPerClient caps the WebSockets open at once for one
+	// user or API key, or one address for anonymous clients [16].
+	WebsocketMaxSocketsPerClient int
 	// Web is the built web app (index.html at its root); nil or empty shows a placeholder.
 	Web fs.FS
 	// Playground is the HTML page served at /playground.
@@ -92,22 +107,32 @@ func New(o Options) *Server {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Metrics == nil {
-		o.Metrics = NewMetrics()
+		o.Metrics = NewMetrics(o.MetricsOptions)
 	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 1 << 20
 	}
-	if o.MaxQueryDepth <= 0 {
-		o.MaxQueryDepth = 12
+	if o.BodyReadTimeout <= 0 {
+		o.BodyReadTimeout = 10 * time.Second
 	}
-	if o.MaxQueryComplexity <= 0 {
-		o.MaxQueryComplexity = 1000
+	o.Limits = o.Limits.withDefaults()
+	if o.QueryCacheBytes <= 0 {
+		o.QueryCacheBytes = 16 << 20
+	}
+	if o.APQCacheBytes <= 0 {
+		o.APQCacheBytes = 8 << 20
 	}
 	if o.WebsocketRecheckInterval <= 0 {
 		o.WebsocketRecheckInterval = 30 * time.Second
 	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = 30 * time.Second
+	}
+	if o.WebsocketMaxSubscriptions <= 0 {
+		o.WebsocketMaxSubscriptions = 32
+	}
+	if o.WebsocketMaxSocketsPerClient <= 0 {
+		o.WebsocketMaxSocketsPerClient = 16
 	}
 	s := &Server{
 		logger:          o.Logger,
@@ -118,7 +143,7 @@ func New(o Options) *Server {
 		secureCookies:   o.SecureCookies,
 		trustedProxies:  o.TrustedProxies,
 		recheckInterval: o.WebsocketRecheckInterval,
-		ws:              newWSHub(o.Metrics),
+		ws:              newWSHub(o.Metrics, o.WebsocketMaxSubscriptions, o.WebsocketMaxSocketsPerClient),
 	}
 
 	mux := http.NewServeMux()
@@ -127,21 +152,21 @@ func New(o Options) *Server {
 	s.route(mux, "GET /metrics", metricsHandler(o.Metrics))
 	if o.Schema != nil {
 		gql := newGraphQLHandler(o.Schema, graphQLOptions{
-			logger:             o.Logger,
-			metrics:            o.Metrics,
-			maxDepth:           o.MaxQueryDepth,
-			maxComplexity:      o.MaxQueryComplexity,
-			introspection:      o.Introspection,
-			gates:              gates{gates: o.Gates, introspectionPublic: o.IntrospectionPublic},
-			perOperation:       o.PerOperation,
-			queryCacheSize:     1000,
-			persistedCacheSize: 1000,
+			logger:          o.Logger,
+			metrics:         o.Metrics,
+			limits:          o.Limits,
+			introspection:   o.Introspection,
+			gates:           gates{gates: o.Gates, introspection: o.Introspection, introspectionPublic: o.IntrospectionPublic},
+			perOperation:    o.PerOperation,
+			queryCacheBytes: o.QueryCacheBytes,
+			apqCacheBytes:   o.APQCacheBytes,
 			websocket: transport.Websocket{
 				Implementation:        wsImplementation{hub: s.ws},
-				InitFunc:              s.websocketInit,
+				InitFunc:              s.websocketInitWithinLimits,
 				InitTimeout:           o.WebsocketInitTimeout,
 				KeepAlivePingInterval: o.WebsocketPingInterval,
 				PingPongInterval:      o.WebsocketPingInterval,
+				PayloadReadLimit:      &o.MaxBodyBytes,
 				ErrorFunc: func(ctx context.Context, err error) {
 					o.Logger.DebugContext(ctx, "websocket", slog.String("request_id", RequestID(ctx)), slog.Any("error", err))
 				},
@@ -158,14 +183,15 @@ func New(o Options) *Server {
 	//   access log  sees the final status and the whole duration;
 	//   CORS        answers preflights before any body is read;
 	//   deadline    inside the access log, so a request it ends is still logged;
-	//   body limit  last, nearest the handlers that read bodies.
+	//   body limit  last, nearest the handlers that read bodies (its read
+	//               deadline then covers only the body).
 	s.handler = chain(mux,
 		withRecovery(o.Logger),
 		withRequestID,
 		withAccessLog(o.Logger),
 		withCORS(o.AllowedOrigins),
 		withDeadline(o.RequestTimeout),
-		withBodyLimit(o.MaxBodyBytes),
+		withBodyLimit(o.MaxBodyBytes, o.BodyReadTimeout),
 	)
 	return s
 }
@@ -224,11 +250,12 @@ func (s *Server) graphqlEndpoint(gql http.Handler) http.Handler {
 				writeJSONError(w, http.StatusUnsupportedMediaType, "send GraphQL requests as application/json")
 				return
 			}
-			if !validJSONBody(r) {
-				// gqlgen's own answer would echo the whole body back.
+			if msg := checkJSONBody(r); msg != "" {
+				// gqlgen's own answer would echo the whole body back, and
+				// name Go types.
 				w.Header().Set("Content-Type", responseContentType(r))
 				w.WriteHeader(http.StatusBadRequest)
-				writeGraphQLErrors(w, "the request body is not valid JSON")
+				writeGraphQLErrors(w, msg)
 				return
 			}
 			if (transport.SSE{}).Supports(r) {

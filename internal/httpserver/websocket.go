@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
+
+	"github.com/omnify/bff/internal/auth"
 )
 
 // The WebSocket subprotocols served, and the close codes of
@@ -29,21 +32,75 @@ const (
 	closeInitTimeout           = 4408
 	closeSubscriberExists      = 4409
 	closeTooManyInits          = 4429
+	// closeTooManySockets is ours: the client (user, API key, or address
+	// when anonymous) already has as many sockets open as it may.
+	closeTooManySockets = 4430
 )
 
+// codeSubscriptionLimit is the extensions.code of an operation refused
+// because its socket already runs as many as it may.
+const codeSubscriptionLimit = "SUBSCRIPTION_LIMIT_EXCEEDED"
+
 // wsHub knows every open GraphQL WebSocket, so that shutdown can close them
-// all with 1001 (going away) and wait until their handlers have returned.
+// all with 1001 (going away) and wait until their handlers have returned,
+// and counts each client's sockets against its cap.
 type wsHub struct {
-	metrics *Metrics
+	metrics       *Metrics
+	maxOperations int // per socket
+	maxPerClient  int
 
 	mu      sync.Mutex
 	closing bool
 	conns   map[*protocolConn]struct{}
+	clients map[string]int // open sockets by clientKey
 	wg      sync.WaitGroup
 }
 
-func newWSHub(m *Metrics) *wsHub {
-	return &wsHub{metrics: m, conns: map[*protocolConn]struct{}{}}
+func newWSHub(m *Metrics, maxOperations, maxPerClient int) *wsHub {
+	return &wsHub{
+		metrics: m, maxOperations: maxOperations, maxPerClient: maxPerClient,
+		conns: map[*protocolConn]struct{}{}, clients: map[string]int{},
+	}
+}
+
+// acquire counts one more socket for client; false when it has its fill.
+func (h *wsHub) acquire(client string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.clients[client] >= h.maxPerClient {
+		return false
+	}
+	h.clients[client]++
+	return true
+}
+
+func (h *wsHub) release(client string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.clients[client] <= 1 {
+		delete(h.clients, client)
+		return
+	}
+	h.clients[client]--
+}
+
+// clientKey names whose sockets a connection counts against: the signed-in
+// user or the API key, else the client's address.
+func clientKey(ctx context.Context) string {
+	if key := principalKey(auth.FromContext(ctx)); key != "" {
+		return key
+	}
+	return "ip:" + auth.ClientFromContext(ctx).IP
+}
+
+func principalKey(p *auth.Principal) string {
+	switch {
+	case p == nil:
+		return ""
+	case p.IsAPIKey():
+		return "key:" + p.APIKeyID.Hex()
+	}
+	return "user:" + p.UserID.Hex()
 }
 
 // enter registers a connection's handler; false once shutdown has begun.
@@ -107,8 +164,12 @@ func (h *wsHub) wait(ctx context.Context) error {
 type wsSlotKey struct{}
 
 // wsSlot carries the accepted connection from the transport back to the
-// handler that started it, which makes sure it is closed.
-type wsSlot struct{ conn *protocolConn }
+// handler that started it, which makes sure it is closed, and the client
+// the socket is counted against.
+type wsSlot struct {
+	conn   *protocolConn
+	client string
+}
 
 // serveWebsocket checks an upgrade request before gqlgen's transport takes
 // it: the origin must be allowed, a requested subprotocol must be one we
@@ -132,16 +193,63 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request, next htt
 		return
 	}
 	defer s.ws.wg.Done()
+	slot := &wsSlot{client: clientKey(r.Context())}
+	if !s.ws.acquire(slot.client) {
+		s.refuseSocket(w, r)
+		return
+	}
+	defer func() { s.ws.release(slot.client) }()
 	s.metrics.websockets.Inc()
 	defer s.metrics.websockets.Dec()
 
-	slot := &wsSlot{}
 	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), wsSlotKey{}, slot)))
 	if slot.conn != nil {
 		// gqlgen leaves a few failed handshakes open; never leak one.
 		_ = slot.conn.WriteClose(transport.WebsocketCloseNormalClosure, "terminated")
 		_ = slot.conn.Close()
 	}
+}
+
+// refuseSocket accepts an upgrade only to close it with 4430: a refused
+// handshake would reach a browser's script as a bare 1006, with no reason.
+func (s *Server) refuseSocket(w http.ResponseWriter, r *http.Request) {
+	s.metrics.refusedSockets.Inc()
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		InsecureSkipVerify: true, // checked in serveWebsocket
+		Subprotocols:       []string{subprotocolTransportWS, subprotocolLegacyWS},
+	})
+	if err != nil {
+		return
+	}
+	_ = c.Close(closeTooManySockets, s.tooManySocketsReason())
+}
+
+func (s *Server) tooManySocketsReason() string {
+	return fmt.Sprintf("Too many connections: at most %d per client", s.ws.maxPerClient)
+}
+
+// websocketInitWithinLimits authenticates connection_init, then counts the
+// socket against the principal the payload named, if that is not who it
+// was counted against at the upgrade (its address).
+func (s *Server) websocketInitWithinLimits(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	ctx, ack, err := s.websocketInit(ctx, payload)
+	if err != nil {
+		return ctx, ack, err
+	}
+	slot, ok := ctx.Value(wsSlotKey{}).(*wsSlot)
+	key := principalKey(auth.FromContext(ctx))
+	if !ok || key == "" || key == slot.client {
+		return ctx, ack, nil
+	}
+	if !s.ws.acquire(key) {
+		s.metrics.refusedSockets.Inc()
+		reason := s.tooManySocketsReason()
+		ctx = transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, closeTooManySockets), reason)
+		return ctx, nil, errors.New(reason)
+	}
+	s.ws.release(slot.client)
+	slot.client = key
+	return ctx, ack, nil
 }
 
 func websocketProtocols(r *http.Request) []string {
@@ -172,7 +280,10 @@ func (i wsImplementation) Accept(w http.ResponseWriter, r *http.Request, opts tr
 	if err != nil {
 		return nil, err
 	}
-	pc := &protocolConn{inner: c, transportWS: c.Subprotocol() == subprotocolTransportWS, active: map[string]struct{}{}, hub: i.hub}
+	pc := &protocolConn{
+		inner: c, transportWS: c.Subprotocol() == subprotocolTransportWS, hub: i.hub,
+		maxActive: i.hub.maxOperations, active: map[string]struct{}{},
+	}
 	if slot, ok := r.Context().Value(wsSlotKey{}).(*wsSlot); ok {
 		slot.conn = pc
 	}
@@ -188,16 +299,26 @@ func (i wsImplementation) Accept(w http.ResponseWriter, r *http.Request, opts tr
 // acknowledged with 4401, a second connection_init with 4429, a reused
 // subscription id with 4409, and gqlgen's init timeout is reported as 4408.
 // Only the first close code sent counts.
+//
+// On both subprotocols it also caps the operations running at once: one
+// more is answered with an error message for its id (extensions.code
+// SUBSCRIPTION_LIMIT_EXCEEDED) and never reaches gqlgen. A client that
+// goes on asking, as many times in a row as the cap, is closed with 4400,
+// so a flood of subscribes costs a bounded amount of work per socket.
 type protocolConn struct {
 	inner       transport.WebsocketConn
 	transportWS bool
 	hub         *wsHub
+	maxActive   int
+
+	writeMu sync.Mutex // the refusals are written beside gqlgen's own messages
 
 	mu       sync.Mutex
 	closed   bool
 	initSeen bool
 	acked    bool
 	active   map[string]struct{}
+	refused  int // operations refused since the last one admitted
 }
 
 var (
@@ -212,57 +333,114 @@ type wsMessage struct {
 	Payload json.RawMessage `json:"payload"`
 }
 
-// NextReader returns the next message, after checking it against the protocol.
-func (c *protocolConn) NextReader() (int, io.Reader, error) {
-	typ, r, err := c.inner.NextReader()
-	if err != nil || !c.transportWS {
-		return typ, r, err
-	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return typ, nil, err
-	}
-	if code, reason := c.check(data); code != 0 {
-		_ = c.WriteClose(code, reason)
-		return typ, nil, transport.ErrWebsocketClosed
-	}
-	return typ, bytes.NewReader(data), nil
+// verdict is what check decides about one client message: pass it on,
+// close the socket with a code, or refuse the operation it starts.
+type verdict struct {
+	code   int
+	reason string
+	refuse string // the id of an operation refused
 }
 
-func (c *protocolConn) check(data []byte) (int, string) {
+// NextReader returns the next message, after checking it against the protocol.
+func (c *protocolConn) NextReader() (int, io.Reader, error) {
+	for {
+		typ, r, err := c.inner.NextReader()
+		if err != nil {
+			return typ, r, err
+		}
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return typ, nil, err
+		}
+		v := c.check(data)
+		switch {
+		case v.code != 0:
+			_ = c.WriteClose(v.code, v.reason)
+			return typ, nil, transport.ErrWebsocketClosed
+		case v.refuse != "":
+			if err := c.refuse(v.refuse); err != nil {
+				return typ, nil, err
+			}
+			continue
+		}
+		return typ, bytes.NewReader(data), nil
+	}
+}
+
+func (c *protocolConn) check(data []byte) verdict {
 	var m wsMessage
 	if err := json.Unmarshal(data, &m); err != nil || m.Type == "" {
-		return closeInvalidMessage, "Invalid message received"
+		if !c.transportWS {
+			return verdict{} // gqlgen answers the legacy protocol's mistakes itself
+		}
+		return verdict{code: closeInvalidMessage, reason: "Invalid message received"}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.transportWS {
+		switch m.Type {
+		case "start":
+			return c.start(m.ID)
+		case "stop":
+			delete(c.active, m.ID)
+		}
+		return verdict{}
+	}
 	switch m.Type {
 	case "connection_init":
 		if c.initSeen {
-			return closeTooManyInits, "Too many initialisation requests"
+			return verdict{code: closeTooManyInits, reason: "Too many initialisation requests"}
 		}
 		c.initSeen = true
 		if p := bytes.TrimSpace(m.Payload); len(p) > 0 && p[0] != '{' && !bytes.Equal(p, []byte("null")) {
-			return closeInvalidMessage, "Invalid message received"
+			return verdict{code: closeInvalidMessage, reason: "Invalid message received"}
 		}
 	case "subscribe":
 		if !c.acked {
-			return closeUnauthorized, "Unauthorized"
+			return verdict{code: closeUnauthorized, reason: "Unauthorized"}
 		}
 		if m.ID == "" || len(m.Payload) == 0 {
-			return closeInvalidMessage, "Invalid message received"
+			return verdict{code: closeInvalidMessage, reason: "Invalid message received"}
 		}
-		if _, dup := c.active[m.ID]; dup {
-			return closeSubscriberExists, "Subscriber for " + truncateID(m.ID) + " already exists"
-		}
-		c.active[m.ID] = struct{}{}
+		return c.start(m.ID)
 	case "complete":
 		delete(c.active, m.ID)
 	case "ping", "pong":
 	default:
-		return closeInvalidMessage, "Invalid message received"
+		return verdict{code: closeInvalidMessage, reason: "Invalid message received"}
 	}
-	return 0, ""
+	return verdict{}
+}
+
+// start admits an operation under id, if the id is free and the socket
+// runs fewer than maxActive. c.mu is held.
+func (c *protocolConn) start(id string) verdict {
+	if _, dup := c.active[id]; dup {
+		// gqlgen would run both and lose track of the first.
+		return verdict{code: closeSubscriberExists, reason: "Subscriber for " + truncateID(id) + " already exists"}
+	}
+	if c.maxActive > 0 && len(c.active) >= c.maxActive {
+		if c.refused++; c.refused > c.maxActive {
+			return verdict{code: closeInvalidMessage, reason: fmt.Sprintf("Too many operations refused: at most %d may run at once", c.maxActive)}
+		}
+		return verdict{refuse: id}
+	}
+	c.refused = 0
+	c.active[id] = struct{}{}
+	return verdict{}
+}
+
+// refuse answers an operation over the cap with an error message for its id.
+func (c *protocolConn) refuse(id string) error {
+	payload, _ := json.Marshal([]map[string]any{{
+		"message": fmt.Sprintf("This connection already runs %d operations, the most it may; complete one first.", c.maxActive),
+		"extensions": map[string]any{
+			"code": codeSubscriptionLimit, "limit": c.maxActive,
+		},
+	}})
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	return c.inner.WriteJSON(wsMessage{ID: id, Type: "error", Payload: payload})
 }
 
 func truncateID(id string) string {
@@ -272,11 +450,8 @@ func truncateID(id string) string {
 	return id
 }
 
-// WriteJSON sends a message, noting acknowledgements and ended subscriptions.
+// WriteJSON sends a message, noting acknowledgements and ended operations.
 func (c *protocolConn) WriteJSON(v any) error {
-	if !c.transportWS {
-		return c.inner.WriteJSON(v)
-	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -292,6 +467,8 @@ func (c *protocolConn) WriteJSON(v any) error {
 		}
 		c.mu.Unlock()
 	}
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
 	return c.inner.WriteJSON(json.RawMessage(data))
 }
 

@@ -8,6 +8,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { delay, startServer, withLogs, within } from './server.mjs';
 import { openRaw, rawUpgrade } from './wsutil.mjs';
+import { signUp } from './gql.mjs';
 
 const TRANSPORT_WS = 'graphql-transport-ws';
 const LEGACY_WS = 'graphql-ws';
@@ -269,41 +270,33 @@ describe('graphql-transport-ws', () => {
 });
 
 describe('graphql-transport-ws: a subscription id still in use', () => {
-  // With only queries in the schema an operation completes as soon as it is
-  // read, so two subscribes with the same id race the first one's
-  // completion. Keep the first one active deterministically instead: stop
-  // reading from the socket and ask for a response (16 MB of introspection)
-  // larger than the kernel buffers, so the server blocks writing it and
-  // cannot complete the id; then send the same id again. The complexity
-  // limit is raised for this server only, to allow that response.
+  // A subscription stays active until its client completes it, so the
+  // second subscribe with its id deterministically finds it in use. (The
+  // schema's subscription needs a caller: a partner API key signs the
+  // socket in at connection_init.)
   let server;
   before(async () => {
-    server = await startServer({ OMNIFY_MAX_QUERY_COMPLEXITY: '1000000' });
+    server = await startServer();
   });
   after(async () => {
     if (server) assert.equal(await server.stop(), 0, `server did not exit cleanly\n${server.logs()}`);
   });
 
-  const TYPE_FIELDS =
-    'fragment T on __Type { kind name description fields(includeDeprecated: true) { name description ' +
-    'args { name description defaultValue type { kind name ofType { kind name } } } ' +
-    'type { kind name ofType { kind name ofType { kind name } } } isDeprecated deprecationReason } ' +
-    'inputFields { name description } interfaces { name } ' +
-    'enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { name } } ' +
-    'fragment S on __Schema { types { ...T } directives { name description locations args { name description } } }';
-  const ALIASES = 800; // about 20 KB each
-  const HEAVY = `{ ${Array.from({ length: ALIASES }, (_, i) => `a${i}: __schema { ...S }`).join(' ')} } ${TYPE_FIELDS}`;
-
   test('reusing the id of an active subscription closes with 4409', { timeout: 20_000 }, () =>
     withLogs(server, async () => {
-      const sock = await ackedSocket(server);
+      const owner = await signUp(server, { tag: 'dup' });
+      const key = await owner.client.data(
+        'mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }',
+        { input: { name: 'dup', scope: 'READ' } },
+      );
+      const sock = await openRaw(server.wsUrl, TRANSPORT_WS);
       try {
-        sock.ws.pause();
-        sock.send({ id: 'dup', type: 'subscribe', payload: { query: HEAVY } });
-        await delay(300); // the server is now blocked writing the first response
-        sock.send({ id: 'dup', type: 'subscribe', payload: { query: '{ __typename }' } });
+        sock.send({ type: 'connection_init', payload: { Authorization: `Bearer ${key.createApiKey.secret}` } });
+        await sock.nextOfType('connection_ack');
+        const events = 'subscription { integrationEvents { platform status } }';
+        sock.send({ id: 'dup', type: 'subscribe', payload: { query: events } });
         await delay(200);
-        sock.ws.resume();
+        sock.send({ id: 'dup', type: 'subscribe', payload: { query: events } });
         const { code, reason } = await sock.closedWithin(10_000);
         const seen = sock.messages.map((m) => m?.type);
         assert.equal(
