@@ -57,6 +57,12 @@ BENCH ?= .
 bench: ## Go benchmarks: start-up, request handling, one per hostile request (BENCH=Attack).
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime 20x -count=1 ./...
 
+SOAK_DURATION ?= 10m
+
+.PHONY: soak
+soak: ## Soak test: organizations syncing through platform faults under dashboard load (SOAK_DURATION, default 10m).
+	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -race -count=1 -tags soak -run '^TestSoak$$' -v -timeout 60m ./internal/app/
+
 .PHONY: clean
 clean: ## Remove build outputs (not ./data).
 	rm -rf bin
