@@ -115,6 +115,9 @@ func startChild(t *testing.T, env ...string) {
 // exactly one of them, which the platforms see as exactly one run's worth
 // of requests per run.
 func TestTwoWorkerProcessesClaimEachRunOnce(t *testing.T) {
+	if raceEnabled {
+		t.Skip("too slow with the embedded database race-instrumented; run without -race")
+	}
 	if testing.Short() {
 		t.Skip("starts two processes")
 	}

@@ -22,6 +22,9 @@ import (
 // same collection; all of it must finish, twice over, and the second round must
 // leave no more SQLite connections open than the first.
 func TestBulkUpsertUnderConcurrentReadsFinishes(t *testing.T) {
+	if raceEnabled {
+		t.Skip("too slow with the embedded database race-instrumented; run without -race")
+	}
 	e := newEnv(t)
 	dbName := e.db.Name()
 	// A collection of its own, without the deals' secondary indexes: the
