@@ -391,7 +391,7 @@ func (s *Store) upsertRecords(ctx context.Context, c *mongo.Collection, models [
 // and FerretDB looks a document up by index only when the filter is
 // exactly {_id: value}; with any other field it scans the collection for
 // every statement.
-func replaceModel(id string, _ bson.ObjectID, doc any) mongo.WriteModel {
+func replaceModel(id string, doc any) mongo.WriteModel {
 	return mongo.NewReplaceOneModel().
 		SetFilter(bson.D{{Key: "_id", Value: id}}).
 		SetReplacement(doc).

@@ -129,7 +129,7 @@ func (j *syncJob) tripleWhale(ctx context.Context) error {
 			return err
 		}
 		id := recordKey(org, string(TripleWhale), day.Format(time.DateOnly))
-		batch = append(batch, replaceModel(id, org, dailyDoc{
+		batch = append(batch, replaceModel(id, dailyDoc{
 			ID: id, OrganizationID: org, Platform: TripleWhale, Date: day,
 			Revenue: s.Revenue, AdSpend: s.AdSpend, ROAS: s.ROAS, Orders: s.Orders,
 			AverageOrderValue: s.AverageOrderValue, NetProfit: s.NetProfit,
@@ -160,7 +160,7 @@ func (j *syncJob) hubSpot(ctx context.Context) error {
 				continue
 			}
 			id := recordKey(org, d.ID)
-			models = append(models, replaceModel(id, org, dealDoc{
+			models = append(models, replaceModel(id, dealDoc{
 				ID: id, OrganizationID: org, ExternalID: d.ID, Name: d.Name, Amount: d.Amount,
 				Stage: d.Stage, Pipeline: d.Pipeline, CloseDate: d.CloseDate,
 				CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, SyncRunID: runID, SyncedAt: now,
@@ -181,7 +181,7 @@ func (j *syncJob) hubSpot(ctx context.Context) error {
 				continue
 			}
 			id := recordKey(org, ct.ID)
-			models = append(models, replaceModel(id, org, contactDoc{
+			models = append(models, replaceModel(id, contactDoc{
 				ID: id, OrganizationID: org, ExternalID: ct.ID, Email: ct.Email,
 				FirstName: ct.FirstName, LastName: ct.LastName,
 				CreatedAt: ct.CreatedAt, UpdatedAt: ct.UpdatedAt, SyncRunID: runID, SyncedAt: now,
@@ -214,7 +214,7 @@ func (j *syncJob) klaviyo(ctx context.Context) error {
 				sortAt = *cp.SendTime
 			}
 			id := recordKey(org, cp.ID)
-			models = append(models, replaceModel(id, org, campaignDoc{
+			models = append(models, replaceModel(id, campaignDoc{
 				ID: id, OrganizationID: org, ExternalID: cp.ID, Name: cp.Name, Status: cp.Status,
 				SendTime: cp.SendTime, SortAt: sortAt, CreatedAt: cp.CreatedAt, UpdatedAt: cp.UpdatedAt,
 				SyncRunID: runID, SyncedAt: now,
@@ -235,7 +235,7 @@ func (j *syncJob) klaviyo(ctx context.Context) error {
 				continue
 			}
 			id := recordKey(org, f.ID)
-			models = append(models, replaceModel(id, org, flowDoc{
+			models = append(models, replaceModel(id, flowDoc{
 				ID: id, OrganizationID: org, ExternalID: f.ID, Name: f.Name, Status: f.Status,
 				TriggerType: f.TriggerType, SyncRunID: runID, SyncedAt: now,
 			}))
@@ -288,7 +288,7 @@ func (j *syncJob) klaviyo(ctx context.Context) error {
 	for start := 0; start < len(days); start += dayBatch {
 		var batch []mongo.WriteModel
 		for _, d := range days[start:min(start+dayBatch, len(days))] {
-			batch = append(batch, replaceModel(d.ID, org, d))
+			batch = append(batch, replaceModel(d.ID, d))
 		}
 		if err := j.write(ctx, j.w.store.daily, batch); err != nil {
 			return err
