@@ -43,6 +43,9 @@ test: lint check-generated test-go test-e2e ## Every check: format, vet, generat
 
 .PHONY: test-go
 test-go: ## Go tests with the race detector.
+	@# Each test package starts this database server as a process of its
+	@# own, built without the race detector; build it once first.
+	$(GO) build -o /dev/null ./internal/mongodb/mongotest/testdb
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 .PHONY: test-e2e

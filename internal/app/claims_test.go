@@ -115,9 +115,6 @@ func startChild(t *testing.T, env ...string) {
 // exactly one of them, which the platforms see as exactly one run's worth
 // of requests per run.
 func TestTwoWorkerProcessesClaimEachRunOnce(t *testing.T) {
-	if raceEnabled {
-		t.Skip("too slow with the embedded database race-instrumented; run without -race")
-	}
 	if testing.Short() {
 		t.Skip("starts two processes")
 	}
@@ -165,8 +162,8 @@ func TestTwoWorkerProcessesClaimEachRunOnce(t *testing.T) {
 	}
 	waitSynced := func(a account) {
 		t.Helper()
-		// Two race-instrumented processes sharing the machine: a generous
-		// bound, only so that a stuck run fails instead of hanging.
+		// A generous bound, only so that a stuck run fails instead of
+		// hanging.
 		deadline := time.Now().Add(4 * time.Minute)
 		for !func() bool {
 			for platform, in := range listIntegrations(t, a.c) {

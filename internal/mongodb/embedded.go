@@ -61,7 +61,9 @@ func (e *Embedded) URI() string { return e.uri }
 // OpenSQLiteFiles counts the SQLite connections the embedded server holds
 // open (idle or in use) to database, or to any database when it is empty;
 // -1 where the system does not say.
-func (e *Embedded) OpenSQLiteFiles(database string) int { return OpenSQLiteFiles(e.dir, database) }
+func (e *Embedded) OpenSQLiteFiles(database string) int {
+	return OpenSQLiteFiles(os.Getpid(), e.dir, database)
+}
 
 // Close stops the server and waits until its files are closed.
 func (e *Embedded) Close() {

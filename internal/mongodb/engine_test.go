@@ -16,6 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/omnify/bff/internal/mongodb"
+	"github.com/omnify/bff/internal/mongodb/mongotest"
 )
 
 // openEmbedded starts an embedded database for one test.
@@ -29,10 +30,23 @@ func openEmbedded(t *testing.T, monitor *event.CommandMonitor) *mongodb.DB {
 	return db
 }
 
-// second opens another client on db's server, as another process would.
+// openShared opens a fresh database on the package's test server, which
+// runs in a process of its own (see mongotest): the load below measures
+// the engine, not the race detector's instrumentation of it.
+func openShared(t *testing.T, monitor *event.CommandMonitor) *mongodb.DB {
+	t.Helper()
+	db, err := mongodb.Open(t.Context(), mongodb.Options{URI: dbs.URI(), Database: dbs.DatabaseName(t), Monitor: monitor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close(context.Background()) })
+	return db
+}
+
+// second opens another client on db's database, as another process would.
 func second(t *testing.T, db *mongodb.DB) *mongodb.DB {
 	t.Helper()
-	other, err := mongodb.Open(t.Context(), mongodb.Options{URI: db.Embedded.URI(), Database: "omnify"})
+	other, err := mongodb.Open(t.Context(), mongodb.Options{URI: dbs.URI(), Database: db.Database.Name()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +59,7 @@ func TestEngineIsDetected(t *testing.T) {
 	if db.Engine() != mongodb.FerretDB {
 		t.Fatalf("engine = %q, want %q", db.Engine(), mongodb.FerretDB)
 	}
-	if other := second(t, db); other.Engine() != mongodb.FerretDB {
+	if other := openShared(t, nil); other.Engine() != mongodb.FerretDB {
 		t.Fatalf("engine behind a URI = %q, want %q", other.Engine(), mongodb.FerretDB)
 	}
 }
@@ -53,7 +67,7 @@ func TestEngineIsDetected(t *testing.T) {
 func TestBulkWriteSendsCommandsOfBoundedSize(t *testing.T) {
 	var mu sync.Mutex
 	var sizes []int
-	db := openEmbedded(t, &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
+	db := openShared(t, &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
 		if e.CommandName != "update" {
 			return
 		}
@@ -103,7 +117,7 @@ func TestBulkWriteSendsCommandsOfBoundedSize(t *testing.T) {
 // several goroutines. FerretDB alone loses increments: its update reads the
 // document and writes the whole of it back.
 func TestExclusiveIsAtomicAcrossClients(t *testing.T) {
-	a := openEmbedded(t, nil)
+	a := openShared(t, nil)
 	b := second(t, a)
 	ctx := t.Context()
 	if _, err := a.Database.Collection("counters").InsertOne(ctx, bson.M{"_id": "c", "n": 0}); err != nil {
@@ -142,7 +156,7 @@ func TestExclusiveIsAtomicAcrossClients(t *testing.T) {
 // TestExpiredLockHasOneTaker lets many callers of two clients find the same
 // expired lock at once: exactly one may hold it at any moment.
 func TestExpiredLockHasOneTaker(t *testing.T) {
-	a := openEmbedded(t, nil)
+	a := openShared(t, nil)
 	b := second(t, a)
 	ctx := t.Context()
 	for round := range 5 {
@@ -226,3 +240,7 @@ func TestMetricsShowPoolCommandsAndSQLiteFiles(t *testing.T) {
 		t.Errorf("find commands timed = %d, want at least 2", finds)
 	}
 }
+
+var dbs *mongotest.Server
+
+func TestMain(m *testing.M) { mongotest.Main(m, &dbs) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -145,19 +146,20 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// OpenSQLiteFiles counts the SQLite files under dir that this process holds
-// open (one per SQLite connection): those of the database called database,
-// or of every database when it is empty. It returns -1 where the system
-// does not say (only Linux's /proc is read).
-func OpenSQLiteFiles(dir, database string) int {
-	fds, err := os.ReadDir("/proc/self/fd")
+// OpenSQLiteFiles counts the SQLite files under dir that the process pid
+// holds open (one per SQLite connection): those of the database called
+// database, or of every database when it is empty. It returns -1 where the
+// system does not say (only Linux's /proc is read).
+func OpenSQLiteFiles(pid int, dir, database string) int {
+	fdDir := filepath.Join("/proc", strconv.Itoa(pid), "fd")
+	fds, err := os.ReadDir(fdDir)
 	if err != nil {
 		return -1
 	}
 	prefix := filepath.Clean(dir) + string(filepath.Separator)
 	n := 0
 	for _, fd := range fds {
-		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+		target, err := os.Readlink(filepath.Join(fdDir, fd.Name()))
 		if err != nil {
 			continue
 		}
