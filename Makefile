@@ -64,7 +64,8 @@ SOAK_DURATION ?= 10m
 
 .PHONY: soak
 soak: ## Soak test: organizations syncing through platform faults under dashboard load (SOAK_DURATION, default 10m).
-	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -race -count=1 -tags soak -run '^TestSoak$$' -v -timeout 60m ./internal/app/
+	$(GO) build -o /dev/null ./internal/mongodb/mongotest/testdb
+	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -race -count=1 -run '^TestSoak$$' -v -timeout 60m ./internal/app/
 
 .PHONY: clean
 clean: ## Remove build outputs (not ./data).

@@ -1,5 +1,3 @@
-//go:build soak
-
 package app_test
 
 import (
@@ -47,15 +45,13 @@ const (
 	// once: one per soakLoadPerOrg of load, from soakMinOrgs to soakMaxOrgs
 	// (SOAK_ORGS overrides it). The first syncs of one organization write
 	// about 300 records (90 days from Triple Whale and from Klaviyo, over a
-	// hundred deals), which takes the worker 30 to 60 s on a busy 2-core
-	// machine under the race detector, so a one-minute run can afford
-	// three organizations and a ten-minute run twelve.
-	soakLoadPerOrg = 50 * time.Second
-	soakMinOrgs    = 3
+	// hundred deals), and one worker process runs one sync at a time: ten
+	// organizations' first syncs take it about a minute after the load on a
+	// 2-core machine, so a one-minute run has six organizations and a
+	// ten-minute run twelve.
+	soakLoadPerOrg = 10 * time.Second
+	soakMinOrgs    = 6
 	soakMaxOrgs    = 12
-	// soakDefaultDBDeadline is the database deadline assumed when the
-	// configuration has none.
-	soakDefaultDBDeadline = 5 * time.Second
 	// soakMargin is added to the database deadline to bound a whole
 	// request: a request makes several database calls, and the race
 	// detector slows everything else.
@@ -250,28 +246,9 @@ func soakShape(t *testing.T) (time.Duration, int) {
 }
 
 // soakDeadline returns the longest a request may take: the server's
-// database deadline plus soakMargin. The deadline's field is found by the
-// variable it reads, OMNIFY_MONGODB_OP_TIMEOUT, so that this test neither
-// depends on its Go name nor fails to build where it does not exist yet;
-// without it, soakDefaultDBDeadline is assumed.
+// database deadline (OMNIFY_MONGODB_OP_TIMEOUT) plus soakMargin.
 func soakDeadline(cfg config.Config) time.Duration {
-	plain, err1 := config.Load(func(string) string { return "" })
-	probe, err2 := config.Load(func(k string) string {
-		if k == "OMNIFY_MONGODB_OP_TIMEOUT" {
-			return "13s" // a value no default has
-		}
-		return ""
-	})
-	db := soakDefaultDBDeadline
-	if err1 == nil && err2 == nil {
-		pv, qv, cv := reflect.ValueOf(plain), reflect.ValueOf(probe), reflect.ValueOf(cfg)
-		for i := range pv.NumField() {
-			if pv.Field(i).Type() == reflect.TypeFor[time.Duration]() && !pv.Field(i).Equal(qv.Field(i)) {
-				db = time.Duration(cv.Field(i).Int())
-			}
-		}
-	}
-	return db + soakMargin
+	return cfg.MongoOpTimeout + soakMargin
 }
 
 // soak is one run of the soak test.
