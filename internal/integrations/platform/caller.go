@@ -3,6 +3,8 @@ package platform
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +15,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -354,7 +357,7 @@ func (c *Caller) judge(res result, op string, attempt int) (*Error, bool) {
 		if isTimeout(res.err) {
 			e.Message = fmt.Sprintf("no response within %s", res.timeout)
 		} else {
-			e.Message = "request failed: " + c.reason(innermost(res.err))
+			e.Message = "request failed: " + networkReason(res.err)
 		}
 		return e, true
 	case res.tooLarge:
@@ -471,11 +474,24 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// innermost drops the *url.Error wrapper, whose text repeats the full URL.
-func innermost(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err.Error()
+// networkReason says what kind of network failure err is, in words that
+// may be shown to a shop owner. The error's own text is not used: it names
+// this machine's resolver and the addresses dialled ("lookup a.klaviyo.com
+// on 10.0.0.2:53"), which are none of a client's business.
+func networkReason(err error) string {
+	var dns *net.DNSError
+	var cert *tls.CertificateVerificationError
+	var hostname x509.HostnameError
+	var unknownAuthority x509.UnknownAuthorityError
+	switch {
+	case errors.As(err, &dns):
+		return "the platform's host name " + dns.Name + " could not be resolved"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection closed before a response"
+	case errors.As(err, &cert), errors.As(err, &hostname), errors.As(err, &unknownAuthority):
+		return "the platform's TLS certificate was not accepted"
 	}
-	return err.Error()
+	return "network error"
 }

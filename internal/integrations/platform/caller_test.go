@@ -570,3 +570,37 @@ func equalDurations(a, b []time.Duration) bool {
 	}
 	return true
 }
+
+// TestNetworkFailuresDoNotNameAddresses: a failed connection says what kind
+// of failure it was, never the resolver or the address dialled (the
+// shop owner sees the message).
+func TestNetworkFailuresDoNotNameAddresses(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	refusedURL := closed.URL
+	closed.Close()
+	for _, tt := range []struct {
+		name, baseURL, want string
+	}{
+		{"unknown host", "https://no-such-host.invalid/api/", "no-such-host.invalid could not be resolved"},
+		{"nothing listening", refusedURL + "/api/", "connection refused"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			opts, _, _ := platformtest.Options(t)
+			opts.MaxAttempts = 1
+			c, err := platform.NewCaller(platform.Config{Platform: "testplatform", BaseURL: tt.baseURL, Secret: secret}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.Do(t.Context(), platform.Request{Path: "/x"}, nil)
+			msg := asError(t, err).Error()
+			if !strings.Contains(msg, tt.want) {
+				t.Fatalf("error %q, want it to say %q", msg, tt.want)
+			}
+			for _, leak := range []string{":53", "lookup ", "dial tcp", "127.0.0.1"} {
+				if strings.Contains(msg, leak) {
+					t.Fatalf("error %q names an address (%q)", msg, leak)
+				}
+			}
+		})
+	}
+}
