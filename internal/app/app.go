@@ -76,6 +76,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	if db.Embedded != nil && cfg.Production() {
+		o.Logger.Warn("the embedded database is for development: it keeps its data on this machine, " +
+			"cannot be shared by replicas and has no users or backups; set MONGODB_URI in production")
+	}
 	a := &App{cfg: cfg, logger: o.Logger, db: db}
 	fail := func(err error) (*App, error) {
 		_ = a.db.Close(context.WithoutCancel(ctx))

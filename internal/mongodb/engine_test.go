@@ -3,6 +3,10 @@ package mongodb_test
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -244,3 +248,37 @@ func TestMetricsShowPoolCommandsAndSQLiteFiles(t *testing.T) {
 var dbs *mongotest.Server
 
 func TestMain(m *testing.M) { mongotest.Main(m, &dbs) }
+
+// TestEmbeddedListensOnAPrivateSocket: the embedded engine has no
+// authentication, so it must not listen on TCP, where anything on the host
+// could reach it; its Unix socket lives in a directory only this user opens,
+// also when the data directory's path is too long for a socket.
+func TestEmbeddedListensOnAPrivateSocket(t *testing.T) {
+	for _, tt := range []struct{ name, dir string }{
+		{"short path", t.TempDir()},
+		{"path too long for a socket", filepath.Join(t.TempDir(), strings.Repeat("d", 90))},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			db, err := mongodb.Open(t.Context(), mongodb.Options{DataDir: tt.dir, Database: "omnify"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close(context.Background())
+			host := strings.TrimSuffix(strings.TrimPrefix(db.Embedded.URI(), "mongodb://"), "/")
+			socket, _ := url.QueryUnescape(host)
+			if !strings.HasPrefix(socket, "/") || !strings.HasSuffix(socket, ".sock") {
+				t.Fatalf("embedded URI %q does not name a Unix socket", db.Embedded.URI())
+			}
+			info, err := os.Stat(filepath.Dir(socket))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if perm := info.Mode().Perm(); perm != 0o700 {
+				t.Fatalf("socket directory mode %o, want 700", perm)
+			}
+			if err := db.Check(t.Context()); err != nil {
+				t.Fatalf("the database does not answer on its socket: %v", err)
+			}
+		})
+	}
+}

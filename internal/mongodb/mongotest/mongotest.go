@@ -73,7 +73,7 @@ func Start() (*Server, error) {
 	s := &Server{dir: dir}
 	if err := s.startProcess(); err != nil {
 		fmt.Fprintf(os.Stderr, "mongotest: running the database in the test process: %v\n", err)
-		emb, err := mongodb.StartEmbedded(dir, nil)
+		emb, err := mongodb.StartEmbeddedTCP(dir, nil)
 		if err != nil {
 			os.RemoveAll(dir)
 			return nil, err

@@ -24,7 +24,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: testdb DIR")
 		os.Exit(2)
 	}
-	emb, err := mongodb.StartEmbedded(os.Args[1], nil)
+	emb, err := mongodb.StartEmbeddedTCP(os.Args[1], nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
