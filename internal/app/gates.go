@@ -12,12 +12,27 @@ import (
 
 // ungated reports the root fields a signed-in user may use while a required
 // legal document is pending: enough to see, read and accept it, or leave.
-func ungated(field string) bool {
+// Of `me`, only the user and where they stand with the documents: the
+// organization's data waits for the acceptance (see ungatedUnderMe).
+func ungated(field string, subfields []string) bool {
 	switch field {
-	case "me", "legalDocuments", "legalDocument", "acceptLegalDocuments", "logOut", "logIn":
+	case "me":
+		for _, f := range subfields {
+			if !ungatedUnderMe(f) {
+				return false
+			}
+		}
+		return true
+	case "legalDocuments", "legalDocument", "acceptLegalDocuments", "logOut", "logIn":
 		return true
 	}
 	return strings.HasPrefix(field, "__") // introspection and __typename
+}
+
+// ungatedUnderMe reports the fields of the viewer a user with a pending
+// legal document may read.
+func ungatedUnderMe(field string) bool {
+	return field == "user" || field == "legal" || field == "__typename"
 }
 
 // legalGate refuses every other operation, subscriptions included, while
@@ -32,7 +47,7 @@ func legalGate(svc *legal.Service) httpserver.Gate {
 		}
 		gated := false
 		for _, f := range op.Fields {
-			if !ungated(f) {
+			if !ungated(f, op.Subfields[f]) {
 				gated = true
 				break
 			}

@@ -84,6 +84,25 @@ func TestLegalGateAndAcceptance(t *testing.T) {
 	if r := alice.c.Do(t, `{ serverInfo { version } }`, nil); r.Code() != "LEGAL_ACCEPTANCE_REQUIRED" {
 		t.Fatalf("gated query: %+v", r.Errors)
 	}
+	// Of me, only the user and the documents to accept: the organization's
+	// data waits, however it is asked for.
+	for _, q := range []string{
+		`{ me { organization { name } } }`,
+		`{ me { user { email } role } }`,
+		`{ me { ...V } } fragment V on Viewer { organizations { organization { name } } }`,
+		`{ me { ... on Viewer { apiKey { id } } } }`,
+	} {
+		if r := alice.c.Do(t, q, nil); r.Code() != "LEGAL_ACCEPTANCE_REQUIRED" || len(r.Data) > 0 && string(r.Data) != "null" {
+			t.Fatalf("%s with documents pending: %s %+v", q, r.Data, r.Errors)
+		}
+	}
+	var mine struct {
+		Me struct{ User struct{ Email string } }
+	}
+	alice.c.MustData(t, `{ me { __typename user { email } legal { upToDate } } }`, nil, &mine)
+	if mine.Me.User.Email != "alice@example.com" {
+		t.Fatalf("me.user with documents pending: %+v", mine)
+	}
 	// Gated over WebSocket too.
 	ws := mustDialWSWithCookie(t, env, alice.c)
 	ws.initAndAck()

@@ -206,6 +206,9 @@ type Operation struct {
 	Type string
 	// Fields are the names of the root fields it selects, fragments included.
 	Fields []string
+	// Subfields are the names selected directly under each root field,
+	// fragments included, for gates that allow a root field only in part.
+	Subfields map[string][]string
 }
 
 // Gate decides whether an operation may run at all; an error refuses it
@@ -241,7 +244,7 @@ func (g gates) MutateOperationContext(ctx context.Context, oc *graphql.Operation
 	if oc.Operation == nil {
 		return nil
 	}
-	op := Operation{Type: string(oc.Operation.Operation), Fields: rootFields(oc.Operation.SelectionSet, nil, map[string]bool{})}
+	op := newOperation(oc.Operation)
 	if oc.DisableIntrospection && slices.ContainsFunc(op.Fields, isIntrospectionRoot) {
 		err := apperr.New(apperr.Unauthenticated, "Sign in (or send an API key) to introspect the schema.")
 		if !g.introspection {
@@ -261,21 +264,34 @@ func (g gates) MutateOperationContext(ctx context.Context, oc *graphql.Operation
 // __typename does not.
 func isIntrospectionRoot(field string) bool { return field == "__schema" || field == "__type" }
 
-func rootFields(set ast.SelectionSet, out []string, seen map[string]bool) []string {
+// newOperation describes op for gates.
+func newOperation(op *ast.OperationDefinition) Operation {
+	out := Operation{Type: string(op.Operation), Subfields: map[string][]string{}}
+	eachField(op.SelectionSet, map[string]bool{}, func(f *ast.Field) {
+		out.Fields = append(out.Fields, f.Name)
+		eachField(f.SelectionSet, map[string]bool{}, func(sub *ast.Field) {
+			out.Subfields[f.Name] = append(out.Subfields[f.Name], sub.Name)
+		})
+	})
+	return out
+}
+
+// eachField calls fn for every field of set, looking into inline fragments
+// and (once each) fragment spreads.
+func eachField(set ast.SelectionSet, seen map[string]bool, fn func(*ast.Field)) {
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
-			out = append(out, s.Name)
+			fn(s)
 		case *ast.InlineFragment:
-			out = rootFields(s.SelectionSet, out, seen)
+			eachField(s.SelectionSet, seen, fn)
 		case *ast.FragmentSpread:
 			if s.Definition != nil && !seen[s.Name] {
 				seen[s.Name] = true
-				out = rootFields(s.Definition.SelectionSet, out, seen)
+				eachField(s.Definition.SelectionSet, seen, fn)
 			}
 		}
 	}
-	return out
 }
 
 // perOperation runs a hook at the start of every operation, over HTTP and
