@@ -22,6 +22,10 @@ func (r *apiKeyResolver) CreatedBy(ctx context.Context, obj *auth.APIKey) (*auth
 	return loaders.For(ctx).User.Load(ctx, obj.CreatedBy)()
 }
 
+func (r *invitationResolver) Organization(ctx context.Context, obj *auth.Invitation) (*auth.Organization, error) {
+	return loaders.For(ctx).Organization.Load(ctx, obj.OrganizationID)()
+}
+
 func (r *memberResolver) User(ctx context.Context, obj *auth.Membership) (*auth.User, error) {
 	return loaders.For(ctx).User.Load(ctx, obj.UserID)()
 }
@@ -66,9 +70,28 @@ func (r *mutationResolver) ChangePassword(ctx context.Context, input model.Chang
 	return true, r.Auth.ChangePassword(ctx, auth.FromContext(ctx), input.CurrentPassword, input.NewPassword)
 }
 
-func (r *mutationResolver) AddMember(ctx context.Context, input model.AddMemberInput) (*auth.Membership, error) {
-	m, err := r.Auth.AddMember(ctx, auth.FromContext(ctx), input.Email, input.Role)
-	return &m, err
+func (r *mutationResolver) InviteMember(ctx context.Context, input model.InviteMemberInput) (*model.InviteMemberPayload, error) {
+	inv, err := r.Auth.InviteMember(ctx, auth.FromContext(ctx), input.Email, input.Role)
+	if err != nil {
+		return nil, err
+	}
+	return &model.InviteMemberPayload{Invitation: &inv}, nil
+}
+
+func (r *mutationResolver) AcceptInvitation(ctx context.Context, input model.AcceptInvitationInput) (*model.AcceptInvitationPayload, error) {
+	m, err := r.Auth.AcceptInvitation(ctx, auth.FromContext(ctx), input.InvitationID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.AcceptInvitationPayload{Membership: &m}, nil
+}
+
+func (r *mutationResolver) RevokeInvitation(ctx context.Context, input model.RevokeInvitationInput) (*model.RevokeInvitationPayload, error) {
+	inv, err := r.Auth.RevokeInvitation(ctx, auth.FromContext(ctx), input.InvitationID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RevokeInvitationPayload{Invitation: &inv}, nil
 }
 
 func (r *mutationResolver) UpdateMemberRole(ctx context.Context, input model.UpdateMemberRoleInput) (*auth.Membership, error) {
@@ -113,6 +136,10 @@ func (r *queryResolver) APIKeys(ctx context.Context) ([]*auth.APIKey, error) {
 	return pointers(r.Auth.APIKeys(ctx, auth.FromContext(ctx)))
 }
 
+func (r *queryResolver) Invitations(ctx context.Context) ([]*auth.Invitation, error) {
+	return pointers(r.Auth.Invitations(ctx, auth.FromContext(ctx)))
+}
+
 func (r *viewerResolver) User(ctx context.Context, obj *model.Viewer) (*auth.User, error) {
 	if obj.UserID.IsZero() {
 		return nil, nil
@@ -135,7 +162,13 @@ func (r *viewerResolver) APIKey(ctx context.Context, obj *model.Viewer) (*auth.A
 	return r.Auth.CurrentAPIKey(ctx, obj.Principal)
 }
 
+func (r *viewerResolver) Invitations(ctx context.Context, obj *model.Viewer) ([]*auth.Invitation, error) {
+	return pointers(r.Auth.MyInvitations(ctx, obj.Principal))
+}
+
 func (r *Resolver) ApiKey() generated.ApiKeyResolver { return &apiKeyResolver{r} }
+
+func (r *Resolver) Invitation() generated.InvitationResolver { return &invitationResolver{r} }
 
 func (r *Resolver) Member() generated.MemberResolver { return &memberResolver{r} }
 
@@ -151,6 +184,7 @@ func (r *Resolver) Viewer() generated.ViewerResolver { return &viewerResolver{r}
 
 type (
 	apiKeyResolver                 struct{ *Resolver }
+	invitationResolver             struct{ *Resolver }
 	memberResolver                 struct{ *Resolver }
 	mutationResolver               struct{ *Resolver }
 	organizationResolver           struct{ *Resolver }

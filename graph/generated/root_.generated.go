@@ -29,6 +29,7 @@ type ResolverRoot interface {
 	ApiKey() ApiKeyResolver
 	Integration() IntegrationResolver
 	IntegrationSync() IntegrationSyncResolver
+	Invitation() InvitationResolver
 	LegalAcceptance() LegalAcceptanceResolver
 	LegalDocument() LegalDocumentResolver
 	Member() MemberResolver
@@ -46,6 +47,10 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AcceptInvitationPayload struct {
+		Membership func(childComplexity int) int
+	}
+
 	AcceptLegalDocumentsPayload struct {
 		Acceptances func(childComplexity int) int
 		Legal       func(childComplexity int) int
@@ -146,6 +151,19 @@ type ComplexityRoot struct {
 		Status         func(childComplexity int) int
 	}
 
+	Invitation struct {
+		CreatedAt    func(childComplexity int) int
+		Email        func(childComplexity int) int
+		ExpiresAt    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Role         func(childComplexity int) int
+	}
+
+	InviteMemberPayload struct {
+		Invitation func(childComplexity int) int
+	}
+
 	LegalAcceptance struct {
 		AcceptedAt func(childComplexity int) int
 		Document   func(childComplexity int) int
@@ -213,16 +231,18 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AcceptInvitation      func(childComplexity int, input model.AcceptInvitationInput) int
 		AcceptLegalDocuments  func(childComplexity int, input model.AcceptLegalDocumentsInput) int
-		AddMember             func(childComplexity int, input model.AddMemberInput) int
 		ChangePassword        func(childComplexity int, input model.ChangePasswordInput) int
 		ConnectIntegration    func(childComplexity int, input model.ConnectIntegrationInput) int
 		CreateAPIKey          func(childComplexity int, input model.CreateAPIKeyInput) int
 		DisconnectIntegration func(childComplexity int, input model.DisconnectIntegrationInput) int
+		InviteMember          func(childComplexity int, input model.InviteMemberInput) int
 		LogIn                 func(childComplexity int, input model.LogInInput) int
 		LogOut                func(childComplexity int) int
 		RemoveMember          func(childComplexity int, userID string) int
 		RevokeAPIKey          func(childComplexity int, id string) int
+		RevokeInvitation      func(childComplexity int, input model.RevokeInvitationInput) int
 		SignUp                func(childComplexity int, input model.SignUpInput) int
 		SwitchOrganization    func(childComplexity int, organizationID string) int
 		SyncIntegration       func(childComplexity int, platform integrations.Platform) int
@@ -264,6 +284,7 @@ type ComplexityRoot struct {
 		EmailCampaigns   func(childComplexity int, first *int, after *string) int
 		EmailFlows       func(childComplexity int) int
 		Integrations     func(childComplexity int) int
+		Invitations      func(childComplexity int) int
 		LegalAcceptances func(childComplexity int, first *int, after *string) int
 		LegalDocument    func(childComplexity int, kind legal.Kind, version int) int
 		LegalDocuments   func(childComplexity int) int
@@ -271,6 +292,10 @@ type ComplexityRoot struct {
 		Me               func(childComplexity int) int
 		PipelineSummary  func(childComplexity int) int
 		ServerInfo       func(childComplexity int) int
+	}
+
+	RevokeInvitationPayload struct {
+		Invitation func(childComplexity int) int
 	}
 
 	ServerInfo struct {
@@ -291,6 +316,7 @@ type ComplexityRoot struct {
 
 	Viewer struct {
 		APIKey        func(childComplexity int) int
+		Invitations   func(childComplexity int) int
 		Legal         func(childComplexity int) int
 		Organization  func(childComplexity int) int
 		Organizations func(childComplexity int) int
@@ -318,6 +344,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AcceptInvitationPayload.membership":
+		if e.ComplexityRoot.AcceptInvitationPayload.Membership == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AcceptInvitationPayload.Membership(childComplexity), true
 
 	case "AcceptLegalDocumentsPayload.acceptances":
 		if e.ComplexityRoot.AcceptLegalDocumentsPayload.Acceptances == nil {
@@ -686,6 +719,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.IntegrationSync.Status(childComplexity), true
 
+	case "Invitation.createdAt":
+		if e.ComplexityRoot.Invitation.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.CreatedAt(childComplexity), true
+	case "Invitation.email":
+		if e.ComplexityRoot.Invitation.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.Email(childComplexity), true
+	case "Invitation.expiresAt":
+		if e.ComplexityRoot.Invitation.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.ExpiresAt(childComplexity), true
+	case "Invitation.id":
+		if e.ComplexityRoot.Invitation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.ID(childComplexity), true
+	case "Invitation.organization":
+		if e.ComplexityRoot.Invitation.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.Organization(childComplexity), true
+	case "Invitation.role":
+		if e.ComplexityRoot.Invitation.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.Role(childComplexity), true
+
+	case "InviteMemberPayload.invitation":
+		if e.ComplexityRoot.InviteMemberPayload.Invitation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteMemberPayload.Invitation(childComplexity), true
+
 	case "LegalAcceptance.acceptedAt":
 		if e.ComplexityRoot.LegalAcceptance.AcceptedAt == nil {
 			break
@@ -946,6 +1023,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Member.User(childComplexity), true
 
+	case "Mutation.acceptInvitation":
+		if e.ComplexityRoot.Mutation.AcceptInvitation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acceptInvitation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcceptInvitation(childComplexity, args["input"].(model.AcceptInvitationInput)), true
 	case "Mutation.acceptLegalDocuments":
 		if e.ComplexityRoot.Mutation.AcceptLegalDocuments == nil {
 			break
@@ -957,17 +1045,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AcceptLegalDocuments(childComplexity, args["input"].(model.AcceptLegalDocumentsInput)), true
-	case "Mutation.addMember":
-		if e.ComplexityRoot.Mutation.AddMember == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_addMember_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.AddMember(childComplexity, args["input"].(model.AddMemberInput)), true
 	case "Mutation.changePassword":
 		if e.ComplexityRoot.Mutation.ChangePassword == nil {
 			break
@@ -1012,6 +1089,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DisconnectIntegration(childComplexity, args["input"].(model.DisconnectIntegrationInput)), true
+	case "Mutation.inviteMember":
+		if e.ComplexityRoot.Mutation.InviteMember == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_inviteMember_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InviteMember(childComplexity, args["input"].(model.InviteMemberInput)), true
 	case "Mutation.logIn":
 		if e.ComplexityRoot.Mutation.LogIn == nil {
 			break
@@ -1051,6 +1139,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["id"].(string)), true
+	case "Mutation.revokeInvitation":
+		if e.ComplexityRoot.Mutation.RevokeInvitation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeInvitation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeInvitation(childComplexity, args["input"].(model.RevokeInvitationInput)), true
 	case "Mutation.signUp":
 		if e.ComplexityRoot.Mutation.SignUp == nil {
 			break
@@ -1231,6 +1330,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Integrations(childComplexity), true
 
+	case "Query.invitations":
+		if e.ComplexityRoot.Query.Invitations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Invitations(childComplexity), true
 	case "Query.legalAcceptances":
 		if e.ComplexityRoot.Query.LegalAcceptances == nil {
 			break
@@ -1289,6 +1394,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.ServerInfo(childComplexity), true
 
+	case "RevokeInvitationPayload.invitation":
+		if e.ComplexityRoot.RevokeInvitationPayload.Invitation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeInvitationPayload.Invitation(childComplexity), true
+
 	case "ServerInfo.startedAt":
 		if e.ComplexityRoot.ServerInfo.StartedAt == nil {
 			break
@@ -1340,6 +1452,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.APIKey(childComplexity), true
+	case "Viewer.invitations":
+		if e.ComplexityRoot.Viewer.Invitations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Invitations(childComplexity), true
 	case "Viewer.legal":
 		if e.ComplexityRoot.Viewer.Legal == nil {
 			break
@@ -1399,13 +1517,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AcceptInvitationInput", ec.unmarshalInputAcceptInvitationInput),
 			graphql.NewInputUnmarshaler("AcceptLegalDocumentsInput", ec.unmarshalInputAcceptLegalDocumentsInput),
-			graphql.NewInputUnmarshaler("AddMemberInput", ec.unmarshalInputAddMemberInput),
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
 			graphql.NewInputUnmarshaler("ConnectIntegrationInput", ec.unmarshalInputConnectIntegrationInput),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
 			graphql.NewInputUnmarshaler("DisconnectIntegrationInput", ec.unmarshalInputDisconnectIntegrationInput),
+			graphql.NewInputUnmarshaler("InviteMemberInput", ec.unmarshalInputInviteMemberInput),
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
+			graphql.NewInputUnmarshaler("RevokeInvitationInput", ec.unmarshalInputRevokeInvitationInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("UpdateMemberRoleInput", ec.unmarshalInputUpdateMemberRoleInput),
 		)
@@ -1599,6 +1719,8 @@ type Viewer {
   organizations: [OrganizationMembership!]!
   "The API key the caller authenticated with, if any."
   apiKey: ApiKey
+  "Open invitations addressed to your email address, from any organization; empty for an API key."
+  invitations: [Invitation!]!
 }
 
 """
@@ -1671,12 +1793,62 @@ input ChangePasswordInput {
   newPassword: String!
 }
 
-"Input of ` + "`" + `addMember` + "`" + `."
-input AddMemberInput {
-  "Email address of an existing Omnify user."
+"Input of ` + "`" + `inviteMember` + "`" + `."
+input InviteMemberInput {
+  "Email address of the person to invite; they need not have an Omnify account yet."
   email: String!
-  "The role to give them; only an OWNER can give OWNER."
+  "The role they get on accepting; only an OWNER can invite an OWNER."
   role: Role!
+}
+
+"Input of ` + "`" + `acceptInvitation` + "`" + `."
+input AcceptInvitationInput {
+  "The invitation's id, from ` + "`" + `me.invitations` + "`" + `."
+  invitationId: ID!
+}
+
+"Input of ` + "`" + `revokeInvitation` + "`" + `."
+input RevokeInvitationInput {
+  "The invitation's id, from ` + "`" + `invitations` + "`" + `."
+  invitationId: ID!
+}
+
+"""
+An invitation to join an organization. The invitee sees it in ` + "`" + `me.invitations` + "`" + ` after signing in
+(or signing up) with the invited email address, and accepts it with ` + "`" + `acceptInvitation` + "`" + `; nobody
+becomes a member without accepting. It can be accepted for 7 days.
+"""
+type Invitation {
+  "The invitation's id."
+  id: ID!
+  "The invited email address."
+  email: String!
+  "The role the invitee gets on accepting."
+  role: Role!
+  "The organization the invitee is asked to join."
+  organization: Organization!
+  "When the invitation was sent."
+  createdAt: DateTime!
+  "When it can no longer be accepted."
+  expiresAt: DateTime!
+}
+
+"The result of ` + "`" + `inviteMember` + "`" + `."
+type InviteMemberPayload {
+  "The open invitation; its answer is the same whether or not the address has an account."
+  invitation: Invitation!
+}
+
+"The result of ` + "`" + `acceptInvitation` + "`" + `."
+type AcceptInvitationPayload {
+  "Your membership in the organization you joined; switch to it with ` + "`" + `switchOrganization` + "`" + `."
+  membership: OrganizationMembership!
+}
+
+"The result of ` + "`" + `revokeInvitation` + "`" + `."
+type RevokeInvitationPayload {
+  "The invitation that was revoked; it can no longer be accepted."
+  invitation: Invitation!
 }
 
 "Input of ` + "`" + `updateMemberRole` + "`" + `."
@@ -1700,6 +1872,8 @@ extend type Query {
   me: Viewer
   "The active organization's API keys, newest first. OWNER or ADMIN."
   apiKeys: [ApiKey!]! @hasRole(role: ADMIN)
+  "The active organization's open invitations, newest first. OWNER or ADMIN."
+  invitations: [Invitation!]! @hasRole(role: ADMIN)
 }
 
 """
@@ -1716,8 +1890,12 @@ type Mutation {
   switchOrganization("The organization to switch to." organizationId: ID!): Viewer! @authenticated
   "Change your password; ends every other session of yours."
   changePassword("The change to make." input: ChangePasswordInput!): Boolean! @authenticated
-  "Add an existing user to the active organization. OWNER or ADMIN."
-  addMember("The change to make." input: AddMemberInput!): Member! @hasRole(role: ADMIN)
+  "Invite someone by email to the active organization; they join when they accept. OWNER or ADMIN; at most 50 open invitations."
+  inviteMember("The invitation to send." input: InviteMemberInput!): InviteMemberPayload! @hasRole(role: ADMIN)
+  "Accept an invitation addressed to your email address and join its organization. Signed-in users."
+  acceptInvitation("The invitation to accept." input: AcceptInvitationInput!): AcceptInvitationPayload! @authenticated
+  "Revoke an open invitation of the active organization. OWNER or ADMIN."
+  revokeInvitation("The invitation to revoke." input: RevokeInvitationInput!): RevokeInvitationPayload! @hasRole(role: ADMIN)
   "Change a member's role. OWNER or ADMIN; only an OWNER changes OWNER roles."
   updateMemberRole("The change to make." input: UpdateMemberRoleInput!): Member! @hasRole(role: ADMIN)
   "Remove a member from the active organization (OWNER or ADMIN, or yourself). Returns the removed membership."
@@ -2222,6 +2400,14 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_AcceptInvitationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "membership":
+		return ec.fieldContext_AcceptInvitationPayload_membership(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AcceptInvitationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_AcceptLegalDocumentsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "acceptances":
@@ -2422,6 +2608,32 @@ func (ec *executionContext) childFields_IntegrationSync(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type IntegrationSync", field.Name)
 }
 
+func (ec *executionContext) childFields_Invitation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Invitation_id(ctx, field)
+	case "email":
+		return ec.fieldContext_Invitation_email(ctx, field)
+	case "role":
+		return ec.fieldContext_Invitation_role(ctx, field)
+	case "organization":
+		return ec.fieldContext_Invitation_organization(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Invitation_createdAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Invitation_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Invitation", field.Name)
+}
+
+func (ec *executionContext) childFields_InviteMemberPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invitation":
+		return ec.fieldContext_InviteMemberPayload_invitation(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InviteMemberPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_LegalAcceptance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2610,6 +2822,14 @@ func (ec *executionContext) childFields_PipelineSummary(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type PipelineSummary", field.Name)
 }
 
+func (ec *executionContext) childFields_RevokeInvitationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invitation":
+		return ec.fieldContext_RevokeInvitationPayload_invitation(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeInvitationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "version":
@@ -2646,6 +2866,8 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_organizations(ctx, field)
 	case "apiKey":
 		return ec.fieldContext_Viewer_apiKey(ctx, field)
+	case "invitations":
+		return ec.fieldContext_Viewer_invitations(ctx, field)
 	case "legal":
 		return ec.fieldContext_Viewer_legal(ctx, field)
 	}

@@ -10,6 +10,18 @@ import (
 	"github.com/omnify/bff/internal/legal"
 )
 
+// Input of `acceptInvitation`.
+type AcceptInvitationInput struct {
+	// The invitation's id, from `me.invitations`.
+	InvitationID string `json:"invitationId"`
+}
+
+// The result of `acceptInvitation`.
+type AcceptInvitationPayload struct {
+	// Your membership in the organization you joined; switch to it with `switchOrganization`.
+	Membership *auth.Membership `json:"membership"`
+}
+
 // Input of `acceptLegalDocuments`.
 type AcceptLegalDocumentsInput struct {
 	// Ids of the current versions to accept (from `legalDocuments` or `me.legal.pending`).
@@ -22,14 +34,6 @@ type AcceptLegalDocumentsPayload struct {
 	Acceptances []*legal.Acceptance `json:"acceptances"`
 	// Where the caller stands now.
 	Legal *ViewerLegal `json:"legal"`
-}
-
-// Input of `addMember`.
-type AddMemberInput struct {
-	// Email address of an existing Omnify user.
-	Email string `json:"email"`
-	// The role to give them; only an OWNER can give OWNER.
-	Role auth.Role `json:"role"`
 }
 
 // The result of signing up or logging in. The session token travels only in an HttpOnly cookie.
@@ -114,6 +118,20 @@ type IntegrationEvent struct {
 	Sync *integrations.SyncRun `json:"sync,omitempty"`
 	// When it happened.
 	At time.Time `json:"at"`
+}
+
+// Input of `inviteMember`.
+type InviteMemberInput struct {
+	// Email address of the person to invite; they need not have an Omnify account yet.
+	Email string `json:"email"`
+	// The role they get on accepting; only an OWNER can invite an OWNER.
+	Role auth.Role `json:"role"`
+}
+
+// The result of `inviteMember`.
+type InviteMemberPayload struct {
+	// The open invitation; its answer is the same whether or not the address has an account.
+	Invitation *auth.Invitation `json:"invitation"`
 }
 
 // A page of the organization's acceptance records, newest first.
@@ -208,6 +226,18 @@ type PageInfo struct {
 
 // The root of every read. Each module adds its fields in its own schema file.
 type Query struct {
+}
+
+// Input of `revokeInvitation`.
+type RevokeInvitationInput struct {
+	// The invitation's id, from `invitations`.
+	InvitationID string `json:"invitationId"`
+}
+
+// The result of `revokeInvitation`.
+type RevokeInvitationPayload struct {
+	// The invitation that was revoked; it can no longer be accepted.
+	Invitation *auth.Invitation `json:"invitation"`
 }
 
 // Facts about the running server.

@@ -257,7 +257,7 @@ func TestLegalAuditListIsForOwners(t *testing.T) {
 	env := apptest.Start(t, dbs)
 	alice := signUp(t, env, "alice@example.com", "A")
 	bob := signUp(t, env, "bob@example.com", "B")
-	alice.c.MustData(t, `mutation($e: String!) { addMember(input: {email: $e, role: ADMIN}) { role } }`, map[string]any{"e": bob.email}, nil)
+	addMember(t, alice, bob, "ADMIN")
 	bob.c.MustData(t, `mutation($o: ID!) { switchOrganization(organizationId: $o) { role } }`, map[string]any{"o": alice.orgID}, nil)
 	if r := bob.c.Do(t, `{ legalAcceptances { pageInfo { hasNextPage } } }`, nil); r.Code() != "FORBIDDEN" {
 		t.Fatalf("ADMIN reads the audit list: %+v", r.Errors)

@@ -394,14 +394,10 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 	if err := requireUser(p); err != nil {
 		return err
 	}
-	users, err := s.store.UsersByIDs(ctx, []bson.ObjectID{p.UserID})
+	u, err := s.user(ctx, p.UserID)
 	if err != nil {
 		return err
 	}
-	if len(users) != 1 {
-		return errNotSignedIn
-	}
-	u := users[0]
 	a, err := s.beginAttempt(ctx, u.Email)
 	if err != nil {
 		return err
@@ -463,39 +459,6 @@ func (s *Service) Members(ctx context.Context, p *Principal, orgID bson.ObjectID
 		}
 	}
 	return s.store.MembershipsOfOrganization(ctx, orgID)
-}
-
-// AddMember gives an existing user (found by email) a role in the caller's
-// organization. Needs OWNER or ADMIN; only an OWNER can add an OWNER.
-// Returns NOT_FOUND if no user has the email, CONFLICT if they are already a
-// member, BAD_USER_INPUT for an unknown role.
-func (s *Service) AddMember(ctx context.Context, p *Principal, emailIn string, role Role) (Membership, error) {
-	if err := requireRole(p, RoleAdmin); err != nil {
-		return Membership{}, err
-	}
-	email, err := normalizeEmail("email", emailIn)
-	if err != nil {
-		return Membership{}, err
-	}
-	if err := s.checkGrant(p, role); err != nil {
-		return Membership{}, err
-	}
-	u, err := s.store.UserByEmail(ctx, email)
-	if errors.Is(err, errNotFound) || (err == nil && u.PendingSignUp != nil) {
-		return Membership{}, &apperr.Error{Code: apperr.NotFound, Field: "email", Message: "No Omnify user has this email address; ask them to sign up first."}
-	}
-	if err != nil {
-		return Membership{}, err
-	}
-	now := s.now()
-	m := Membership{ID: bson.NewObjectID(), UserID: u.ID, OrganizationID: p.OrganizationID, Role: role, CreatedAt: now, UpdatedAt: now}
-	if err := s.store.InsertMembership(ctx, m); err != nil {
-		if errors.Is(err, errDuplicate) {
-			return Membership{}, &apperr.Error{Code: apperr.Conflict, Field: "email", Message: "This user is already a member of the organization."}
-		}
-		return Membership{}, err
-	}
-	return m, nil
 }
 
 func (s *Service) checkGrant(p *Principal, role Role) error {

@@ -40,9 +40,7 @@ func TestTwoOwnersStepDownAtOnceLeavesOne(t *testing.T) {
 	ctx := context.Background()
 	alice := signUpUser(t, s, "alice@example.com")
 	bob := signUpUser(t, s, "bob@example.com")
-	if _, err := s.AddMember(ctx, alice, "bob@example.com", RoleOwner); err != nil {
-		t.Fatal(err)
-	}
+	join(t, s, alice, bob, "bob@example.com", RoleOwner)
 	bobHere := &Principal{UserID: bob.UserID, OrganizationID: alice.OrganizationID, Role: RoleOwner, SessionID: "x"}
 
 	var wg sync.WaitGroup

@@ -109,20 +109,3 @@ func TestFinishSignUpsIsIdempotent(t *testing.T) {
 	}
 }
 
-// A user whose sign-up is unfinished cannot be added to another
-// organization: until it is finished it is nothing anyone can see.
-func TestPendingUserIsNotFoundByAddMember(t *testing.T) {
-	s, _ := newService(t)
-	ctx := context.Background()
-	owner := signUpUser(t, s, "owner@example.com")
-	u, err := s.newSignUp(ctx, SignUpInput{Email: "pending@example.com", Password: "a long enough password", Name: "P", OrganizationName: "P Co"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.signUpSteps(u)[0](ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.AddMember(ctx, owner, "pending@example.com", RoleViewer); apperr.CodeOf(err) != apperr.NotFound {
-		t.Fatalf("add a pending user: %v, want NOT_FOUND", err)
-	}
-}

@@ -22,7 +22,7 @@ var (
 
 // Store keeps the auth module's documents in MongoDB.
 type Store struct {
-	users, orgs, members, sessions, keys, failures, locks *mongo.Collection
+	users, orgs, members, sessions, keys, failures, locks, invitations *mongo.Collection
 }
 
 // NewStore returns a store on db.
@@ -35,6 +35,8 @@ func NewStore(db *mongo.Database) *Store {
 		keys:     db.Collection("api_keys"),
 		failures: db.Collection("login_failures"),
 		locks:    db.Collection("locks"),
+
+		invitations: db.Collection("invitations"),
 	}
 }
 
@@ -64,6 +66,11 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			{Name: "expires_ttl", Keys: asc("expiresAt"), TTL: 1},
 		}},
 		{s.keys, []mongodb.Index{{Name: "organization", Keys: asc("organizationId")}}},
+		{s.invitations, []mongodb.Index{
+			// One open invitation per address and organization.
+			{Name: "organization_email_unique", Keys: asc("organizationId", "email"), Unique: true},
+			{Name: "email", Keys: asc("email")},
+		}},
 		{s.failures, []mongodb.Index{
 			{Name: "key_at", Keys: asc("key", "at")},
 			{Name: "at_ttl", Keys: asc("at"), TTL: 24 * 3600},
@@ -357,4 +364,57 @@ func (s *Store) ForgetLoginAttempts(ctx context.Context, ids []bson.ObjectID) er
 func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
 	_, err := s.failures.DeleteMany(ctx, bson.M{"key": key})
 	return err
+}
+
+// InsertInvitation stores an invitation; errDuplicate when the address has
+// an open one in the organization already.
+func (s *Store) InsertInvitation(ctx context.Context, inv Invitation) error {
+	return insert(ctx, s.invitations, inv)
+}
+
+// Invitation returns the invitation with id.
+func (s *Store) Invitation(ctx context.Context, id bson.ObjectID) (Invitation, error) {
+	return findOne[Invitation](ctx, s.invitations, bson.D{{Key: "_id", Value: id}})
+}
+
+// InvitationsOfOrganization returns the organization's invitations that
+// expire after now, newest first.
+func (s *Store) InvitationsOfOrganization(ctx context.Context, orgID bson.ObjectID, now time.Time) ([]Invitation, error) {
+	return findAll[Invitation](ctx, s.invitations, bson.D{
+		{Key: "organizationId", Value: orgID}, {Key: "expiresAt", Value: bson.D{{Key: "$gt", Value: now}}},
+	}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}).SetLimit(maxPendingInvitations+1))
+}
+
+// InvitationsTo returns the invitations to email that expire after now.
+func (s *Store) InvitationsTo(ctx context.Context, email string, now time.Time) ([]Invitation, error) {
+	return findAll[Invitation](ctx, s.invitations, bson.D{
+		{Key: "email", Value: email}, {Key: "expiresAt", Value: bson.D{{Key: "$gt", Value: now}}},
+	}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}).SetLimit(100))
+}
+
+// CountInvitations counts the organization's invitations that expire after now.
+func (s *Store) CountInvitations(ctx context.Context, orgID bson.ObjectID, now time.Time) (int64, error) {
+	n, err := s.invitations.CountDocuments(ctx, bson.D{
+		{Key: "organizationId", Value: orgID}, {Key: "expiresAt", Value: bson.D{{Key: "$gt", Value: now}}},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count invitations: %w", err)
+	}
+	return n, nil
+}
+
+// DeleteInvitation removes the organization's invitation with id.
+func (s *Store) DeleteInvitation(ctx context.Context, orgID, id bson.ObjectID) error {
+	if _, err := s.invitations.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "organizationId", Value: orgID}}); err != nil {
+		return fmt.Errorf("delete invitation: %w", err)
+	}
+	return nil
+}
+
+// DeleteInvitationTo removes the organization's invitation to email, if any.
+func (s *Store) DeleteInvitationTo(ctx context.Context, orgID bson.ObjectID, email string) error {
+	if _, err := s.invitations.DeleteOne(ctx, bson.D{{Key: "organizationId", Value: orgID}, {Key: "email", Value: email}}); err != nil {
+		return fmt.Errorf("delete invitation: %w", err)
+	}
+	return nil
 }

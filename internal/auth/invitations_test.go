@@ -1,0 +1,193 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/omnify/bff/internal/apperr"
+)
+
+// join invites member's email to owner's organization and accepts as member.
+func join(t *testing.T, s *Service, owner, member *Principal, email string, role Role) {
+	t.Helper()
+	ctx := context.Background()
+	inv, err := s.InviteMember(ctx, owner, email, role)
+	if err != nil {
+		t.Fatalf("invite %s: %v", email, err)
+	}
+	if _, err := s.AcceptInvitation(ctx, member, inv.ID.Hex()); err != nil {
+		t.Fatalf("accept as %s: %v", email, err)
+	}
+}
+
+func wantCode(t *testing.T, what string, err error, code apperr.Code) {
+	t.Helper()
+	if apperr.CodeOf(err) != code {
+		t.Fatalf("%s: %v, want %s", what, err, code)
+	}
+}
+
+func TestInvitationIsAcceptedOnlyByItsInvitee(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	owner := signUpUser(t, s, "owner@example.com")
+	bob := signUpUser(t, s, "bob@example.com")
+	eve := signUpUser(t, s, "eve@example.com")
+
+	inv, err := s.InviteMember(ctx, owner, " Bob@Example.com ", RoleAdmin)
+	if err != nil || inv.Email != "bob@example.com" || inv.Role != RoleAdmin {
+		t.Fatalf("invite: %+v %v", inv, err)
+	}
+	if _, err := s.store.Membership(ctx, owner.OrganizationID, bob.UserID); err == nil {
+		t.Fatal("bob became a member without accepting")
+	}
+	if mine, _ := s.MyInvitations(ctx, bob); len(mine) != 1 || mine[0].ID != inv.ID {
+		t.Fatalf("bob's invitations: %+v", mine)
+	}
+	if mine, _ := s.MyInvitations(ctx, eve); len(mine) != 0 {
+		t.Fatalf("eve sees bob's invitation: %+v", mine)
+	}
+	_, err = s.AcceptInvitation(ctx, eve, inv.ID.Hex())
+	wantCode(t, "eve accepts bob's invitation", err, apperr.NotFound)
+	m, err := s.AcceptInvitation(ctx, bob, inv.ID.Hex())
+	if err != nil || m.Role != RoleAdmin || m.OrganizationID != owner.OrganizationID {
+		t.Fatalf("bob accepts: %+v %v", m, err)
+	}
+	_, err = s.AcceptInvitation(ctx, bob, inv.ID.Hex())
+	wantCode(t, "accept twice", err, apperr.NotFound)
+	_, err = s.InviteMember(ctx, owner, "bob@example.com", RoleMember)
+	wantCode(t, "invite a member", err, apperr.Conflict)
+	_, err = s.AcceptInvitation(ctx, nil, inv.ID.Hex())
+	wantCode(t, "anonymous accepts", err, apperr.Unauthenticated)
+}
+
+func TestInvitationRules(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	owner := signUpUser(t, s, "owner@example.com")
+	admin := signUpUser(t, s, "admin@example.com")
+	viewer := signUpUser(t, s, "viewer@example.com")
+	join(t, s, owner, admin, "admin@example.com", RoleAdmin)
+	join(t, s, owner, viewer, "viewer@example.com", RoleViewer)
+	adminHere := &Principal{UserID: admin.UserID, OrganizationID: owner.OrganizationID, Role: RoleAdmin, SessionID: "a"}
+	viewerHere := &Principal{UserID: viewer.UserID, OrganizationID: owner.OrganizationID, Role: RoleViewer, SessionID: "v"}
+
+	_, err := s.InviteMember(ctx, adminHere, "x@example.com", RoleOwner)
+	wantCode(t, "an ADMIN invites an OWNER", err, apperr.Forbidden)
+	_, err = s.InviteMember(ctx, viewerHere, "x@example.com", RoleViewer)
+	wantCode(t, "a VIEWER invites", err, apperr.Forbidden)
+	_, err = s.InviteMember(ctx, owner, "not an address", RoleViewer)
+	wantCode(t, "a malformed address", err, apperr.BadUserInput)
+	_, err = s.InviteMember(ctx, owner, "x@example.com", Role("ROOT"))
+	wantCode(t, "an unknown role", err, apperr.BadUserInput)
+
+	// Another organization's invitation cannot be revoked; its own can, once.
+	other := signUpUser(t, s, "other@example.com")
+	theirs, err := s.InviteMember(ctx, other, "x@example.com", RoleViewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.RevokeInvitation(ctx, owner, theirs.ID.Hex())
+	wantCode(t, "revoke another organization's invitation", err, apperr.NotFound)
+	ours, err := s.InviteMember(ctx, adminHere, "x@example.com", RoleMember)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RevokeInvitation(ctx, adminHere, ours.ID.Hex()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.RevokeInvitation(ctx, adminHere, ours.ID.Hex())
+	wantCode(t, "revoke twice", err, apperr.NotFound)
+
+	// Inviting an address again replaces its open invitation.
+	first, _ := s.InviteMember(ctx, owner, "y@example.com", RoleViewer)
+	second, err := s.InviteMember(ctx, owner, "y@example.com", RoleMember)
+	if err != nil || first.ID == second.ID {
+		t.Fatalf("invite again: %+v %v", second, err)
+	}
+	if open, _ := s.Invitations(ctx, owner); len(open) != 1 || open[0].ID != second.ID || open[0].Role != RoleMember {
+		t.Fatalf("open invitations after inviting twice: %+v", open)
+	}
+}
+
+// TestInvitationsAnswerAlikeForEveryAddress: whether the address has an
+// account, an unfinished sign-up or nothing, the inviter learns nothing.
+func TestInvitationsAnswerAlikeForEveryAddress(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	owner := signUpUser(t, s, "owner@example.com")
+	signUpUser(t, s, "has-account@example.com")
+	u, err := s.newSignUp(ctx, SignUpInput{Email: "pending@example.com", Password: "a long enough password", Name: "P", OrganizationName: "P Co"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.signUpSteps(u)[0](ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{"has-account@example.com", "pending@example.com", "nobody@example.com"} {
+		inv, err := s.InviteMember(ctx, owner, email, RoleViewer)
+		if err != nil || inv.Email != email || inv.Role != RoleViewer || inv.ExpiresAt.Sub(inv.CreatedAt) != invitationTTL {
+			t.Fatalf("invite %s: %+v %v", email, inv, err)
+		}
+	}
+}
+
+func TestInvitationExpires(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	s, _ := newService(t)
+	s.opts.Now = func() time.Time { return now }
+	ctx := context.Background()
+	owner := signUpUser(t, s, "owner@example.com")
+	bob := signUpUser(t, s, "bob@example.com")
+	inv, err := s.InviteMember(ctx, owner, "bob@example.com", RoleMember)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(invitationTTL)
+	if mine, _ := s.MyInvitations(ctx, bob); len(mine) != 0 {
+		t.Fatalf("an expired invitation is listed: %+v", mine)
+	}
+	_, err = s.AcceptInvitation(ctx, bob, inv.ID.Hex())
+	wantCode(t, "accept an expired invitation", err, apperr.NotFound)
+}
+
+// TestOpenInvitationsHaveALimitABurstCannotBeat: the limit at its edge, one
+// past it, and a burst against it.
+func TestOpenInvitationsHaveALimitABurstCannotBeat(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	owner := signUpUser(t, s, "owner@example.com")
+	for i := range maxPendingInvitations - 5 {
+		if _, err := s.InviteMember(ctx, owner, fmt.Sprintf("p%d@example.com", i), RoleViewer); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = s.InviteMember(ctx, owner, fmt.Sprintf("burst%d@example.com", i), RoleViewer)
+		}()
+	}
+	wg.Wait()
+	open, err := s.Invitations(ctx, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(open) > maxPendingInvitations {
+		t.Fatalf("%d open invitations after a burst, limit %d", len(open), maxPendingInvitations)
+	}
+	// Fill to the edge, then one past it.
+	for i := 0; len(open) < maxPendingInvitations; i++ {
+		if _, err := s.InviteMember(ctx, owner, fmt.Sprintf("fill%d@example.com", i), RoleViewer); err != nil {
+			t.Fatalf("invitation %d of %d: %v", len(open)+1, maxPendingInvitations, err)
+		}
+		open, _ = s.Invitations(ctx, owner)
+	}
+	_, err = s.InviteMember(ctx, owner, "one-more@example.com", RoleViewer)
+	wantCode(t, "one invitation past the limit", err, apperr.Conflict)
+}
