@@ -29,7 +29,7 @@ func TestDefaults(t *testing.T) {
 		MaxBodyBytes: 1 << 20, BodyReadTimeout: 10 * time.Second,
 		MaxQueryTokens: 3000, MaxQueryAliases: 30, MaxQueryDirectives: 5, MaxQueryFieldRepeats: 16,
 		MaxQueryDepth: 15, MaxQueryComplexity: 1000, MaxQuerySchemaFields: 1, MaxResponseErrors: 100,
-		QueryCacheBytes: 16 << 20, APQCacheBytes: 8 << 20,
+		QueryCacheBytes: 6 << 20, APQCacheBytes: 2 << 20,
 		MetricsOperationNames: 200, MetricsOperationNameLength: 100,
 		WebsocketMaxSubscriptions: 32, WebsocketMaxSocketsPerClient: 16,
 	}

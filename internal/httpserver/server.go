@@ -43,9 +43,9 @@ type Options struct {
 	BodyReadTimeout time.Duration
 	// Limits bound every GraphQL document and response.
 	Limits QueryLimits
-	// QueryCacheBytes bounds the parsed documents kept for reuse [16 MiB].
+	// QueryCacheBytes bounds the parsed documents kept for reuse [6 MiB].
 	QueryCacheBytes int64
-	// APQCacheBytes bounds the automatic persisted queries kept [8 MiB].
+	// APQCacheBytes bounds the automatic persisted queries kept [2 MiB].
 	APQCacheBytes int64
 	// Introspection allows schema introspection at all.
 	Introspection bool
@@ -117,10 +117,10 @@ func New(o Options) *Server {
 	}
 	o.Limits = o.Limits.withDefaults()
 	if o.QueryCacheBytes <= 0 {
-		o.QueryCacheBytes = 16 << 20
+		o.QueryCacheBytes = 6 << 20
 	}
 	if o.APQCacheBytes <= 0 {
-		o.APQCacheBytes = 8 << 20
+		o.APQCacheBytes = 2 << 20
 	}
 	if o.WebsocketRecheckInterval <= 0 {
 		o.WebsocketRecheckInterval = 30 * time.Second
