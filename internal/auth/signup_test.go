@@ -108,4 +108,3 @@ func TestFinishSignUpsIsIdempotent(t *testing.T) {
 		}
 	}
 }
-
