@@ -12,8 +12,14 @@ import (
 	"github.com/omnify/bff/graph/model"
 	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/authz"
+	"github.com/omnify/bff/internal/globalid"
 	"github.com/omnify/bff/internal/loaders"
 )
+
+func (r *apiKeyResolver) ID(ctx context.Context, obj *auth.APIKey) (string, error) {
+	return oid(typeAPIKey, obj.ID), nil
+}
 
 func (r *apiKeyResolver) CreatedBy(ctx context.Context, obj *auth.APIKey) (*auth.User, error) {
 	if obj.CreatedBy.IsZero() {
@@ -22,8 +28,16 @@ func (r *apiKeyResolver) CreatedBy(ctx context.Context, obj *auth.APIKey) (*auth
 	return loaders.For(ctx).User.Load(ctx, obj.CreatedBy)()
 }
 
+func (r *invitationResolver) ID(ctx context.Context, obj *auth.Invitation) (string, error) {
+	return oid(typeInvitation, obj.ID), nil
+}
+
 func (r *invitationResolver) Organization(ctx context.Context, obj *auth.Invitation) (*auth.Organization, error) {
 	return loaders.For(ctx).Organization.Load(ctx, obj.OrganizationID)()
+}
+
+func (r *memberResolver) ID(ctx context.Context, obj *auth.Membership) (string, error) {
+	return oid(typeMember, obj.ID), nil
 }
 
 func (r *memberResolver) User(ctx context.Context, obj *auth.Membership) (*auth.User, error) {
@@ -59,7 +73,7 @@ func (r *mutationResolver) LogOut(ctx context.Context) (bool, error) {
 }
 
 func (r *mutationResolver) SwitchOrganization(ctx context.Context, organizationID string) (*model.Viewer, error) {
-	p, err := r.Auth.SwitchOrganization(ctx, auth.FromContext(ctx), organizationID)
+	p, err := r.Auth.SwitchOrganization(ctx, authz.FromContext(ctx), organizationID)
 	if err != nil {
 		return nil, err
 	}
@@ -67,11 +81,11 @@ func (r *mutationResolver) SwitchOrganization(ctx context.Context, organizationI
 }
 
 func (r *mutationResolver) ChangePassword(ctx context.Context, input model.ChangePasswordInput) (bool, error) {
-	return true, r.Auth.ChangePassword(ctx, auth.FromContext(ctx), input.CurrentPassword, input.NewPassword)
+	return true, r.Auth.ChangePassword(ctx, authz.FromContext(ctx), input.CurrentPassword, input.NewPassword)
 }
 
 func (r *mutationResolver) InviteMember(ctx context.Context, input model.InviteMemberInput) (*model.InviteMemberPayload, error) {
-	inv, err := r.Auth.InviteMember(ctx, auth.FromContext(ctx), input.Email, input.Role)
+	inv, err := r.Auth.InviteMember(ctx, authz.FromContext(ctx), input.Email, input.Role)
 	if err != nil {
 		return nil, err
 	}
@@ -79,15 +93,16 @@ func (r *mutationResolver) InviteMember(ctx context.Context, input model.InviteM
 }
 
 func (r *mutationResolver) AcceptInvitation(ctx context.Context, input model.AcceptInvitationInput) (*model.AcceptInvitationPayload, error) {
-	m, err := r.Auth.AcceptInvitation(ctx, auth.FromContext(ctx), input.InvitationID)
+	m, err := r.Auth.AcceptInvitation(ctx, authz.FromContext(ctx), input.InvitationID)
 	if err != nil {
 		return nil, err
 	}
-	return &model.AcceptInvitationPayload{Membership: &m}, nil
+	om := model.OrganizationMembership(m)
+	return &model.AcceptInvitationPayload{Membership: &om}, nil
 }
 
 func (r *mutationResolver) RevokeInvitation(ctx context.Context, input model.RevokeInvitationInput) (*model.RevokeInvitationPayload, error) {
-	inv, err := r.Auth.RevokeInvitation(ctx, auth.FromContext(ctx), input.InvitationID)
+	inv, err := r.Auth.RevokeInvitation(ctx, authz.FromContext(ctx), input.InvitationID)
 	if err != nil {
 		return nil, err
 	}
@@ -95,17 +110,17 @@ func (r *mutationResolver) RevokeInvitation(ctx context.Context, input model.Rev
 }
 
 func (r *mutationResolver) UpdateMemberRole(ctx context.Context, input model.UpdateMemberRoleInput) (*auth.Membership, error) {
-	m, err := r.Auth.UpdateMemberRole(ctx, auth.FromContext(ctx), input.UserID, input.Role)
+	m, err := r.Auth.UpdateMemberRole(ctx, authz.FromContext(ctx), input.UserID, input.Role)
 	return &m, err
 }
 
 func (r *mutationResolver) RemoveMember(ctx context.Context, userID string) (*auth.Membership, error) {
-	m, err := r.Auth.RemoveMember(ctx, auth.FromContext(ctx), userID)
+	m, err := r.Auth.RemoveMember(ctx, authz.FromContext(ctx), userID)
 	return &m, err
 }
 
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
-	k, secret, err := r.Auth.CreateAPIKey(ctx, auth.FromContext(ctx), input.Name, input.Scope)
+	k, secret, err := r.Auth.CreateAPIKey(ctx, authz.FromContext(ctx), input.Name, input.Scope)
 	if err != nil {
 		return nil, err
 	}
@@ -113,31 +128,51 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateA
 }
 
 func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (*auth.APIKey, error) {
-	k, err := r.Auth.RevokeAPIKey(ctx, auth.FromContext(ctx), id)
+	k, err := r.Auth.RevokeAPIKey(ctx, authz.FromContext(ctx), id)
 	return &k, err
 }
 
-func (r *organizationResolver) Members(ctx context.Context, obj *auth.Organization) ([]*auth.Membership, error) {
-	return pointers(r.Auth.Members(ctx, auth.FromContext(ctx), obj.ID))
+func (r *organizationResolver) ID(ctx context.Context, obj *auth.Organization) (string, error) {
+	return oid(typeOrganization, obj.ID), nil
 }
 
-func (r *organizationMembershipResolver) Organization(ctx context.Context, obj *auth.Membership) (*auth.Organization, error) {
+func (r *organizationResolver) Members(ctx context.Context, obj *auth.Organization) ([]*auth.Membership, error) {
+	return pointers(r.Auth.Members(ctx, authz.FromContext(ctx), obj.ID))
+}
+
+func (r *organizationMembershipResolver) ID(ctx context.Context, obj *model.OrganizationMembership) (string, error) {
+	return oid(typeOrganizationMembership, obj.ID), nil
+}
+
+func (r *organizationMembershipResolver) Organization(ctx context.Context, obj *model.OrganizationMembership) (*auth.Organization, error) {
 	return loaders.For(ctx).Organization.Load(ctx, obj.OrganizationID)()
 }
 
 func (r *queryResolver) Me(ctx context.Context) (*model.Viewer, error) {
-	if p := auth.FromContext(ctx); p != nil {
+	if p := authz.FromContext(ctx); p != nil {
 		return &model.Viewer{Principal: p}, nil
 	}
 	return nil, nil
 }
 
 func (r *queryResolver) APIKeys(ctx context.Context) ([]*auth.APIKey, error) {
-	return pointers(r.Auth.APIKeys(ctx, auth.FromContext(ctx)))
+	return pointers(r.Auth.APIKeys(ctx, authz.FromContext(ctx)))
 }
 
 func (r *queryResolver) Invitations(ctx context.Context) ([]*auth.Invitation, error) {
-	return pointers(r.Auth.Invitations(ctx, auth.FromContext(ctx)))
+	return pointers(r.Auth.Invitations(ctx, authz.FromContext(ctx)))
+}
+
+func (r *userResolver) ID(ctx context.Context, obj *auth.User) (string, error) {
+	return oid(typeUser, obj.ID), nil
+}
+
+func (r *viewerResolver) ID(ctx context.Context, obj *model.Viewer) (string, error) {
+	who := obj.UserID
+	if obj.IsAPIKey() {
+		who = obj.APIKeyID
+	}
+	return globalid.Encode(typeViewer, keyOf(obj.OrganizationID.Hex(), who.Hex())), nil
 }
 
 func (r *viewerResolver) User(ctx context.Context, obj *model.Viewer) (*auth.User, error) {
@@ -151,8 +186,13 @@ func (r *viewerResolver) Organization(ctx context.Context, obj *model.Viewer) (*
 	return loaders.For(ctx).Organization.Load(ctx, obj.OrganizationID)()
 }
 
-func (r *viewerResolver) Organizations(ctx context.Context, obj *model.Viewer) ([]*auth.Membership, error) {
-	return pointers(r.Auth.Memberships(ctx, obj.Principal))
+func (r *viewerResolver) Organizations(ctx context.Context, obj *model.Viewer) ([]*model.OrganizationMembership, error) {
+	ms, err := r.Auth.Memberships(ctx, obj.Principal)
+	out := make([]*model.OrganizationMembership, len(ms))
+	for i := range ms {
+		out[i] = (*model.OrganizationMembership)(&ms[i])
+	}
+	return out, err
 }
 
 func (r *viewerResolver) APIKey(ctx context.Context, obj *model.Viewer) (*auth.APIKey, error) {
@@ -180,6 +220,8 @@ func (r *Resolver) OrganizationMembership() generated.OrganizationMembershipReso
 	return &organizationMembershipResolver{r}
 }
 
+func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
+
 func (r *Resolver) Viewer() generated.ViewerResolver { return &viewerResolver{r} }
 
 type (
@@ -189,5 +231,6 @@ type (
 	mutationResolver               struct{ *Resolver }
 	organizationResolver           struct{ *Resolver }
 	organizationMembershipResolver struct{ *Resolver }
+	userResolver                   struct{ *Resolver }
 	viewerResolver                 struct{ *Resolver }
 )

@@ -6,30 +6,29 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/omnify/bff/graph/generated"
-	"github.com/omnify/bff/internal/apperr"
-	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/authz"
 )
 
-// Directives implements the schema's coarse access rules. Services check
-// organization scoping and roles again; these gates make the rules visible
-// in the schema and refuse early.
+// Directives implements the schema's access rules. They state in the schema
+// what each service enforces again (the services are the authority; these
+// refuse early and make the rules visible to clients).
 func Directives() generated.DirectiveRoot {
 	return generated.DirectiveRoot{
 		Authenticated: func(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
-			if auth.FromContext(ctx) == nil {
-				return nil, apperr.New(apperr.Unauthenticated, "Log in to continue.")
+			if authz.FromContext(ctx) == nil {
+				return nil, authz.Unauthenticated()
 			}
 			return next(ctx)
 		},
-		HasRole: func(ctx context.Context, _ any, next graphql.Resolver, role auth.Role) (any, error) {
-			p := auth.FromContext(ctx)
-			switch {
-			case p == nil:
-				return nil, apperr.New(apperr.Unauthenticated, "Log in to continue.")
-			case p.IsAPIKey():
-				return nil, apperr.New(apperr.Forbidden, "This needs a signed-in user; API keys cannot do it.")
-			case !p.Role.AtLeast(role):
-				return nil, apperr.New(apperr.Forbidden, "This needs the %s role or higher in the organization.", role)
+		HasRole: func(ctx context.Context, _ any, next graphql.Resolver, role authz.Role) (any, error) {
+			if err := authz.Require(authz.FromContext(ctx), role); err != nil {
+				return nil, err
+			}
+			return next(ctx)
+		},
+		SignedIn: func(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
+			if err := authz.RequireUser(authz.FromContext(ctx), authz.RoleViewer); err != nil {
+				return nil, err
 			}
 			return next(ctx)
 		},

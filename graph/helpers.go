@@ -3,11 +3,13 @@ package graph
 import (
 	"context"
 	"errors"
+	"github.com/omnify/bff/internal/page"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/graph/model"
 	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/legal"
 	"github.com/omnify/bff/internal/loaders"
 )
@@ -38,22 +40,38 @@ func deref[T any](p *T) T {
 	return *p
 }
 
-func pageInfo(hasNext bool, endCursor string) *model.PageInfo {
-	pi := &model.PageInfo{HasNextPage: hasNext}
-	if endCursor != "" {
-		pi.EndCursor = &endCursor
+// pageInfoOf is the PageInfo of a page of any connection.
+func pageInfoOf[T any](p page.Page[T]) *model.PageInfo {
+	pi := &model.PageInfo{HasNextPage: p.HasNextPage, HasPreviousPage: p.HasPreviousPage}
+	if c := p.StartCursor(); c != "" {
+		pi.StartCursor = &c
+	}
+	if c := p.EndCursor(); c != "" {
+		pi.EndCursor = &c
 	}
 	return pi
 }
 
-func legalActor(ctx context.Context, p *auth.Principal) legal.Actor {
+// edgesOf builds a connection's edges with the edge type's constructor.
+func edgesOf[T, E any](p page.Page[T], edge func(cursor string, node *T) E) []E {
+	out := make([]E, len(p.Items))
+	for i := range p.Items {
+		out[i] = edge(p.Cursors[i], &p.Items[i])
+	}
+	return out
+}
+
+// nodesOf is a page's items as the connection's nodes.
+func nodesOf[T any](p page.Page[T]) []*T { return pointersOf(p.Items) }
+
+func legalActor(ctx context.Context, p *authz.Principal) legal.Actor {
 	c := auth.ClientFromContext(ctx)
 	return legal.Actor{UserID: p.UserID, OrganizationID: p.OrganizationID, Role: string(p.Role), IP: c.IP, UserAgent: c.UserAgent}
 }
 
 // viewerLegal is where the caller stands with the legal documents. API
 // keys are never gated, so they are always up to date.
-func (r *Resolver) viewerLegal(ctx context.Context, p *auth.Principal) (*model.ViewerLegal, error) {
+func (r *Resolver) viewerLegal(ctx context.Context, p *authz.Principal) (*model.ViewerLegal, error) {
 	if p == nil || p.IsAPIKey() {
 		return &model.ViewerLegal{UpToDate: true, Pending: []*legal.Document{}, Acceptances: []*legal.Acceptance{}}, nil
 	}
@@ -77,9 +95,18 @@ func (r *Resolver) viewerLegal(ctx context.Context, p *auth.Principal) (*model.V
 	return &model.ViewerLegal{UpToDate: len(pending) == 0, Pending: docs, Acceptances: pointersOf(accepted)}, nil
 }
 
-func authPayload(p *auth.Principal, err error) (*model.AuthPayload, error) {
+func authPayload(p *authz.Principal, err error) (*model.AuthPayload, error) {
 	if err != nil {
 		return nil, err
 	}
 	return &model.AuthPayload{Viewer: &model.Viewer{Principal: p}}, nil
+}
+
+// pageInfo is the PageInfo of a page not yet served by the page package.
+func pageInfo(hasNext bool, endCursor string) *model.PageInfo {
+	pi := &model.PageInfo{HasNextPage: hasNext}
+	if endCursor != "" {
+		pi.EndCursor = &endCursor
+	}
+	return pi
 }

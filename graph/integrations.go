@@ -3,12 +3,14 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"github.com/omnify/bff/internal/globalid"
 	"log/slog"
+	"strconv"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/graph/model"
-	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/events"
 	"github.com/omnify/bff/internal/integrations"
 )
@@ -20,7 +22,7 @@ const maxSyncsPerPlatform = 50
 // actor is the caller as the integrations module sees it. The field
 // directives have already refused anonymous callers.
 func actor(ctx context.Context) integrations.Actor {
-	p := auth.FromContext(ctx)
+	p := authz.FromContext(ctx)
 	if p == nil {
 		return integrations.Actor{}
 	}
@@ -79,7 +81,7 @@ func PublishIntegrationEvents(bus events.Bus, logger *slog.Logger) integrations.
 
 // subscribeIntegrationEvents streams the caller's organization's events
 // until the subscription ends.
-func subscribeIntegrationEvents(ctx context.Context, bus events.Bus, p *auth.Principal) (<-chan *model.IntegrationEvent, error) {
+func subscribeIntegrationEvents(ctx context.Context, bus events.Bus, p *authz.Principal) (<-chan *model.IntegrationEvent, error) {
 	sub, err := bus.Subscribe(ctx, integrationSubject(p.OrganizationID))
 	if err != nil {
 		return nil, err
@@ -93,7 +95,7 @@ func subscribeIntegrationEvents(ctx context.Context, bus events.Bus, p *auth.Pri
 			if json.Unmarshal(data, &e) != nil || e.OrganizationID != p.OrganizationID {
 				continue
 			}
-			ev := &model.IntegrationEvent{Platform: e.Platform, Status: e.Status, Sync: e.Sync, At: e.At}
+			ev := &model.IntegrationEvent{ID: globalid.Encode(typeIntegrationEvent, keyOf(e.OrganizationID.Hex(), string(e.Platform), strconv.FormatInt(e.At.UnixNano(), 10))), Platform: e.Platform, Status: e.Status, Sync: e.Sync, At: e.At}
 			select {
 			case out <- ev:
 			case <-ctx.Done():

@@ -12,10 +12,47 @@ import (
 	"github.com/omnify/bff/graph/generated"
 	"github.com/omnify/bff/graph/model"
 	"github.com/omnify/bff/internal/apperr"
-	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/authz"
+	"github.com/omnify/bff/internal/globalid"
 	"github.com/omnify/bff/internal/integrations"
 	"github.com/omnify/bff/internal/loaders"
 )
+
+func (r *contactResolver) ID(ctx context.Context, obj *integrations.Contact) (string, error) {
+	return globalid.Encode(typeContact, obj.ID), nil
+}
+
+func (r *contactResolver) HubspotID(ctx context.Context, obj *integrations.Contact) (string, error) {
+	return obj.ID, nil
+}
+
+func (r *dealResolver) ID(ctx context.Context, obj *integrations.Deal) (string, error) {
+	return globalid.Encode(typeDeal, obj.ID), nil
+}
+
+func (r *dealResolver) HubspotID(ctx context.Context, obj *integrations.Deal) (string, error) {
+	return obj.ID, nil
+}
+
+func (r *emailCampaignResolver) ID(ctx context.Context, obj *integrations.Campaign) (string, error) {
+	return globalid.Encode(typeEmailCampaign, obj.ID), nil
+}
+
+func (r *emailCampaignResolver) KlaviyoID(ctx context.Context, obj *integrations.Campaign) (string, error) {
+	return obj.ID, nil
+}
+
+func (r *emailFlowResolver) ID(ctx context.Context, obj *integrations.Flow) (string, error) {
+	return globalid.Encode(typeEmailFlow, obj.ID), nil
+}
+
+func (r *emailFlowResolver) KlaviyoID(ctx context.Context, obj *integrations.Flow) (string, error) {
+	return obj.ID, nil
+}
+
+func (r *integrationResolver) ID(ctx context.Context, obj *integrations.Integration) (string, error) {
+	return globalid.Encode(typeIntegration, keyOf(obj.OrganizationID.Hex(), string(obj.Platform))), nil
+}
 
 func (r *integrationResolver) AccountLabel(ctx context.Context, obj *integrations.Integration) (*string, error) {
 	return nonEmpty(obj.AccountLabel), nil
@@ -38,6 +75,10 @@ func (r *integrationResolver) Syncs(ctx context.Context, obj *integrations.Integ
 		return nil, err
 	}
 	return pointersOf(runs[:min(n, len(runs))]), nil
+}
+
+func (r *integrationSyncResolver) ID(ctx context.Context, obj *integrations.SyncRun) (string, error) {
+	return oid(typeIntegrationSync, obj.ID), nil
 }
 
 func (r *integrationSyncResolver) Error(ctx context.Context, obj *integrations.SyncRun) (*string, error) {
@@ -105,8 +146,16 @@ func (r *queryResolver) EmailFlows(ctx context.Context) ([]*integrations.Flow, e
 }
 
 func (r *subscriptionResolver) IntegrationEvents(ctx context.Context) (<-chan *model.IntegrationEvent, error) {
-	return subscribeIntegrationEvents(ctx, r.Bus, auth.FromContext(ctx))
+	return subscribeIntegrationEvents(ctx, r.Bus, authz.FromContext(ctx))
 }
+
+func (r *Resolver) Contact() generated.ContactResolver { return &contactResolver{r} }
+
+func (r *Resolver) Deal() generated.DealResolver { return &dealResolver{r} }
+
+func (r *Resolver) EmailCampaign() generated.EmailCampaignResolver { return &emailCampaignResolver{r} }
+
+func (r *Resolver) EmailFlow() generated.EmailFlowResolver { return &emailFlowResolver{r} }
 
 func (r *Resolver) Integration() generated.IntegrationResolver { return &integrationResolver{r} }
 
@@ -117,6 +166,10 @@ func (r *Resolver) IntegrationSync() generated.IntegrationSyncResolver {
 func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
 
 type (
+	contactResolver         struct{ *Resolver }
+	dealResolver            struct{ *Resolver }
+	emailCampaignResolver   struct{ *Resolver }
+	emailFlowResolver       struct{ *Resolver }
 	integrationResolver     struct{ *Resolver }
 	integrationSyncResolver struct{ *Resolver }
 	subscriptionResolver    struct{ *Resolver }

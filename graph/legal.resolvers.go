@@ -11,9 +11,14 @@ import (
 	"github.com/omnify/bff/graph/generated"
 	"github.com/omnify/bff/graph/model"
 	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/legal"
 	"github.com/omnify/bff/internal/loaders"
 )
+
+func (r *legalAcceptanceResolver) ID(ctx context.Context, obj *legal.Acceptance) (string, error) {
+	return oid(typeLegalAcceptance, obj.ID), nil
+}
 
 func (r *legalAcceptanceResolver) Document(ctx context.Context, obj *legal.Acceptance) (*legal.Document, error) {
 	return loaders.For(ctx).LegalDocument.Load(ctx, obj.DocumentID)()
@@ -23,11 +28,15 @@ func (r *legalAcceptanceResolver) User(ctx context.Context, obj *legal.Acceptanc
 	return loaders.For(ctx).User.Load(ctx, obj.UserID)()
 }
 
+func (r *legalDocumentResolver) ID(ctx context.Context, obj *legal.Document) (string, error) {
+	return oid(typeLegalDocument, obj.ID), nil
+}
+
 func (r *legalDocumentResolver) Required(ctx context.Context, obj *legal.Document) (bool, error) {
-	p := auth.FromContext(ctx)
+	p := authz.FromContext(ctx)
 	switch {
 	case p == nil:
-		return obj.RequiredFor(string(auth.RoleOwner)), nil // what a sign-up, which owns its organization, needs
+		return obj.RequiredFor(string(authz.RoleOwner)), nil // what a sign-up, which owns its organization, needs
 	case p.IsAPIKey():
 		return false, nil
 	}
@@ -35,7 +44,7 @@ func (r *legalDocumentResolver) Required(ctx context.Context, obj *legal.Documen
 }
 
 func (r *mutationResolver) AcceptLegalDocuments(ctx context.Context, input model.AcceptLegalDocumentsInput) (*model.AcceptLegalDocumentsPayload, error) {
-	p := auth.FromContext(ctx)
+	p := authz.FromContext(ctx)
 	recs, err := r.Legal.Accept(ctx, legalActor(ctx, p), input.DocumentIds)
 	if err != nil {
 		return nil, err
@@ -57,7 +66,7 @@ func (r *queryResolver) LegalDocument(ctx context.Context, kind legal.Kind, vers
 }
 
 func (r *queryResolver) LegalAcceptances(ctx context.Context, first *int, after *string) (*model.LegalAcceptanceConnection, error) {
-	page, err := r.Legal.AcceptancesByOrganization(ctx, auth.FromContext(ctx).OrganizationID, deref(first), deref(after))
+	page, err := r.Legal.AcceptancesByOrganization(ctx, authz.FromContext(ctx).OrganizationID, deref(first), deref(after))
 	if err != nil {
 		return nil, err
 	}

@@ -13,20 +13,25 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/omnify/bff/graph/model"
 	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/integrations"
 	"github.com/vektah/gqlparser/v2/ast"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // region    ************************** generated!.gotpl **************************
 
 type ApiKeyResolver interface {
+	ID(ctx context.Context, obj *auth.APIKey) (string, error)
+
 	CreatedBy(ctx context.Context, obj *auth.APIKey) (*auth.User, error)
 }
 type InvitationResolver interface {
+	ID(ctx context.Context, obj *auth.Invitation) (string, error)
+
 	Organization(ctx context.Context, obj *auth.Invitation) (*auth.Organization, error)
 }
 type MemberResolver interface {
+	ID(ctx context.Context, obj *auth.Membership) (string, error)
 	User(ctx context.Context, obj *auth.Membership) (*auth.User, error)
 }
 type MutationResolver interface {
@@ -48,16 +53,23 @@ type MutationResolver interface {
 	AcceptLegalDocuments(ctx context.Context, input model.AcceptLegalDocumentsInput) (*model.AcceptLegalDocumentsPayload, error)
 }
 type OrganizationResolver interface {
+	ID(ctx context.Context, obj *auth.Organization) (string, error)
+
 	Members(ctx context.Context, obj *auth.Organization) ([]*auth.Membership, error)
 }
 type OrganizationMembershipResolver interface {
-	Organization(ctx context.Context, obj *auth.Membership) (*auth.Organization, error)
+	ID(ctx context.Context, obj *model.OrganizationMembership) (string, error)
+	Organization(ctx context.Context, obj *model.OrganizationMembership) (*auth.Organization, error)
+}
+type UserResolver interface {
+	ID(ctx context.Context, obj *auth.User) (string, error)
 }
 type ViewerResolver interface {
+	ID(ctx context.Context, obj *model.Viewer) (string, error)
 	User(ctx context.Context, obj *model.Viewer) (*auth.User, error)
 	Organization(ctx context.Context, obj *model.Viewer) (*auth.Organization, error)
 
-	Organizations(ctx context.Context, obj *model.Viewer) ([]*auth.Membership, error)
+	Organizations(ctx context.Context, obj *model.Viewer) ([]*model.OrganizationMembership, error)
 	APIKey(ctx context.Context, obj *model.Viewer) (*auth.APIKey, error)
 	Invitations(ctx context.Context, obj *model.Viewer) ([]*auth.Invitation, error)
 	Legal(ctx context.Context, obj *model.Viewer) (*model.ViewerLegal, error)
@@ -71,8 +83,8 @@ func (ec *executionContext) dir_hasRole_args(ctx context.Context, rawArgs map[st
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "role",
-		func(ctx context.Context, v any) (auth.Role, error) {
-			return ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐRole(ctx, v)
+		func(ctx context.Context, v any) (authz.Role, error) {
+			return ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -307,8 +319,8 @@ func (ec *executionContext) _AcceptInvitationPayload_membership(ctx context.Cont
 			return obj.Membership, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *auth.Membership) graphql.Marshaler {
-			return ec.marshalNOrganizationMembership2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐMembership(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationMembership) graphql.Marshaler {
+			return ec.marshalNOrganizationMembership2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐOrganizationMembership(ctx, selections, v)
 		},
 		true,
 		true,
@@ -336,18 +348,18 @@ func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_ApiKey_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.ApiKey().ID(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bson.ObjectID) graphql.Marshaler {
-			return ec.marshalNID2goᚗmongodbᚗorgᚋmongoᚑdriverᚋv2ᚋbsonᚐObjectID(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("ApiKey", field, true, true, "ID")
 }
 
 func (ec *executionContext) _ApiKey_name(ctx context.Context, field graphql.CollectedField, obj *auth.APIKey) (ret graphql.Marshaler) {
@@ -408,8 +420,8 @@ func (ec *executionContext) _ApiKey_scope(ctx context.Context, field graphql.Col
 			return obj.Scope, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v auth.Scope) graphql.Marshaler {
-			return ec.marshalNApiKeyScope2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐScope(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v authz.Scope) graphql.Marshaler {
+			return ec.marshalNApiKeyScope2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐScope(ctx, selections, v)
 		},
 		true,
 		true,
@@ -639,18 +651,18 @@ func (ec *executionContext) _Invitation_id(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Invitation_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.Invitation().ID(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bson.ObjectID) graphql.Marshaler {
-			return ec.marshalNID2goᚗmongodbᚗorgᚋmongoᚑdriverᚋv2ᚋbsonᚐObjectID(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Invitation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Invitation", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Invitation", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Invitation_email(ctx context.Context, field graphql.CollectedField, obj *auth.Invitation) (ret graphql.Marshaler) {
@@ -688,8 +700,8 @@ func (ec *executionContext) _Invitation_role(ctx context.Context, field graphql.
 			return obj.Role, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v auth.Role) graphql.Marshaler {
-			return ec.marshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐRole(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v authz.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, selections, v)
 		},
 		true,
 		true,
@@ -809,6 +821,29 @@ func (ec *executionContext) fieldContext_InviteMemberPayload_invitation(_ contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Member_id(ctx context.Context, field graphql.CollectedField, obj *auth.Membership) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Member_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Member().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Member_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Member", field, true, true, "ID")
+}
+
 func (ec *executionContext) _Member_user(ctx context.Context, field graphql.CollectedField, obj *auth.Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -853,8 +888,8 @@ func (ec *executionContext) _Member_role(ctx context.Context, field graphql.Coll
 			return obj.Role, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v auth.Role) graphql.Marshaler {
-			return ec.marshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐRole(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v authz.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1128,7 +1163,14 @@ func (ec *executionContext) _Mutation_inviteMember(ctx context.Context, field gr
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐRole(ctx, "ADMIN")
+				if ec.Directives.SignedIn == nil {
+					var zeroVal *model.InviteMemberPayload
+					return zeroVal, errors.New("directive signedIn is not implemented")
+				}
+				return ec.Directives.SignedIn(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, "ADMIN")
 				if err != nil {
 					var zeroVal *model.InviteMemberPayload
 					return zeroVal, err
@@ -1137,10 +1179,10 @@ func (ec *executionContext) _Mutation_inviteMember(ctx context.Context, field gr
 					var zeroVal *model.InviteMemberPayload
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasRole(ctx, nil, directive1, role)
 			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.InviteMemberPayload) graphql.Marshaler {
@@ -1247,7 +1289,14 @@ func (ec *executionContext) _Mutation_revokeInvitation(ctx context.Context, fiel
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐRole(ctx, "ADMIN")
+				if ec.Directives.SignedIn == nil {
+					var zeroVal *model.RevokeInvitationPayload
+					return zeroVal, errors.New("directive signedIn is not implemented")
+				}
+				return ec.Directives.SignedIn(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, "ADMIN")
 				if err != nil {
 					var zeroVal *model.RevokeInvitationPayload
 					return zeroVal, err
@@ -1256,10 +1305,10 @@ func (ec *executionContext) _Mutation_revokeInvitation(ctx context.Context, fiel
 					var zeroVal *model.RevokeInvitationPayload
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasRole(ctx, nil, directive1, role)
 			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RevokeInvitationPayload) graphql.Marshaler {
@@ -1309,7 +1358,14 @@ func (ec *executionContext) _Mutation_updateMemberRole(ctx context.Context, fiel
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐRole(ctx, "ADMIN")
+				if ec.Directives.SignedIn == nil {
+					var zeroVal *auth.Membership
+					return zeroVal, errors.New("directive signedIn is not implemented")
+				}
+				return ec.Directives.SignedIn(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, "ADMIN")
 				if err != nil {
 					var zeroVal *auth.Membership
 					return zeroVal, err
@@ -1318,10 +1374,10 @@ func (ec *executionContext) _Mutation_updateMemberRole(ctx context.Context, fiel
 					var zeroVal *auth.Membership
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasRole(ctx, nil, directive1, role)
 			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *auth.Membership) graphql.Marshaler {
@@ -1428,7 +1484,14 @@ func (ec *executionContext) _Mutation_createApiKey(ctx context.Context, field gr
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐRole(ctx, "ADMIN")
+				if ec.Directives.SignedIn == nil {
+					var zeroVal *model.CreateAPIKeyPayload
+					return zeroVal, errors.New("directive signedIn is not implemented")
+				}
+				return ec.Directives.SignedIn(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, "ADMIN")
 				if err != nil {
 					var zeroVal *model.CreateAPIKeyPayload
 					return zeroVal, err
@@ -1437,10 +1500,10 @@ func (ec *executionContext) _Mutation_createApiKey(ctx context.Context, field gr
 					var zeroVal *model.CreateAPIKeyPayload
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasRole(ctx, nil, directive1, role)
 			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateAPIKeyPayload) graphql.Marshaler {
@@ -1490,7 +1553,14 @@ func (ec *executionContext) _Mutation_revokeApiKey(ctx context.Context, field gr
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐRole(ctx, "ADMIN")
+				if ec.Directives.SignedIn == nil {
+					var zeroVal *auth.APIKey
+					return zeroVal, errors.New("directive signedIn is not implemented")
+				}
+				return ec.Directives.SignedIn(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, "ADMIN")
 				if err != nil {
 					var zeroVal *auth.APIKey
 					return zeroVal, err
@@ -1499,10 +1569,10 @@ func (ec *executionContext) _Mutation_revokeApiKey(ctx context.Context, field gr
 					var zeroVal *auth.APIKey
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasRole(ctx, nil, directive1, role)
 			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *auth.APIKey) graphql.Marshaler {
@@ -1773,18 +1843,18 @@ func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.
 			return ec.fieldContext_Organization_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.Organization().ID(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bson.ObjectID) graphql.Marshaler {
-			return ec.marshalNID2goᚗmongodbᚗorgᚋmongoᚑdriverᚋv2ᚋbsonᚐObjectID(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Organization_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organization", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Organization", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Organization_name(ctx context.Context, field graphql.CollectedField, obj *auth.Organization) (ret graphql.Marshaler) {
@@ -1865,7 +1935,30 @@ func (ec *executionContext) fieldContext_Organization_members(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _OrganizationMembership_organization(ctx context.Context, field graphql.CollectedField, obj *auth.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrganizationMembership_id(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationMembership) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationMembership_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrganizationMembership().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationMembership_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationMembership", field, true, true, "ID")
+}
+
+func (ec *executionContext) _OrganizationMembership_organization(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationMembership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1897,7 +1990,7 @@ func (ec *executionContext) fieldContext_OrganizationMembership_organization(_ c
 	return fc, nil
 }
 
-func (ec *executionContext) _OrganizationMembership_role(ctx context.Context, field graphql.CollectedField, obj *auth.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrganizationMembership_role(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationMembership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1909,8 +2002,8 @@ func (ec *executionContext) _OrganizationMembership_role(ctx context.Context, fi
 			return obj.Role, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v auth.Role) graphql.Marshaler {
-			return ec.marshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐRole(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v authz.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1961,18 +2054,18 @@ func (ec *executionContext) _User_id(ctx context.Context, field graphql.Collecte
 			return ec.fieldContext_User_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.User().ID(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bson.ObjectID) graphql.Marshaler {
-			return ec.marshalNID2goᚗmongodbᚗorgᚋmongoᚑdriverᚋv2ᚋbsonᚐObjectID(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("User", field, true, true, "ID")
 }
 
 func (ec *executionContext) _User_email(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
@@ -2042,6 +2135,29 @@ func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_User_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Viewer_id(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Viewer().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Viewer_user(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
@@ -2120,8 +2236,8 @@ func (ec *executionContext) _Viewer_role(ctx context.Context, field graphql.Coll
 			return obj.Role, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v auth.Role) graphql.Marshaler {
-			return ec.marshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐRole(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v authz.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2143,8 +2259,8 @@ func (ec *executionContext) _Viewer_organizations(ctx context.Context, field gra
 			return ec.Resolvers.Viewer().Organizations(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*auth.Membership) graphql.Marshaler {
-			return ec.marshalNOrganizationMembership2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐMembershipᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OrganizationMembership) graphql.Marshaler {
+			return ec.marshalNOrganizationMembership2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐOrganizationMembershipᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2381,7 +2497,7 @@ func (ec *executionContext) unmarshalInputCreateApiKeyInput(ctx context.Context,
 			it.Name = data
 		case "scope":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
-			data, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐScope(ctx, v)
+			data, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐScope(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -2430,7 +2546,7 @@ func (ec *executionContext) unmarshalInputInviteMemberInput(ctx context.Context,
 			it.Email = data
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
-			data, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐRole(ctx, v)
+			data, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -2640,7 +2756,7 @@ func (ec *executionContext) unmarshalInputUpdateMemberRoleInput(ctx context.Cont
 			it.UserID = data
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
-			data, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐRole(ctx, v)
+			data, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -2703,7 +2819,7 @@ func (ec *executionContext) _AcceptInvitationPayload(ctx context.Context, sel as
 	return out
 }
 
-var apiKeyImplementors = []string{"ApiKey"}
+var apiKeyImplementors = []string{"ApiKey", "Node"}
 
 func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, obj *auth.APIKey) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, apiKeyImplementors)
@@ -2715,10 +2831,11 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ApiKey")
 		case "id":
-			out.Values[i] = ec._ApiKey_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ApiKey_id(ctx, field, obj)
+				})
 		case "name":
 			out.Values[i] = ec._ApiKey_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -2848,7 +2965,7 @@ func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
-var invitationImplementors = []string{"Invitation"}
+var invitationImplementors = []string{"Invitation", "Node"}
 
 func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSet, obj *auth.Invitation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, invitationImplementors)
@@ -2860,10 +2977,11 @@ func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSe
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Invitation")
 		case "id":
-			out.Values[i] = ec._Invitation_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Invitation_id(ctx, field, obj)
+				})
 		case "email":
 			out.Values[i] = ec._Invitation_email(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -2940,7 +3058,7 @@ func (ec *executionContext) _InviteMemberPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
-var memberImplementors = []string{"Member"}
+var memberImplementors = []string{"Member", "Node"}
 
 func (ec *executionContext) _Member(ctx context.Context, sel ast.SelectionSet, obj *auth.Membership) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, memberImplementors)
@@ -2951,6 +3069,12 @@ func (ec *executionContext) _Member(ctx context.Context, sel ast.SelectionSet, o
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Member")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Member_id(ctx, field, obj)
+				})
 		case "user":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -3132,7 +3256,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	return out
 }
 
-var organizationImplementors = []string{"Organization"}
+var organizationImplementors = []string{"Organization", "Node"}
 
 func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *auth.Organization) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationImplementors)
@@ -3144,10 +3268,11 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Organization")
 		case "id":
-			out.Values[i] = ec._Organization_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_id(ctx, field, obj)
+				})
 		case "name":
 			out.Values[i] = ec._Organization_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -3181,9 +3306,9 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 	return out
 }
 
-var organizationMembershipImplementors = []string{"OrganizationMembership"}
+var organizationMembershipImplementors = []string{"OrganizationMembership", "Node"}
 
-func (ec *executionContext) _OrganizationMembership(ctx context.Context, sel ast.SelectionSet, obj *auth.Membership) graphql.Marshaler {
+func (ec *executionContext) _OrganizationMembership(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationMembership) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationMembershipImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -3192,6 +3317,12 @@ func (ec *executionContext) _OrganizationMembership(ctx context.Context, sel ast
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("OrganizationMembership")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationMembership_id(ctx, field, obj)
+				})
 		case "organization":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -3253,7 +3384,7 @@ func (ec *executionContext) _RevokeInvitationPayload(ctx context.Context, sel as
 	return out
 }
 
-var userImplementors = []string{"User"}
+var userImplementors = []string{"User", "Node"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *auth.User) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
@@ -3265,24 +3396,25 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("User")
 		case "id":
-			out.Values[i] = ec._User_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_id(ctx, field, obj)
+				})
 		case "email":
 			out.Values[i] = ec._User_email(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._User_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._User_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -3312,6 +3444,12 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Viewer")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_id(ctx, field, obj)
+				})
 		case "user":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -3411,13 +3549,13 @@ func (ec *executionContext) marshalNApiKey2ᚖgithubᚗcomᚋomnifyᚋbffᚋinte
 	return ec._ApiKey(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNApiKeyScope2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐScope(ctx context.Context, v any) (auth.Scope, error) {
+func (ec *executionContext) unmarshalNApiKeyScope2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐScope(ctx context.Context, v any) (authz.Scope, error) {
 	tmp, err := graphql.UnmarshalString(v)
-	res := auth.Scope(tmp)
+	res := authz.Scope(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNApiKeyScope2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐScope(ctx context.Context, sel ast.SelectionSet, v auth.Scope) graphql.Marshaler {
+func (ec *executionContext) marshalNApiKeyScope2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐScope(ctx context.Context, sel ast.SelectionSet, v authz.Scope) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
@@ -3526,11 +3664,11 @@ func (ec *executionContext) marshalNOrganization2ᚖgithubᚗcomᚋomnifyᚋbff�
 	return ec._Organization(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNOrganizationMembership2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐMembershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*auth.Membership) graphql.Marshaler {
+func (ec *executionContext) marshalNOrganizationMembership2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐOrganizationMembershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrganizationMembership) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNOrganizationMembership2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐMembership(ctx, sel, v[i])
+		return ec.marshalNOrganizationMembership2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐOrganizationMembership(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3542,7 +3680,7 @@ func (ec *executionContext) marshalNOrganizationMembership2ᚕᚖgithubᚗcomᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalNOrganizationMembership2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐMembership(ctx context.Context, sel ast.SelectionSet, v *auth.Membership) graphql.Marshaler {
+func (ec *executionContext) marshalNOrganizationMembership2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐOrganizationMembership(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationMembership) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "OrganizationMembership!")
 		return graphql.Null
@@ -3563,13 +3701,13 @@ func (ec *executionContext) marshalNRevokeInvitationPayload2ᚖgithubᚗcomᚋom
 	return ec._RevokeInvitationPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐRole(ctx context.Context, v any) (auth.Role, error) {
+func (ec *executionContext) unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx context.Context, v any) (authz.Role, error) {
 	tmp, err := graphql.UnmarshalString(v)
-	res := auth.Role(tmp)
+	res := authz.Role(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐRole(ctx context.Context, sel ast.SelectionSet, v auth.Role) graphql.Marshaler {
+func (ec *executionContext) marshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx context.Context, sel ast.SelectionSet, v authz.Role) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {

@@ -14,18 +14,37 @@ import (
 	"github.com/omnify/bff/graph/model"
 	"github.com/omnify/bff/internal/integrations"
 	"github.com/vektah/gqlparser/v2/ast"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // region    ************************** generated!.gotpl **************************
 
+type ContactResolver interface {
+	ID(ctx context.Context, obj *integrations.Contact) (string, error)
+	HubspotID(ctx context.Context, obj *integrations.Contact) (string, error)
+}
+type DealResolver interface {
+	ID(ctx context.Context, obj *integrations.Deal) (string, error)
+	HubspotID(ctx context.Context, obj *integrations.Deal) (string, error)
+}
+type EmailCampaignResolver interface {
+	ID(ctx context.Context, obj *integrations.Campaign) (string, error)
+	KlaviyoID(ctx context.Context, obj *integrations.Campaign) (string, error)
+}
+type EmailFlowResolver interface {
+	ID(ctx context.Context, obj *integrations.Flow) (string, error)
+	KlaviyoID(ctx context.Context, obj *integrations.Flow) (string, error)
+}
 type IntegrationResolver interface {
+	ID(ctx context.Context, obj *integrations.Integration) (string, error)
+
 	AccountLabel(ctx context.Context, obj *integrations.Integration) (*string, error)
 
 	LastError(ctx context.Context, obj *integrations.Integration) (*string, error)
 	Syncs(ctx context.Context, obj *integrations.Integration, first *int) ([]*integrations.SyncRun, error)
 }
 type IntegrationSyncResolver interface {
+	ID(ctx context.Context, obj *integrations.SyncRun) (string, error)
+
 	Error(ctx context.Context, obj *integrations.SyncRun) (*string, error)
 }
 type SubscriptionResolver interface {
@@ -63,7 +82,7 @@ func (ec *executionContext) _Contact_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Contact_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.Contact().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -74,7 +93,30 @@ func (ec *executionContext) _Contact_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Contact_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Contact", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Contact", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Contact_hubspotId(ctx context.Context, field graphql.CollectedField, obj *integrations.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_hubspotId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Contact().HubspotID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_hubspotId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Contact", field, true, true, "String")
 }
 
 func (ec *executionContext) _Contact_email(ctx context.Context, field graphql.CollectedField, obj *integrations.Contact) (ret graphql.Marshaler) {
@@ -242,7 +284,7 @@ func (ec *executionContext) _Deal_id(ctx context.Context, field graphql.Collecte
 			return ec.fieldContext_Deal_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.Deal().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -253,7 +295,30 @@ func (ec *executionContext) _Deal_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_Deal_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Deal", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Deal", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Deal_hubspotId(ctx context.Context, field graphql.CollectedField, obj *integrations.Deal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Deal_hubspotId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Deal().HubspotID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Deal_hubspotId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Deal", field, true, true, "String")
 }
 
 func (ec *executionContext) _Deal_name(ctx context.Context, field graphql.CollectedField, obj *integrations.Deal) (ret graphql.Marshaler) {
@@ -467,7 +532,7 @@ func (ec *executionContext) _EmailCampaign_id(ctx context.Context, field graphql
 			return ec.fieldContext_EmailCampaign_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.EmailCampaign().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -478,7 +543,30 @@ func (ec *executionContext) _EmailCampaign_id(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_EmailCampaign_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmailCampaign", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("EmailCampaign", field, true, true, "ID")
+}
+
+func (ec *executionContext) _EmailCampaign_klaviyoId(ctx context.Context, field graphql.CollectedField, obj *integrations.Campaign) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailCampaign_klaviyoId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EmailCampaign().KlaviyoID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailCampaign_klaviyoId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailCampaign", field, true, true, "String")
 }
 
 func (ec *executionContext) _EmailCampaign_name(ctx context.Context, field graphql.CollectedField, obj *integrations.Campaign) (ret graphql.Marshaler) {
@@ -623,7 +711,7 @@ func (ec *executionContext) _EmailFlow_id(ctx context.Context, field graphql.Col
 			return ec.fieldContext_EmailFlow_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.EmailFlow().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -634,7 +722,30 @@ func (ec *executionContext) _EmailFlow_id(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_EmailFlow_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmailFlow", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("EmailFlow", field, true, true, "ID")
+}
+
+func (ec *executionContext) _EmailFlow_klaviyoId(ctx context.Context, field graphql.CollectedField, obj *integrations.Flow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailFlow_klaviyoId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EmailFlow().KlaviyoID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailFlow_klaviyoId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailFlow", field, true, true, "String")
 }
 
 func (ec *executionContext) _EmailFlow_name(ctx context.Context, field graphql.CollectedField, obj *integrations.Flow) (ret graphql.Marshaler) {
@@ -704,6 +815,29 @@ func (ec *executionContext) _EmailFlow_triggerType(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_EmailFlow_triggerType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmailFlow", field, false, false, "String")
+}
+
+func (ec *executionContext) _Integration_id(ctx context.Context, field graphql.CollectedField, obj *integrations.Integration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Integration_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Integration().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Integration_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Integration", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Integration_platform(ctx context.Context, field graphql.CollectedField, obj *integrations.Integration) (ret graphql.Marshaler) {
@@ -888,6 +1022,29 @@ func (ec *executionContext) fieldContext_Integration_syncs(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _IntegrationEvent_id(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationEvent", field, false, false, "ID")
+}
+
 func (ec *executionContext) _IntegrationEvent_platform(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -998,18 +1155,18 @@ func (ec *executionContext) _IntegrationSync_id(ctx context.Context, field graph
 			return ec.fieldContext_IntegrationSync_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.IntegrationSync().ID(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bson.ObjectID) graphql.Marshaler {
-			return ec.marshalNID2goᚗmongodbᚗorgᚋmongoᚑdriverᚋv2ᚋbsonᚐObjectID(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_IntegrationSync_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("IntegrationSync", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("IntegrationSync", field, true, true, "ID")
 }
 
 func (ec *executionContext) _IntegrationSync_platform(ctx context.Context, field graphql.CollectedField, obj *integrations.SyncRun) (ret graphql.Marshaler) {
@@ -1937,7 +2094,7 @@ func UnmarshalDisconnectIntegrationInput(ctx context.Context, raw any) (model.Di
 
 // region    **************************** object.gotpl ****************************
 
-var contactImplementors = []string{"Contact"}
+var contactImplementors = []string{"Contact", "Node"}
 
 func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, obj *integrations.Contact) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, contactImplementors)
@@ -1949,29 +2106,36 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Contact")
 		case "id":
-			out.Values[i] = ec._Contact_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Contact_id(ctx, field, obj)
+				})
+		case "hubspotId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Contact_hubspotId(ctx, field, obj)
+				})
 		case "email":
 			out.Values[i] = ec._Contact_email(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "firstName":
 			out.Values[i] = ec._Contact_firstName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastName":
 			out.Values[i] = ec._Contact_lastName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._Contact_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -2028,7 +2192,7 @@ func (ec *executionContext) _ContactConnection(ctx context.Context, sel ast.Sele
 	return out
 }
 
-var dealImplementors = []string{"Deal"}
+var dealImplementors = []string{"Deal", "Node"}
 
 func (ec *executionContext) _Deal(ctx context.Context, sel ast.SelectionSet, obj *integrations.Deal) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, dealImplementors)
@@ -2040,39 +2204,46 @@ func (ec *executionContext) _Deal(ctx context.Context, sel ast.SelectionSet, obj
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Deal")
 		case "id":
-			out.Values[i] = ec._Deal_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Deal_id(ctx, field, obj)
+				})
+		case "hubspotId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Deal_hubspotId(ctx, field, obj)
+				})
 		case "name":
 			out.Values[i] = ec._Deal_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "amount":
 			out.Values[i] = ec._Deal_amount(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "stage":
 			out.Values[i] = ec._Deal_stage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pipeline":
 			out.Values[i] = ec._Deal_pipeline(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "closeDate":
 			out.Values[i] = ec._Deal_closeDate(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Deal_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -2129,7 +2300,7 @@ func (ec *executionContext) _DealConnection(ctx context.Context, sel ast.Selecti
 	return out
 }
 
-var emailCampaignImplementors = []string{"EmailCampaign"}
+var emailCampaignImplementors = []string{"EmailCampaign", "Node"}
 
 func (ec *executionContext) _EmailCampaign(ctx context.Context, sel ast.SelectionSet, obj *integrations.Campaign) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, emailCampaignImplementors)
@@ -2141,24 +2312,31 @@ func (ec *executionContext) _EmailCampaign(ctx context.Context, sel ast.Selectio
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("EmailCampaign")
 		case "id":
-			out.Values[i] = ec._EmailCampaign_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EmailCampaign_id(ctx, field, obj)
+				})
+		case "klaviyoId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EmailCampaign_klaviyoId(ctx, field, obj)
+				})
 		case "name":
 			out.Values[i] = ec._EmailCampaign_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._EmailCampaign_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sendTime":
 			out.Values[i] = ec._EmailCampaign_sendTime(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -2215,7 +2393,7 @@ func (ec *executionContext) _EmailCampaignConnection(ctx context.Context, sel as
 	return out
 }
 
-var emailFlowImplementors = []string{"EmailFlow"}
+var emailFlowImplementors = []string{"EmailFlow", "Node"}
 
 func (ec *executionContext) _EmailFlow(ctx context.Context, sel ast.SelectionSet, obj *integrations.Flow) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, emailFlowImplementors)
@@ -2227,24 +2405,31 @@ func (ec *executionContext) _EmailFlow(ctx context.Context, sel ast.SelectionSet
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("EmailFlow")
 		case "id":
-			out.Values[i] = ec._EmailFlow_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EmailFlow_id(ctx, field, obj)
+				})
+		case "klaviyoId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EmailFlow_klaviyoId(ctx, field, obj)
+				})
 		case "name":
 			out.Values[i] = ec._EmailFlow_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._EmailFlow_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "triggerType":
 			out.Values[i] = ec._EmailFlow_triggerType(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -2263,7 +2448,7 @@ func (ec *executionContext) _EmailFlow(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
-var integrationImplementors = []string{"Integration"}
+var integrationImplementors = []string{"Integration", "Node"}
 
 func (ec *executionContext) _Integration(ctx context.Context, sel ast.SelectionSet, obj *integrations.Integration) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, integrationImplementors)
@@ -2274,6 +2459,12 @@ func (ec *executionContext) _Integration(ctx context.Context, sel ast.SelectionS
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Integration")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Integration_id(ctx, field, obj)
+				})
 		case "platform":
 			out.Values[i] = ec._Integration_platform(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -2340,6 +2531,11 @@ func (ec *executionContext) _IntegrationEvent(ctx context.Context, sel ast.Selec
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("IntegrationEvent")
+		case "id":
+			out.Values[i] = ec._IntegrationEvent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "platform":
 			out.Values[i] = ec._IntegrationEvent_platform(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -2377,7 +2573,7 @@ func (ec *executionContext) _IntegrationEvent(ctx context.Context, sel ast.Selec
 	return out
 }
 
-var integrationSyncImplementors = []string{"IntegrationSync"}
+var integrationSyncImplementors = []string{"IntegrationSync", "Node"}
 
 func (ec *executionContext) _IntegrationSync(ctx context.Context, sel ast.SelectionSet, obj *integrations.SyncRun) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, integrationSyncImplementors)
@@ -2389,10 +2585,11 @@ func (ec *executionContext) _IntegrationSync(ctx context.Context, sel ast.Select
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("IntegrationSync")
 		case "id":
-			out.Values[i] = ec._IntegrationSync_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IntegrationSync_id(ctx, field, obj)
+				})
 		case "platform":
 			out.Values[i] = ec._IntegrationSync_platform(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

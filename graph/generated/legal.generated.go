@@ -14,16 +14,18 @@ import (
 	"github.com/omnify/bff/internal/auth"
 	"github.com/omnify/bff/internal/legal"
 	"github.com/vektah/gqlparser/v2/ast"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // region    ************************** generated!.gotpl **************************
 
 type LegalAcceptanceResolver interface {
+	ID(ctx context.Context, obj *legal.Acceptance) (string, error)
 	Document(ctx context.Context, obj *legal.Acceptance) (*legal.Document, error)
 	User(ctx context.Context, obj *legal.Acceptance) (*auth.User, error)
 }
 type LegalDocumentResolver interface {
+	ID(ctx context.Context, obj *legal.Document) (string, error)
+
 	Required(ctx context.Context, obj *legal.Document) (bool, error)
 }
 
@@ -108,18 +110,18 @@ func (ec *executionContext) _LegalAcceptance_id(ctx context.Context, field graph
 			return ec.fieldContext_LegalAcceptance_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.LegalAcceptance().ID(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bson.ObjectID) graphql.Marshaler {
-			return ec.marshalNID2goᚗmongodbᚗorgᚋmongoᚑdriverᚋv2ᚋbsonᚐObjectID(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_LegalAcceptance_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LegalAcceptance", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("LegalAcceptance", field, true, true, "ID")
 }
 
 func (ec *executionContext) _LegalAcceptance_document(ctx context.Context, field graphql.CollectedField, obj *legal.Acceptance) (ret graphql.Marshaler) {
@@ -383,18 +385,18 @@ func (ec *executionContext) _LegalDocument_id(ctx context.Context, field graphql
 			return ec.fieldContext_LegalDocument_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.LegalDocument().ID(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bson.ObjectID) graphql.Marshaler {
-			return ec.marshalNID2goᚗmongodbᚗorgᚋmongoᚑdriverᚋv2ᚋbsonᚐObjectID(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_LegalDocument_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LegalDocument", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("LegalDocument", field, true, true, "ID")
 }
 
 func (ec *executionContext) _LegalDocument_kind(ctx context.Context, field graphql.CollectedField, obj *legal.Document) (ret graphql.Marshaler) {
@@ -737,7 +739,7 @@ func (ec *executionContext) _AcceptLegalDocumentsPayload(ctx context.Context, se
 	return out
 }
 
-var legalAcceptanceImplementors = []string{"LegalAcceptance"}
+var legalAcceptanceImplementors = []string{"LegalAcceptance", "Node"}
 
 func (ec *executionContext) _LegalAcceptance(ctx context.Context, sel ast.SelectionSet, obj *legal.Acceptance) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, legalAcceptanceImplementors)
@@ -749,10 +751,11 @@ func (ec *executionContext) _LegalAcceptance(ctx context.Context, sel ast.Select
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("LegalAcceptance")
 		case "id":
-			out.Values[i] = ec._LegalAcceptance_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LegalAcceptance_id(ctx, field, obj)
+				})
 		case "document":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -873,7 +876,7 @@ func (ec *executionContext) _LegalAcceptanceEdge(ctx context.Context, sel ast.Se
 	return out
 }
 
-var legalDocumentImplementors = []string{"LegalDocument"}
+var legalDocumentImplementors = []string{"LegalDocument", "Node"}
 
 func (ec *executionContext) _LegalDocument(ctx context.Context, sel ast.SelectionSet, obj *legal.Document) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, legalDocumentImplementors)
@@ -885,10 +888,11 @@ func (ec *executionContext) _LegalDocument(ctx context.Context, sel ast.Selectio
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("LegalDocument")
 		case "id":
-			out.Values[i] = ec._LegalDocument_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LegalDocument_id(ctx, field, obj)
+				})
 		case "kind":
 			out.Values[i] = ec._LegalDocument_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/omnify/bff/graph/model"
-	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/integrations"
 	"github.com/omnify/bff/internal/legal"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -27,6 +27,10 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	ApiKey() ApiKeyResolver
+	Contact() ContactResolver
+	Deal() DealResolver
+	EmailCampaign() EmailCampaignResolver
+	EmailFlow() EmailFlowResolver
 	Integration() IntegrationResolver
 	IntegrationSync() IntegrationSyncResolver
 	Invitation() InvitationResolver
@@ -38,12 +42,14 @@ type ResolverRoot interface {
 	OrganizationMembership() OrganizationMembershipResolver
 	Query() QueryResolver
 	Subscription() SubscriptionResolver
+	User() UserResolver
 	Viewer() ViewerResolver
 }
 
 type DirectiveRoot struct {
 	Authenticated func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
-	HasRole       func(ctx context.Context, obj any, next graphql.Resolver, role auth.Role) (res any, err error)
+	HasRole       func(ctx context.Context, obj any, next graphql.Resolver, role authz.Role) (res any, err error)
+	SignedIn      func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -76,6 +82,7 @@ type ComplexityRoot struct {
 		CreatedAt func(childComplexity int) int
 		Email     func(childComplexity int) int
 		FirstName func(childComplexity int) int
+		HubspotID func(childComplexity int) int
 		ID        func(childComplexity int) int
 		LastName  func(childComplexity int) int
 	}
@@ -93,6 +100,7 @@ type ComplexityRoot struct {
 	Deal struct {
 		Amount    func(childComplexity int) int
 		CloseDate func(childComplexity int) int
+		HubspotID func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Name      func(childComplexity int) int
 		Pipeline  func(childComplexity int) int
@@ -106,10 +114,11 @@ type ComplexityRoot struct {
 	}
 
 	EmailCampaign struct {
-		ID       func(childComplexity int) int
-		Name     func(childComplexity int) int
-		SendTime func(childComplexity int) int
-		Status   func(childComplexity int) int
+		ID        func(childComplexity int) int
+		KlaviyoID func(childComplexity int) int
+		Name      func(childComplexity int) int
+		SendTime  func(childComplexity int) int
+		Status    func(childComplexity int) int
 	}
 
 	EmailCampaignConnection struct {
@@ -119,6 +128,7 @@ type ComplexityRoot struct {
 
 	EmailFlow struct {
 		ID          func(childComplexity int) int
+		KlaviyoID   func(childComplexity int) int
 		Name        func(childComplexity int) int
 		Status      func(childComplexity int) int
 		TriggerType func(childComplexity int) int
@@ -127,6 +137,7 @@ type ComplexityRoot struct {
 	Integration struct {
 		AccountLabel func(childComplexity int) int
 		ConnectedAt  func(childComplexity int) int
+		ID           func(childComplexity int) int
 		LastError    func(childComplexity int) int
 		LastSyncedAt func(childComplexity int) int
 		Platform     func(childComplexity int) int
@@ -136,6 +147,7 @@ type ComplexityRoot struct {
 
 	IntegrationEvent struct {
 		At       func(childComplexity int) int
+		ID       func(childComplexity int) int
 		Platform func(childComplexity int) int
 		Status   func(childComplexity int) int
 		Sync     func(childComplexity int) int
@@ -226,6 +238,7 @@ type ComplexityRoot struct {
 
 	Member struct {
 		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
 		Role      func(childComplexity int) int
 		User      func(childComplexity int) int
 	}
@@ -257,13 +270,16 @@ type ComplexityRoot struct {
 	}
 
 	OrganizationMembership struct {
+		ID           func(childComplexity int) int
 		Organization func(childComplexity int) int
 		Role         func(childComplexity int) int
 	}
 
 	PageInfo struct {
-		EndCursor   func(childComplexity int) int
-		HasNextPage func(childComplexity int) int
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
 	}
 
 	PipelineStage struct {
@@ -290,6 +306,7 @@ type ComplexityRoot struct {
 		LegalDocuments   func(childComplexity int) int
 		MarketingSummary func(childComplexity int, from time.Time, to time.Time) int
 		Me               func(childComplexity int) int
+		Node             func(childComplexity int, id string) int
 		PipelineSummary  func(childComplexity int) int
 		ServerInfo       func(childComplexity int) int
 	}
@@ -316,6 +333,7 @@ type ComplexityRoot struct {
 
 	Viewer struct {
 		APIKey        func(childComplexity int) int
+		ID            func(childComplexity int) int
 		Invitations   func(childComplexity int) int
 		Legal         func(childComplexity int) int
 		Organization  func(childComplexity int) int
@@ -445,6 +463,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.FirstName(childComplexity), true
+	case "Contact.hubspotId":
+		if e.ComplexityRoot.Contact.HubspotID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.HubspotID(childComplexity), true
 	case "Contact.id":
 		if e.ComplexityRoot.Contact.ID == nil {
 			break
@@ -496,6 +520,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Deal.CloseDate(childComplexity), true
+	case "Deal.hubspotId":
+		if e.ComplexityRoot.Deal.HubspotID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.HubspotID(childComplexity), true
 	case "Deal.id":
 		if e.ComplexityRoot.Deal.ID == nil {
 			break
@@ -546,6 +576,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EmailCampaign.ID(childComplexity), true
+	case "EmailCampaign.klaviyoId":
+		if e.ComplexityRoot.EmailCampaign.KlaviyoID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailCampaign.KlaviyoID(childComplexity), true
 	case "EmailCampaign.name":
 		if e.ComplexityRoot.EmailCampaign.Name == nil {
 			break
@@ -584,6 +620,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EmailFlow.ID(childComplexity), true
+	case "EmailFlow.klaviyoId":
+		if e.ComplexityRoot.EmailFlow.KlaviyoID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailFlow.KlaviyoID(childComplexity), true
 	case "EmailFlow.name":
 		if e.ComplexityRoot.EmailFlow.Name == nil {
 			break
@@ -615,6 +657,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Integration.ConnectedAt(childComplexity), true
+	case "Integration.id":
+		if e.ComplexityRoot.Integration.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.ID(childComplexity), true
 	case "Integration.lastError":
 		if e.ComplexityRoot.Integration.LastError == nil {
 			break
@@ -657,6 +705,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IntegrationEvent.At(childComplexity), true
+	case "IntegrationEvent.id":
+		if e.ComplexityRoot.IntegrationEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationEvent.ID(childComplexity), true
 	case "IntegrationEvent.platform":
 		if e.ComplexityRoot.IntegrationEvent.Platform == nil {
 			break
@@ -1010,6 +1064,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Member.CreatedAt(childComplexity), true
+	case "Member.id":
+		if e.ComplexityRoot.Member.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Member.ID(childComplexity), true
 	case "Member.role":
 		if e.ComplexityRoot.Member.Role == nil {
 			break
@@ -1220,6 +1280,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Organization.Name(childComplexity), true
 
+	case "OrganizationMembership.id":
+		if e.ComplexityRoot.OrganizationMembership.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationMembership.ID(childComplexity), true
 	case "OrganizationMembership.organization":
 		if e.ComplexityRoot.OrganizationMembership.Organization == nil {
 			break
@@ -1245,6 +1311,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+	case "PageInfo.hasPreviousPage":
+		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
+	case "PageInfo.startCursor":
+		if e.ComplexityRoot.PageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
 	case "PipelineStage.amount":
 		if e.ComplexityRoot.PipelineStage.Amount == nil {
@@ -1381,6 +1459,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.node":
+		if e.ComplexityRoot.Query.Node == nil {
+			break
+		}
+
+		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
 	case "Query.pipelineSummary":
 		if e.ComplexityRoot.Query.PipelineSummary == nil {
 			break
@@ -1452,6 +1541,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.APIKey(childComplexity), true
+	case "Viewer.id":
+		if e.ComplexityRoot.Viewer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.ID(childComplexity), true
 	case "Viewer.invitations":
 		if e.ComplexityRoot.Viewer.Invitations == nil {
 			break
@@ -1622,14 +1717,22 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../../schema/auth.graphqls", Input: `"""
-The caller must be signed in (a browser session) or send a partner API key.
+The caller must be signed in (a browser session) or send a partner API key;
+anonymous callers get UNAUTHENTICATED. The service checks again.
 """
 directive @authenticated on FIELD_DEFINITION
 
 """
-The caller must be signed in as a user with at least this role in the active organization.
+The caller must hold at least this role in the active organization, or get
+FORBIDDEN. A partner API key acts as VIEWER (READ) or ADMIN (READ_WRITE), never
+above its creator's current role. The service checks again.
 """
 directive @hasRole("The least role that may use the field." role: Role!) on FIELD_DEFINITION
+
+"""
+Only a signed-in person may use the field: partner API keys get FORBIDDEN.
+"""
+directive @signedIn on FIELD_DEFINITION
 
 """
 A member's role in an organization, from most to least powerful.
@@ -1658,8 +1761,8 @@ enum ApiKeyScope {
 """
 A person who can sign in to Omnify.
 """
-type User {
-  "The user's id."
+type User implements Node {
+  "The user's global id."
   id: ID!
   "The user's email address, lower-cased."
   email: String!
@@ -1672,8 +1775,8 @@ type User {
 """
 A store's account. Everything else in Omnify belongs to one organization.
 """
-type Organization {
-  "The organization's id."
+type Organization implements Node {
+  "The organization's global id."
   id: ID!
   "The organization's name."
   name: String!
@@ -1686,7 +1789,9 @@ type Organization {
 """
 A user's membership in an organization.
 """
-type Member {
+type Member implements Node {
+  "The membership's global id."
+  id: ID!
   "The member."
   user: User!
   "The member's role in the organization."
@@ -1698,7 +1803,9 @@ type Member {
 """
 One of the organizations the caller belongs to, with the caller's role there.
 """
-type OrganizationMembership {
+type OrganizationMembership implements Node {
+  "The membership's global id (another id than the same membership's ` + "`" + `Member.id` + "`" + `)."
+  id: ID!
   "The organization."
   organization: Organization!
   "The caller's role in it."
@@ -1709,6 +1816,8 @@ type OrganizationMembership {
 Who is calling, and in which organization.
 """
 type Viewer {
+  "An id for the caller in its active organization, stable while both stay the same; not usable with ` + "`" + `node` + "`" + `."
+  id: ID!
   "The signed-in user; null when the caller is a partner API key."
   user: User
   "The organization the caller acts in."
@@ -1726,8 +1835,8 @@ type Viewer {
 """
 A partner API key. Its secret is shown once, when it is created.
 """
-type ApiKey {
-  "The key's id."
+type ApiKey implements Node {
+  "The key's global id."
   id: ID!
   "The name given to the key."
   name: String!
@@ -1818,8 +1927,8 @@ An invitation to join an organization. The invitee sees it in ` + "`" + `me.invi
 (or signing up) with the invited email address, and accepts it with ` + "`" + `acceptInvitation` + "`" + `; nobody
 becomes a member without accepting. It can be accepted for 7 days.
 """
-type Invitation {
-  "The invitation's id."
+type Invitation implements Node {
+  "The invitation's global id."
   id: ID!
   "The invited email address."
   email: String!
@@ -1871,9 +1980,9 @@ extend type Query {
   "The caller: null when anonymous."
   me: Viewer
   "The active organization's API keys, newest first. OWNER or ADMIN."
-  apiKeys: [ApiKey!]! @hasRole(role: ADMIN)
+  apiKeys: [ApiKey!]! @signedIn @hasRole(role: ADMIN)
   "The active organization's open invitations, newest first. OWNER or ADMIN."
-  invitations: [Invitation!]! @hasRole(role: ADMIN)
+  invitations: [Invitation!]! @signedIn @hasRole(role: ADMIN)
 }
 
 """
@@ -1891,19 +2000,19 @@ type Mutation {
   "Change your password; ends every other session of yours."
   changePassword("The change to make." input: ChangePasswordInput!): Boolean! @authenticated
   "Invite someone by email to the active organization; they join when they accept. OWNER or ADMIN; at most 50 open invitations."
-  inviteMember("The invitation to send." input: InviteMemberInput!): InviteMemberPayload! @hasRole(role: ADMIN)
+  inviteMember("The invitation to send." input: InviteMemberInput!): InviteMemberPayload! @signedIn @hasRole(role: ADMIN)
   "Accept an invitation addressed to your email address and join its organization. Signed-in users."
   acceptInvitation("The invitation to accept." input: AcceptInvitationInput!): AcceptInvitationPayload! @authenticated
   "Revoke an open invitation of the active organization. OWNER or ADMIN."
-  revokeInvitation("The invitation to revoke." input: RevokeInvitationInput!): RevokeInvitationPayload! @hasRole(role: ADMIN)
+  revokeInvitation("The invitation to revoke." input: RevokeInvitationInput!): RevokeInvitationPayload! @signedIn @hasRole(role: ADMIN)
   "Change a member's role. OWNER or ADMIN; only an OWNER changes OWNER roles."
-  updateMemberRole("The change to make." input: UpdateMemberRoleInput!): Member! @hasRole(role: ADMIN)
+  updateMemberRole("The change to make." input: UpdateMemberRoleInput!): Member! @signedIn @hasRole(role: ADMIN)
   "Remove a member from the active organization (OWNER or ADMIN, or yourself). Returns the removed membership."
   removeMember("The member's user id." userId: ID!): Member! @authenticated
   "Create a partner API key for the active organization. OWNER or ADMIN."
-  createApiKey("The change to make." input: CreateApiKeyInput!): CreateApiKeyPayload! @hasRole(role: ADMIN)
+  createApiKey("The change to make." input: CreateApiKeyInput!): CreateApiKeyPayload! @signedIn @hasRole(role: ADMIN)
   "Revoke an API key of the active organization; it fails at once. OWNER or ADMIN."
-  revokeApiKey("The key's id." id: ID!): ApiKey! @hasRole(role: ADMIN)
+  revokeApiKey("The key's id." id: ID!): ApiKey! @signedIn @hasRole(role: ADMIN)
 }
 `, BuiltIn: false},
 	{Name: "../../schema/integrations.graphqls", Input: `"""
@@ -1949,7 +2058,9 @@ enum SyncStatus {
 """
 The organization's connection to one platform. Credentials are never readable.
 """
-type Integration {
+type Integration implements Node {
+  "The integration's global id."
+  id: ID!
   "The platform."
   platform: Platform!
   "Where the connection stands."
@@ -1969,8 +2080,8 @@ type Integration {
 """
 One run of pulling data from a platform.
 """
-type IntegrationSync {
-  "The run's id."
+type IntegrationSync implements Node {
+  "The run's global id."
   id: ID!
   "The platform synced."
   platform: Platform!
@@ -2067,9 +2178,11 @@ type MarketingSummary {
 """
 A HubSpot deal.
 """
-type Deal {
-  "HubSpot's id of the deal."
+type Deal implements Node {
+  "Omnify's global id of the deal (HubSpot's own id is ` + "`" + `hubspotId` + "`" + `)."
   id: ID!
+  "HubSpot's id of the deal."
+  hubspotId: String!
   "The deal's name."
   name: String!
   "The amount, when set."
@@ -2097,9 +2210,11 @@ type DealConnection {
 """
 A HubSpot contact.
 """
-type Contact {
-  "HubSpot's id of the contact."
+type Contact implements Node {
+  "Omnify's global id of the contact (HubSpot's own id is ` + "`" + `hubspotId` + "`" + `)."
   id: ID!
+  "HubSpot's id of the contact."
+  hubspotId: String!
   "Email address; empty when HubSpot has none."
   email: String!
   "First name; empty when HubSpot has none."
@@ -2145,9 +2260,11 @@ type PipelineSummary {
 """
 A Klaviyo email campaign.
 """
-type EmailCampaign {
-  "Klaviyo's id of the campaign."
+type EmailCampaign implements Node {
+  "Omnify's global id of the campaign (Klaviyo's own id is ` + "`" + `klaviyoId` + "`" + `)."
   id: ID!
+  "Klaviyo's id of the campaign."
+  klaviyoId: String!
   "The campaign's name."
   name: String!
   "Klaviyo's status (for example ` + "`" + `Sent` + "`" + `, ` + "`" + `Draft` + "`" + `, ` + "`" + `Scheduled` + "`" + `)."
@@ -2169,9 +2286,11 @@ type EmailCampaignConnection {
 """
 A Klaviyo flow (an automated email series).
 """
-type EmailFlow {
-  "Klaviyo's id of the flow."
+type EmailFlow implements Node {
+  "Omnify's global id of the flow (Klaviyo's own id is ` + "`" + `klaviyoId` + "`" + `)."
   id: ID!
+  "Klaviyo's id of the flow."
+  klaviyoId: String!
   "The flow's name."
   name: String!
   "Klaviyo's status (` + "`" + `live` + "`" + `, ` + "`" + `draft` + "`" + `, ` + "`" + `manual` + "`" + `)."
@@ -2184,6 +2303,8 @@ type EmailFlow {
 A change in an integration: a status change or the progress of a sync.
 """
 type IntegrationEvent {
+  "The event's id, unique among all events; not usable with ` + "`" + `node` + "`" + `."
+  id: ID!
   "The platform."
   platform: Platform!
   "The integration's status after the change."
@@ -2243,8 +2364,8 @@ enum LegalDocumentKind {
 """
 One published, immutable version of a legal document.
 """
-type LegalDocument {
-  "The id of this version; accept it with ` + "`" + `acceptLegalDocuments` + "`" + `."
+type LegalDocument implements Node {
+  "The global id of this version; accept it with ` + "`" + `acceptLegalDocuments` + "`" + `."
   id: ID!
   "Which document this is."
   kind: LegalDocumentKind!
@@ -2265,8 +2386,8 @@ type LegalDocument {
 """
 The record that a user accepted a version of a legal document. Records are never changed or deleted.
 """
-type LegalAcceptance {
-  "The record's id."
+type LegalAcceptance implements Node {
+  "The record's global id."
   id: ID!
   "The accepted version."
   document: LegalDocument!
@@ -2342,7 +2463,7 @@ extend type Query {
   "Any published version of a legal document, for history. Public."
   legalDocument("Which document." kind: LegalDocumentKind!, "Which version." version: Int!): LegalDocument!
   "The organization's acceptance records, newest first: who accepted what, when and from where. OWNER only."
-  legalAcceptances("How many records, 1 to 100 (default 20)." first: Int, "The cursor after which to continue." after: String): LegalAcceptanceConnection! @hasRole(role: OWNER)
+  legalAcceptances("How many records, 1 to 100 (default 20)." first: Int, "The cursor after which to continue." after: String): LegalAcceptanceConnection! @signedIn @hasRole(role: OWNER)
 }
 
 extend type Mutation {
@@ -2361,18 +2482,28 @@ A calendar day, as ` + "`" + `YYYY-MM-DD` + "`" + `, for example ` + "`" + `2026
 scalar Date
 
 """
-Any JSON value: an object, an array, a string, a number, a boolean or null.
-"""
-scalar JSON
-
-"""
-Where a page of a connection ends, and whether there is more after it.
+Where a page of a connection starts and ends (the GraphQL Cursor Connections
+specification). Every connection takes ` + "`" + `first` + "`" + ` (1 to 100, default 20 unless
+the field says otherwise) and ` + "`" + `after` + "`" + ` (an ` + "`" + `endCursor` + "`" + `), and pages forward.
 """
 type PageInfo {
   "True when another page follows this one."
   hasNextPage: Boolean!
-  "The cursor to pass as ` + "`" + `after` + "`" + ` to get the next page; null on an empty page."
+  "True when this page continues after a cursor, so items come before it."
+  hasPreviousPage: Boolean!
+  "The cursor of the first item of this page; null on an empty page."
+  startCursor: String
+  "The cursor of the last item: pass it as ` + "`" + `after` + "`" + ` for the next page; null on an empty page."
   endCursor: String
+}
+
+"""
+An object with a global id that ` + "`" + `node(id:)` + "`" + ` fetches again. Ids are opaque and
+unique across all types; a client caches objects by ` + "`" + `__typename` + "`" + ` and ` + "`" + `id` + "`" + `.
+"""
+interface Node {
+  "The object's global id."
+  id: ID!
 }
 
 """
@@ -2381,6 +2512,14 @@ The root of every read. Each module adds its fields in its own schema file.
 type Query {
   "Facts about the server that answers: its version and when it started."
   serverInfo: ServerInfo!
+  """
+  Fetch any object by its global id, with the same rules as the field that
+  returned it: null with NOT_FOUND when it does not exist or is not yours to
+  see (an id of another organization included), BAD_USER_INPUT when the id is
+  malformed. Anyone may call it; what an object needs is stated on its type's
+  fields.
+  """
+  node("The object's global id." id: ID!): Node
 }
 
 """
@@ -2454,6 +2593,8 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Contact_id(ctx, field)
+	case "hubspotId":
+		return ec.fieldContext_Contact_hubspotId(ctx, field)
 	case "email":
 		return ec.fieldContext_Contact_email(ctx, field)
 	case "firstName":
@@ -2490,6 +2631,8 @@ func (ec *executionContext) childFields_Deal(ctx context.Context, field graphql.
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Deal_id(ctx, field)
+	case "hubspotId":
+		return ec.fieldContext_Deal_hubspotId(ctx, field)
 	case "name":
 		return ec.fieldContext_Deal_name(ctx, field)
 	case "amount":
@@ -2520,6 +2663,8 @@ func (ec *executionContext) childFields_EmailCampaign(ctx context.Context, field
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_EmailCampaign_id(ctx, field)
+	case "klaviyoId":
+		return ec.fieldContext_EmailCampaign_klaviyoId(ctx, field)
 	case "name":
 		return ec.fieldContext_EmailCampaign_name(ctx, field)
 	case "status":
@@ -2544,6 +2689,8 @@ func (ec *executionContext) childFields_EmailFlow(ctx context.Context, field gra
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_EmailFlow_id(ctx, field)
+	case "klaviyoId":
+		return ec.fieldContext_EmailFlow_klaviyoId(ctx, field)
 	case "name":
 		return ec.fieldContext_EmailFlow_name(ctx, field)
 	case "status":
@@ -2556,6 +2703,8 @@ func (ec *executionContext) childFields_EmailFlow(ctx context.Context, field gra
 
 func (ec *executionContext) childFields_Integration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Integration_id(ctx, field)
 	case "platform":
 		return ec.fieldContext_Integration_platform(ctx, field)
 	case "status":
@@ -2576,6 +2725,8 @@ func (ec *executionContext) childFields_Integration(ctx context.Context, field g
 
 func (ec *executionContext) childFields_IntegrationEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_IntegrationEvent_id(ctx, field)
 	case "platform":
 		return ec.fieldContext_IntegrationEvent_platform(ctx, field)
 	case "status":
@@ -2756,6 +2907,8 @@ func (ec *executionContext) childFields_MarketingTotals(ctx context.Context, fie
 
 func (ec *executionContext) childFields_Member(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Member_id(ctx, field)
 	case "user":
 		return ec.fieldContext_Member_user(ctx, field)
 	case "role":
@@ -2782,6 +2935,8 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 
 func (ec *executionContext) childFields_OrganizationMembership(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_OrganizationMembership_id(ctx, field)
 	case "organization":
 		return ec.fieldContext_OrganizationMembership_organization(ctx, field)
 	case "role":
@@ -2794,6 +2949,10 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	switch field.Name {
 	case "hasNextPage":
 		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_PageInfo_startCursor(ctx, field)
 	case "endCursor":
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
@@ -2856,6 +3015,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Viewer_id(ctx, field)
 	case "user":
 		return ec.fieldContext_Viewer_user(ctx, field)
 	case "organization":

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/integrations"
 	"github.com/omnify/bff/internal/legal"
 )
@@ -19,7 +20,7 @@ type AcceptInvitationInput struct {
 // The result of `acceptInvitation`.
 type AcceptInvitationPayload struct {
 	// Your membership in the organization you joined; switch to it with `switchOrganization`.
-	Membership *auth.Membership `json:"membership"`
+	Membership *OrganizationMembership `json:"membership"`
 }
 
 // Input of `acceptLegalDocuments`.
@@ -73,7 +74,7 @@ type CreateAPIKeyInput struct {
 	// A name to recognise the key by (1 to 200 characters).
 	Name string `json:"name"`
 	// What the key may do.
-	Scope auth.Scope `json:"scope"`
+	Scope authz.Scope `json:"scope"`
 }
 
 // The result of creating an API key.
@@ -110,6 +111,8 @@ type EmailCampaignConnection struct {
 
 // A change in an integration: a status change or the progress of a sync.
 type IntegrationEvent struct {
+	// The event's id, unique among all events; not usable with `node`.
+	ID string `json:"id"`
 	// The platform.
 	Platform integrations.Platform `json:"platform"`
 	// The integration's status after the change.
@@ -125,7 +128,7 @@ type InviteMemberInput struct {
 	// Email address of the person to invite; they need not have an Omnify account yet.
 	Email string `json:"email"`
 	// The role they get on accepting; only an OWNER can invite an OWNER.
-	Role auth.Role `json:"role"`
+	Role authz.Role `json:"role"`
 }
 
 // The result of `inviteMember`.
@@ -216,11 +219,17 @@ type MarketingTotals struct {
 type Mutation struct {
 }
 
-// Where a page of a connection ends, and whether there is more after it.
+// Where a page of a connection starts and ends (the GraphQL Cursor Connections
+// specification). Every connection takes `first` (1 to 100, default 20 unless
+// the field says otherwise) and `after` (an `endCursor`), and pages forward.
 type PageInfo struct {
 	// True when another page follows this one.
 	HasNextPage bool `json:"hasNextPage"`
-	// The cursor to pass as `after` to get the next page; null on an empty page.
+	// True when this page continues after a cursor, so items come before it.
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The cursor of the first item of this page; null on an empty page.
+	StartCursor *string `json:"startCursor,omitempty"`
+	// The cursor of the last item: pass it as `after` for the next page; null on an empty page.
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
@@ -271,7 +280,7 @@ type UpdateMemberRoleInput struct {
 	// The member's user id.
 	UserID string `json:"userId"`
 	// The new role. The last OWNER cannot be demoted.
-	Role auth.Role `json:"role"`
+	Role authz.Role `json:"role"`
 }
 
 // Where the caller stands with the legal documents.

@@ -3,7 +3,6 @@
 package model
 
 import (
-	"encoding/json"
 	"io"
 	"strconv"
 	"time"
@@ -63,26 +62,6 @@ func UnmarshalDate(v any) (time.Time, error) {
 		return time.Time{}, apperr.Invalid("", "%q is not a date such as 2026-11-26", truncate(s))
 	}
 	return t, nil
-}
-
-// JSON is the GraphQL JSON scalar: any JSON value.
-type JSON = any
-
-// MarshalJSON writes v as JSON.
-func MarshalJSON(v any) graphql.Marshaler {
-	return graphql.WriterFunc(func(w io.Writer) {
-		b, err := json.Marshal(v)
-		if err != nil {
-			_, _ = io.WriteString(w, "null")
-			return
-		}
-		_, _ = w.Write(b)
-	})
-}
-
-// UnmarshalJSON accepts any input value unchanged.
-func UnmarshalJSON(v any) (any, error) {
-	return v, nil
 }
 
 func truncate(s string) string {

@@ -1,9 +1,9 @@
 package model
 
-import "github.com/omnify/bff/internal/auth"
+import "github.com/omnify/bff/internal/authz"
 
 // Viewer is the caller, as the `me` query shows it.
 type Viewer struct {
 	// Principal is the authenticated caller.
-	*auth.Principal
+	*authz.Principal
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/omnify/bff/graph"
 	"github.com/omnify/bff/graph/generated"
 	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/config"
 	"github.com/omnify/bff/internal/events"
 	"github.com/omnify/bff/internal/httpserver"
@@ -158,7 +159,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			legalGate(legalService),
 		},
 		PerOperation: func(ctx context.Context) context.Context {
-			ctx = auth.Pin(ctx) // a connection's authority may change; an operation's may not
+			ctx = authz.Pin(ctx) // a connection's authority may change; an operation's may not
 			return loaders.With(ctx, loaders.New(loaders.Sources{
 				Users:          authService.UsersByIDs,
 				Organizations:  authService.OrganizationsByIDs,

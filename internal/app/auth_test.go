@@ -15,6 +15,7 @@ import (
 
 	"github.com/omnify/bff/internal/app/apptest"
 	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/config"
 )
 
@@ -833,7 +834,7 @@ func TestStartFinishesInterruptedSignUps(t *testing.T) {
 	}
 	var m auth.Membership
 	if err := db.Collection("memberships").FindOne(context.Background(), bson.M{"userId": user.ID}).Decode(&m); err != nil ||
-		m.Role != auth.RoleOwner || m.OrganizationID != user.PendingSignUp.OrganizationID {
+		m.Role != authz.RoleOwner || m.OrganizationID != user.PendingSignUp.OrganizationID {
 		t.Fatalf("membership after start: %+v, %v", m, err)
 	}
 }

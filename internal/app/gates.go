@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/omnify/bff/internal/apperr"
-	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/httpserver"
 	"github.com/omnify/bff/internal/legal"
 )
@@ -41,7 +41,7 @@ func ungatedUnderMe(field string) bool {
 // the operation asks for something gated, so `me` costs nothing extra.
 func legalGate(svc *legal.Service) httpserver.Gate {
 	return func(ctx context.Context, op httpserver.Operation) error {
-		p := auth.FromContext(ctx)
+		p := authz.FromContext(ctx)
 		if p == nil || p.IsAPIKey() {
 			return nil
 		}

@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/authz"
 )
 
 // Invitation asks the person with an email address to join an
@@ -19,7 +20,7 @@ type Invitation struct {
 	ID             bson.ObjectID `bson:"_id"`            // the invitation's id
 	OrganizationID bson.ObjectID `bson:"organizationId"` // the organization to join
 	Email          string        `bson:"email"`          // the invitee, canonical form
-	Role           Role          `bson:"role"`           // the role they get on accepting
+	Role           authz.Role    `bson:"role"`           // the role they get on accepting
 	InvitedBy      bson.ObjectID `bson:"invitedBy"`      // the member who invited
 	CreatedAt      time.Time     `bson:"createdAt"`      // when it was sent
 	ExpiresAt      time.Time     `bson:"expiresAt"`      // after this it cannot be accepted
@@ -47,8 +48,8 @@ var errNoInvitation = apperr.New(apperr.NotFound, "No such invitation: it was re
 // for an OWNER invitation by an ADMIN, CONFLICT (field email) when the
 // person is already a member, CONFLICT when the organization has
 // maxPendingInvitations open invitations.
-func (s *Service) InviteMember(ctx context.Context, p *Principal, emailIn string, role Role) (Invitation, error) {
-	if err := requireRole(p, RoleAdmin); err != nil {
+func (s *Service) InviteMember(ctx context.Context, p *authz.Principal, emailIn string, role authz.Role) (Invitation, error) {
+	if err := requireRole(p, authz.RoleAdmin); err != nil {
 		return Invitation{}, err
 	}
 	email, err := normalizeEmail("email", emailIn)
@@ -99,8 +100,8 @@ func (s *Service) InviteMember(ctx context.Context, p *Principal, emailIn string
 
 // Invitations lists the caller's organization's open invitations, newest
 // first. Needs OWNER or ADMIN.
-func (s *Service) Invitations(ctx context.Context, p *Principal) ([]Invitation, error) {
-	if err := requireRole(p, RoleAdmin); err != nil {
+func (s *Service) Invitations(ctx context.Context, p *authz.Principal) ([]Invitation, error) {
+	if err := requireRole(p, authz.RoleAdmin); err != nil {
 		return nil, err
 	}
 	return s.store.InvitationsOfOrganization(ctx, p.OrganizationID, s.now())
@@ -108,7 +109,7 @@ func (s *Service) Invitations(ctx context.Context, p *Principal) ([]Invitation, 
 
 // MyInvitations lists the open invitations addressed to the signed-in
 // user's email, of every organization. An API key has none.
-func (s *Service) MyInvitations(ctx context.Context, p *Principal) ([]Invitation, error) {
+func (s *Service) MyInvitations(ctx context.Context, p *authz.Principal) ([]Invitation, error) {
 	if p == nil || p.IsAPIKey() {
 		return nil, nil
 	}
@@ -126,7 +127,7 @@ func (s *Service) MyInvitations(ctx context.Context, p *Principal) ([]Invitation
 //
 // Returns UNAUTHENTICATED for an anonymous caller or an API key, NOT_FOUND
 // for an unknown, revoked, expired or someone else's invitation.
-func (s *Service) AcceptInvitation(ctx context.Context, p *Principal, id string) (Membership, error) {
+func (s *Service) AcceptInvitation(ctx context.Context, p *authz.Principal, id string) (Membership, error) {
 	if err := requireUser(p); err != nil {
 		return Membership{}, err
 	}
@@ -166,8 +167,8 @@ func (s *Service) AcceptInvitation(ctx context.Context, p *Principal, id string)
 // RevokeInvitation ends an open invitation of the caller's organization.
 // Needs OWNER or ADMIN; NOT_FOUND for another organization's invitation or
 // one that is no longer open.
-func (s *Service) RevokeInvitation(ctx context.Context, p *Principal, id string) (Invitation, error) {
-	if err := requireRole(p, RoleAdmin); err != nil {
+func (s *Service) RevokeInvitation(ctx context.Context, p *authz.Principal, id string) (Invitation, error) {
+	if err := requireRole(p, authz.RoleAdmin); err != nil {
 		return Invitation{}, err
 	}
 	oid, err := ParseID("invitationId", id)

@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/authz"
 )
 
 // join invites member's email to owner's organization and accepts as member.
-func join(t *testing.T, s *Service, owner, member *Principal, email string, role Role) {
+func join(t *testing.T, s *Service, owner, member *authz.Principal, email string, role authz.Role) {
 	t.Helper()
 	ctx := context.Background()
 	inv, err := s.InviteMember(ctx, owner, email, role)
@@ -37,8 +38,8 @@ func TestInvitationIsAcceptedOnlyByItsInvitee(t *testing.T) {
 	bob := signUpUser(t, s, "bob@example.com")
 	eve := signUpUser(t, s, "eve@example.com")
 
-	inv, err := s.InviteMember(ctx, owner, " Bob@Example.com ", RoleAdmin)
-	if err != nil || inv.Email != "bob@example.com" || inv.Role != RoleAdmin {
+	inv, err := s.InviteMember(ctx, owner, " Bob@Example.com ", authz.RoleAdmin)
+	if err != nil || inv.Email != "bob@example.com" || inv.Role != authz.RoleAdmin {
 		t.Fatalf("invite: %+v %v", inv, err)
 	}
 	if _, err := s.store.Membership(ctx, owner.OrganizationID, bob.UserID); err == nil {
@@ -53,12 +54,12 @@ func TestInvitationIsAcceptedOnlyByItsInvitee(t *testing.T) {
 	_, err = s.AcceptInvitation(ctx, eve, inv.ID.Hex())
 	wantCode(t, "eve accepts bob's invitation", err, apperr.NotFound)
 	m, err := s.AcceptInvitation(ctx, bob, inv.ID.Hex())
-	if err != nil || m.Role != RoleAdmin || m.OrganizationID != owner.OrganizationID {
+	if err != nil || m.Role != authz.RoleAdmin || m.OrganizationID != owner.OrganizationID {
 		t.Fatalf("bob accepts: %+v %v", m, err)
 	}
 	_, err = s.AcceptInvitation(ctx, bob, inv.ID.Hex())
 	wantCode(t, "accept twice", err, apperr.NotFound)
-	_, err = s.InviteMember(ctx, owner, "bob@example.com", RoleMember)
+	_, err = s.InviteMember(ctx, owner, "bob@example.com", authz.RoleMember)
 	wantCode(t, "invite a member", err, apperr.Conflict)
 	_, err = s.AcceptInvitation(ctx, nil, inv.ID.Hex())
 	wantCode(t, "anonymous accepts", err, apperr.Unauthenticated)
@@ -70,29 +71,29 @@ func TestInvitationRules(t *testing.T) {
 	owner := signUpUser(t, s, "owner@example.com")
 	admin := signUpUser(t, s, "admin@example.com")
 	viewer := signUpUser(t, s, "viewer@example.com")
-	join(t, s, owner, admin, "admin@example.com", RoleAdmin)
-	join(t, s, owner, viewer, "viewer@example.com", RoleViewer)
-	adminHere := &Principal{UserID: admin.UserID, OrganizationID: owner.OrganizationID, Role: RoleAdmin, SessionID: "a"}
-	viewerHere := &Principal{UserID: viewer.UserID, OrganizationID: owner.OrganizationID, Role: RoleViewer, SessionID: "v"}
+	join(t, s, owner, admin, "admin@example.com", authz.RoleAdmin)
+	join(t, s, owner, viewer, "viewer@example.com", authz.RoleViewer)
+	adminHere := &authz.Principal{UserID: admin.UserID, OrganizationID: owner.OrganizationID, Role: authz.RoleAdmin, SessionID: "a"}
+	viewerHere := &authz.Principal{UserID: viewer.UserID, OrganizationID: owner.OrganizationID, Role: authz.RoleViewer, SessionID: "v"}
 
-	_, err := s.InviteMember(ctx, adminHere, "x@example.com", RoleOwner)
+	_, err := s.InviteMember(ctx, adminHere, "x@example.com", authz.RoleOwner)
 	wantCode(t, "an ADMIN invites an OWNER", err, apperr.Forbidden)
-	_, err = s.InviteMember(ctx, viewerHere, "x@example.com", RoleViewer)
+	_, err = s.InviteMember(ctx, viewerHere, "x@example.com", authz.RoleViewer)
 	wantCode(t, "a VIEWER invites", err, apperr.Forbidden)
-	_, err = s.InviteMember(ctx, owner, "not an address", RoleViewer)
+	_, err = s.InviteMember(ctx, owner, "not an address", authz.RoleViewer)
 	wantCode(t, "a malformed address", err, apperr.BadUserInput)
-	_, err = s.InviteMember(ctx, owner, "x@example.com", Role("ROOT"))
+	_, err = s.InviteMember(ctx, owner, "x@example.com", authz.Role("ROOT"))
 	wantCode(t, "an unknown role", err, apperr.BadUserInput)
 
 	// Another organization's invitation cannot be revoked; its own can, once.
 	other := signUpUser(t, s, "other@example.com")
-	theirs, err := s.InviteMember(ctx, other, "x@example.com", RoleViewer)
+	theirs, err := s.InviteMember(ctx, other, "x@example.com", authz.RoleViewer)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.RevokeInvitation(ctx, owner, theirs.ID.Hex())
 	wantCode(t, "revoke another organization's invitation", err, apperr.NotFound)
-	ours, err := s.InviteMember(ctx, adminHere, "x@example.com", RoleMember)
+	ours, err := s.InviteMember(ctx, adminHere, "x@example.com", authz.RoleMember)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,12 +104,12 @@ func TestInvitationRules(t *testing.T) {
 	wantCode(t, "revoke twice", err, apperr.NotFound)
 
 	// Inviting an address again replaces its open invitation.
-	first, _ := s.InviteMember(ctx, owner, "y@example.com", RoleViewer)
-	second, err := s.InviteMember(ctx, owner, "y@example.com", RoleMember)
+	first, _ := s.InviteMember(ctx, owner, "y@example.com", authz.RoleViewer)
+	second, err := s.InviteMember(ctx, owner, "y@example.com", authz.RoleMember)
 	if err != nil || first.ID == second.ID {
 		t.Fatalf("invite again: %+v %v", second, err)
 	}
-	if open, _ := s.Invitations(ctx, owner); len(open) != 1 || open[0].ID != second.ID || open[0].Role != RoleMember {
+	if open, _ := s.Invitations(ctx, owner); len(open) != 1 || open[0].ID != second.ID || open[0].Role != authz.RoleMember {
 		t.Fatalf("open invitations after inviting twice: %+v", open)
 	}
 }
@@ -128,8 +129,8 @@ func TestInvitationsAnswerAlikeForEveryAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, email := range []string{"has-account@example.com", "pending@example.com", "nobody@example.com"} {
-		inv, err := s.InviteMember(ctx, owner, email, RoleViewer)
-		if err != nil || inv.Email != email || inv.Role != RoleViewer || inv.ExpiresAt.Sub(inv.CreatedAt) != invitationTTL {
+		inv, err := s.InviteMember(ctx, owner, email, authz.RoleViewer)
+		if err != nil || inv.Email != email || inv.Role != authz.RoleViewer || inv.ExpiresAt.Sub(inv.CreatedAt) != invitationTTL {
 			t.Fatalf("invite %s: %+v %v", email, inv, err)
 		}
 	}
@@ -142,7 +143,7 @@ func TestInvitationExpires(t *testing.T) {
 	ctx := context.Background()
 	owner := signUpUser(t, s, "owner@example.com")
 	bob := signUpUser(t, s, "bob@example.com")
-	inv, err := s.InviteMember(ctx, owner, "bob@example.com", RoleMember)
+	inv, err := s.InviteMember(ctx, owner, "bob@example.com", authz.RoleMember)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +162,7 @@ func TestOpenInvitationsHaveALimitABurstCannotBeat(t *testing.T) {
 	ctx := context.Background()
 	owner := signUpUser(t, s, "owner@example.com")
 	for i := range maxPendingInvitations - 5 {
-		if _, err := s.InviteMember(ctx, owner, fmt.Sprintf("p%d@example.com", i), RoleViewer); err != nil {
+		if _, err := s.InviteMember(ctx, owner, fmt.Sprintf("p%d@example.com", i), authz.RoleViewer); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -170,7 +171,7 @@ func TestOpenInvitationsHaveALimitABurstCannotBeat(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _ = s.InviteMember(ctx, owner, fmt.Sprintf("burst%d@example.com", i), RoleViewer)
+			_, _ = s.InviteMember(ctx, owner, fmt.Sprintf("burst%d@example.com", i), authz.RoleViewer)
 		}()
 	}
 	wg.Wait()
@@ -183,11 +184,11 @@ func TestOpenInvitationsHaveALimitABurstCannotBeat(t *testing.T) {
 	}
 	// Fill to the edge, then one past it.
 	for i := 0; len(open) < maxPendingInvitations; i++ {
-		if _, err := s.InviteMember(ctx, owner, fmt.Sprintf("fill%d@example.com", i), RoleViewer); err != nil {
+		if _, err := s.InviteMember(ctx, owner, fmt.Sprintf("fill%d@example.com", i), authz.RoleViewer); err != nil {
 			t.Fatalf("invitation %d of %d: %v", len(open)+1, maxPendingInvitations, err)
 		}
 		open, _ = s.Invitations(ctx, owner)
 	}
-	_, err = s.InviteMember(ctx, owner, "one-more@example.com", RoleViewer)
+	_, err = s.InviteMember(ctx, owner, "one-more@example.com", authz.RoleViewer)
 	wantCode(t, "one invitation past the limit", err, apperr.Conflict)
 }

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/mongodb"
 )
 
@@ -107,7 +108,7 @@ func ParseID(field, id string) (bson.ObjectID, error) {
 	return oid, nil
 }
 
-func (s *Service) startSession(ctx context.Context, cookie SessionCookie, userID, orgID bson.ObjectID, role Role) (*Principal, error) {
+func (s *Service) startSession(ctx context.Context, cookie SessionCookie, userID, orgID bson.ObjectID, role authz.Role) (*authz.Principal, error) {
 	token, hash := newSessionToken()
 	now := s.now()
 	client := ClientFromContext(ctx)
@@ -122,7 +123,7 @@ func (s *Service) startSession(ctx context.Context, cookie SessionCookie, userID
 		return nil, err
 	}
 	cookie.Set(token, sess.AbsoluteExpiresAt)
-	return &Principal{UserID: userID, OrganizationID: orgID, Role: role, SessionID: hash}, nil
+	return &authz.Principal{UserID: userID, OrganizationID: orgID, Role: role, SessionID: hash}, nil
 }
 
 // LogIn checks an email and password and starts a session in the user's
@@ -134,7 +135,7 @@ func (s *Service) startSession(ctx context.Context, cookie SessionCookie, userID
 // Returns UNAUTHENTICATED for wrong credentials; RATE_LIMITED (with
 // retryAfterSeconds) after too many failures for the email or the client's
 // IP within the window, even with the right password.
-func (s *Service) LogIn(ctx context.Context, emailIn, password string) (*Principal, error) {
+func (s *Service) LogIn(ctx context.Context, emailIn, password string) (*authz.Principal, error) {
 	cookie := sessionCookieFrom(ctx)
 	if cookie == nil {
 		return nil, apperr.New(apperr.BadUserInput, "Log in with an HTTP POST request, so the session cookie can be set.")
@@ -185,7 +186,7 @@ func (s *Service) LogOut(ctx context.Context) error {
 	if c := sessionCookieFrom(ctx); c != nil {
 		c.Clear()
 	}
-	p := FromContext(ctx)
+	p := authz.FromContext(ctx)
 	if p == nil || p.SessionID == "" {
 		return nil
 	}
@@ -199,7 +200,7 @@ func (s *Service) LogOut(ctx context.Context) error {
 // AuthenticateSession turns a session cookie value into a principal.
 // Returns UNAUTHENTICATED when the token is malformed, unknown, expired, or
 // its user no longer belongs to the session's organization.
-func (s *Service) AuthenticateSession(ctx context.Context, token string) (*Principal, error) {
+func (s *Service) AuthenticateSession(ctx context.Context, token string) (*authz.Principal, error) {
 	hash, ok := ParseSessionToken(token)
 	if !ok {
 		return nil, errSessionInvalid
@@ -211,7 +212,7 @@ var errSessionInvalid = apperr.New(apperr.Unauthenticated, "Your session has end
 
 // sessionPrincipal checks a session and the user's membership in orgID, or,
 // when orgID is zero, in the session's active organization.
-func (s *Service) sessionPrincipal(ctx context.Context, hash string, orgID bson.ObjectID, touch bool) (*Principal, error) {
+func (s *Service) sessionPrincipal(ctx context.Context, hash string, orgID bson.ObjectID, touch bool) (*authz.Principal, error) {
 	sess, err := s.store.Session(ctx, hash)
 	if errors.Is(err, errNotFound) {
 		return nil, errSessionInvalid
@@ -240,7 +241,7 @@ func (s *Service) sessionPrincipal(ctx context.Context, hash string, orgID bson.
 			s.opts.Logger.WarnContext(ctx, "record session use", slog.Any("error", err))
 		}
 	}
-	return &Principal{UserID: sess.UserID, OrganizationID: orgID, Role: m.Role, SessionID: hash}, nil
+	return &authz.Principal{UserID: sess.UserID, OrganizationID: orgID, Role: m.Role, SessionID: hash}, nil
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -253,7 +254,7 @@ func minTime(a, b time.Time) time.Time {
 // AuthenticateAPIKey turns a bearer secret into a principal. Returns
 // UNAUTHENTICATED when the secret is malformed, unknown or revoked, or the
 // key is suspended because its creator has left the organization.
-func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (*Principal, error) {
+func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (*authz.Principal, error) {
 	id, hash, ok := ParseAPIKey(secret)
 	if !ok {
 		return nil, errKeyInvalid
@@ -282,13 +283,13 @@ var (
 // than its creator's current role in the organization, so that demoting or
 // removing a person also takes back what the keys they made could do. A key
 // whose creator is no longer a member is suspended until they are again.
-func (s *Service) keyPrincipal(ctx context.Context, key APIKey, touch bool) (*Principal, error) {
+func (s *Service) keyPrincipal(ctx context.Context, key APIKey, touch bool) (*authz.Principal, error) {
 	if key.Revoked() {
 		return nil, errKeyInvalid
 	}
-	role := RoleViewer
-	if key.Scope == ScopeReadWrite {
-		role = RoleAdmin
+	role := authz.RoleViewer
+	if key.Scope == authz.ScopeReadWrite {
+		role = authz.RoleAdmin
 	}
 	if key.CreatedBy.IsZero() {
 		return nil, errKeySuspended
@@ -300,7 +301,7 @@ func (s *Service) keyPrincipal(ctx context.Context, key APIKey, touch bool) (*Pr
 	if err != nil {
 		return nil, err
 	}
-	if creator.Role.rank() < role.rank() {
+	if !creator.Role.AtLeast(role) {
 		role = creator.Role
 	}
 	now := s.now()
@@ -309,7 +310,7 @@ func (s *Service) keyPrincipal(ctx context.Context, key APIKey, touch bool) (*Pr
 			s.opts.Logger.WarnContext(ctx, "record key use", slog.Any("error", err))
 		}
 	}
-	return &Principal{OrganizationID: key.OrganizationID, Role: role, APIKeyID: key.ID, Scope: key.Scope, KeyCreatorID: key.CreatedBy}, nil
+	return &authz.Principal{OrganizationID: key.OrganizationID, Role: role, APIKeyID: key.ID, Scope: key.Scope, KeyCreatorID: key.CreatedBy}, nil
 }
 
 // Recheck answers what an earlier principal may do now; long-lived
@@ -320,7 +321,7 @@ func (s *Service) keyPrincipal(ctx context.Context, key APIKey, touch bool) (*Pr
 // user belongs to it. Returns the principal with its current role, or
 // UNAUTHENTICATED once the session has ended, the key is revoked or
 // suspended, or the user has left the organization.
-func (s *Service) Recheck(ctx context.Context, p *Principal) (*Principal, error) {
+func (s *Service) Recheck(ctx context.Context, p *authz.Principal) (*authz.Principal, error) {
 	if p.IsAPIKey() {
 		key, err := s.store.APIKeyForAuthentication(ctx, p.APIKeyID)
 		if errors.Is(err, errNotFound) {
@@ -334,7 +335,7 @@ func (s *Service) Recheck(ctx context.Context, p *Principal) (*Principal, error)
 	return s.sessionPrincipal(ctx, p.SessionID, p.OrganizationID, false)
 }
 
-func requireUser(p *Principal) error {
+func requireUser(p *authz.Principal) error {
 	if p == nil {
 		return errNotSignedIn
 	}
@@ -346,7 +347,7 @@ func requireUser(p *Principal) error {
 
 var errNotSignedIn = apperr.New(apperr.Unauthenticated, "Log in to continue.")
 
-func requireRole(p *Principal, role Role) error {
+func requireRole(p *authz.Principal, role authz.Role) error {
 	if err := requireUser(p); err != nil {
 		return err
 	}
@@ -359,7 +360,7 @@ func requireRole(p *Principal, role Role) error {
 // SwitchOrganization makes another of the user's organizations the active
 // one for the caller's session. Returns NOT_FOUND if the user is not a
 // member of it.
-func (s *Service) SwitchOrganization(ctx context.Context, p *Principal, orgID string) (*Principal, error) {
+func (s *Service) SwitchOrganization(ctx context.Context, p *authz.Principal, orgID string) (*authz.Principal, error) {
 	if err := requireUser(p); err != nil {
 		return nil, err
 	}
@@ -380,7 +381,7 @@ func (s *Service) SwitchOrganization(ctx context.Context, p *Principal, orgID st
 	if err := s.store.SetSessionOrganization(ctx, p.SessionID, oid); err != nil {
 		return nil, err
 	}
-	return &Principal{UserID: p.UserID, OrganizationID: oid, Role: m.Role, SessionID: p.SessionID}, nil
+	return &authz.Principal{UserID: p.UserID, OrganizationID: oid, Role: m.Role, SessionID: p.SessionID}, nil
 }
 
 // ChangePassword sets a new password after checking the current one, and
@@ -390,7 +391,7 @@ func (s *Service) SwitchOrganization(ctx context.Context, p *Principal, orgID st
 //
 // Returns UNAUTHENTICATED for a wrong current password, RATE_LIMITED after
 // too many failures, and BAD_USER_INPUT for an unacceptable new one.
-func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, next string) error {
+func (s *Service) ChangePassword(ctx context.Context, p *authz.Principal, current, next string) error {
 	if err := requireUser(p); err != nil {
 		return err
 	}
@@ -432,7 +433,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 }
 
 // Memberships lists the caller's organizations with the caller's role in each.
-func (s *Service) Memberships(ctx context.Context, p *Principal) ([]Membership, error) {
+func (s *Service) Memberships(ctx context.Context, p *authz.Principal) ([]Membership, error) {
 	if p == nil {
 		return nil, errNotSignedIn
 	}
@@ -444,7 +445,7 @@ func (s *Service) Memberships(ctx context.Context, p *Principal) ([]Membership, 
 
 // Members lists the members of an organization the caller belongs to.
 // Returns NOT_FOUND for any other organization.
-func (s *Service) Members(ctx context.Context, p *Principal, orgID bson.ObjectID) ([]Membership, error) {
+func (s *Service) Members(ctx context.Context, p *authz.Principal, orgID bson.ObjectID) ([]Membership, error) {
 	if p == nil {
 		return nil, errNotSignedIn
 	}
@@ -461,11 +462,11 @@ func (s *Service) Members(ctx context.Context, p *Principal, orgID bson.ObjectID
 	return s.store.MembershipsOfOrganization(ctx, orgID)
 }
 
-func (s *Service) checkGrant(p *Principal, role Role) error {
+func (s *Service) checkGrant(p *authz.Principal, role authz.Role) error {
 	if !role.Valid() {
 		return apperr.Invalid("role", "%q is not a role; use OWNER, ADMIN, MEMBER or VIEWER.", truncate(string(role), 20))
 	}
-	if role == RoleOwner && p.Role != RoleOwner {
+	if role == authz.RoleOwner && p.Role != authz.RoleOwner {
 		return apperr.New(apperr.Forbidden, "Only an OWNER can make someone an OWNER.")
 	}
 	return nil
@@ -474,8 +475,8 @@ func (s *Service) checkGrant(p *Principal, role Role) error {
 // UpdateMemberRole changes a member's role. Needs OWNER or ADMIN; only an
 // OWNER can grant or take away OWNER. The last OWNER cannot be demoted
 // (CONFLICT). Returns NOT_FOUND if the user is not a member.
-func (s *Service) UpdateMemberRole(ctx context.Context, p *Principal, userID string, role Role) (Membership, error) {
-	if err := requireRole(p, RoleAdmin); err != nil {
+func (s *Service) UpdateMemberRole(ctx context.Context, p *authz.Principal, userID string, role authz.Role) (Membership, error) {
+	if err := requireRole(p, authz.RoleAdmin); err != nil {
 		return Membership{}, err
 	}
 	uid, err := ParseID("userId", userID)
@@ -491,7 +492,7 @@ func (s *Service) UpdateMemberRole(ctx context.Context, p *Principal, userID str
 			out = cur
 			return nil
 		}
-		if cur.Role == RoleOwner {
+		if cur.Role == authz.RoleOwner {
 			if err := s.keepAnOwner(ctx, p.OrganizationID); err != nil {
 				return err
 			}
@@ -512,7 +513,7 @@ func (s *Service) UpdateMemberRole(ctx context.Context, p *Principal, userID str
 // changeMembers runs change on a member's current membership while holding
 // the organization's membership lock, so that concurrent changes cannot
 // together remove every OWNER. Only an OWNER may change an OWNER.
-func (s *Service) changeMembers(ctx context.Context, p *Principal, userID bson.ObjectID, change func(cur Membership) error) error {
+func (s *Service) changeMembers(ctx context.Context, p *authz.Principal, userID bson.ObjectID, change func(cur Membership) error) error {
 	release, err := s.store.LockMembers(ctx, p.OrganizationID)
 	if errors.Is(err, mongodb.ErrLocked) {
 		return apperr.New(apperr.Conflict, "The organization's members are being changed right now; try again.")
@@ -525,7 +526,7 @@ func (s *Service) changeMembers(ctx context.Context, p *Principal, userID bson.O
 	if err != nil {
 		return err
 	}
-	if cur.Role == RoleOwner && p.Role != RoleOwner {
+	if cur.Role == authz.RoleOwner && p.Role != authz.RoleOwner {
 		return apperr.New(apperr.Forbidden, "Only an OWNER can change or remove an OWNER.")
 	}
 	return change(cur)
@@ -555,7 +556,7 @@ func (s *Service) member(ctx context.Context, orgID, userID bson.ObjectID) (Memb
 // or ADMIN (anyone may remove themselves); only an OWNER removes an OWNER;
 // the last OWNER cannot be removed (CONFLICT). Returns NOT_FOUND if the
 // user is not a member.
-func (s *Service) RemoveMember(ctx context.Context, p *Principal, userID string) (Membership, error) {
+func (s *Service) RemoveMember(ctx context.Context, p *authz.Principal, userID string) (Membership, error) {
 	if err := requireUser(p); err != nil {
 		return Membership{}, err
 	}
@@ -564,13 +565,13 @@ func (s *Service) RemoveMember(ctx context.Context, p *Principal, userID string)
 		return Membership{}, err
 	}
 	if uid != p.UserID {
-		if err := requireRole(p, RoleAdmin); err != nil {
+		if err := requireRole(p, authz.RoleAdmin); err != nil {
 			return Membership{}, err
 		}
 	}
 	var out Membership
 	err = s.changeMembers(ctx, p, uid, func(cur Membership) error {
-		if cur.Role == RoleOwner {
+		if cur.Role == authz.RoleOwner {
 			if err := s.keepAnOwner(ctx, p.OrganizationID); err != nil {
 				return err
 			}
@@ -598,8 +599,8 @@ func (s *Service) RemoveMember(ctx context.Context, p *Principal, userID string)
 // one more. Of any number of simultaneous creations, the last to count sees
 // all the others, so the limit holds; a key found past it is deleted again
 // before anyone has seen its secret.
-func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, scope Scope) (APIKey, string, error) {
-	if err := requireRole(p, RoleAdmin); err != nil {
+func (s *Service) CreateAPIKey(ctx context.Context, p *authz.Principal, name string, scope authz.Scope) (APIKey, string, error) {
+	if err := requireRole(p, authz.RoleAdmin); err != nil {
 		return APIKey{}, "", err
 	}
 	name, err := checkName("name", "a name for the key", name)
@@ -632,8 +633,8 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, s
 
 // APIKeys lists the caller's organization's keys, newest first. Needs
 // OWNER or ADMIN.
-func (s *Service) APIKeys(ctx context.Context, p *Principal) ([]APIKey, error) {
-	if err := requireRole(p, RoleAdmin); err != nil {
+func (s *Service) APIKeys(ctx context.Context, p *authz.Principal) ([]APIKey, error) {
+	if err := requireRole(p, authz.RoleAdmin); err != nil {
 		return nil, err
 	}
 	return s.store.APIKeys(ctx, p.OrganizationID)
@@ -642,8 +643,8 @@ func (s *Service) APIKeys(ctx context.Context, p *Principal) ([]APIKey, error) {
 // RevokeAPIKey revokes a key of the caller's organization; requests with it
 // fail from then on. Revoking twice returns the key unchanged. Needs OWNER
 // or ADMIN; NOT_FOUND for a key of another organization.
-func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, id string) (APIKey, error) {
-	if err := requireRole(p, RoleAdmin); err != nil {
+func (s *Service) RevokeAPIKey(ctx context.Context, p *authz.Principal, id string) (APIKey, error) {
+	if err := requireRole(p, authz.RoleAdmin); err != nil {
 		return APIKey{}, err
 	}
 	kid, err := ParseID("id", id)
@@ -680,7 +681,7 @@ func constantTimeEqual(a, b string) bool {
 }
 
 // CurrentAPIKey returns the key the caller authenticated with.
-func (s *Service) CurrentAPIKey(ctx context.Context, p *Principal) (*APIKey, error) {
+func (s *Service) CurrentAPIKey(ctx context.Context, p *authz.Principal) (*APIKey, error) {
 	if p == nil || !p.IsAPIKey() {
 		return nil, nil
 	}
@@ -697,7 +698,7 @@ func (s *Service) CurrentAPIKey(ctx context.Context, p *Principal) (*APIKey, err
 // CheckWriteScope refuses a mutation from an API key with the READ scope.
 // It runs before any resolver, as an operation gate.
 func CheckWriteScope(ctx context.Context, operationType string) error {
-	if p := FromContext(ctx); p != nil && operationType == "mutation" && !p.CanWrite() {
+	if p := authz.FromContext(ctx); p != nil && operationType == "mutation" && !p.CanWrite() {
 		return apperr.New(apperr.Forbidden, "This API key has the READ scope; mutations need a READ_WRITE key.")
 	}
 	return nil

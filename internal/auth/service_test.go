@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/authz"
 )
 
 // jar is the HTTP layer's part in a sign-up: it receives the session cookie.
@@ -25,7 +26,7 @@ func newService(t *testing.T) (*Service, *Store) {
 	return NewService(store, Options{}), store
 }
 
-func signUpUser(t *testing.T, s *Service, email string) *Principal {
+func signUpUser(t *testing.T, s *Service, email string) *authz.Principal {
 	t.Helper()
 	ctx := WithSessionCookie(context.Background(), &jar{})
 	p, err := s.SignUp(ctx, SignUpInput{Email: email, Password: "a long enough password", Name: "N", OrganizationName: "O " + email})
@@ -40,16 +41,16 @@ func TestTwoOwnersStepDownAtOnceLeavesOne(t *testing.T) {
 	ctx := context.Background()
 	alice := signUpUser(t, s, "alice@example.com")
 	bob := signUpUser(t, s, "bob@example.com")
-	join(t, s, alice, bob, "bob@example.com", RoleOwner)
-	bobHere := &Principal{UserID: bob.UserID, OrganizationID: alice.OrganizationID, Role: RoleOwner, SessionID: "x"}
+	join(t, s, alice, bob, "bob@example.com", authz.RoleOwner)
+	bobHere := &authz.Principal{UserID: bob.UserID, OrganizationID: alice.OrganizationID, Role: authz.RoleOwner, SessionID: "x"}
 
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
-	for i, p := range []*Principal{alice, bobHere} {
+	for i, p := range []*authz.Principal{alice, bobHere} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = s.UpdateMemberRole(ctx, p, p.UserID.Hex(), RoleAdmin)
+			_, errs[i] = s.UpdateMemberRole(ctx, p, p.UserID.Hex(), authz.RoleAdmin)
 		}()
 	}
 	wg.Wait()
@@ -65,7 +66,7 @@ func TestTwoOwnersStepDownAtOnceLeavesOne(t *testing.T) {
 	members, _ := store.MembershipsOfOrganization(ctx, alice.OrganizationID)
 	owners := 0
 	for _, m := range members {
-		if m.Role == RoleOwner {
+		if m.Role == authz.RoleOwner {
 			owners++
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/authz"
 )
 
 // SignUpInput is what a new user gives.
@@ -37,7 +38,7 @@ var errEmailTaken = &apperr.Error{Code: apperr.Conflict, Field: "email", Message
 //
 // Returns BAD_USER_INPUT for an unacceptable email, password or name;
 // CONFLICT (field email) if the email is taken.
-func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Principal, error) {
+func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*authz.Principal, error) {
 	cookie := sessionCookieFrom(ctx)
 	if cookie == nil {
 		return nil, apperr.New(apperr.BadUserInput, "Sign up with an HTTP POST request, so the session cookie can be set.")
@@ -63,7 +64,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Principal, error
 			return nil, err
 		}
 	}
-	p, err := s.startSession(ctx, cookie, u.ID, u.PendingSignUp.OrganizationID, RoleOwner)
+	p, err := s.startSession(ctx, cookie, u.ID, u.PendingSignUp.OrganizationID, authz.RoleOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +116,7 @@ func (s *Service) signUpSteps(u User) []func(context.Context) error {
 		},
 		func(ctx context.Context) error {
 			return existing(s.store.InsertMembership(ctx, Membership{
-				ID: ps.MembershipID, UserID: u.ID, OrganizationID: ps.OrganizationID, Role: RoleOwner,
+				ID: ps.MembershipID, UserID: u.ID, OrganizationID: ps.OrganizationID, Role: authz.RoleOwner,
 				CreatedAt: ps.StartedAt, UpdatedAt: ps.StartedAt,
 			}))
 		},

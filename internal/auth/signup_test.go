@@ -8,6 +8,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/authz"
 )
 
 // A process killed in the middle of a sign-up stops between two of its
@@ -67,11 +68,11 @@ func TestInterruptedSignUpsConverge(t *testing.T) {
 				orgs, _ := store.OrganizationsByIDs(ctx, []bson.ObjectID{u.PendingSignUp.OrganizationID})
 				members, _ := store.MembershipsOfUser(ctx, u.ID)
 				if len(orgs) != 1 || orgs[0].Name != "Interrupted Co" || len(members) != 1 ||
-					members[0].Role != RoleOwner || members[0].OrganizationID != orgs[0].ID {
+					members[0].Role != authz.RoleOwner || members[0].OrganizationID != orgs[0].ID {
 					t.Fatalf("organizations %+v, memberships %+v", orgs, members)
 				}
 				p, err := s.LogIn(WithSessionCookie(ctx, &jar{}), email, pass)
-				if err != nil || p.OrganizationID != orgs[0].ID || p.Role != RoleOwner {
+				if err != nil || p.OrganizationID != orgs[0].ID || p.Role != authz.RoleOwner {
 					t.Fatalf("log in: %+v, %v", p, err)
 				}
 			})

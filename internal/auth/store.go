@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/mongodb"
 )
 
@@ -163,7 +164,7 @@ func (s *Store) OrganizationsByIDs(ctx context.Context, ids []bson.ObjectID) ([]
 
 // CountOwners counts an organization's OWNERs.
 func (s *Store) CountOwners(ctx context.Context, orgID bson.ObjectID) (int64, error) {
-	n, err := s.members.CountDocuments(ctx, bson.M{"organizationId": orgID, "role": RoleOwner})
+	n, err := s.members.CountDocuments(ctx, bson.M{"organizationId": orgID, "role": authz.RoleOwner})
 	if err != nil {
 		return 0, fmt.Errorf("count owners: %w", err)
 	}
@@ -199,7 +200,7 @@ func (s *Store) MembershipsOfOrganization(ctx context.Context, orgID bson.Object
 
 // SetRole changes a member's role if it is still from; false if it changed
 // meanwhile or the membership is gone.
-func (s *Store) SetRole(ctx context.Context, orgID, userID bson.ObjectID, from, to Role, now time.Time) (Membership, bool, error) {
+func (s *Store) SetRole(ctx context.Context, orgID, userID bson.ObjectID, from, to authz.Role, now time.Time) (Membership, bool, error) {
 	var m Membership
 	err := s.members.FindOneAndUpdate(ctx,
 		bson.M{"organizationId": orgID, "userId": userID, "role": from},
@@ -215,7 +216,7 @@ func (s *Store) SetRole(ctx context.Context, orgID, userID bson.ObjectID, from, 
 }
 
 // DeleteMembership removes a membership if its role is still role.
-func (s *Store) DeleteMembership(ctx context.Context, orgID, userID bson.ObjectID, role Role) (bool, error) {
+func (s *Store) DeleteMembership(ctx context.Context, orgID, userID bson.ObjectID, role authz.Role) (bool, error) {
 	res, err := s.members.DeleteOne(ctx, bson.M{"organizationId": orgID, "userId": userID, "role": role})
 	if err != nil {
 		return false, fmt.Errorf("delete membership: %w", err)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/omnify/bff/internal/authz"
 )
 
 // Change names the principals whose authority a write may just have reduced
@@ -24,7 +26,7 @@ type Change struct {
 }
 
 // Affects reports whether the change may concern p.
-func (c Change) Affects(p *Principal) bool {
+func (c Change) Affects(p *authz.Principal) bool {
 	switch {
 	case p == nil:
 		return false
@@ -43,7 +45,7 @@ func (c Change) Affects(p *Principal) bool {
 
 // watch is one long-lived connection that wants to hear about changes.
 type watch struct {
-	current func() *Principal
+	current func() *authz.Principal
 	recheck func(context.Context)
 }
 
@@ -61,7 +63,7 @@ type watchers struct {
 // re-check, which remains the backstop (for changes made by other replicas,
 // and for re-checks that could not finish within changeRecheckWait). Call
 // stop when the connection ends.
-func (s *Service) Watch(current func() *Principal, recheck func(context.Context)) (stop func()) {
+func (s *Service) Watch(current func() *authz.Principal, recheck func(context.Context)) (stop func()) {
 	w := &watch{current: current, recheck: recheck}
 	s.watchers.mu.Lock()
 	if s.watchers.set == nil {

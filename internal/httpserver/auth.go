@@ -17,20 +17,21 @@ import (
 
 	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/authz"
 )
 
 // Authenticator turns credentials into a principal. auth.Service implements it.
 type Authenticator interface {
 	// AuthenticateSession checks a session cookie's value.
-	AuthenticateSession(ctx context.Context, token string) (*auth.Principal, error)
+	AuthenticateSession(ctx context.Context, token string) (*authz.Principal, error)
 	// AuthenticateAPIKey checks a bearer secret.
-	AuthenticateAPIKey(ctx context.Context, secret string) (*auth.Principal, error)
+	AuthenticateAPIKey(ctx context.Context, secret string) (*authz.Principal, error)
 	// Recheck answers what an earlier principal may do now:
 	// UNAUTHENTICATED once nothing.
-	Recheck(ctx context.Context, p *auth.Principal) (*auth.Principal, error)
+	Recheck(ctx context.Context, p *authz.Principal) (*authz.Principal, error)
 	// Watch calls recheck at once whenever this process changes something
 	// that may reduce current()'s authority; stop ends the watch.
-	Watch(current func() *auth.Principal, recheck func(context.Context)) (stop func())
+	Watch(current func() *authz.Principal, recheck func(context.Context)) (stop func())
 }
 
 // sessionCookieName is the cookie that carries the session token. In
@@ -94,7 +95,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Req
 			s.refuse(w, r, err)
 			return nil, false
 		}
-		return r.WithContext(auth.WithPrincipal(ctx, p)), true
+		return r.WithContext(authz.WithPrincipal(ctx, p)), true
 	}
 
 	c, err := r.Cookie(jar.name)
@@ -117,10 +118,10 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Req
 			"Requests authenticated by the session cookie must send the X-Omnify-Csrf header (any value) unless they are JSON POSTs.")
 		return nil, false
 	}
-	return r.WithContext(auth.WithPrincipal(ctx, p)), true
+	return r.WithContext(authz.WithPrincipal(ctx, p)), true
 }
 
-func (s *Server) bearer(ctx context.Context, header string) (*auth.Principal, error) {
+func (s *Server) bearer(ctx context.Context, header string) (*authz.Principal, error) {
 	secret, ok := auth.ParseBearer(header)
 	if !ok {
 		return nil, apperr.New(apperr.Unauthenticated, "The Authorization header must be \"Bearer <API key>\".")
@@ -216,7 +217,7 @@ func (s *Server) websocketInit(ctx context.Context, payload transport.InitPayloa
 	if err, ok := ctx.Value(authFailureKey{}).(error); ok && err != nil {
 		return forbidden("Forbidden: the credential was refused")
 	}
-	p := auth.FromContext(ctx)
+	p := authz.FromContext(ctx)
 	if header := payload.Authorization(); header != "" && s.authn != nil {
 		if _, ok := auth.ParseBearer(header); !ok {
 			header = "Bearer " + header // accept the bare key too
@@ -228,7 +229,7 @@ func (s *Server) websocketInit(ctx context.Context, payload transport.InitPayloa
 			}
 			return forbidden("Forbidden: the credential was refused")
 		}
-		ctx = auth.WithPrincipal(ctx, p)
+		ctx = authz.WithPrincipal(ctx, p)
 	}
 	if p != nil && s.authn != nil {
 		if slot, ok := ctx.Value(wsSlotKey{}).(*wsSlot); ok && slot.conn != nil {
@@ -247,8 +248,8 @@ func (s *Server) websocketInit(ctx context.Context, payload transport.InitPayloa
 // connection goes on as what they are now. When nothing is left (session
 // ended, key revoked or suspended, user removed) the principal becomes nil
 // and lost is called to end the connection.
-func (s *Server) keepCurrent(ctx context.Context, p *auth.Principal, lost func()) context.Context {
-	w := &authWatch{authn: s.authn, logger: s.logger, live: auth.NewLive(p), lost: lost}
+func (s *Server) keepCurrent(ctx context.Context, p *authz.Principal, lost func()) context.Context {
+	w := &authWatch{authn: s.authn, logger: s.logger, live: authz.NewLive(p), lost: lost}
 	stop := s.authn.Watch(w.live.Load, w.recheck)
 	go func() {
 		defer stop()
@@ -263,14 +264,14 @@ func (s *Server) keepCurrent(ctx context.Context, p *auth.Principal, lost func()
 			}
 		}
 	}()
-	return auth.WithLive(ctx, w.live)
+	return authz.WithLive(ctx, w.live)
 }
 
 // authWatch is the authority of one long-lived connection.
 type authWatch struct {
 	authn  Authenticator
 	logger *slog.Logger
-	live   *auth.Live
+	live   *authz.Live
 	lost   func()
 	// mu makes re-checks take turns, so that an answer read before a change
 	// is never stored after the answer read after it.
@@ -305,7 +306,7 @@ func (w *authWatch) recheck(ctx context.Context) {
 // current, and once it has none left the stream gets an UNAUTHENTICATED
 // error event and ends.
 func (s *Server) serveEventStream(w http.ResponseWriter, r *http.Request, gql http.Handler) {
-	p := auth.FromContext(r.Context())
+	p := authz.FromContext(r.Context())
 	if p == nil || s.authn == nil {
 		gql.ServeHTTP(w, r)
 		return

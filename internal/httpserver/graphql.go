@@ -16,7 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/omnify/bff/internal/apperr"
-	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/authz"
 )
 
 // graphQLOptions configure the GraphQL handler.
@@ -237,7 +237,7 @@ func (gates) Validate(graphql.ExecutableSchema) error { return nil }
 // error for the whole operation; left to execution, every __schema or
 // __type field would fail on its own as an internal error, each logged.
 func (g gates) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	anonymous := auth.FromContext(ctx) == nil
+	anonymous := authz.FromContext(ctx) == nil
 	if !g.introspectionPublic && anonymous {
 		oc.DisableIntrospection = true
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/authz"
 )
 
 // The WebSocket subprotocols served, and the close codes of
@@ -87,13 +88,13 @@ func (h *wsHub) release(client string) {
 // clientKey names whose sockets a connection counts against: the signed-in
 // user or the API key, else the client's address.
 func clientKey(ctx context.Context) string {
-	if key := principalKey(auth.FromContext(ctx)); key != "" {
+	if key := principalKey(authz.FromContext(ctx)); key != "" {
 		return key
 	}
 	return "ip:" + auth.ClientFromContext(ctx).IP
 }
 
-func principalKey(p *auth.Principal) string {
+func principalKey(p *authz.Principal) string {
 	switch {
 	case p == nil:
 		return ""
@@ -237,7 +238,7 @@ func (s *Server) websocketInitWithinLimits(ctx context.Context, payload transpor
 		return ctx, ack, err
 	}
 	slot, ok := ctx.Value(wsSlotKey{}).(*wsSlot)
-	key := principalKey(auth.FromContext(ctx))
+	key := principalKey(authz.FromContext(ctx))
 	if !ok || key == "" || key == slot.client {
 		return ctx, ack, nil
 	}
