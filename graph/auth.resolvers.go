@@ -8,9 +8,10 @@ package graph
 import (
 	"context"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/omnify/bff/graph/generated"
 	"github.com/omnify/bff/graph/model"
-	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/auth"
 	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/globalid"
@@ -47,19 +48,21 @@ func (r *memberResolver) User(ctx context.Context, obj *auth.Membership) (*auth.
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error) {
 	// Refuse bad document ids before the account exists, then record the
 	// acceptance in the same step as the sign-up.
+	const field = "acceptedLegalDocumentIds"
+	var docIDs []bson.ObjectID
 	if len(input.AcceptedLegalDocumentIds) > 0 {
-		if err := r.Legal.CheckAcceptable(ctx, input.AcceptedLegalDocumentIds); err != nil {
-			if ae, ok := apperr.As(err); ok && ae.Field != "" {
-				moved := *ae
-				moved.Field = "acceptedLegalDocumentIds"
-				return nil, &moved
-			}
+		ids, err := legalDocumentIDs(input.AcceptedLegalDocumentIds, field)
+		if err != nil {
 			return nil, err
 		}
+		if err := r.Legal.CheckAcceptable(ctx, field, ids); err != nil {
+			return nil, err
+		}
+		docIDs = ids
 	}
 	p, err := r.Auth.SignUp(ctx, auth.SignUpInput{Email: input.Email, Password: input.Password, Name: input.Name, OrganizationName: input.OrganizationName})
-	if err == nil && len(input.AcceptedLegalDocumentIds) > 0 {
-		_, err = r.Legal.Accept(ctx, legalActor(ctx, p), input.AcceptedLegalDocumentIds)
+	if err == nil && len(docIDs) > 0 {
+		_, err = r.Legal.Accept(ctx, p, legalOrigin(ctx), docIDs)
 	}
 	return authPayload(p, err)
 }

@@ -1,17 +1,9 @@
 package graph
 
 import (
-	"context"
-	"errors"
-	"github.com/omnify/bff/internal/page"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"github.com/omnify/bff/graph/model"
-	"github.com/omnify/bff/internal/auth"
 	"github.com/omnify/bff/internal/authz"
-	"github.com/omnify/bff/internal/legal"
-	"github.com/omnify/bff/internal/loaders"
+	"github.com/omnify/bff/internal/page"
 )
 
 // pointers adapts a service's slice of values to gqlgen's slice of pointers.
@@ -63,37 +55,6 @@ func edgesOf[T, E any](p page.Page[T], edge func(cursor string, node *T) E) []E 
 
 // nodesOf is a page's items as the connection's nodes.
 func nodesOf[T any](p page.Page[T]) []*T { return pointersOf(p.Items) }
-
-func legalActor(ctx context.Context, p *authz.Principal) legal.Actor {
-	c := auth.ClientFromContext(ctx)
-	return legal.Actor{UserID: p.UserID, OrganizationID: p.OrganizationID, Role: string(p.Role), IP: c.IP, UserAgent: c.UserAgent}
-}
-
-// viewerLegal is where the caller stands with the legal documents. API
-// keys are never gated, so they are always up to date.
-func (r *Resolver) viewerLegal(ctx context.Context, p *authz.Principal) (*model.ViewerLegal, error) {
-	if p == nil || p.IsAPIKey() {
-		return &model.ViewerLegal{UpToDate: true, Pending: []*legal.Document{}, Acceptances: []*legal.Acceptance{}}, nil
-	}
-	pending, err := r.Legal.Pending(ctx, p.UserID, string(p.Role))
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]bson.ObjectID, len(pending))
-	for i, d := range pending {
-		ids[i] = d.ID
-	}
-	// Pending leaves out the bodies; the loader brings whole documents.
-	docs, errs := loaders.For(ctx).LegalDocument.LoadMany(ctx, ids)()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	accepted, err := r.Legal.AcceptancesByUser(ctx, p.UserID)
-	if err != nil {
-		return nil, err
-	}
-	return &model.ViewerLegal{UpToDate: len(pending) == 0, Pending: docs, Acceptances: pointersOf(accepted)}, nil
-}
 
 func authPayload(p *authz.Principal, err error) (*model.AuthPayload, error) {
 	if err != nil {

@@ -38,3 +38,9 @@ func keyOf(parts ...string) string {
 	}
 	return k
 }
+
+// decodeOID decodes a global id given in the input field field, which must
+// name an object of type typ keyed by an ObjectID.
+func decodeOID(id, typ, field string) (bson.ObjectID, error) {
+	return globalid.DecodeObjectID(id, typ, field)
+}

@@ -36,16 +36,20 @@ func (r *legalDocumentResolver) Required(ctx context.Context, obj *legal.Documen
 	p := authz.FromContext(ctx)
 	switch {
 	case p == nil:
-		return obj.RequiredFor(string(authz.RoleOwner)), nil // what a sign-up, which owns its organization, needs
+		return obj.RequiredFor(authz.RoleOwner), nil // what a sign-up, which owns its organization, needs
 	case p.IsAPIKey():
 		return false, nil
 	}
-	return obj.RequiredFor(string(p.Role)), nil
+	return obj.RequiredFor(p.Role), nil
 }
 
 func (r *mutationResolver) AcceptLegalDocuments(ctx context.Context, input model.AcceptLegalDocumentsInput) (*model.AcceptLegalDocumentsPayload, error) {
 	p := authz.FromContext(ctx)
-	recs, err := r.Legal.Accept(ctx, legalActor(ctx, p), input.DocumentIds)
+	ids, err := legalDocumentIDs(input.DocumentIds, legal.DocumentIDsField)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := r.Legal.Accept(ctx, p, legalOrigin(ctx), ids)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +57,7 @@ func (r *mutationResolver) AcceptLegalDocuments(ctx context.Context, input model
 	if err != nil {
 		return nil, err
 	}
-	return &model.AcceptLegalDocumentsPayload{Acceptances: pointersOf(recs), Legal: status}, nil
+	return &model.AcceptLegalDocumentsPayload{Acceptances: pointersOf(recs), Legal: status, Viewer: &model.Viewer{Principal: p}}, nil
 }
 
 func (r *queryResolver) LegalDocuments(ctx context.Context) ([]*legal.Document, error) {
@@ -62,23 +66,38 @@ func (r *queryResolver) LegalDocuments(ctx context.Context) ([]*legal.Document, 
 
 func (r *queryResolver) LegalDocument(ctx context.Context, kind legal.Kind, version int) (*legal.Document, error) {
 	d, err := r.Legal.Document(ctx, kind, version)
-	return &d, err
-}
-
-func (r *queryResolver) LegalAcceptances(ctx context.Context, first *int, after *string) (*model.LegalAcceptanceConnection, error) {
-	page, err := r.Legal.AcceptancesByOrganization(ctx, authz.FromContext(ctx).OrganizationID, deref(first), deref(after))
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.LegalAcceptanceConnection{PageInfo: pageInfo(page.HasNextPage, page.EndCursor)}
-	for i := range page.Acceptances {
-		conn.Edges = append(conn.Edges, &model.LegalAcceptanceEdge{Cursor: legal.Cursor(page.Acceptances[i]), Node: &page.Acceptances[i]})
+	return &d, nil
+}
+
+func (r *queryResolver) LegalAcceptances(ctx context.Context, first *int, after *string) (*model.LegalAcceptanceConnection, error) {
+	req, err := legal.AcceptancePageRequest(first, after)
+	if err != nil {
+		return nil, err
 	}
-	return conn, nil
+	p, err := r.Legal.OrganizationAcceptances(ctx, authz.FromContext(ctx), req)
+	if err != nil {
+		return nil, err
+	}
+	return legalAcceptanceConnection(p), nil
 }
 
 func (r *viewerResolver) Legal(ctx context.Context, obj *model.Viewer) (*model.ViewerLegal, error) {
 	return r.viewerLegal(ctx, obj.Principal)
+}
+
+func (r *viewerLegalResolver) Acceptances(ctx context.Context, obj *model.ViewerLegal, first *int, after *string) (*model.LegalAcceptanceConnection, error) {
+	req, err := legal.AcceptancePageRequest(first, after)
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.Legal.MyAcceptances(ctx, obj.Principal, req)
+	if err != nil {
+		return nil, err
+	}
+	return legalAcceptanceConnection(p), nil
 }
 
 func (r *Resolver) LegalAcceptance() generated.LegalAcceptanceResolver {
@@ -87,7 +106,10 @@ func (r *Resolver) LegalAcceptance() generated.LegalAcceptanceResolver {
 
 func (r *Resolver) LegalDocument() generated.LegalDocumentResolver { return &legalDocumentResolver{r} }
 
+func (r *Resolver) ViewerLegal() generated.ViewerLegalResolver { return &viewerLegalResolver{r} }
+
 type (
 	legalAcceptanceResolver struct{ *Resolver }
 	legalDocumentResolver   struct{ *Resolver }
+	viewerLegalResolver     struct{ *Resolver }
 )

@@ -1793,11 +1793,11 @@ func (ec *executionContext) _Mutation_acceptLegalDocuments(ctx context.Context, 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Authenticated == nil {
+				if ec.Directives.SignedIn == nil {
 					var zeroVal *model.AcceptLegalDocumentsPayload
-					return zeroVal, errors.New("directive authenticated is not implemented")
+					return zeroVal, errors.New("directive signedIn is not implemented")
 				}
-				return ec.Directives.Authenticated(ctx, nil, directive0)
+				return ec.Directives.SignedIn(ctx, nil, directive0)
 			}
 
 			next = directive1

@@ -28,10 +28,35 @@ type LegalDocumentResolver interface {
 
 	Required(ctx context.Context, obj *legal.Document) (bool, error)
 }
+type ViewerLegalResolver interface {
+	Acceptances(ctx context.Context, obj *model.ViewerLegal, first *int, after *string) (*model.LegalAcceptanceConnection, error)
+}
 
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_ViewerLegal_acceptances_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
 
 // endregion ***************************** args.gotpl *****************************
 
@@ -96,6 +121,38 @@ func (ec *executionContext) fieldContext_AcceptLegalDocumentsPayload_legal(_ con
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ViewerLegal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AcceptLegalDocumentsPayload_viewer(ctx context.Context, field graphql.CollectedField, obj *model.AcceptLegalDocumentsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AcceptLegalDocumentsPayload_viewer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Viewer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
+			return ec.marshalNViewer2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐViewer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AcceptLegalDocumentsPayload_viewer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AcceptLegalDocumentsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Viewer(ctx, field)
 		},
 	}
 	return fc, nil
@@ -289,6 +346,38 @@ func (ec *executionContext) fieldContext_LegalAcceptanceConnection_edges(_ conte
 	return fc, nil
 }
 
+func (ec *executionContext) _LegalAcceptanceConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.LegalAcceptanceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegalAcceptanceConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*legal.Acceptance) graphql.Marshaler {
+			return ec.marshalNLegalAcceptance2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋlegalᚐAcceptanceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegalAcceptanceConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LegalAcceptanceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LegalAcceptance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LegalAcceptanceConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.LegalAcceptanceConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -319,6 +408,29 @@ func (ec *executionContext) fieldContext_LegalAcceptanceConnection_pageInfo(_ co
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _LegalAcceptanceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.LegalAcceptanceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegalAcceptanceConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegalAcceptanceConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegalAcceptanceConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _LegalAcceptanceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.LegalAcceptanceEdge) (ret graphql.Marshaler) {
@@ -624,25 +736,37 @@ func (ec *executionContext) _ViewerLegal_acceptances(ctx context.Context, field 
 			return ec.fieldContext_ViewerLegal_acceptances(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Acceptances, nil
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ViewerLegal().Acceptances(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*legal.Acceptance) graphql.Marshaler {
-			return ec.marshalNLegalAcceptance2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋlegalᚐAcceptanceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LegalAcceptanceConnection) graphql.Marshaler {
+			return ec.marshalNLegalAcceptanceConnection2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐLegalAcceptanceConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ViewerLegal_acceptances(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ViewerLegal_acceptances(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ViewerLegal",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_LegalAcceptance(ctx, field)
+			return ec.childFields_LegalAcceptanceConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ViewerLegal_acceptances_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -719,6 +843,11 @@ func (ec *executionContext) _AcceptLegalDocumentsPayload(ctx context.Context, se
 			}
 		case "legal":
 			out.Values[i] = ec._AcceptLegalDocumentsPayload_legal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "viewer":
+			out.Values[i] = ec._AcceptLegalDocumentsPayload_viewer(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -816,8 +945,18 @@ func (ec *executionContext) _LegalAcceptanceConnection(ctx context.Context, sel 
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "nodes":
+			out.Values[i] = ec._LegalAcceptanceConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "pageInfo":
 			out.Values[i] = ec._LegalAcceptanceConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._LegalAcceptanceConnection_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -960,18 +1099,19 @@ func (ec *executionContext) _ViewerLegal(ctx context.Context, sel ast.SelectionS
 		case "upToDate":
 			out.Values[i] = ec._ViewerLegal_upToDate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pending":
 			out.Values[i] = ec._ViewerLegal_pending(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "acceptances":
-			out.Values[i] = ec._ViewerLegal_acceptances(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ViewerLegal_acceptances(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -1107,6 +1247,13 @@ func (ec *executionContext) marshalNViewerLegal2ᚖgithubᚗcomᚋomnifyᚋbff�
 		return graphql.Null
 	}
 	return ec._ViewerLegal(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOLegalDocument2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋlegalᚐDocument(ctx context.Context, sel ast.SelectionSet, v *legal.Document) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LegalDocument(ctx, sel, v)
 }
 
 // endregion ***************************** type.gotpl *****************************

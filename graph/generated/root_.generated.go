@@ -44,6 +44,7 @@ type ResolverRoot interface {
 	Subscription() SubscriptionResolver
 	User() UserResolver
 	Viewer() ViewerResolver
+	ViewerLegal() ViewerLegalResolver
 }
 
 type DirectiveRoot struct {
@@ -60,6 +61,7 @@ type ComplexityRoot struct {
 	AcceptLegalDocumentsPayload struct {
 		Acceptances func(childComplexity int) int
 		Legal       func(childComplexity int) int
+		Viewer      func(childComplexity int) int
 	}
 
 	ApiKey struct {
@@ -186,8 +188,10 @@ type ComplexityRoot struct {
 	}
 
 	LegalAcceptanceConnection struct {
-		Edges    func(childComplexity int) int
-		PageInfo func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
 	}
 
 	LegalAcceptanceEdge struct {
@@ -343,7 +347,7 @@ type ComplexityRoot struct {
 	}
 
 	ViewerLegal struct {
-		Acceptances func(childComplexity int) int
+		Acceptances func(childComplexity int, first *int, after *string) int
 		Pending     func(childComplexity int) int
 		UpToDate    func(childComplexity int) int
 	}
@@ -382,6 +386,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AcceptLegalDocumentsPayload.Legal(childComplexity), true
+	case "AcceptLegalDocumentsPayload.viewer":
+		if e.ComplexityRoot.AcceptLegalDocumentsPayload.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AcceptLegalDocumentsPayload.Viewer(childComplexity), true
 
 	case "ApiKey.createdAt":
 		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
@@ -860,12 +870,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LegalAcceptanceConnection.Edges(childComplexity), true
+	case "LegalAcceptanceConnection.nodes":
+		if e.ComplexityRoot.LegalAcceptanceConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalAcceptanceConnection.Nodes(childComplexity), true
 	case "LegalAcceptanceConnection.pageInfo":
 		if e.ComplexityRoot.LegalAcceptanceConnection.PageInfo == nil {
 			break
 		}
 
 		return e.ComplexityRoot.LegalAcceptanceConnection.PageInfo(childComplexity), true
+	case "LegalAcceptanceConnection.totalCount":
+		if e.ComplexityRoot.LegalAcceptanceConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalAcceptanceConnection.TotalCount(childComplexity), true
 
 	case "LegalAcceptanceEdge.cursor":
 		if e.ComplexityRoot.LegalAcceptanceEdge.Cursor == nil {
@@ -1589,7 +1611,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.ViewerLegal.Acceptances(childComplexity), true
+		args, err := ec.field_ViewerLegal_acceptances_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ViewerLegal.Acceptances(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "ViewerLegal.pending":
 		if e.ComplexityRoot.ViewerLegal.Pending == nil {
 			break
@@ -2409,11 +2436,16 @@ type ViewerLegal {
   upToDate: Boolean!
   "The current versions the caller must still accept; until then most operations fail with LEGAL_ACCEPTANCE_REQUIRED."
   pending: [LegalDocument!]!
-  "Everything the caller has accepted, newest first."
-  acceptances: [LegalAcceptance!]!
+  "Everything the caller has accepted, in any organization, newest first. Empty for an API key."
+  acceptances(
+    "How many records, 1 to 100."
+    first: Int = 20
+    "The ` + "`" + `endCursor` + "`" + ` of the previous page; omit for the first page."
+    after: String
+  ): LegalAcceptanceConnection!
 }
 
-"One acceptance in a page of the audit list."
+"One acceptance record in a page of a list, with its cursor."
 type LegalAcceptanceEdge {
   "The cursor to continue after this record."
   cursor: String!
@@ -2422,18 +2454,22 @@ type LegalAcceptanceEdge {
 }
 
 """
-A page of the organization's acceptance records, newest first.
+A page of acceptance records, newest first.
 """
 type LegalAcceptanceConnection {
   "The records of this page with their cursors."
   edges: [LegalAcceptanceEdge!]!
-  "Where this page ends."
+  "The records of this page."
+  nodes: [LegalAcceptance!]!
+  "Where this page starts and ends."
   pageInfo: PageInfo!
+  "How many records the whole list holds."
+  totalCount: Int!
 }
 
 "Input of ` + "`" + `acceptLegalDocuments` + "`" + `."
 input AcceptLegalDocumentsInput {
-  "Ids of the current versions to accept (from ` + "`" + `legalDocuments` + "`" + ` or ` + "`" + `me.legal.pending` + "`" + `)."
+  "Ids of the current versions to accept (from ` + "`" + `legalDocuments` + "`" + ` or ` + "`" + `me.legal.pending` + "`" + `), 1 to 20, each once."
   documentIds: [ID!]!
 }
 
@@ -2441,14 +2477,16 @@ input AcceptLegalDocumentsInput {
 The result of accepting documents.
 """
 type AcceptLegalDocumentsPayload {
-  "One record per accepted document; accepting a version again returns its first record."
+  "One record per accepted document, in the order of ` + "`" + `documentIds` + "`" + `; accepting a version again returns its first record."
   acceptances: [LegalAcceptance!]!
   "Where the caller stands now."
   legal: ViewerLegal!
+  "The caller, whose ` + "`" + `legal` + "`" + ` changed: a normalized cache updates ` + "`" + `me` + "`" + ` from it."
+  viewer: Viewer!
 }
 
 extend input SignUpInput {
-  "Ids of the legal documents the new user accepts while signing up (optional)."
+  "Ids of the legal documents the new user accepts while signing up (optional; at most 20)."
   acceptedLegalDocumentIds: [ID!]
 }
 
@@ -2458,17 +2496,22 @@ extend type Viewer {
 }
 
 extend type Query {
-  "The current version of each legal document. Public."
+  "The current version of each legal document. Anyone may call it, signed in or not."
   legalDocuments: [LegalDocument!]!
-  "Any published version of a legal document, for history. Public."
-  legalDocument("Which document." kind: LegalDocumentKind!, "Which version." version: Int!): LegalDocument!
-  "The organization's acceptance records, newest first: who accepted what, when and from where. OWNER only."
-  legalAcceptances("How many records, 1 to 100 (default 20)." first: Int, "The cursor after which to continue." after: String): LegalAcceptanceConnection! @signedIn @hasRole(role: OWNER)
+  "Any published version of a legal document, for history; null with NOT_FOUND when there is no such version. Anyone may call it."
+  legalDocument("Which document." kind: LegalDocumentKind!, "Which version, from 1." version: Int!): LegalDocument
+  "The active organization's acceptance records, newest first: who accepted what, when and from where. OWNER only; signed-in users only."
+  legalAcceptances(
+    "How many records, 1 to 100."
+    first: Int = 20
+    "The ` + "`" + `endCursor` + "`" + ` of the previous page; omit for the first page."
+    after: String
+  ): LegalAcceptanceConnection! @signedIn @hasRole(role: OWNER)
 }
 
 extend type Mutation {
-  "Accept the current versions of legal documents. Records are kept forever; accepting again changes nothing."
-  acceptLegalDocuments("The change to make." input: AcceptLegalDocumentsInput!): AcceptLegalDocumentsPayload! @authenticated
+  "Accept the current versions of legal documents. Records are kept forever; accepting again changes nothing. Any signed-in member; API keys cannot accept."
+  acceptLegalDocuments("The change to make." input: AcceptLegalDocumentsInput!): AcceptLegalDocumentsPayload! @signedIn
 }
 `, BuiltIn: false},
 	{Name: "../../schema/schema.graphqls", Input: `"""
@@ -2553,6 +2596,8 @@ func (ec *executionContext) childFields_AcceptLegalDocumentsPayload(ctx context.
 		return ec.fieldContext_AcceptLegalDocumentsPayload_acceptances(ctx, field)
 	case "legal":
 		return ec.fieldContext_AcceptLegalDocumentsPayload_legal(ctx, field)
+	case "viewer":
+		return ec.fieldContext_AcceptLegalDocumentsPayload_viewer(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AcceptLegalDocumentsPayload", field.Name)
 }
@@ -2807,8 +2852,12 @@ func (ec *executionContext) childFields_LegalAcceptanceConnection(ctx context.Co
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_LegalAcceptanceConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_LegalAcceptanceConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_LegalAcceptanceConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_LegalAcceptanceConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LegalAcceptanceConnection", field.Name)
 }

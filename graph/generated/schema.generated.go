@@ -939,10 +939,10 @@ func (ec *executionContext) _Query_legalDocument(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *legal.Document) graphql.Marshaler {
-			return ec.marshalNLegalDocument2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋlegalᚐDocument(ctx, selections, v)
+			return ec.marshalOLegalDocument2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋlegalᚐDocument(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_legalDocument(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1430,7 +1430,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				})
 		case "legalDocument":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_legalDocument(ctx, field)
 				})

@@ -25,16 +25,18 @@ type AcceptInvitationPayload struct {
 
 // Input of `acceptLegalDocuments`.
 type AcceptLegalDocumentsInput struct {
-	// Ids of the current versions to accept (from `legalDocuments` or `me.legal.pending`).
+	// Ids of the current versions to accept (from `legalDocuments` or `me.legal.pending`), 1 to 20, each once.
 	DocumentIds []string `json:"documentIds"`
 }
 
 // The result of accepting documents.
 type AcceptLegalDocumentsPayload struct {
-	// One record per accepted document; accepting a version again returns its first record.
+	// One record per accepted document, in the order of `documentIds`; accepting a version again returns its first record.
 	Acceptances []*legal.Acceptance `json:"acceptances"`
 	// Where the caller stands now.
 	Legal *ViewerLegal `json:"legal"`
+	// The caller, whose `legal` changed: a normalized cache updates `me` from it.
+	Viewer *Viewer `json:"viewer"`
 }
 
 // The result of signing up or logging in. The session token travels only in an HttpOnly cookie.
@@ -137,15 +139,19 @@ type InviteMemberPayload struct {
 	Invitation *auth.Invitation `json:"invitation"`
 }
 
-// A page of the organization's acceptance records, newest first.
+// A page of acceptance records, newest first.
 type LegalAcceptanceConnection struct {
 	// The records of this page with their cursors.
 	Edges []*LegalAcceptanceEdge `json:"edges"`
-	// Where this page ends.
+	// The records of this page.
+	Nodes []*legal.Acceptance `json:"nodes"`
+	// Where this page starts and ends.
 	PageInfo *PageInfo `json:"pageInfo"`
+	// How many records the whole list holds.
+	TotalCount int `json:"totalCount"`
 }
 
-// One acceptance in a page of the audit list.
+// One acceptance record in a page of a list, with its cursor.
 type LegalAcceptanceEdge struct {
 	// The cursor to continue after this record.
 	Cursor string `json:"cursor"`
@@ -267,7 +273,7 @@ type SignUpInput struct {
 	Name string `json:"name"`
 	// Name of the new organization you will own (1 to 200 characters).
 	OrganizationName string `json:"organizationName"`
-	// Ids of the legal documents the new user accepts while signing up (optional).
+	// Ids of the legal documents the new user accepts while signing up (optional; at most 20).
 	AcceptedLegalDocumentIds []string `json:"acceptedLegalDocumentIds,omitempty"`
 }
 
@@ -281,14 +287,4 @@ type UpdateMemberRoleInput struct {
 	UserID string `json:"userId"`
 	// The new role. The last OWNER cannot be demoted.
 	Role authz.Role `json:"role"`
-}
-
-// Where the caller stands with the legal documents.
-type ViewerLegal struct {
-	// True when nothing required is pending.
-	UpToDate bool `json:"upToDate"`
-	// The current versions the caller must still accept; until then most operations fail with LEGAL_ACCEPTANCE_REQUIRED.
-	Pending []*legal.Document `json:"pending"`
-	// Everything the caller has accepted, newest first.
-	Acceptances []*legal.Acceptance `json:"acceptances"`
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/text"
 )
 
 // DateTime is the GraphQL DateTime scalar: a time.Time rendered as RFC 3339 in UTC.
@@ -33,7 +34,7 @@ func UnmarshalDateTime(v any) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, apperr.Invalid("", "%q is not an RFC 3339 time such as 2026-11-26T09:30:00Z", truncate(s))
+		return time.Time{}, apperr.Invalid("", "%q is not an RFC 3339 time such as 2026-11-26T09:30:00Z", text.Shorten(s, text.QuoteBytes))
 	}
 	return t.UTC(), nil
 }
@@ -59,14 +60,7 @@ func UnmarshalDate(v any) (time.Time, error) {
 	}
 	t, err := time.Parse(DateLayout, s)
 	if err != nil {
-		return time.Time{}, apperr.Invalid("", "%q is not a date such as 2026-11-26", truncate(s))
+		return time.Time{}, apperr.Invalid("", "%q is not a date such as 2026-11-26", text.Shorten(s, text.QuoteBytes))
 	}
 	return t, nil
-}
-
-func truncate(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }

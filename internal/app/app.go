@@ -97,7 +97,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		o.Logger.Warn("interrupted sign-ups", slog.Any("error", err))
 	}
 
-	legalService := legal.NewService(legal.NewStore(db.Database), nil)
+	legalService := legal.New(legal.NewStore(db), legal.Options{})
 	if err := legalService.EnsureShipped(ctx); err != nil {
 		return fail(err)
 	}

@@ -55,7 +55,7 @@ func legalGate(svc *legal.Service) httpserver.Gate {
 		if !gated {
 			return nil
 		}
-		pending, err := svc.Pending(ctx, p.UserID, string(p.Role))
+		pending, err := svc.Pending(ctx, p.UserID, p.Role)
 		if err != nil || len(pending) == 0 {
 			return err
 		}

@@ -57,7 +57,7 @@ func PublishLegalDocument(ctx context.Context, cfg config.Config, logger *slog.L
 	}
 	defer db.Close(context.WithoutCancel(ctx))
 
-	svc := legal.NewService(legal.NewStore(db.Database), nil)
+	svc := legal.New(legal.NewStore(db), legal.Options{})
 	if err := svc.EnsureShipped(ctx); err != nil {
 		return legal.Document{}, err
 	}

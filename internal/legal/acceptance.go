@@ -2,17 +2,16 @@ package legal
 
 import (
 	"context"
-	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/authz"
+	"github.com/omnify/bff/internal/page"
+	"github.com/omnify/bff/internal/text"
 )
 
 // Limits on acceptance input.
@@ -21,60 +20,46 @@ const (
 	MaxUserAgentBytes = 512
 	// MaxIPBytes is the longest IP address recorded; longer ones are truncated.
 	MaxIPBytes = 64
-	// maxAcceptIDs bounds the ids of one Accept call; more are always an error.
-	maxAcceptIDs = 20
-	// DefaultPageSize is the page size of AcceptancesByOrganization when first is 0.
-	DefaultPageSize = 20
-	// MaxPageSize is the largest page size of AcceptancesByOrganization.
-	MaxPageSize = 100
+	// MaxAcceptIDs bounds the ids of one Accept call; more are always an error.
+	MaxAcceptIDs = 20
 )
 
-// documentIDsField is the input field that Accept's validation errors name.
-const documentIDsField = "documentIds"
+// DocumentIDsField is the input field that Accept's validation errors name.
+const DocumentIDsField = "documentIds"
 
-// Accept records that the actor accepted the documents with the given ids
-// and returns one record per id, in the order of ids. Accepting a version
-// the user accepted before records nothing and returns the first record
-// (which may name another organization). Nothing is written unless every id
-// is valid.
+// Accept records that the signed-in caller accepted the documents with the
+// given ids, from origin, and returns one record per id, in the order of
+// ids. Accepting a version the user accepted before records nothing and
+// returns the first record (which may name another organization). Nothing
+// is written unless every id is valid.
 //
-// Returns BAD_USER_INPUT on field documentIds, naming the offending ids, when
-// the list is empty or too long, or an id is malformed, given twice, unknown,
-// or not the current version of its kind.
-func (s *Service) Accept(ctx context.Context, a Actor, ids []string) ([]Acceptance, error) {
-	if a.UserID.IsZero() || a.OrganizationID.IsZero() {
-		// A partner API key acts for an organization, not a person: it cannot accept.
-		return nil, apperr.New(apperr.Forbidden, "Accepting legal documents needs a signed-in user; API keys cannot do it.")
+// Any signed-in member may accept; an API key gets FORBIDDEN. Returns
+// BAD_USER_INPUT on field documentIds when the list is empty or too long, or
+// an id is given twice, unknown, or not the current version of its kind.
+func (s *Service) Accept(ctx context.Context, p *authz.Principal, origin Origin, ids []bson.ObjectID) ([]Acceptance, error) {
+	if err := authz.RequireUser(p, authz.RoleViewer); err != nil {
+		return nil, err
 	}
-	docIDs, verr := parseDocumentIDs(ids)
-	if verr != nil {
-		return nil, verr
-	}
-	meta, err := s.store.allMetadata(ctx)
+	docs, err := s.acceptable(ctx, DocumentIDsField, ids)
 	if err != nil {
 		return nil, err
 	}
-	docs, verr := acceptable(meta, ids, docIDs)
-	if verr != nil {
-		return nil, verr
-	}
-
 	now := s.clock()
 	out := make([]Acceptance, len(docs))
 	var again []bson.ObjectID
 	for i, d := range docs {
 		rec := Acceptance{
 			ID:             bson.NewObjectID(),
-			UserID:         a.UserID,
-			OrganizationID: a.OrganizationID,
-			Role:           a.Role,
+			UserID:         p.UserID,
+			OrganizationID: p.OrganizationID,
+			Role:           p.Role,
 			DocumentID:     d.ID,
 			Kind:           d.Kind,
 			Version:        d.Version,
 			BodySHA256:     d.BodySHA256,
 			AcceptedAt:     now,
-			IP:             truncate(a.IP, MaxIPBytes),
-			UserAgent:      truncate(a.UserAgent, MaxUserAgentBytes),
+			IP:             text.Truncate(origin.IP, MaxIPBytes),
+			UserAgent:      text.Truncate(origin.UserAgent, MaxUserAgentBytes),
 		}
 		err := s.store.insertAcceptance(ctx, rec)
 		switch {
@@ -89,7 +74,7 @@ func (s *Service) Accept(ctx context.Context, a Actor, ids []string) ([]Acceptan
 	if len(again) == 0 {
 		return out, nil
 	}
-	first, err := s.store.acceptedBy(ctx, a.UserID, again)
+	first, err := s.store.acceptedBy(ctx, p.UserID, again)
 	if err != nil {
 		return nil, err
 	}
@@ -109,73 +94,63 @@ func (s *Service) Accept(ctx context.Context, a Actor, ids []string) ([]Acceptan
 	return out, nil
 }
 
-// parseDocumentIDs checks the shape of Accept's ids: not empty, not too
-// many, well-formed and distinct.
-func parseDocumentIDs(ids []string) ([]bson.ObjectID, *apperr.Error) {
+// CheckAcceptable validates ids as Accept would, without writing anything,
+// so that a sign-up can refuse bad ids before it creates the account. Errors
+// are BAD_USER_INPUT on field, which names the caller's input field.
+func (s *Service) CheckAcceptable(ctx context.Context, field string, ids []bson.ObjectID) error {
+	_, err := s.acceptable(ctx, field, ids)
+	return err
+}
+
+// acceptable returns the documents of ids, checking that there are 1 to
+// MaxAcceptIDs distinct ids and that each is the current version of a
+// published document. Errors name field and each id by its position, so
+// that they do not echo input back.
+func (s *Service) acceptable(ctx context.Context, field string, ids []bson.ObjectID) ([]Document, error) {
 	switch {
 	case len(ids) == 0:
-		return nil, apperr.Invalid(documentIDsField, "choose at least one document to accept")
-	case len(ids) > maxAcceptIDs:
-		return nil, apperr.Invalid(documentIDsField, "at most %d documents can be accepted at once, got %d", maxAcceptIDs, len(ids))
-	}
-	out := make([]bson.ObjectID, len(ids))
-	var malformed []string
-	for i, s := range ids {
-		id, err := bson.ObjectIDFromHex(s)
-		if err != nil {
-			malformed = append(malformed, quote(s))
-			continue
-		}
-		out[i] = id
-	}
-	if len(malformed) > 0 {
-		return nil, apperr.Invalid(documentIDsField, "malformed document %s: %s", plural(len(malformed), "id", "ids"), strings.Join(malformed, ", "))
+		return nil, apperr.Invalid(field, "Choose at least one document to accept.")
+	case len(ids) > MaxAcceptIDs:
+		return nil, apperr.Invalid(field, "At most %d documents can be accepted at once, got %d.", MaxAcceptIDs, len(ids))
 	}
 	var repeated []string
-	for i, id := range out {
+	for i, id := range ids {
 		for j := range i {
-			if out[j] == id {
-				repeated = append(repeated, quote(ids[i]))
+			if ids[j] == id {
+				repeated = append(repeated, fmt.Sprintf("%s[%d]", field, i))
 				break
 			}
 		}
 	}
 	if len(repeated) > 0 {
-		return nil, apperr.Invalid(documentIDsField, "document %s given more than once: %s", plural(len(repeated), "id", "ids"), strings.Join(repeated, ", "))
+		return nil, apperr.Invalid(field, "The same document is given more than once: %s.", strings.Join(repeated, ", "))
 	}
-	return out, nil
-}
-
-// acceptable returns the documents of ids, checking that each exists and is
-// the current version of its kind.
-func acceptable(meta []Document, ids []string, docIDs []bson.ObjectID) ([]Document, *apperr.Error) {
+	meta, err := s.store.allMetadata(ctx)
+	if err != nil {
+		return nil, err
+	}
 	byID := make(map[bson.ObjectID]Document, len(meta))
 	for _, d := range meta {
 		byID[d.ID] = d
 	}
-	docs := make([]Document, len(docIDs))
-	var unknown []string
-	for i, id := range docIDs {
+	current := currentVersions(meta)
+	docs := make([]Document, len(ids))
+	var problems []string
+	for i, id := range ids {
 		d, ok := byID[id]
 		if !ok {
-			unknown = append(unknown, quote(ids[i]))
+			problems = append(problems, fmt.Sprintf("%s[%d] is not a published document", field, i))
+			continue
 		}
 		docs[i] = d
-	}
-	if len(unknown) > 0 {
-		return nil, apperr.Invalid(documentIDsField, "unknown document %s: %s", plural(len(unknown), "id", "ids"), strings.Join(unknown, ", "))
-	}
-	current := currentVersions(meta)
-	var stale []string
-	for i, d := range docs {
 		for _, c := range current {
 			if c.Kind == d.Kind && c.Version != d.Version {
-				stale = append(stale, fmt.Sprintf("document %s is version %d of %s; the current version is %d", quote(ids[i]), d.Version, d.Kind, c.Version))
+				problems = append(problems, fmt.Sprintf("%s[%d] is version %d of %s; the current version is %d", field, i, d.Version, d.Kind, c.Version))
 			}
 		}
 	}
-	if len(stale) > 0 {
-		return nil, apperr.Invalid(documentIDsField, "%s", strings.Join(stale, "; "))
+	if len(problems) > 0 {
+		return nil, apperr.Invalid(field, "%s.", strings.Join(problems, "; "))
 	}
 	return docs, nil
 }
@@ -186,7 +161,7 @@ func acceptable(meta []Document, ids []string, docIDs []bson.ObjectID) ([]Docume
 // like MEMBER. Acceptances count whichever organization they were made in.
 // It runs on every gated request and costs at most two queries, both
 // without bodies.
-func (s *Service) Pending(ctx context.Context, userID bson.ObjectID, role string) ([]Document, error) {
+func (s *Service) Pending(ctx context.Context, userID bson.ObjectID, role authz.Role) ([]Document, error) {
 	meta, err := s.store.allMetadata(ctx)
 	if err != nil {
 		return nil, err
@@ -202,134 +177,103 @@ func (s *Service) Pending(ctx context.Context, userID bson.ObjectID, role string
 	if len(required) == 0 {
 		return nil, nil
 	}
-	accepted, err := s.store.acceptedBy(ctx, userID, ids,
-		options.Find().SetProjection(bson.D{{Key: "documentId", Value: 1}}))
+	accepted, err := s.store.acceptedDocumentIDs(ctx, userID, ids)
 	if err != nil {
 		return nil, err
 	}
 	var pending []Document
 	for _, d := range required {
-		done := false
-		for _, a := range accepted {
-			if a.DocumentID == d.ID {
-				done = true
-				break
-			}
-		}
-		if !done {
+		if !accepted[d.ID] {
 			pending = append(pending, d)
 		}
 	}
 	return pending, nil
 }
 
-// AcceptancesByUser returns the user's acceptance records in every
-// organization, newest first. There is at most one per published version,
-// so the list is short.
-func (s *Service) AcceptancesByUser(ctx context.Context, userID bson.ObjectID) ([]Acceptance, error) {
-	return s.store.acceptancesByUser(ctx, userID)
+// acceptanceKeyParts is how many strings an acceptance cursor carries: the
+// record's id, which also orders records by creation.
+const acceptanceKeyParts = 1
+
+// AcceptancePageRequest validates the paging arguments of a list of
+// acceptance records (first 1 to 100, default 20; after a cursor of such a
+// list). Errors are BAD_USER_INPUT on field first or after.
+func AcceptancePageRequest(first *int, after *string) (page.Request, error) {
+	return page.Default(first, after, acceptanceKeyParts)
 }
 
-// AcceptancesByOrganization returns a page of the organization's acceptance
-// records, newest first, for an audit list. first is the page size, 1 to
-// MaxPageSize, or 0 for DefaultPageSize; after is the EndCursor of the
-// previous page, or empty for the first page.
-//
-// Returns BAD_USER_INPUT on field first when first is out of range, and on
-// field after when the cursor is malformed.
-func (s *Service) AcceptancesByOrganization(ctx context.Context, orgID bson.ObjectID, first int, after string) (AcceptancePage, error) {
-	if first == 0 {
-		first = DefaultPageSize
-	}
-	if first < 1 || first > MaxPageSize {
-		return AcceptancePage{}, apperr.Invalid("first", "first must be between 1 and %d, got %d", MaxPageSize, first)
-	}
-	var afterID bson.ObjectID
-	if after != "" {
-		id, err := decodeCursor(after)
-		if err != nil {
-			return AcceptancePage{}, apperr.Invalid("after", "the cursor %s is malformed", quote(after))
-		}
-		afterID = id
-	}
-	recs, err := s.store.acceptancesByOrganization(ctx, orgID, afterID, first+1)
-	if err != nil {
-		return AcceptancePage{}, err
-	}
-	page := AcceptancePage{Acceptances: recs}
-	if len(recs) > first {
-		page.Acceptances, page.HasNextPage = recs[:first], true
-	}
-	if n := len(page.Acceptances); n > 0 {
-		page.EndCursor = encodeCursor(page.Acceptances[n-1].ID)
-	}
-	return page, nil
-}
+// acceptanceKey is an acceptance's sort key.
+func acceptanceKey(a Acceptance) []string { return []string{a.ID.Hex()} }
 
-// encodeCursor returns the opaque cursor of a record id.
-func encodeCursor(id bson.ObjectID) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(id.Hex()))
-}
-
-// decodeCursor returns the record id of a cursor made by encodeCursor.
-func decodeCursor(cursor string) (bson.ObjectID, error) {
-	hex, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil {
-		return bson.ObjectID{}, err
+// afterAcceptance returns the record id in r's cursor, or the zero id on the
+// first page. Records are listed newest first.
+func afterAcceptance(r page.Request) (bson.ObjectID, error) {
+	if r.After == nil {
+		return bson.ObjectID{}, nil
 	}
-	id, err := bson.ObjectIDFromHex(string(hex))
-	if err != nil {
-		return bson.ObjectID{}, err
-	}
-	if id.IsZero() {
-		return bson.ObjectID{}, errors.New("zero id")
+	id, err := bson.ObjectIDFromHex(r.After[0])
+	if err != nil || id.IsZero() {
+		return bson.ObjectID{}, apperr.Invalid("after", "The cursor is not valid; start again from the first page.")
 	}
 	return id, nil
 }
 
-// truncate returns s as valid UTF-8 of at most n bytes, cut at a rune boundary.
-func truncate(s string, n int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if len(s) <= n {
-		return s
+// MyAcceptances returns a page of the signed-in caller's own acceptance
+// records in every organization, newest first. An API key has none.
+func (s *Service) MyAcceptances(ctx context.Context, p *authz.Principal, r page.Request) (page.Page[Acceptance], error) {
+	if err := authz.Require(p, authz.RoleViewer); err != nil {
+		return page.Page[Acceptance]{}, err
 	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
+	if p.IsAPIKey() {
+		return page.Make(r, []Acceptance{}, 0, acceptanceKey), nil
 	}
-	return s[:n]
-}
-
-// quote quotes user input for a message, shortening it.
-func quote(s string) string {
-	return fmt.Sprintf("%q", truncate(s, 40))
-}
-
-// plural returns one or many depending on n.
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
-// CheckAcceptable validates ids as Accept would, without writing anything,
-// so that a sign-up can refuse bad ids before it creates the account.
-// Returns BAD_USER_INPUT on field documentIds, as Accept does.
-func (s *Service) CheckAcceptable(ctx context.Context, ids []string) error {
-	docIDs, verr := parseDocumentIDs(ids)
-	if verr != nil {
-		return verr
-	}
-	meta, err := s.store.allMetadata(ctx)
+	after, err := afterAcceptance(r)
 	if err != nil {
-		return err
+		return page.Page[Acceptance]{}, err
 	}
-	if _, verr := acceptable(meta, ids, docIDs); verr != nil {
-		return verr
+	recs, total, err := s.store.listAcceptances(ctx, acceptanceFilter{userID: p.UserID}, after, r.First+1)
+	if err != nil {
+		return page.Page[Acceptance]{}, err
 	}
-	return nil
+	return page.Make(r, recs, total, acceptanceKey), nil
 }
 
-// Cursor returns the opaque cursor of an acceptance in an audit page, for
-// edges of a connection.
-func Cursor(a Acceptance) string { return encodeCursor(a.ID) }
+// OrganizationAcceptances returns a page of the active organization's
+// acceptance records, newest first, for the audit list: who accepted what,
+// when and from where. OWNERs only; API keys get FORBIDDEN.
+func (s *Service) OrganizationAcceptances(ctx context.Context, p *authz.Principal, r page.Request) (page.Page[Acceptance], error) {
+	if err := authz.RequireUser(p, authz.RoleOwner); err != nil {
+		return page.Page[Acceptance]{}, err
+	}
+	after, err := afterAcceptance(r)
+	if err != nil {
+		return page.Page[Acceptance]{}, err
+	}
+	recs, total, err := s.store.listAcceptances(ctx, acceptanceFilter{organizationID: p.OrganizationID}, after, r.First+1)
+	if err != nil {
+		return page.Page[Acceptance]{}, err
+	}
+	return page.Make(r, recs, total, acceptanceKey), nil
+}
+
+// Acceptance returns one acceptance record, as the lists show it: the
+// caller's own record, or for an OWNER signed in to the record's
+// organization, any record of it. Anything else is NOT_FOUND.
+func (s *Service) Acceptance(ctx context.Context, p *authz.Principal, id bson.ObjectID) (Acceptance, error) {
+	notFound := apperr.New(apperr.NotFound, "There is no such acceptance record.")
+	if p == nil || p.IsAPIKey() {
+		return Acceptance{}, notFound
+	}
+	rec, err := s.store.acceptanceByID(ctx, id)
+	if err != nil {
+		return Acceptance{}, err
+	}
+	if rec == nil {
+		return Acceptance{}, notFound
+	}
+	own := rec.UserID == p.UserID
+	audit := rec.OrganizationID == p.OrganizationID && p.Role.AtLeast(authz.RoleOwner)
+	if !own && !audit {
+		return Acceptance{}, notFound
+	}
+	return *rec, nil
+}

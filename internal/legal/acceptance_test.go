@@ -9,21 +9,32 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/authz"
+	"github.com/omnify/bff/internal/page"
 )
 
+// actor is a signed-in user and where they accept from.
+type actor struct {
+	*authz.Principal
+	Origin
+}
+
 // newActor returns an actor of a new user in org.
-func newActor(org bson.ObjectID, role string) Actor {
-	return Actor{UserID: bson.NewObjectID(), OrganizationID: org, Role: role, IP: "203.0.113.7", UserAgent: "Mozilla/5.0 Test"}
+func newActor(org bson.ObjectID, role authz.Role) actor {
+	return actor{
+		Principal: &authz.Principal{UserID: bson.NewObjectID(), OrganizationID: org, Role: role},
+		Origin:    Origin{IP: "203.0.113.7", UserAgent: "Mozilla/5.0 Test"},
+	}
 }
 
 // accept accepts the documents or fails the test.
-func (e testEnv) accept(t *testing.T, a Actor, docs ...Document) []Acceptance {
+func (e testEnv) accept(t *testing.T, a actor, docs ...Document) []Acceptance {
 	t.Helper()
-	ids := make([]string, len(docs))
+	ids := make([]bson.ObjectID, len(docs))
 	for i, d := range docs {
-		ids[i] = d.ID.Hex()
+		ids[i] = d.ID
 	}
-	recs, err := e.svc.Accept(t.Context(), a, ids)
+	recs, err := e.svc.Accept(t.Context(), a.Principal, a.Origin, ids)
 	if err != nil {
 		t.Fatalf("Accept: %v", err)
 	}
@@ -33,32 +44,32 @@ func (e testEnv) accept(t *testing.T, a Actor, docs ...Document) []Acceptance {
 func TestAcceptRecordsWhoAcceptedWhatWhenAndWhere(t *testing.T) {
 	e := newEnv(t, true)
 	terms, privacy := e.current(t, TermsOfService), e.current(t, PrivacyPolicy)
-	a := newActor(bson.NewObjectID(), RoleMember)
+	a := newActor(bson.NewObjectID(), authz.RoleMember)
 	recs := e.accept(t, a, privacy, terms)
 	if len(recs) != 2 {
 		t.Fatalf("got %d records, want 2", len(recs))
 	}
 	for i, d := range []Document{privacy, terms} {
 		r := recs[i]
-		if r.ID.IsZero() || r.UserID != a.UserID || r.OrganizationID != a.OrganizationID || r.Role != RoleMember ||
+		if r.ID.IsZero() || r.UserID != a.UserID || r.OrganizationID != a.OrganizationID || r.Role != authz.RoleMember ||
 			r.DocumentID != d.ID || r.Kind != d.Kind || r.Version != d.Version || r.BodySHA256 != d.BodySHA256 ||
 			r.IP != a.IP || r.UserAgent != a.UserAgent || r.AcceptedAt.Location() != time.UTC || r.AcceptedAt.Before(epoch()) {
 			t.Errorf("record %d = %+v, want one for %s version %d", i, r, d.Kind, d.Version)
 		}
 	}
-	stored, err := e.svc.AcceptancesByUser(t.Context(), a.UserID)
+	mine, err := e.svc.MyAcceptances(t.Context(), a.Principal, page.Request{First: 20})
 	if err != nil {
-		t.Fatalf("AcceptancesByUser: %v", err)
+		t.Fatalf("MyAcceptances: %v", err)
 	}
-	if len(stored) != 2 || stored[0] != recs[1] || stored[1] != recs[0] {
-		t.Errorf("AcceptancesByUser = %+v, want the two records newest first", stored)
+	if stored := mine.Items; len(stored) != 2 || stored[0] != recs[1] || stored[1] != recs[0] || mine.TotalCount != 2 {
+		t.Errorf("MyAcceptances = %+v, want the two records newest first", mine)
 	}
 }
 
 func TestAcceptAgainKeepsTheFirstRecord(t *testing.T) {
 	e := newEnv(t, true)
 	terms, privacy := e.current(t, TermsOfService), e.current(t, PrivacyPolicy)
-	a := newActor(bson.NewObjectID(), RoleOwner)
+	a := newActor(bson.NewObjectID(), authz.RoleOwner)
 	first := e.accept(t, a, terms)
 
 	later := a
@@ -78,14 +89,14 @@ func TestAcceptAgainKeepsTheFirstRecord(t *testing.T) {
 func TestAcceptConcurrentlyRecordsOnce(t *testing.T) {
 	e := newEnv(t, true)
 	terms := e.current(t, TermsOfService)
-	a := newActor(bson.NewObjectID(), RoleMember)
+	a := newActor(bson.NewObjectID(), authz.RoleMember)
 	const clients = 4
 	ids := make([]bson.ObjectID, clients)
 	errs := make([]error, clients)
 	var wg sync.WaitGroup
 	for i := range clients {
 		wg.Go(func() {
-			recs, err := e.svc.Accept(t.Context(), a, []string{terms.ID.Hex()})
+			recs, err := e.svc.Accept(t.Context(), a.Principal, a.Origin, []bson.ObjectID{terms.ID})
 			if err == nil {
 				ids[i] = recs[0].ID
 			}
@@ -108,7 +119,7 @@ func TestAcceptConcurrentlyRecordsOnce(t *testing.T) {
 
 func TestAcceptTruncatesLongUserAgent(t *testing.T) {
 	e := newEnv(t, true)
-	a := newActor(bson.NewObjectID(), RoleMember)
+	a := newActor(bson.NewObjectID(), authz.RoleMember)
 	a.UserAgent = strings.Repeat("é", MaxUserAgentBytes) // 2 bytes each
 	recs := e.accept(t, a, e.current(t, TermsOfService))
 	ua := recs[0].UserAgent
@@ -122,39 +133,53 @@ func TestAcceptRejectsBadIDsAndWritesNothing(t *testing.T) {
 	oldTerms := e.current(t, TermsOfService)
 	newTerms := e.publish(t, TermsOfService, "Terms 2")
 	privacy := e.current(t, PrivacyPolicy)
-	unknown := bson.NewObjectID().Hex()
+	unknown := bson.NewObjectID()
 	tests := []struct {
 		name  string
-		ids   []string
+		ids   []bson.ObjectID
 		parts []string
 	}{
 		{"empty list", nil, []string{"at least one"}},
-		{"malformed id", []string{privacy.ID.Hex(), "not-an-id"}, []string{`malformed document id: "not-an-id"`}},
-		{"unknown id", []string{privacy.ID.Hex(), unknown}, []string{"unknown document id", unknown}},
-		{"same id twice", []string{newTerms.ID.Hex(), privacy.ID.Hex(), newTerms.ID.Hex()}, []string{"more than once", newTerms.ID.Hex()}},
-		{"old version", []string{privacy.ID.Hex(), oldTerms.ID.Hex()}, []string{oldTerms.ID.Hex(), "is version 1 of TERMS_OF_SERVICE; the current version is 2"}},
-		{"too many ids", make([]string, maxAcceptIDs+1), []string{"at most"}},
+		{"unknown id", []bson.ObjectID{privacy.ID, unknown}, []string{"documentIds[1] is not a published document"}},
+		{"same id twice", []bson.ObjectID{newTerms.ID, privacy.ID, newTerms.ID}, []string{"more than once", "documentIds[2]"}},
+		{"old version", []bson.ObjectID{privacy.ID, oldTerms.ID}, []string{"documentIds[1] is version 1 of TERMS_OF_SERVICE; the current version is 2"}},
+		{"too many ids", make([]bson.ObjectID, MaxAcceptIDs+1), []string{"At most 20"}},
 	}
 	for _, tt := range tests {
 		t.Run("rejects "+tt.name, func(t *testing.T) {
-			_, err := e.svc.Accept(t.Context(), newActor(bson.NewObjectID(), RoleOwner), tt.ids)
+			a := newActor(bson.NewObjectID(), authz.RoleOwner)
+			_, err := e.svc.Accept(t.Context(), a.Principal, a.Origin, tt.ids)
 			wantAppErr(t, err, apperr.BadUserInput, "documentIds", tt.parts...)
 			if n := e.count(t, acceptancesCollection); n != 0 {
 				t.Errorf("%d acceptance records written, want 0", n)
 			}
 		})
 	}
+	t.Run("accepts exactly the limit", func(t *testing.T) {
+		a := newActor(bson.NewObjectID(), authz.RoleOwner)
+		ids := make([]bson.ObjectID, MaxAcceptIDs)
+		for i := range ids {
+			ids[i] = bson.NewObjectID()
+		}
+		_, err := e.svc.Accept(t.Context(), a.Principal, a.Origin, ids)
+		wantAppErr(t, err, apperr.BadUserInput, "documentIds", "not a published document") // past the count check
+	})
+	t.Run("refuses an API key", func(t *testing.T) {
+		key := &authz.Principal{OrganizationID: bson.NewObjectID(), APIKeyID: bson.NewObjectID(), Role: authz.RoleAdmin, Scope: authz.ScopeReadWrite}
+		_, err := e.svc.Accept(t.Context(), key, Origin{}, []bson.ObjectID{privacy.ID})
+		wantAppErr(t, err, apperr.Forbidden, "")
+	})
 }
 
 func TestPending(t *testing.T) {
 	e := newEnv(t, true)
 	terms, privacy, dpa := e.current(t, TermsOfService), e.current(t, PrivacyPolicy), e.current(t, DataProcessingAgreement)
 	org := bson.NewObjectID()
-	owner, viewer := newActor(org, RoleOwner), newActor(org, RoleViewer)
+	owner, viewer := newActor(org, authz.RoleOwner), newActor(org, authz.RoleViewer)
 	e.accept(t, owner, terms, dpa)
 	e.accept(t, viewer, terms, privacy)
 
-	check := func(t *testing.T, user bson.ObjectID, role string, want ...Document) {
+	check := func(t *testing.T, user bson.ObjectID, role authz.Role, want ...Document) {
 		t.Helper()
 		e.counter.Reset()
 		got, err := e.svc.Pending(t.Context(), user, role)
@@ -178,57 +203,68 @@ func TestPending(t *testing.T) {
 	}
 
 	t.Run("new member must accept terms and privacy", func(t *testing.T) {
-		check(t, bson.NewObjectID(), RoleMember, terms, privacy)
+		check(t, bson.NewObjectID(), authz.RoleMember, terms, privacy)
 	})
 	t.Run("new admin must also accept the DPA", func(t *testing.T) {
-		check(t, bson.NewObjectID(), RoleAdmin, terms, privacy, dpa)
+		check(t, bson.NewObjectID(), authz.RoleAdmin, terms, privacy, dpa)
 	})
 	t.Run("owner has only privacy left", func(t *testing.T) {
-		check(t, owner.UserID, RoleOwner, privacy)
+		check(t, owner.UserID, authz.RoleOwner, privacy)
 	})
 	t.Run("viewer has nothing left", func(t *testing.T) {
-		check(t, viewer.UserID, RoleViewer)
+		check(t, viewer.UserID, authz.RoleViewer)
 	})
 	t.Run("viewer promoted to admin must accept the DPA", func(t *testing.T) {
-		check(t, viewer.UserID, RoleAdmin, dpa)
+		check(t, viewer.UserID, authz.RoleAdmin, dpa)
 	})
 	t.Run("new terms version is pending again", func(t *testing.T) {
 		terms2 := e.publish(t, TermsOfService, "Terms 2")
-		check(t, viewer.UserID, RoleViewer, terms2)
+		check(t, viewer.UserID, authz.RoleViewer, terms2)
 		e.accept(t, viewer, terms2)
-		check(t, viewer.UserID, RoleViewer)
+		check(t, viewer.UserID, authz.RoleViewer)
 	})
 }
 
-func TestAcceptancesByOrganization(t *testing.T) {
+func TestOrganizationAcceptances(t *testing.T) {
 	e := newEnv(t, true)
 	terms, privacy := e.current(t, TermsOfService), e.current(t, PrivacyPolicy)
 	org, other := bson.NewObjectID(), bson.NewObjectID()
 	var want []Acceptance // newest first
+	var members []actor
 	for range 3 {
-		recs := e.accept(t, newActor(org, RoleMember), terms, privacy)
+		a := newActor(org, authz.RoleMember)
+		members = append(members, a)
+		recs := e.accept(t, a, terms, privacy)
 		want = append([]Acceptance{recs[1], recs[0]}, want...)
 	}
-	e.accept(t, newActor(other, RoleMember), terms)
+	e.accept(t, newActor(other, authz.RoleMember), terms)
+	owner := newActor(org, authz.RoleOwner).Principal
 
 	t.Run("pages newest first within the organization", func(t *testing.T) {
 		var got []Acceptance
-		after := ""
+		var after *string
 		pages := 0
 		for {
-			page, err := e.svc.AcceptancesByOrganization(t.Context(), org, 4, after)
+			r, err := AcceptancePageRequest(ptr(4), after)
 			if err != nil {
-				t.Fatalf("AcceptancesByOrganization: %v", err)
+				t.Fatalf("AcceptancePageRequest: %v", err)
+			}
+			p, err := e.svc.OrganizationAcceptances(t.Context(), owner, r)
+			if err != nil {
+				t.Fatalf("OrganizationAcceptances: %v", err)
 			}
 			pages++
-			got = append(got, page.Acceptances...)
-			if !page.HasNextPage {
+			if p.TotalCount != len(want) || p.HasPreviousPage != (pages > 1) {
+				t.Fatalf("page %d: totalCount %d, hasPreviousPage %v", pages, p.TotalCount, p.HasPreviousPage)
+			}
+			got = append(got, p.Items...)
+			if !p.HasNextPage {
 				break
 			}
-			if pages > 3 || page.EndCursor == "" {
-				t.Fatalf("page %d: HasNextPage with cursor %q", pages, page.EndCursor)
+			if pages > 3 || p.EndCursor() == "" {
+				t.Fatalf("page %d: HasNextPage with cursor %q", pages, p.EndCursor())
 			}
-			after = page.EndCursor
+			after = ptr(p.EndCursor())
 		}
 		if pages != 2 || len(got) != len(want) {
 			t.Fatalf("got %d records in %d pages, want %d in 2", len(got), pages, len(want))
@@ -240,34 +276,43 @@ func TestAcceptancesByOrganization(t *testing.T) {
 		}
 	})
 
-	t.Run("default page size when first is 0", func(t *testing.T) {
-		page, err := e.svc.AcceptancesByOrganization(t.Context(), org, 0, "")
-		if err != nil || len(page.Acceptances) != 6 || page.HasNextPage {
-			t.Fatalf("page = %d records, next %v, %v; want all 6", len(page.Acceptances), page.HasNextPage, err)
+	t.Run("only an OWNER signed in reads the audit list", func(t *testing.T) {
+		r := page.Request{First: 20}
+		_, err := e.svc.OrganizationAcceptances(t.Context(), newActor(org, authz.RoleAdmin).Principal, r)
+		wantAppErr(t, err, apperr.Forbidden, "")
+		key := &authz.Principal{OrganizationID: org, APIKeyID: bson.NewObjectID(), Role: authz.RoleOwner, Scope: authz.ScopeReadWrite}
+		_, err = e.svc.OrganizationAcceptances(t.Context(), key, r)
+		wantAppErr(t, err, apperr.Forbidden, "")
+		_, err = e.svc.OrganizationAcceptances(t.Context(), nil, r)
+		wantAppErr(t, err, apperr.Unauthenticated, "")
+	})
+
+	t.Run("one record: your own, or any of your organization as its OWNER", func(t *testing.T) {
+		mine := want[len(want)-1] // the first member's first record
+		if got, err := e.svc.Acceptance(t.Context(), members[0].Principal, mine.ID); err != nil || got != mine {
+			t.Errorf("own record: %+v, %v", got, err)
 		}
+		if got, err := e.svc.Acceptance(t.Context(), owner, mine.ID); err != nil || got != mine {
+			t.Errorf("owner: %+v, %v", got, err)
+		}
+		_, err := e.svc.Acceptance(t.Context(), members[1].Principal, mine.ID)
+		wantAppErr(t, err, apperr.NotFound, "")
+		_, err = e.svc.Acceptance(t.Context(), newActor(other, authz.RoleOwner).Principal, mine.ID)
+		wantAppErr(t, err, apperr.NotFound, "")
 	})
 
 	t.Run("empty organization", func(t *testing.T) {
-		page, err := e.svc.AcceptancesByOrganization(t.Context(), bson.NewObjectID(), 10, "")
-		if err != nil || len(page.Acceptances) != 0 || page.HasNextPage || page.EndCursor != "" {
-			t.Fatalf("page = %+v, %v; want empty", page, err)
+		p, err := e.svc.OrganizationAcceptances(t.Context(), newActor(bson.NewObjectID(), authz.RoleOwner).Principal, page.Request{First: 10})
+		if err != nil || len(p.Items) != 0 || p.HasNextPage || p.EndCursor() != "" || p.TotalCount != 0 {
+			t.Fatalf("page = %+v, %v; want empty", p, err)
 		}
 	})
 
-	invalid := []struct {
-		name, after, field string
-		first              int
-	}{
-		{"first above 100", "", "first", 101},
-		{"negative first", "", "first", -1},
-		{"cursor not base64", "%%%", "after", 10},
-		{"cursor not an id", encodeCursor(bson.NewObjectID())[2:], "after", 10},
-		{"cursor of raw hex", want[0].ID.Hex(), "after", 10},
-	}
-	for _, tt := range invalid {
-		t.Run("rejects "+tt.name, func(t *testing.T) {
-			_, err := e.svc.AcceptancesByOrganization(t.Context(), org, tt.first, tt.after)
-			wantAppErr(t, err, apperr.BadUserInput, tt.field)
-		})
-	}
+	t.Run("rejects a cursor that names no record", func(t *testing.T) {
+		r := page.Request{First: 10, After: []string{"not-hex"}}
+		_, err := e.svc.OrganizationAcceptances(t.Context(), owner, r)
+		wantAppErr(t, err, apperr.BadUserInput, "after")
+	})
 }
+
+func ptr[T any](v T) *T { return &v }

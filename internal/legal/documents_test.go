@@ -9,26 +9,27 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/authz"
 )
 
 func TestRequiredFor(t *testing.T) {
 	tests := []struct {
 		kind Kind
-		role string
+		role authz.Role
 		want bool
 	}{
-		{TermsOfService, RoleOwner, true},
-		{TermsOfService, RoleViewer, true},
-		{PrivacyPolicy, RoleMember, true},
-		{PrivacyPolicy, RoleAdmin, true},
-		{DataProcessingAgreement, RoleOwner, true},
-		{DataProcessingAgreement, RoleAdmin, true},
-		{DataProcessingAgreement, RoleMember, false},
-		{DataProcessingAgreement, RoleViewer, false},
+		{TermsOfService, authz.RoleOwner, true},
+		{TermsOfService, authz.RoleViewer, true},
+		{PrivacyPolicy, authz.RoleMember, true},
+		{PrivacyPolicy, authz.RoleAdmin, true},
+		{DataProcessingAgreement, authz.RoleOwner, true},
+		{DataProcessingAgreement, authz.RoleAdmin, true},
+		{DataProcessingAgreement, authz.RoleMember, false},
+		{DataProcessingAgreement, authz.RoleViewer, false},
 		{DataProcessingAgreement, "", false},
 	}
 	for _, tt := range tests {
-		t.Run(string(tt.kind)+" for "+tt.role, func(t *testing.T) {
+		t.Run(string(tt.kind)+" for "+string(tt.role), func(t *testing.T) {
 			if got := (Document{Kind: tt.kind}).RequiredFor(tt.role); got != tt.want {
 				t.Errorf("RequiredFor(%q) = %v, want %v", tt.role, got, tt.want)
 			}
@@ -178,13 +179,13 @@ func TestEnsureShipped(t *testing.T) {
 }
 
 func TestEnsureShippedConcurrently(t *testing.T) {
-	db, _ := dbs.NewDatabase(t)
+	db, _ := dbs.NewDB(t)
 	const replicas = 8
 	errs := make([]error, replicas)
 	var wg sync.WaitGroup
 	for i := range replicas {
 		wg.Go(func() {
-			errs[i] = NewService(NewStore(db), fakeClock()).EnsureShipped(t.Context())
+			errs[i] = New(NewStore(db), Options{Now: fakeClock()}).EnsureShipped(t.Context())
 		})
 	}
 	wg.Wait()
@@ -194,7 +195,7 @@ func TestEnsureShippedConcurrently(t *testing.T) {
 		}
 	}
 	var docs []Document
-	cur, err := db.Collection(documentsCollection).Find(t.Context(), bson.D{})
+	cur, err := db.Database.Collection(documentsCollection).Find(t.Context(), bson.D{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +289,7 @@ func TestPublishConcurrently(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range publishers {
 		wg.Go(func() {
-			svc := NewService(NewStore(e.db), fakeClock())
+			svc := New(NewStore(e.mdb), Options{Now: fakeClock()})
 			d, err := svc.Publish(t.Context(), PrivacyPolicy, "Privacy", strings.Repeat("p", i+1))
 			versions[i], errs[i] = d.Version, err
 		})

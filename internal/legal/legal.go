@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/omnify/bff/internal/authz"
 )
 
 // Kind is the kind of a legal document.
@@ -48,14 +50,6 @@ func (k Kind) rank() int {
 	return -1
 }
 
-// Roles of organization members, as passed in by callers.
-const (
-	RoleOwner  = "OWNER"
-	RoleAdmin  = "ADMIN"
-	RoleMember = "MEMBER"
-	RoleViewer = "VIEWER"
-)
-
 // Document is one published, immutable version of a legal document.
 type Document struct {
 	// ID identifies this version.
@@ -77,21 +71,15 @@ type Document struct {
 // RequiredFor reports whether a member with the given role must accept this
 // document: the terms and the privacy policy are required for every role, the
 // data processing agreement only for OWNER and ADMIN.
-func (d Document) RequiredFor(role string) bool {
+func (d Document) RequiredFor(role authz.Role) bool {
 	if d.Kind == DataProcessingAgreement {
-		return role == RoleOwner || role == RoleAdmin
+		return role.AtLeast(authz.RoleAdmin)
 	}
 	return true
 }
 
-// Actor is the person accepting documents, and where the request came from.
-type Actor struct {
-	// UserID is the accepting user.
-	UserID bson.ObjectID
-	// OrganizationID is the organization the user acts for.
-	OrganizationID bson.ObjectID
-	// Role is the user's role in the organization (OWNER, ADMIN, MEMBER, VIEWER).
-	Role string
+// Origin is where an acceptance came from, recorded as evidence.
+type Origin struct {
 	// IP is the client's IP address.
 	IP string
 	// UserAgent is the client's User-Agent header.
@@ -108,7 +96,7 @@ type Acceptance struct {
 	// OrganizationID is the organization the user acted for.
 	OrganizationID bson.ObjectID `bson:"organizationId"`
 	// Role is the user's role in the organization at the time.
-	Role string `bson:"role"`
+	Role authz.Role `bson:"role"`
 	// DocumentID is the accepted version.
 	DocumentID bson.ObjectID `bson:"documentId"`
 	// Kind is the accepted document's kind.
@@ -125,25 +113,21 @@ type Acceptance struct {
 	UserAgent string `bson:"userAgent"`
 }
 
-// AcceptancePage is one page of an organization's acceptance records, newest first.
-type AcceptancePage struct {
-	// Acceptances are the records on this page.
-	Acceptances []Acceptance
-	// HasNextPage reports whether older records follow.
-	HasNextPage bool
-	// EndCursor is the cursor of the last record on the page, to pass as
-	// after for the next page; empty when the page is empty.
-	EndCursor string
-}
-
 // Service publishes legal documents and records acceptances.
 type Service struct {
 	store *Store
 	now   func() time.Time
 }
 
-// NewService returns a Service over store. now is the clock; nil means time.Now.
-func NewService(store *Store, now func() time.Time) *Service {
+// Options configure a Service.
+type Options struct {
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// New returns a Service over store.
+func New(store *Store, opts Options) *Service {
+	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}

@@ -32,6 +32,7 @@ func fakeClock() func() time.Time {
 type testEnv struct {
 	svc     *Service
 	db      *mongo.Database
+	mdb     *mongodb.DB
 	counter *mongodb.CommandCounter
 }
 
@@ -39,8 +40,8 @@ type testEnv struct {
 // shipped is true the shipped documents are published.
 func newEnv(t *testing.T, shipped bool) testEnv {
 	t.Helper()
-	db, counter := dbs.NewDatabase(t)
-	svc := NewService(NewStore(db), fakeClock())
+	mdb, counter := dbs.NewDB(t)
+	svc := New(NewStore(mdb), Options{Now: fakeClock()})
 	if err := svc.store.EnsureIndexes(t.Context()); err != nil {
 		t.Fatalf("EnsureIndexes: %v", err)
 	}
@@ -49,7 +50,7 @@ func newEnv(t *testing.T, shipped bool) testEnv {
 			t.Fatalf("EnsureShipped: %v", err)
 		}
 	}
-	return testEnv{svc: svc, db: db, counter: counter}
+	return testEnv{svc: svc, db: mdb.Database, mdb: mdb, counter: counter}
 }
 
 // current returns the current version of kind.

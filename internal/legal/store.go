@@ -8,6 +8,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/omnify/bff/internal/mongodb"
 )
 
 // Collection names.
@@ -24,10 +26,10 @@ type Store struct {
 
 // NewStore returns a Store over db's collections legal_documents and
 // legal_acceptances.
-func NewStore(db *mongo.Database) *Store {
+func NewStore(db *mongodb.DB) *Store {
 	return &Store{
-		documents:   db.Collection(documentsCollection),
-		acceptances: db.Collection(acceptancesCollection),
+		documents:   db.Database.Collection(documentsCollection),
+		acceptances: db.Database.Collection(acceptancesCollection),
 	}
 }
 
@@ -133,31 +135,59 @@ func (s *Store) insertAcceptance(ctx context.Context, a Acceptance) error {
 }
 
 // acceptedBy returns the user's acceptances of the given documents.
-func (s *Store) acceptedBy(ctx context.Context, userID bson.ObjectID, documentIDs []bson.ObjectID, opts ...options.Lister[options.FindOptions]) ([]Acceptance, error) {
+func (s *Store) acceptedBy(ctx context.Context, userID bson.ObjectID, documentIDs []bson.ObjectID) ([]Acceptance, error) {
 	cur, err := s.acceptances.Find(ctx, bson.D{
 		{Key: "userId", Value: userID},
 		{Key: "documentId", Value: bson.D{{Key: "$in", Value: documentIDs}}},
-	}, opts...)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("legal: find acceptances: %w", err)
 	}
 	return decodeAcceptances(ctx, cur)
 }
 
-// acceptancesByUser returns every acceptance of the user, newest first.
-func (s *Store) acceptancesByUser(ctx context.Context, userID bson.ObjectID) ([]Acceptance, error) {
-	cur, err := s.acceptances.Find(ctx, bson.D{{Key: "userId", Value: userID}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}))
+// acceptedDocumentIDs returns which of the documents the user has accepted,
+// reading only the document ids.
+func (s *Store) acceptedDocumentIDs(ctx context.Context, userID bson.ObjectID, documentIDs []bson.ObjectID) (map[bson.ObjectID]bool, error) {
+	cur, err := s.acceptances.Find(ctx, bson.D{
+		{Key: "userId", Value: userID},
+		{Key: "documentId", Value: bson.D{{Key: "$in", Value: documentIDs}}},
+	}, options.Find().SetProjection(bson.D{{Key: "documentId", Value: 1}}))
 	if err != nil {
-		return nil, fmt.Errorf("legal: find acceptances of user: %w", err)
+		return nil, fmt.Errorf("legal: find accepted documents: %w", err)
 	}
-	return decodeAcceptances(ctx, cur)
+	recs, err := decodeAcceptances(ctx, cur)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[bson.ObjectID]bool, len(recs))
+	for _, r := range recs {
+		out[r.DocumentID] = true
+	}
+	return out, nil
 }
 
-// acceptancesByOrganization returns up to limit acceptances of the
-// organization, newest first, older than after unless after is zero.
-func (s *Store) acceptancesByOrganization(ctx context.Context, orgID, after bson.ObjectID, limit int) ([]Acceptance, error) {
-	filter := bson.D{{Key: "organizationId", Value: orgID}}
+// acceptanceFilter selects the records of one user or of one organization.
+type acceptanceFilter struct {
+	userID         bson.ObjectID // the records of this user, when set
+	organizationID bson.ObjectID // the records made in this organization, when set
+}
+
+func (f acceptanceFilter) bson() bson.D {
+	if !f.userID.IsZero() {
+		return bson.D{{Key: "userId", Value: f.userID}}
+	}
+	return bson.D{{Key: "organizationId", Value: f.organizationID}}
+}
+
+// listAcceptances returns up to limit records selected by f, newest first,
+// older than after unless after is zero, and how many f selects in all.
+func (s *Store) listAcceptances(ctx context.Context, f acceptanceFilter, after bson.ObjectID, limit int) ([]Acceptance, int, error) {
+	total, err := s.acceptances.CountDocuments(ctx, f.bson())
+	if err != nil {
+		return nil, 0, fmt.Errorf("legal: count acceptances: %w", err)
+	}
+	filter := f.bson()
 	if !after.IsZero() {
 		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: after}}})
 	}
@@ -165,9 +195,24 @@ func (s *Store) acceptancesByOrganization(ctx context.Context, orgID, after bson
 		SetSort(bson.D{{Key: "_id", Value: -1}}).
 		SetLimit(int64(limit)))
 	if err != nil {
-		return nil, fmt.Errorf("legal: find acceptances of organization: %w", err)
+		return nil, 0, fmt.Errorf("legal: find acceptances: %w", err)
 	}
-	return decodeAcceptances(ctx, cur)
+	recs, err := decodeAcceptances(ctx, cur)
+	return recs, int(total), err
+}
+
+// acceptanceByID returns one record, or nil when there is none.
+func (s *Store) acceptanceByID(ctx context.Context, id bson.ObjectID) (*Acceptance, error) {
+	var a Acceptance
+	err := s.acceptances.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&a)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("legal: find acceptance: %w", err)
+	}
+	a.AcceptedAt = a.AcceptedAt.UTC()
+	return &a, nil
 }
 
 func decodeDocuments(ctx context.Context, cur *mongo.Cursor) ([]Document, error) {
