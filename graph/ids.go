@@ -44,3 +44,7 @@ func keyOf(parts ...string) string {
 func decodeOID(id, typ, field string) (bson.ObjectID, error) {
 	return globalid.DecodeObjectID(id, typ, field)
 }
+
+// LegalDocumentID is the global id of a legal document version, for the
+// legal gate's extensions.pending, which lists documents outside the schema.
+func LegalDocumentID(id bson.ObjectID) string { return oid(typeLegalDocument, id) }

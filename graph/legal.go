@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -31,9 +30,9 @@ func legalDocumentIDs(ids []string, field string) ([]bson.ObjectID, error) {
 	}
 	out := make([]bson.ObjectID, len(ids))
 	for i, id := range ids {
-		oid, err := decodeOID(id, typeLegalDocument, fmt.Sprintf("%s[%d]", field, i))
+		oid, err := decodeOID(id, typeLegalDocument, field)
 		if err != nil {
-			return nil, err
+			return nil, apperr.Invalid(field, "%s[%d] is not the id of a legal document.", field, i)
 		}
 		out[i] = oid
 	}

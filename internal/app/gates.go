@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/omnify/bff/graph"
 	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/httpserver"
@@ -62,7 +63,7 @@ func legalGate(svc *legal.Service) httpserver.Gate {
 		list := make([]map[string]any, len(pending))
 		names := make([]string, len(pending))
 		for i, d := range pending {
-			list[i] = map[string]any{"id": d.ID.Hex(), "kind": string(d.Kind), "version": d.Version, "title": d.Title}
+			list[i] = map[string]any{"id": graph.LegalDocumentID(d.ID), "kind": string(d.Kind), "version": d.Version, "title": d.Title}
 			names[i] = d.Title
 		}
 		return apperr.New(apperr.LegalAcceptanceRequired,

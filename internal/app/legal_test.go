@@ -13,6 +13,7 @@ import (
 	"github.com/omnify/bff/internal/app"
 	"github.com/omnify/bff/internal/app/apptest"
 	"github.com/omnify/bff/internal/config"
+	"github.com/omnify/bff/internal/globalid"
 	"github.com/omnify/bff/internal/legal"
 )
 
@@ -38,16 +39,22 @@ func legalStatus(t *testing.T, c *apptest.Client) (upToDate bool, pending []lega
 			Legal struct {
 				UpToDate    bool
 				Pending     []legalDoc
-				Acceptances []struct {
-					Document   struct{ Kind string }
-					AcceptedAt string
+				Acceptances struct {
+					Nodes []struct {
+						Document   struct{ Kind string }
+						AcceptedAt string
+					}
+					TotalCount int
 				}
 			}
 		}
 	}
-	c.MustData(t, `{ me { legal { upToDate pending { id kind version title body required } acceptances { document { kind version title } acceptedAt } } } }`, nil, &out)
+	c.MustData(t, `{ me { legal { upToDate pending { id kind version title body required } acceptances { nodes { document { kind version title } acceptedAt } totalCount } } } }`, nil, &out)
 	l := out.Me.Legal
-	return l.UpToDate, l.Pending, len(l.Acceptances)
+	if len(l.Acceptances.Nodes) != l.Acceptances.TotalCount {
+		t.Fatalf("me.legal.acceptances: %d nodes, totalCount %d", len(l.Acceptances.Nodes), l.Acceptances.TotalCount)
+	}
+	return l.UpToDate, l.Pending, len(l.Acceptances.Nodes)
 }
 
 func TestLegalGateAndAcceptance(t *testing.T) {
@@ -116,19 +123,20 @@ func TestLegalGateAndAcceptance(t *testing.T) {
 			map[string]any{"ids": ids})
 	}
 	ids := []string{docs.LegalDocuments[0].ID, docs.LegalDocuments[1].ID, docs.LegalDocuments[2].ID}
-	unknown := bson.NewObjectID().Hex()
+	unknown := globalid.EncodeObjectID("LegalDocument", bson.NewObjectID())
 	for name, bad := range map[string][]string{
-		"empty list":   {},
-		"malformed id": {"not-an-id"},
-		"unknown id":   {unknown},
-		"duplicate id": {ids[0], ids[0]},
+		"empty list":        {},
+		"malformed id":      {"not-an-id"},
+		"another type's id": {globalid.EncodeObjectID("User", bson.NewObjectID())},
+		"unknown id":        {ids[0], unknown},
+		"duplicate id":      {ids[0], ids[0]},
 	} {
 		t.Run("accept refuses "+name, func(t *testing.T) {
 			r := accept(bad...)
 			if r.Code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != "documentIds" {
 				t.Fatalf("%+v", r.Errors)
 			}
-			if name == "unknown id" && !strings.Contains(r.Errors[0].Message, unknown) {
+			if name == "unknown id" && !strings.Contains(r.Errors[0].Message, "documentIds[1]") {
 				t.Fatalf("message does not name the id: %s", r.Errors[0].Message)
 			}
 		})

@@ -18,7 +18,7 @@ const ACCEPT = `mutation ($ids: [ID!]!) {
     legal { upToDate pending { id kind version } }
   }
 }`;
-const LEGAL = `{ me { legal { upToDate pending { id kind version } acceptances { document { kind version } } } } }`;
+const LEGAL = `{ me { legal { upToDate pending { id kind version } acceptances { nodes { document { kind version } } totalCount } } } }`;
 const LOGIN = `mutation ($input: LogInInput!) { logIn(input: $input) { viewer { user { email } } } }`;
 
 describe('legal documents', () => {
@@ -125,12 +125,17 @@ describe('legal documents', () => {
       for (let page = 0; page < 10; page++) {
         const d = await user.client.data(
           `query ($after: String) { legalAcceptances(first: 2, after: $after) {
-             edges { cursor node { document { kind version } user { email } acceptedAt ip userAgent } }
-             pageInfo { hasNextPage endCursor } } }`,
+             edges { cursor node { id document { kind version } user { email } acceptedAt ip userAgent } }
+             nodes { id } totalCount
+             pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`,
           { after },
         );
         const c = d.legalAcceptances;
         assert.ok(c.edges.length <= 2, `first: 2 returned ${c.edges.length} edges`);
+        assert.equal(c.totalCount, 4);
+        assert.equal(c.pageInfo.hasPreviousPage, after !== null);
+        assert.deepEqual(c.nodes.map((n) => n.id), c.edges.map((e) => e.node.id));
+        if (c.edges.length) assert.equal(c.pageInfo.startCursor, c.edges[0].cursor);
         nodes.push(...c.edges.map((e) => e.node));
         if (!c.pageInfo.hasNextPage) break;
         assert.ok(c.pageInfo.endCursor, 'hasNextPage without endCursor');
