@@ -4,14 +4,9 @@ import (
 	"bufio"
 	"encoding/base64"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,42 +15,8 @@ import (
 
 	"github.com/omnify/bff/internal/app/apptest"
 	"github.com/omnify/bff/internal/config"
+	"github.com/omnify/bff/internal/integrations/platform/platformtest"
 )
-
-// countingProxy forwards to a platform fake and counts requests by path.
-type countingProxy struct {
-	srv    *httptest.Server
-	mu     sync.Mutex
-	counts map[string]int
-}
-
-func newCountingProxy(t *testing.T, target string) *countingProxy {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &countingProxy{counts: map[string]int{}}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.mu.Lock()
-		p.counts[r.URL.Path]++
-		p.mu.Unlock()
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(p.srv.Close)
-	return p
-}
-
-func (p *countingProxy) total() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := 0
-	for _, c := range p.counts {
-		n += c
-	}
-	return n
-}
 
 // startChild starts this test binary as a separate Omnify process with env
 // added to its environment, and stops it (SIGTERM) when the test ends.
@@ -119,12 +80,12 @@ func TestTwoWorkerProcessesClaimEachRunOnce(t *testing.T) {
 		t.Skip("starts two processes")
 	}
 	p := newPlatforms(t)
-	tw, hs, kl := newCountingProxy(t, p.tw.URL), newCountingProxy(t, p.hs.URL), newCountingProxy(t, p.kl.URL)
+	urls := p.fake.URLs()
 	name := dbs.DatabaseName(t)
 	key := []byte("0123456789abcdef0123456789abcdef")
 	api := apptest.Start(t, dbs, func(c *config.Config) {
 		c.Role, c.MongoDatabase, c.SecretKey = config.RoleAPI, name, key
-		c.TripleWhaleBaseURL, c.HubSpotBaseURL, c.KlaviyoBaseURL = tw.srv.URL, hs.srv.URL, kl.srv.URL
+		c.TripleWhaleBaseURL, c.HubSpotBaseURL, c.KlaviyoBaseURL = urls.TripleWhale, urls.HubSpot, urls.Klaviyo
 	})
 
 	const orgs = 8
@@ -140,14 +101,17 @@ func TestTwoWorkerProcessesClaimEachRunOnce(t *testing.T) {
 		}
 		all = append(all, a)
 	}
-	counts := func() [3]int { return [3]int{tw.total(), hs.total(), kl.total()} }
+	counts := func() [3]int {
+		f := p.fake
+		return [3]int{f.TotalOf(platformtest.TripleWhale), f.TotalOf(platformtest.HubSpot), f.TotalOf(platformtest.Klaviyo)}
+	}
 	connected := counts()
 
 	childEnvVars := []string{
 		"MONGODB_URI=" + dbs.URI(), "OMNIFY_MONGODB_DATABASE=" + name, "OMNIFY_ROLE=worker",
 		"OMNIFY_HTTP_ADDR=127.0.0.1:0", "OMNIFY_DATA_DIR=" + t.TempDir(), "OMNIFY_SYNC_INTERVAL=24h",
 		"OMNIFY_SECRET_KEY=" + base64.StdEncoding.EncodeToString(key),
-		"OMNIFY_TRIPLEWHALE_BASE_URL=" + tw.srv.URL, "OMNIFY_HUBSPOT_BASE_URL=" + hs.srv.URL, "OMNIFY_KLAVIYO_BASE_URL=" + kl.srv.URL,
+		"OMNIFY_TRIPLEWHALE_BASE_URL=" + urls.TripleWhale, "OMNIFY_HUBSPOT_BASE_URL=" + urls.HubSpot, "OMNIFY_KLAVIYO_BASE_URL=" + urls.Klaviyo,
 		"OMNIFY_LOG_LEVEL=warn",
 	}
 

@@ -2,13 +2,10 @@ package app_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,13 +13,14 @@ import (
 
 	"github.com/omnify/bff/internal/app/apptest"
 	"github.com/omnify/bff/internal/config"
+	"github.com/omnify/bff/internal/integrations/platform/platformtest"
 )
 
-// platforms are small servers that speak each platform's documented API,
-// with figures the test can compare the dashboard against.
+// platforms are the fake platforms (package platformtest) with the one
+// account the tests connect, whose records the tests name.
 type platforms struct {
-	tw, hs, kl *httptest.Server
-	rejectTW   atomic.Bool // answer Triple Whale with 401 from now on
+	fake *platformtest.Fake
+	acct *platformtest.Account
 }
 
 const (
@@ -32,164 +30,67 @@ const (
 	shop      = "acme.myshopify.com"
 )
 
-// Daily Triple Whale figures are a function of the day, so any period's
-// totals can be computed here too.
-func twDay(d time.Time) (revenue, spend, orders float64) {
-	return float64(100 + d.Day()), 20, float64(1 + d.Day()%3)
+// twDay is the account's daily Triple Whale figures, a function of the day,
+// so any period's totals can be computed; Klaviyo reports 10 of email
+// revenue every day.
+func twDay(d time.Time) platformtest.Figures {
+	rev := float64(100 + d.Day())
+	return platformtest.Figures{Revenue: rev, AdSpend: 20, Orders: float64(1 + d.Day()%3), NetProfit: rev / 4,
+		EmailsOpened: 3, EmailsClicked: 3, EmailOrders: 3, EmailRevenue: 10}
 }
 
 func newPlatforms(t *testing.T) *platforms {
 	t.Helper()
-	p := &platforms{}
-	writeJSON := func(w http.ResponseWriter, status int, v any) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(v)
-	}
-	p.tw = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("x-api-key") != twGoodKey || p.rejectTW.Load() {
-			writeJSON(w, 401, map[string]any{"success": false, "message": "Invalid API key"})
-			return
-		}
-		switch r.URL.Path {
-		case "/users/api-keys/me":
-			writeJSON(w, 200, map[string]any{"id": "key-1"})
-		case "/summary-page/get-data":
-			var body struct {
-				ShopDomain string
-				Period     struct{ Start, End string }
-			}
-			_ = json.NewDecoder(r.Body).Decode(&body)
-			day, err := time.Parse("2006-01-02", body.Period.Start)
-			if err != nil || body.ShopDomain != shop {
-				writeJSON(w, 400, map[string]any{"success": false, "message": "bad request"})
-				return
-			}
-			rev, spend, orders := twDay(day)
-			writeJSON(w, 200, map[string]any{"metrics": []any{
-				map[string]any{"id": "sales", "values": map[string]any{"current": rev, "previous": 0}},
-				map[string]any{"id": "blendedAds", "values": map[string]any{"current": fmt.Sprint(spend)}},
-				map[string]any{"id": "roas", "values": map[string]any{"current": rev / spend}},
-				map[string]any{"id": "orders", "values": map[string]any{"current": orders}},
-				map[string]any{"id": "shopifyAov", "values": map[string]any{"current": rev / orders}},
-				map[string]any{"id": "totalNetProfit", "values": map[string]any{"current": rev / 4}},
-				map[string]any{"id": "someMetricWeIgnore", "values": map[string]any{"current": "n/a"}},
-			}})
-		default:
-			writeJSON(w, 404, map[string]any{"success": false, "message": "not found"})
-		}
-	}))
-	p.hs = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer "+hsGoodKey {
-			writeJSON(w, 401, map[string]any{"status": "error", "message": "Authentication credentials not found.", "correlationId": "c1", "category": "INVALID_AUTHENTICATION"})
-			return
-		}
-		var results []any
-		switch r.URL.Path {
-		case "/crm/v3/objects/deals":
-			for i, d := range []struct{ name, stage, amount string }{
-				{"Big retainer", "appointmentscheduled", "1200.50"}, {"Spring launch", "closedwon", "800"},
-				{"Lost lead", "closedlost", "300"}, {"Second retainer", "appointmentscheduled", "99.5"},
-			} {
-				results = append(results, map[string]any{"id": fmt.Sprint(1000 + i), "archived": false,
-					"createdAt": "2026-01-01T00:00:00Z", "updatedAt": fmt.Sprintf("2026-02-0%dT00:00:00Z", i+1),
-					"properties": map[string]any{"dealname": d.name, "dealstage": d.stage, "amount": d.amount, "pipeline": "default",
-						"closedate": "2026-03-01T00:00:00Z", "hs_lastmodifieddate": fmt.Sprintf("2026-02-0%dT00:00:00Z", i+1)}})
-			}
-		case "/crm/v3/objects/contacts":
-			results = append(results, map[string]any{"id": "501", "archived": false, "createdAt": "2026-01-02T00:00:00Z", "updatedAt": "2026-01-02T00:00:00Z",
-				"properties": map[string]any{"email": "ann@example.com", "firstname": "Ann", "lastname": "Lee", "createdate": "2026-01-02T00:00:00Z"}})
-		default:
-			writeJSON(w, 404, map[string]any{"status": "error", "message": "not found"})
-			return
-		}
-		// Two per page, following paging.next.after.
-		start := 0
-		fmt.Sscan(r.URL.Query().Get("after"), &start)
-		end := min(start+2, len(results))
-		page := map[string]any{"results": results[min(start, len(results)):end]}
-		if end < len(results) {
-			page["paging"] = map[string]any{"next": map[string]any{"after": fmt.Sprint(end)}}
-		}
-		writeJSON(w, 200, page)
-	}))
-	p.kl = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Klaviyo-API-Key "+klGoodKey || r.Header.Get("revision") != "2024-10-15" {
-			writeJSON(w, 401, map[string]any{"errors": []any{map[string]any{"status": "401", "code": "not_authenticated", "title": "Authentication credentials were not provided.", "detail": "Missing or invalid private key."}}})
-			return
-		}
-		w.Header().Set("Content-Type", "application/vnd.api+json")
-		list := func(data ...any) map[string]any {
-			return map[string]any{"data": data, "links": map[string]any{"self": p.kl.URL + r.URL.RequestURI(), "next": nil}}
-		}
-		switch r.URL.Path {
-		case "/api/accounts":
-			writeJSON(w, 200, list(map[string]any{"type": "account", "id": "AC1", "attributes": map[string]any{"contact_information": map[string]any{"organization_name": "Acme Store"}}}))
-		case "/api/campaigns":
-			if !strings.Contains(r.URL.RawQuery, "filter=") {
-				writeJSON(w, 400, map[string]any{"errors": []any{map[string]any{"status": "400", "code": "invalid", "title": "filter is required"}}})
-				return
-			}
-			writeJSON(w, 200, list(
-				map[string]any{"type": "campaign", "id": "CA1", "attributes": map[string]any{"name": "Black Friday", "status": "Sent", "send_time": "2026-11-20T10:00:00+00:00", "created_at": "2026-11-01T00:00:00+00:00", "updated_at": "2026-11-20T10:00:00+00:00"}},
-				map[string]any{"type": "campaign", "id": "CA2", "attributes": map[string]any{"name": "Winter teaser", "status": "Draft", "send_time": nil, "created_at": "2026-11-02T00:00:00+00:00", "updated_at": "2026-11-02T00:00:00+00:00"}}))
-		case "/api/flows":
-			writeJSON(w, 200, list(map[string]any{"type": "flow", "id": "FL1", "attributes": map[string]any{"name": "Welcome series", "status": "live", "trigger_type": "Added to List"}}))
-		case "/api/metrics":
-			writeJSON(w, 200, list(
-				map[string]any{"type": "metric", "id": "M1", "attributes": map[string]any{"name": "Opened Email"}},
-				map[string]any{"type": "metric", "id": "M2", "attributes": map[string]any{"name": "Clicked Email"}},
-				map[string]any{"type": "metric", "id": "M3", "attributes": map[string]any{"name": "Placed Order"}}))
-		case "/api/metric-aggregates":
-			var body struct {
-				Data struct {
-					Attributes struct {
-						MetricID string   `json:"metric_id"`
-						Filter   []string `json:"filter"`
-					}
-				}
-			}
-			_ = json.NewDecoder(r.Body).Decode(&body)
-			from, to := filterDays(body.Data.Attributes.Filter)
-			var dates []string
-			var counts, sums []float64
-			for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
-				dates = append(dates, d.Format("2006-01-02T15:04:05+00:00"))
-				counts = append(counts, 3)
-				sums = append(sums, 10) // 10 of email revenue every day
-			}
-			writeJSON(w, 200, map[string]any{"data": map[string]any{"type": "metric-aggregate", "id": "x", "attributes": map[string]any{
-				"dates": dates, "data": []any{map[string]any{"dimensions": []any{}, "measurements": map[string]any{"count": counts, "sum_value": sums}}}}}})
-		default:
-			writeJSON(w, 404, map[string]any{"errors": []any{map[string]any{"status": "404", "code": "not_found", "title": "Not found"}}})
-		}
-	}))
-	t.Cleanup(func() { p.tw.Close(); p.hs.Close(); p.kl.Close() })
-	return p
-}
-
-// filterDays reads Klaviyo's greater-or-equal / less-than datetime filters.
-func filterDays(filters []string) (from, to time.Time) {
-	for _, f := range filters {
-		open, close := strings.Index(f, ","), strings.LastIndex(f, ")")
-		if open < 0 || close < open {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339, strings.TrimSpace(f[open+1:close]))
+	fake := platformtest.Start(t, platformtest.Config{HubSpotPageSize: 2})
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
 		if err != nil {
-			continue
+			t.Fatal(err)
 		}
-		if strings.HasPrefix(f, "greater-or-equal") {
-			from = t
-		} else {
-			to = t
-		}
+		return v
 	}
-	return from.UTC(), to.UTC()
+	var deals []platformtest.Deal
+	for i, d := range []struct {
+		name, stage string
+		amount      float64
+	}{
+		{"Big retainer", "appointmentscheduled", 1200.50}, {"Spring launch", "closedwon", 800},
+		{"Lost lead", "closedlost", 300}, {"Second retainer", "appointmentscheduled", 99.5},
+	} {
+		updated := at(fmt.Sprintf("2026-02-0%dT00:00:00Z", i+1))
+		deals = append(deals, platformtest.Deal{ID: fmt.Sprint(1000 + i), Name: d.name, Stage: d.stage, Amount: &d.amount,
+			CloseDate: ptrTo(at("2026-03-01T00:00:00Z")), CreatedAt: at("2026-01-01T00:00:00Z"), UpdatedAt: updated})
+	}
+	acct := fake.AddAccount(platformtest.AccountConfig{
+		Name:             "acme",
+		Keys:             platformtest.Keys{TripleWhale: twGoodKey, HubSpot: hsGoodKey, Klaviyo: klGoodKey},
+		ShopDomain:       shop,
+		OrganizationName: "Acme Store",
+		Daily:            twDay,
+		Deals:            deals,
+		Contacts: []platformtest.Contact{{ID: "501", Email: "ann@example.com", FirstName: "Ann", LastName: "Lee",
+			CreatedAt: at("2026-01-02T00:00:00Z")}},
+		Campaigns: []platformtest.Campaign{
+			{ID: "CA1", Name: "Black Friday", Status: "Sent", SendTime: ptrTo(at("2026-11-20T10:00:00Z")), CreatedAt: at("2026-11-01T00:00:00Z")},
+			{ID: "CA2", Name: "Winter teaser", Status: "Draft", CreatedAt: at("2026-11-02T00:00:00Z")},
+		},
+		Flows: []platformtest.Flow{{ID: "FL1", Name: "Welcome series", Status: "live", TriggerType: "Added to List"}},
+	})
+	return &platforms{fake: fake, acct: acct}
 }
 
-func (p *platforms) configure(c *config.Config) {
-	c.TripleWhaleBaseURL, c.HubSpotBaseURL, c.KlaviyoBaseURL = p.tw.URL, p.hs.URL, p.kl.URL
+func ptrTo[T any](v T) *T { return &v }
+
+// configure points the platform clients at the fake.
+func (p *platforms) configure(c *config.Config) { configurePlatforms(p.fake)(c) }
+
+// configurePlatforms returns a configuration option that points the
+// platform clients at fake.
+func configurePlatforms(fake *platformtest.Fake) func(*config.Config) {
+	urls := fake.URLs()
+	return func(c *config.Config) {
+		c.TripleWhaleBaseURL, c.HubSpotBaseURL, c.KlaviyoBaseURL = urls.TripleWhale, urls.HubSpot, urls.Klaviyo
+	}
 }
 
 const connectMutation = `mutation($i: ConnectIntegrationInput!) { connectIntegration(input: $i) { platform status accountLabel connectedAt } }`
@@ -327,10 +228,8 @@ func TestIntegrationsEndToEnd(t *testing.T) {
 	to := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
 	from := to.AddDate(0, 0, -6)
 	var want struct{ revenue, spend, orders float64 }
-	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
-		r, s, o := twDay(d)
-		want.revenue, want.spend, want.orders = want.revenue+r, want.spend+s, want.orders+o
-	}
+	totals := p.acct.Totals(from, to)
+	want.revenue, want.spend, want.orders = totals.Revenue, totals.AdSpend, totals.Orders
 	var sum struct {
 		MarketingSummary struct {
 			Currency                                                string
@@ -347,9 +246,9 @@ func TestIntegrationsEndToEnd(t *testing.T) {
 		map[string]any{"f": from.Format("2006-01-02"), "t": to.Format("2006-01-02")}, &sum)
 	ms := sum.MarketingSummary
 	if ms.Revenue != want.revenue || ms.AdSpend != want.spend || float64(ms.Orders) != want.orders ||
-		math.Abs(ms.Roas-want.revenue/want.spend) > 1e-9 || ms.EmailRevenue != 70 || len(ms.Daily) != 7 ||
+		math.Abs(ms.Roas-want.revenue/want.spend) > 1e-9 || ms.EmailRevenue != totals.EmailRevenue || len(ms.Daily) != 7 ||
 		ms.Daily[0].Date != from.Format("2006-01-02") || ms.PreviousPeriod.Revenue == 0 || ms.Currency == "" {
-		t.Fatalf("marketing summary %+v, want revenue %v spend %v orders %v email 70", ms, want.revenue, want.spend, want.orders)
+		t.Fatalf("marketing summary %+v, want revenue %v spend %v orders %v email %v", ms, want.revenue, want.spend, want.orders, totals.EmailRevenue)
 	}
 
 	var deals struct {
@@ -436,7 +335,7 @@ func TestIntegrationsEndToEnd(t *testing.T) {
 	}
 
 	// A key rejected mid-life marks the integration ERROR with a message to reconnect.
-	p.rejectTW.Store(true)
+	p.acct.Revoke(platformtest.TripleWhale, http.StatusUnauthorized)
 	alice.c.MustData(t, `mutation { syncIntegration(platform: TRIPLE_WHALE) { id } }`, nil, nil)
 	waitFor(t, "the rejected sync to fail", func() bool { return listIntegrations(t, alice.c)["TRIPLE_WHALE"].Status == "ERROR" })
 	tw := listIntegrations(t, alice.c)["TRIPLE_WHALE"]
@@ -471,7 +370,7 @@ func TestIntegrationsEndToEnd(t *testing.T) {
 		Deals struct{ Nodes []struct{ ID string } }
 	}
 	alice.c.MustData(t, `{ deals { nodes { id } } }`, nil, &after)
-	if len(after.Deals.Nodes) != 4 {
+	if len(after.Deals.Nodes) != len(p.acct.Deals()) {
 		t.Fatalf("disconnect dropped data: %+v", after)
 	}
 	alice.c.MustData(t, `mutation { disconnectIntegration(input: {platform: HUBSPOT, purgeData: true}) { status } }`, nil, nil)

@@ -33,6 +33,7 @@ import (
 
 	"github.com/omnify/bff/internal/app/apptest"
 	"github.com/omnify/bff/internal/config"
+	"github.com/omnify/bff/internal/integrations/platform/platformtest"
 	"github.com/omnify/bff/internal/mongodb/mongotest"
 )
 
@@ -132,7 +133,7 @@ func TestSoak(t *testing.T) {
 	duration, orgs := soakShape(t)
 	before := soakMeasure()
 
-	plat := newSoakPlatforms(t)
+	plat := platformtest.Start(t, platformtest.Config{})
 	db, err := mongotest.Start()
 	if err != nil {
 		t.Fatalf("start the soak's database: %v", err)
@@ -151,7 +152,7 @@ func TestSoak(t *testing.T) {
 	_, _ = rand.Read(secret)
 	name := db.DatabaseName(t)
 	configure := func(c *config.Config) {
-		plat.configure(c)
+		configurePlatforms(plat)(c)
 		c.MongoDatabase, c.SecretKey = name, secret
 		c.SyncInterval = 24 * time.Hour // only the test's own syncs run
 		c.WebsocketPingInterval = soakPingInterval
@@ -191,7 +192,7 @@ func TestSoak(t *testing.T) {
 		// The server idles now: no client is connected, and the platforms
 		// drop their keep-alive connections as real ones do.
 		s.tr.CloseIdleConnections()
-		plat.dropConnections()
+		plat.DropConnections()
 		res.idle = soakSettle(func(m soakSample) bool { return m.server <= res.ready.server+soakGoroutineSlack })
 	}
 	if s.stats.stuck() > 0 || s.stats.has("drain") || s.stats.has("setup") {
@@ -208,7 +209,7 @@ func TestSoak(t *testing.T) {
 			s.stats.problem("teardown: "+st.what+" did not stop cleanly", err.Error())
 		}
 	}
-	plat.close()
+	plat.Close()
 	res.stopped = soakSettle(func(m soakSample) bool { return m.goroutines <= before.goroutines+soakGoroutineSlack })
 	s.checkResources(res)
 
@@ -218,6 +219,91 @@ func TestSoak(t *testing.T) {
 	for _, p := range s.stats.problemList() {
 		t.Error(p)
 	}
+}
+
+// The platforms, named as the GraphQL enum names them.
+const (
+	platformTW = "TRIPLE_WHALE"
+	platformHS = "HUBSPOT"
+	platformKL = "KLAVIYO"
+)
+
+// soakPlatformNames lists the platforms in the order a round of the soak
+// test queues their syncs.
+var soakPlatformNames = []string{platformTW, platformHS, platformKL}
+
+// soakPlatform returns the fake's name of a platform named as in GraphQL.
+func soakPlatform(name string) platformtest.Platform {
+	return map[string]platformtest.Platform{
+		platformTW: platformtest.TripleWhale, platformHS: platformtest.HubSpot, platformKL: platformtest.Klaviyo,
+	}[name]
+}
+
+// soakAccount is one store's account on the fake platforms.
+type soakAccount struct{ *platformtest.Account }
+
+// addSoakAccount adds account n. It has just over a hundred HubSpot deals,
+// so that a sync writes a full page of 100 at once, then a second page; its
+// few contacts fit one page, since every record written costs the worker
+// time. rateLimitEvery and errorEvery make every n-th call of the account
+// to a platform answer 429 (with Retry-After: 1) or 500; 0 never. They are
+// coprime, so at most two calls in a row fail and the platform clients'
+// retries (four attempts) always get through.
+func addSoakAccount(fake *platformtest.Fake, n, rateLimitEvery, errorEvery int) soakAccount {
+	cfg := platformtest.AccountConfig{
+		Name:             fmt.Sprintf("soak-%d", n),
+		N:                n,
+		ShopDomain:       fmt.Sprintf("soak-%d.myshopify.com", n),
+		OrganizationName: fmt.Sprintf("Soak Store %d", n),
+		DealCount:        100 + n,
+		ContactCount:     5 + n,
+	}
+	if rateLimitEvery > 0 {
+		cfg.Faults = append(cfg.Faults, platformtest.Fault{Status: http.StatusTooManyRequests, Every: rateLimitEvery, RetryAfter: 1})
+	}
+	if errorEvery > 0 {
+		cfg.Faults = append(cfg.Faults, platformtest.Fault{Status: http.StatusInternalServerError, Every: errorEvery})
+	}
+	return soakAccount{fake.AddAccount(cfg)}
+}
+
+// key returns the account's key of a platform named as in GraphQL.
+func (a soakAccount) key(platform string) string { return a.Key(soakPlatform(platform)) }
+
+// revoke makes the platform refuse the account's key from now on.
+func (a soakAccount) revoke(platform string) {
+	a.Revoke(soakPlatform(platform), http.StatusUnauthorized)
+}
+
+// soakPipeline is what the CRM holds, summed the way the dashboard sums it.
+type soakPipeline struct {
+	deals, contacts int
+	stages          map[string]soakStage
+	open            float64
+}
+
+type soakStage struct {
+	count  int
+	amount float64
+}
+
+// pipeline sums the account's deals the way pipelineSummary does: closed
+// deals are left out of the open amount.
+func (a soakAccount) pipeline() soakPipeline {
+	deals := a.Deals()
+	out := soakPipeline{deals: len(deals), contacts: len(a.Contacts()), stages: map[string]soakStage{}}
+	for _, d := range deals {
+		s := out.stages[d.Stage]
+		s.count++
+		if d.Amount != nil {
+			s.amount += *d.Amount
+			if d.Stage != "closedwon" && d.Stage != "closedlost" {
+				out.open += *d.Amount
+			}
+		}
+		out.stages[d.Stage] = s
+	}
+	return out
 }
 
 // soakShape reads the load's duration and size.
@@ -300,7 +386,7 @@ type soakOrg struct {
 	name     string
 	email    string
 	password string
-	acct     *soakAccount
+	acct     soakAccount
 	owner    *soakClient // the owner's browser: sign-up, connect, sync
 	session  *soakClient // the owner signed in again, in a second browser
 	apiKey   string      // a READ key, as a partner's dashboard holds
@@ -360,7 +446,7 @@ func (r soakSyncView) String() string {
 // READ API key each, connects its HubSpot (the other platforms follow in
 // syncLoop) and opens its subscription. It reports whether every
 // organization got that far.
-func (s *soak) setUp(ctx context.Context, plat *soakPlatforms, n int) bool {
+func (s *soak) setUp(ctx context.Context, plat *platformtest.Fake, n int) bool {
 	ctx, cancel := context.WithTimeout(ctx, soakSetupBudget)
 	defer cancel()
 	var legal struct{ LegalDocuments []struct{ ID string } }
@@ -394,7 +480,7 @@ func (s *soak) setUp(ctx context.Context, plat *soakPlatforms, n int) bool {
 			o.revokes = platformHS
 		}
 		o.faulty = rateLimitEvery > 0 || errorEvery > 0 || o.revokes != ""
-		o.acct = plat.addAccount(i+1, rateLimitEvery, errorEvery)
+		o.acct = addSoakAccount(plat, i+1, rateLimitEvery, errorEvery)
 		o.owner, o.session, o.reader = s.client(), s.client(), s.client()
 		s.orgs = append(s.orgs, o)
 	}
@@ -492,9 +578,9 @@ func (s *soak) connect(ctx context.Context, o *soakOrg, platforms ...string) boo
 		allow = []string{"INTEGRATION_ERROR"}
 	}
 	for _, p := range platforms {
-		in := map[string]any{"platform": p, "apiKey": o.acct.keys[p]}
+		in := map[string]any{"platform": p, "apiKey": o.acct.key(p)}
 		if p == platformTW {
-			in["shopDomain"] = o.acct.shop
+			in["shopDomain"] = o.acct.ShopDomain()
 		}
 		if !s.call(ctx, o.owner, "SoakConnect", soakConnectMutation, map[string]any{"i": in}, nil, allow...) {
 			return false
@@ -561,7 +647,7 @@ func (s *soak) load(ctx context.Context) {
 func (s *soak) syncLoop(ctx, load context.Context, o *soakOrg) {
 	for round := 1; load.Err() == nil; round++ {
 		if round > 1 {
-			o.acct.evolve()
+			o.acct.Evolve()
 		}
 		// Queued under ctx, not load: once the CRM changed, its sync must
 		// be queued, or the figures read at the end would be stale.
@@ -834,7 +920,8 @@ func (s *soak) checkOrg(ctx context.Context, o *soakOrg) {
 	}
 	ms := sum.MarketingSummary
 	if succeeded(platformTW) {
-		rev, spend, orders := o.acct.twTotals(from, to)
+		tw := o.acct.Totals(from, to)
+		rev, spend, orders := tw.Revenue, tw.AdSpend, tw.Orders
 		if ms.Revenue != rev || ms.AdSpend != spend || float64(ms.Orders) != orders {
 			s.stats.problem("figures: marketingSummary differs from Triple Whale", fmt.Sprintf("%s: revenue %v, ad spend %v, orders %d; Triple Whale has %v, %v, %v", o.name, ms.Revenue, ms.AdSpend, ms.Orders, rev, spend, orders))
 		}
@@ -843,11 +930,11 @@ func (s *soak) checkOrg(ctx context.Context, o *soakOrg) {
 		var email struct {
 			EmailCampaigns struct{ Nodes []struct{ Name string } }
 		}
-		if want := 7 * o.acct.emailRevenuePerDay(); ms.EmailRevenue != want {
+		if want := o.acct.Totals(from, to).EmailRevenue; ms.EmailRevenue != want {
 			s.stats.problem("figures: marketingSummary differs from Klaviyo", fmt.Sprintf("%s: email revenue %v; Klaviyo has %v", o.name, ms.EmailRevenue, want))
 		}
-		if s.call(ctx, o.owner, "SoakEmail", soakEmailQuery, nil, &email) && len(email.EmailCampaigns.Nodes) != 2 {
-			s.stats.problem("figures: emailCampaigns differ from Klaviyo", fmt.Sprintf("%s: %d campaigns; Klaviyo has 2", o.name, len(email.EmailCampaigns.Nodes)))
+		if want := len(o.acct.Campaigns()); s.call(ctx, o.owner, "SoakEmail", soakEmailQuery, nil, &email) && len(email.EmailCampaigns.Nodes) != want {
+			s.stats.problem("figures: emailCampaigns differ from Klaviyo", fmt.Sprintf("%s: %d campaigns; Klaviyo has %d", o.name, len(email.EmailCampaigns.Nodes), want))
 		}
 	}
 	if succeeded(platformHS) {
@@ -881,7 +968,7 @@ func (s *soak) checkRevoked(ctx context.Context, o *soakOrg) {
 	if run.Status != "FAILED" || !o.expectFailure(run) || in.Status != "ERROR" || in.LastError == nil || !strings.Contains(*in.LastError, "Reconnect") {
 		s.stats.problem("sync: a revoked key did not fail the sync and leave the integration in ERROR with a message to reconnect", fmt.Sprintf("%s: run %s, integration %s", o.name, run, in))
 	}
-	in2 := map[string]any{"platform": o.revokes, "apiKey": o.acct.keys[o.revokes]}
+	in2 := map[string]any{"platform": o.revokes, "apiKey": o.acct.key(o.revokes)}
 	if r, err := o.owner.do(ctx, "SoakConnect", soakConnectMutation, map[string]any{"i": in2}, "INTEGRATION_ERROR"); err == nil && r.Code() != "INTEGRATION_ERROR" {
 		s.stats.problem("sync: reconnecting with a revoked key did not answer INTEGRATION_ERROR", fmt.Sprintf("%s: %s", o.name, r.Data))
 	}
@@ -1687,7 +1774,7 @@ func (s *soak) report(r soakResources) string {
 			outcomes[k]++
 		}
 		o.mu.Unlock()
-		for k, v := range o.acct.faults() {
+		for k, v := range o.acct.FaultsServed() {
 			faults[k] += v
 		}
 		if o.sub != nil {

@@ -30,13 +30,14 @@ func syncedEnv(t *testing.T, platforms ...Platform) *testEnv {
 func expectedTotals(first, last time.Time) Totals {
 	var rev, spend, orders, profit, email, opened, clicked float64
 	for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
-		rev += twRevenue(d)
-		spend += twAdSpend(d)
-		orders += twOrders(d)
-		profit += twRevenue(d) / 4
-		email += klValue(d)
-		opened += klOpened(d)
-		clicked += klClicked(d)
+		f := fig(d)
+		rev += f.Revenue
+		spend += f.AdSpend
+		orders += f.Orders
+		profit += f.NetProfit
+		email += f.EmailRevenue
+		opened += f.EmailsOpened
+		clicked += f.EmailsClicked
 	}
 	return Totals{
 		Revenue: rev, AdSpend: spend, ROAS: rev / spend, Orders: int(orders), AverageOrderValue: rev / orders,
@@ -78,9 +79,10 @@ func TestMarketingSummary(t *testing.T) {
 		}
 		for i, d := range got.Daily {
 			day := date(2026, 3, 1+i)
-			want := Day{Date: day, Revenue: twRevenue(day), AdSpend: twAdSpend(day), ROAS: twRevenue(day) / twAdSpend(day),
-				Orders: int(twOrders(day)), NetProfit: twRevenue(day) / 4, EmailRevenue: klValue(day),
-				EmailsOpened: int(klOpened(day)), EmailsClicked: int(klClicked(day))}
+			f := fig(day)
+			want := Day{Date: day, Revenue: f.Revenue, AdSpend: f.AdSpend, ROAS: f.ROAS(),
+				Orders: int(f.Orders), NetProfit: f.NetProfit, EmailRevenue: f.EmailRevenue,
+				EmailsOpened: int(f.EmailsOpened), EmailsClicked: int(f.EmailsClicked)}
 			if d != want {
 				t.Errorf("day %d = %+v\nwant %+v", i, d, want)
 			}

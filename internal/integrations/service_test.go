@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/integrations/platform/platformtest"
 )
 
 func TestConnectAllThree(t *testing.T) {
@@ -110,8 +111,8 @@ func TestConnectWithRejectedKeyStoresNothing(t *testing.T) {
 func TestConnectWhenPlatformIsDown(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.fakes.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
-		hsError(w, http.StatusServiceUnavailable, "", "HubSpot is down for maintenance")
+	e.fake.SetIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+		platformtest.WriteError(w, platformtest.HubSpot, http.StatusServiceUnavailable, "", "HubSpot is down for maintenance")
 		return true
 	})
 	_, err := e.svc.Connect(t.Context(), e.actor(RoleOwner), HubSpot, hsKey, "")
@@ -147,10 +148,10 @@ func TestConnectRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run("rejects "+tt.name, func(t *testing.T) {
-			before := e.fakes.total()
+			before := e.fake.Total()
 			_, err := e.svc.Connect(t.Context(), e.actor(RoleOwner), tt.platform, tt.key, tt.domain)
 			wantAppErr(t, err, apperr.BadUserInput, tt.field, tt.parts...)
-			if e.fakes.total() != before {
+			if e.fake.Total() != before {
 				t.Error("the platform was called before the input was valid")
 			}
 			if n := e.count(t, integrationsCollection, nil); n != 0 {
@@ -301,8 +302,8 @@ func TestDisconnect(t *testing.T) {
 		}
 	}
 	deals := e.count(t, dealsCollection, nil)
-	if deals != int64(len(e.fakes.deals)) {
-		t.Fatalf("%d deals synced, want %d", deals, len(e.fakes.deals))
+	if deals != int64(len(e.acct.Deals())) {
+		t.Fatalf("%d deals synced, want %d", deals, len(e.acct.Deals()))
 	}
 
 	t.Run("keeps the data without purge", func(t *testing.T) {
@@ -599,8 +600,8 @@ func TestTenantIsolation(t *testing.T) {
 		if i := e.integration(t, ownerA, HubSpot); i.Status != StatusConnected {
 			t.Errorf("A's HubSpot = %s after B's disconnect, want CONNECTED", i.Status)
 		}
-		if n := e.count(t, dealsCollection, nil); n != int64(len(e.fakes.deals)) {
-			t.Errorf("%d deals left after B's purge, want %d", n, len(e.fakes.deals))
+		if n := e.count(t, dealsCollection, nil); n != int64(len(e.acct.Deals())) {
+			t.Errorf("%d deals left after B's purge, want %d", n, len(e.acct.Deals()))
 		}
 	})
 	t.Run("a credential copied to another organization does not open", func(t *testing.T) {

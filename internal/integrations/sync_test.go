@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/omnify/bff/internal/integrations/platform"
+	"github.com/omnify/bff/internal/integrations/platform/platformtest"
 )
 
 // days returns the dates from first to last, both included, as YYYY-MM-DD.
@@ -56,7 +57,7 @@ func TestFullSyncPerPlatform(t *testing.T) {
 		check       func(t *testing.T, e *testEnv)
 	}{
 		{TripleWhale, InitialSyncDays, func(t *testing.T, e *testEnv) {
-			if got, want := e.fakes.summaryDays(), days(first, today); !slices.Equal(got, want) {
+			if got, want := e.acct.SummaryDays(), days(first, today); !slices.Equal(got, want) {
 				t.Errorf("days asked = %d (%v … ), want %d from %s", len(got), got[:min(3, len(got))], len(want), want[0])
 			}
 			docs := e.dailyOf(t, TripleWhale)
@@ -65,19 +66,20 @@ func TestFullSyncPerPlatform(t *testing.T) {
 			}
 			for i, d := range docs {
 				day := first.AddDate(0, 0, i)
-				rev, spend, orders := twRevenue(day), twAdSpend(day), twOrders(day)
+				f := fig(day)
+				rev, spend, orders := f.Revenue, f.AdSpend, f.Orders
 				if !d.Date.Equal(day) || d.Revenue != rev || d.AdSpend != spend || d.Orders != orders ||
-					d.ROAS != rev/spend || d.AverageOrderValue != rev/orders || d.NetProfit != rev/4 {
+					d.ROAS != f.ROAS() || d.AverageOrderValue != f.AverageOrderValue() || d.NetProfit != f.NetProfit {
 					t.Errorf("day %s = %+v, want revenue %v spend %v orders %v", day.Format(time.DateOnly), d, rev, spend, orders)
 				}
 			}
 		}},
 		{HubSpot, 5 + 3, func(t *testing.T, e *testEnv) {
 			deals := e.allDeals(t, e.actor(RoleViewer))
-			if len(deals) != len(e.fakes.deals) {
-				t.Fatalf("%d deals, want %d", len(deals), len(e.fakes.deals))
+			if len(deals) != len(e.acct.Deals()) {
+				t.Fatalf("%d deals, want %d", len(deals), len(e.acct.Deals()))
 			}
-			for _, want := range e.fakes.deals {
+			for _, want := range e.acct.Deals() {
 				i := slices.IndexFunc(deals, func(d Deal) bool { return d.ID == want.ID })
 				if i < 0 {
 					t.Errorf("deal %s missing", want.ID)
@@ -112,12 +114,13 @@ func TestFullSyncPerPlatform(t *testing.T) {
 			}
 			for i, d := range docs {
 				day := first.AddDate(0, 0, i)
-				if !d.Date.Equal(day) || d.EmailsOpened != klOpened(day) || d.EmailsClicked != klClicked(day) ||
-					d.EmailOrders != klPlaced(day) || d.EmailRevenue != klValue(day) || d.Revenue != 0 {
+				f := fig(day)
+				if !d.Date.Equal(day) || d.EmailsOpened != f.EmailsOpened || d.EmailsClicked != f.EmailsClicked ||
+					d.EmailOrders != f.EmailOrders || d.EmailRevenue != f.EmailRevenue || d.Revenue != 0 {
 					t.Errorf("day %s = %+v", day.Format(time.DateOnly), d)
 				}
 			}
-			if n := e.fakes.count("POST /api/metric-aggregates"); n != 3 {
+			if n := e.fake.Count("POST /api/metric-aggregates"); n != 3 {
 				t.Errorf("%d aggregate requests, want 3 (one per metric)", n)
 			}
 		}},
@@ -214,12 +217,12 @@ func TestSecondSyncReadsSinceLastSuccess(t *testing.T) {
 	owner := e.actor(RoleOwner)
 	e.connect(t, owner, TripleWhale)
 	e.sync(t, owner, TripleWhale)
-	e.fakes.summaryDays()
+	asked := len(e.acct.SummaryDays())
 	e.clock.Advance(2 * 24 * time.Hour) // 17 March, 12:00
 
 	run := e.sync(t, owner, TripleWhale)
 	// The last success was on 15 March; Triple Whale re-reads 3 days before it.
-	if got, want := e.fakes.summaryDays(), days(date(2026, 3, 12), date(2026, 3, 17)); !slices.Equal(got, want) {
+	if got, want := e.acct.SummaryDays()[asked:], days(date(2026, 3, 12), date(2026, 3, 17)); !slices.Equal(got, want) {
 		t.Errorf("Triple Whale days asked = %v, want %v", got, want)
 	}
 	if run.RecordsWritten != 6 {
@@ -265,17 +268,17 @@ func TestSyncDeletesRecordsGoneFromThePlatform(t *testing.T) {
 	owner := e.actor(RoleOwner)
 	e.connect(t, owner, HubSpot)
 	e.sync(t, owner, HubSpot)
-	e.fakes.mu.Lock()
-	e.fakes.deals = slices.DeleteFunc(e.fakes.deals, func(d fakeDeal) bool { return d.ID == "104" })
-	e.fakes.mu.Unlock()
+	if !e.acct.DeleteDeal("104") {
+		t.Fatal("the fake has no deal 104")
+	}
 	e.sync(t, owner, HubSpot)
 	for _, d := range e.allDeals(t, owner) {
 		if d.ID == "104" {
 			t.Error("deal 104, deleted in HubSpot, is still listed")
 		}
 	}
-	if n := e.count(t, dealsCollection, nil); n != 4 {
-		t.Errorf("%d deals stored, want 4", n)
+	if n := e.count(t, dealsCollection, nil); n != int64(len(e.acct.Deals())) {
+		t.Errorf("%d deals stored, want %d", n, len(e.acct.Deals()))
 	}
 }
 
@@ -297,7 +300,7 @@ func TestSyncFailures(t *testing.T) {
 			platform: HubSpot,
 			fail: func(w http.ResponseWriter, r *http.Request) bool {
 				if r.URL.Path == "/crm/v3/objects/deals" && r.URL.Query().Get("after") == "2" {
-					hsError(w, http.StatusUnauthorized, "INVALID_AUTHENTICATION", "The OAuth token used to make this call expired; key "+hsKey)
+					platformtest.WriteError(w, platformtest.HubSpot, http.StatusUnauthorized, "INVALID_AUTHENTICATION", "The OAuth token used to make this call expired; key "+hsKey)
 					return true
 				}
 				return false
@@ -311,7 +314,7 @@ func TestSyncFailures(t *testing.T) {
 			platform: Klaviyo,
 			fail: func(w http.ResponseWriter, r *http.Request) bool {
 				if r.URL.Path == "/api/metrics" {
-					klError(w, http.StatusForbidden, "permission_denied", "You do not have permission to perform this action.")
+					platformtest.WriteError(w, platformtest.Klaviyo, http.StatusForbidden, "permission_denied", "You do not have permission to perform this action.")
 					return true
 				}
 				return false
@@ -324,7 +327,7 @@ func TestSyncFailures(t *testing.T) {
 			platform: TripleWhale,
 			fail: func(w http.ResponseWriter, r *http.Request) bool {
 				if r.URL.Path == "/summary-page/get-data" {
-					twError(w, http.StatusInternalServerError, "Internal server error")
+					platformtest.WriteError(w, platformtest.TripleWhale, http.StatusInternalServerError, "", "Internal server error")
 					return true
 				}
 				return false
@@ -379,7 +382,7 @@ func TestSyncFailures(t *testing.T) {
 			e := newEnv(t, tune...)
 			owner := e.actor(RoleOwner)
 			e.connect(t, owner, tt.platform)
-			e.fakes.setIntercept(tt.fail)
+			e.fake.SetIntercept(tt.fail)
 			run := e.sync(t, owner, tt.platform)
 			if run.Status != SyncFailed || run.FinishedAt == nil {
 				t.Fatalf("run = %+v, want FAILED", run)
@@ -412,7 +415,7 @@ func TestSyncFailures(t *testing.T) {
 				return
 			}
 			t.Run("and the next sync after the platform recovers succeeds", func(t *testing.T) {
-				e.fakes.setIntercept(nil)
+				e.fake.SetIntercept(nil)
 				run := e.sync(t, owner, tt.platform)
 				if run.Status != SyncSucceeded {
 					t.Fatalf("run = %+v", run)
@@ -436,9 +439,9 @@ func TestWorkerKeepsGoingAfterAFailedRun(t *testing.T) {
 	for _, p := range []Platform{TripleWhale, HubSpot} {
 		e.connect(t, owner, p)
 	}
-	e.fakes.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+	e.fake.SetIntercept(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path == "/summary-page/get-data" {
-			twError(w, http.StatusBadGateway, "upstream down")
+			platformtest.WriteError(w, platformtest.TripleWhale, http.StatusBadGateway, "", "upstream down")
 			return true
 		}
 		return false

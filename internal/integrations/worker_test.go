@@ -64,7 +64,7 @@ func TestTwoWorkersRaceForOneRun(t *testing.T) {
 	if got.Status != SyncSucceeded || got.Attempts != 1 {
 		t.Errorf("run = %+v, want SUCCEEDED on the first attempt", got)
 	}
-	if n := e.fakes.count("GET /crm/v3/objects/deals"); n != 3 {
+	if n := e.fake.Count("GET /crm/v3/objects/deals"); n != 3 {
 		t.Errorf("HubSpot got %d deal requests, want 3 (one sync of 3 pages)", n)
 	}
 }
@@ -127,7 +127,7 @@ func TestRenewalStopsAWorkerWhoseRunWasTakenOver(t *testing.T) {
 
 	started := make(chan struct{})
 	var once sync.Once
-	e.fakes.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+	e.fake.SetIntercept(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path != "/crm/v3/objects/deals" {
 			return false
 		}
@@ -151,7 +151,7 @@ func TestRenewalStopsAWorkerWhoseRunWasTakenOver(t *testing.T) {
 	<-started
 
 	e.clock.Advance(time.Minute)
-	e.fakes.setIntercept(nil)
+	e.fake.SetIntercept(nil)
 	b := e.worker("replica-b")
 	if ran, err := b.RunOnce(t.Context()); !ran || err != nil {
 		t.Fatalf("replica-b RunOnce = %v, %v", ran, err)
@@ -187,14 +187,14 @@ func TestClaimFailsWhileAnotherRunHoldsTheIntegration(t *testing.T) {
 	if err := e.store.insertRun(t.Context(), second); err != nil {
 		t.Fatal(err)
 	}
-	before := e.fakes.total()
+	before := e.fake.Total()
 	if ran, err := e.worker("replica-b").RunOnce(t.Context()); !ran || err != nil {
 		t.Fatalf("RunOnce = %v, %v", ran, err)
 	}
 	if got := e.run(t, second.ID); got.Status != SyncFailed || !strings.Contains(got.Error, "Another sync of this integration") {
 		t.Errorf("second run = %+v, want FAILED", got)
 	}
-	if e.fakes.total() != before {
+	if e.fake.Total() != before {
 		t.Error("the second run called the platform")
 	}
 	if got := e.storedRun(t, first.ID); got.Status != SyncRunning || got.LeaseOwner != "replica-a" {
@@ -332,7 +332,7 @@ func TestShutdownPutsTheRunBackInTheQueue(t *testing.T) {
 	run, _ := e.svc.RequestSync(t.Context(), owner, HubSpot)
 	started := make(chan struct{})
 	var once sync.Once
-	e.fakes.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+	e.fake.SetIntercept(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path != "/crm/v3/objects/contacts" {
 			return false
 		}
@@ -356,7 +356,7 @@ func TestShutdownPutsTheRunBackInTheQueue(t *testing.T) {
 	if i := e.integration(t, owner, HubSpot); i.Status != StatusConnected {
 		t.Errorf("integration = %s, want CONNECTED", i.Status)
 	}
-	e.fakes.setIntercept(nil)
+	e.fake.SetIntercept(nil)
 	if r := e.sync(t, owner, HubSpot); r.ID != run.ID || r.Status != SyncSucceeded {
 		t.Errorf("run = %+v, want the same run SUCCEEDED by the next worker", r)
 	}

@@ -1,6 +1,7 @@
 // Integrations against fake Triple Whale, HubSpot and Klaviyo APIs
-// (platforms.mjs): connecting (a rejected key stores nothing, a good one is
-// not readable in the database files), syncing through the in-process worker,
+// (platforms.mjs, a client of the Go fake the Go tests use): connecting (a
+// rejected key stores nothing, a good one is not readable in the database
+// files), syncing through the in-process worker,
 // the dashboard figures matching what the platforms hold, and failures
 // injected into the platforms: a key revoked mid-life, a 429 with
 // Retry-After, and a platform answering 500 forever.
@@ -11,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fetchWithin, startServer, withLogs } from './server.mjs';
 import { signUp, waitFor } from './gql.mjs';
-import { day, fakeHubSpot, fakeKlaviyo, fakeTripleWhale, hubspotObject } from './platforms.mjs';
+import { day, startPlatforms } from './platforms.mjs';
 
 const TW_KEY = 'tw-e2e-key-7f3a9c1d5e2b4a6f8091';
 const HS_TOKEN = 'pat-na1-e2e-0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0';
@@ -27,48 +28,53 @@ const TW_DAYS = {
 };
 // Klaviyo "Placed Order" value per day.
 const PLACED_ORDER = { [day(-2)]: 120.75, [day(-5)]: 30, [day(-10)]: 45 };
+// Both, as the fake's days of figures; every other day is zero.
+const DAYS = {};
+for (const [d, v] of Object.entries(TW_DAYS)) {
+  DAYS[d] = { ...DAYS[d], revenue: v.sales, adSpend: v.ads, orders: v.orders, netProfit: v.sales - v.ads };
+}
+for (const [d, v] of Object.entries(PLACED_ORDER)) DAYS[d] = { ...DAYS[d], emailOrders: 2, emailRevenue: v };
 
 const iso = (days, hh = '12') => `${day(days)}T${hh}:00:00.000Z`;
+// HubSpot deals in the order the CRM lists them, most recently updated first.
+const deal = (id, name, amount, stage, closeIn, createdAgo, updatedAgo) => ({
+  id,
+  name,
+  amount,
+  stage,
+  pipeline: 'default',
+  ...(closeIn === null ? {} : { closeDate: iso(closeIn) }),
+  createdAt: iso(createdAgo),
+  updatedAt: iso(updatedAgo),
+});
 const DEALS = [
-  hubspotObject('101', { dealname: 'Acme renewal', amount: '5000', dealstage: 'appointmentscheduled', pipeline: 'default', closedate: iso(20), createdate: iso(-30), hs_lastmodifieddate: iso(-1) }, iso(-1)),
-  hubspotObject('102', { dealname: 'Beta upsell', amount: '2500.5', dealstage: 'qualifiedtobuy', pipeline: 'default', closedate: iso(10), createdate: iso(-30), hs_lastmodifieddate: iso(-2) }, iso(-2)),
-  hubspotObject('103', { dealname: 'Gamma new', amount: '1000', dealstage: 'appointmentscheduled', pipeline: 'default', closedate: iso(15), createdate: iso(-30), hs_lastmodifieddate: iso(-3) }, iso(-3)),
-  hubspotObject('104', { dealname: 'Delta won', amount: '8000', dealstage: 'closedwon', pipeline: 'default', closedate: iso(-5), createdate: iso(-40), hs_lastmodifieddate: iso(-4) }, iso(-4)),
-  hubspotObject('105', { dealname: 'Epsilon lost', amount: '300', dealstage: 'closedlost', pipeline: 'default', closedate: iso(-6), createdate: iso(-40), hs_lastmodifieddate: iso(-5) }, iso(-5)),
-  hubspotObject('106', { dealname: 'Zeta no amount', amount: null, dealstage: 'presentationscheduled', pipeline: 'default', closedate: null, createdate: iso(-20), hs_lastmodifieddate: iso(-6) }, iso(-6)),
+  deal('101', 'Acme renewal', 5000, 'appointmentscheduled', 20, -30, -1),
+  deal('102', 'Beta upsell', 2500.5, 'qualifiedtobuy', 10, -30, -2),
+  deal('103', 'Gamma new', 1000, 'appointmentscheduled', 15, -30, -3),
+  deal('104', 'Delta won', 8000, 'closedwon', -5, -40, -4),
+  deal('105', 'Epsilon lost', 300, 'closedlost', -6, -40, -5),
+  deal('106', 'Zeta no amount', null, 'presentationscheduled', null, -20, -6),
 ];
+// Empty strings reach omnify as HubSpot's nulls.
 const CONTACTS = [
-  hubspotObject('201', { email: 'ann@e2e.example.com', firstname: 'Ann', lastname: 'Lee', createdate: iso(-3), lastmodifieddate: iso(-1) }, iso(-1)),
-  hubspotObject('202', { email: 'bo@e2e.example.com', firstname: 'Bo', lastname: 'Ng', createdate: iso(-2), lastmodifieddate: iso(-1) }, iso(-1)),
-  hubspotObject('203', { email: null, firstname: 'Cy', lastname: null, createdate: iso(-1), lastmodifieddate: iso(-1) }, iso(-1)),
+  { id: '201', email: 'ann@e2e.example.com', firstName: 'Ann', lastName: 'Lee', createdAt: iso(-3), updatedAt: iso(-1) },
+  { id: '202', email: 'bo@e2e.example.com', firstName: 'Bo', lastName: 'Ng', createdAt: iso(-2), updatedAt: iso(-1) },
+  { id: '203', email: '', firstName: 'Cy', lastName: '', createdAt: iso(-1), updatedAt: iso(-1) },
 ];
 const campaign = (id, name, status, sendTime) => ({
-  type: 'campaign',
   id,
-  attributes: {
-    name,
-    status,
-    archived: false,
-    audiences: { included: ['Lst1'], excluded: [] },
-    send_options: { use_smart_sending: true },
-    tracking_options: { is_tracking_opens: true, is_tracking_clicks: true },
-    send_strategy: { method: 'static', options_static: sendTime ? { datetime: sendTime, is_local: false } : null },
-    created_at: '2024-01-01T00:00:00+00:00',
-    scheduled_at: sendTime,
-    updated_at: sendTime ?? '2024-01-02T00:00:00+00:00',
-    send_time: sendTime,
-  },
-  relationships: {},
-  links: {},
+  name,
+  status,
+  ...(sendTime ? { sendTime } : {}),
+  createdAt: '2024-01-01T00:00:00Z',
+  updatedAt: sendTime ?? '2024-01-02T00:00:00Z',
 });
 const CAMPAIGNS = [
   campaign('C1', 'Black Friday', 'Sent', `${day(-3)}T15:00:00+00:00`),
   campaign('C2', 'Welcome back', 'Sent', `${day(-10)}T09:30:00+00:00`),
   campaign('C3', 'Holiday draft', 'Draft', null),
 ];
-const FLOWS = [
-  { type: 'flow', id: 'F1', attributes: { name: 'Welcome series', status: 'live', archived: false, created: '2024-01-01T00:00:00+00:00', updated: '2024-01-01T00:00:00+00:00', trigger_type: 'Added to List' } },
-];
+const FLOWS = [{ id: 'F1', name: 'Welcome series', status: 'live', triggerType: 'Added to List' }];
 
 const INTEGRATIONS = `{ integrations {
   platform status accountLabel connectedAt lastSyncedAt lastError
@@ -79,21 +85,25 @@ const near = (actual, expected, what) =>
   assert.ok(Math.abs(actual - expected) < 1e-6 * Math.max(1, Math.abs(expected)), `${what}: expected ${expected}, got ${actual}`);
 
 describe('integrations', () => {
-  let tw;
-  let hs;
-  let kl;
+  let platforms;
+  let account;
   let server;
   let owner;
 
   before(async () => {
-    tw = await fakeTripleWhale({ apiKey: TW_KEY, shopDomain: SHOP, days: TW_DAYS });
-    hs = await fakeHubSpot({ token: HS_TOKEN, deals: DEALS, contacts: CONTACTS });
-    kl = await fakeKlaviyo({ apiKey: KL_KEY, organizationName: KL_ORG, campaigns: CAMPAIGNS, flows: FLOWS, placedOrder: PLACED_ORDER });
-    server = await startServer({
-      OMNIFY_TRIPLEWHALE_BASE_URL: `${tw.base}/api/v2`,
-      OMNIFY_HUBSPOT_BASE_URL: hs.base,
-      OMNIFY_KLAVIYO_BASE_URL: kl.base,
+    platforms = await startPlatforms();
+    account = await platforms.addAccount({
+      name: 'e2e',
+      keys: { tripleWhale: TW_KEY, hubSpot: HS_TOKEN, klaviyo: KL_KEY },
+      shopDomain: SHOP,
+      organizationName: KL_ORG,
+      days: DAYS,
+      deals: DEALS,
+      contacts: CONTACTS,
+      campaigns: CAMPAIGNS,
+      flows: FLOWS,
     });
+    server = await startServer(platforms.env);
     owner = await withLogs(server, () => signUp(server, { tag: 'integrations', organizationName: 'Integrations Org' }));
   });
 
@@ -101,7 +111,7 @@ describe('integrations', () => {
     try {
       if (server) assert.equal(await server.stop(), 0, `server did not exit cleanly\n${server.logs()}`);
     } finally {
-      await Promise.allSettled([tw, hs, kl].filter(Boolean).map((f) => f.close()));
+      await platforms?.close();
     }
   });
 
@@ -113,7 +123,7 @@ describe('integrations', () => {
       } catch (e) {
         if (e && typeof e === 'object') {
           try {
-            e.message += `\n${tw.log()}\n${hs.log()}\n${kl.log()}`;
+            e.message += `\n${await platforms.log()}`;
           } catch {
             // read-only message
           }
@@ -156,7 +166,7 @@ describe('integrations', () => {
       assert.ok(!error.message.includes('pat-na1-wrong-token'), `the error echoes the key: ${error.message}`);
       await owner.client.fails('INTEGRATION_ERROR', CONNECT, { input: { platform: 'TRIPLE_WHALE', apiKey: 'tw-wrong-key', shopDomain: SHOP } });
       await owner.client.fails('INTEGRATION_ERROR', CONNECT, { input: { platform: 'KLAVIYO', apiKey: 'pk_wrong' } });
-      assert.ok(hs.requests.some((r) => r.status === 401), 'HubSpot was never asked');
+      assert.ok((await platforms.requests({ platform: 'hubspot' })).some((r) => r.status === 401), 'HubSpot was never asked');
 
       // Triple Whale without a shop domain is refused before anything is stored.
       const r = await owner.client.request(CONNECT, { input: { platform: 'TRIPLE_WHALE', apiKey: TW_KEY } });
@@ -215,7 +225,7 @@ describe('integrations', () => {
 
   test('first syncs succeed, Klaviyo after a 429 with Retry-After: 1', { timeout: 120_000 }, () =>
     withAllLogs(async () => {
-      kl.state.throttleCampaignsOnce = true;
+      await account.injectFault({ platform: 'klaviyo', path: '/api/campaigns', status: 429, times: 1, retryAfter: 1 });
       const [t, h, k] = await Promise.all(['TRIPLE_WHALE', 'HUBSPOT', 'KLAVIYO'].map(syncAndWait));
       for (const i of [t, h, k]) {
         assert.equal(i.syncs[0].status, 'SUCCEEDED', `${i.platform}: ${JSON.stringify(i)}`);
@@ -224,12 +234,16 @@ describe('integrations', () => {
         assert.equal(i.lastError, null, `${i.platform}: ${i.lastError}`);
         assert.ok(i.syncs[0].recordsWritten > 0, `${i.platform}: recordsWritten ${i.syncs[0].recordsWritten}`);
       }
-      assert.equal(kl.state.throttled, 1, 'the 429 was never served');
-      const campaignCalls = kl.requests.filter((r) => r.path.startsWith('/api/campaigns'));
+      assert.equal((await account.view()).faultsServed['klaviyo 429'], 1, 'the 429 was never served');
+      const campaignCalls = await platforms.requests({ platform: 'klaviyo', path: '/api/campaigns' });
       assert.ok(campaignCalls.some((r) => r.status === 200), 'campaigns were not asked again after the 429');
-      assert.deepEqual(tw.state.badSummaryRequests, []);
+      const summaries = await platforms.requests({ platform: 'triplewhale', path: '/summary-page/get-data' });
+      assert.deepEqual(
+        summaries.filter((r) => r.status === 400).map((r) => r.body),
+        [],
+      );
       // One day per request, and the first sync reaches 90 days back.
-      const periods = tw.requests.filter((r) => r.path.endsWith('/summary-page/get-data') && r.status === 200).map((r) => r.body.period);
+      const periods = summaries.filter((r) => r.status === 200).map((r) => JSON.parse(r.body).period);
       for (const p of periods) assert.equal(p.start, p.end, `a multi-day request: ${JSON.stringify(p)}`);
       const earliest = periods.map((p) => p.start).sort()[0];
       assert.ok(earliest <= day(-89), `the first sync started at ${earliest}, not 90 days back`);
@@ -292,11 +306,11 @@ describe('integrations', () => {
         DEALS.map((d) => d.id),
       );
       for (const d of all) {
-        const src = DEALS.find((x) => x.id === d.id).properties;
-        assert.equal(d.name, src.dealname);
-        assert.equal(d.stage, src.dealstage);
+        const src = DEALS.find((x) => x.id === d.id);
+        assert.equal(d.name, src.name);
+        assert.equal(d.stage, src.stage);
         assert.equal(d.pipeline, 'default');
-        assert.equal(d.amount, src.amount === null ? null : Number(src.amount), `amount of ${d.name}`);
+        assert.equal(d.amount, src.amount, `amount of ${d.name}`);
       }
 
       const open = (await owner.client.data(DEALS_Q, { stage: 'appointmentscheduled' })).deals;
@@ -333,8 +347,8 @@ describe('integrations', () => {
       assert.equal(c.pageInfo.hasNextPage, false);
       const got = Object.fromEntries(c.nodes.map((n) => [n.id, [n.name, n.status, n.sendTime === null ? null : Date.parse(n.sendTime)]]));
       assert.deepEqual(got, {
-        C1: ['Black Friday', 'Sent', Date.parse(CAMPAIGNS[0].attributes.send_time)],
-        C2: ['Welcome back', 'Sent', Date.parse(CAMPAIGNS[1].attributes.send_time)],
+        C1: ['Black Friday', 'Sent', Date.parse(CAMPAIGNS[0].sendTime)],
+        C2: ['Welcome back', 'Sent', Date.parse(CAMPAIGNS[1].sendTime)],
         C3: ['Holiday draft', 'Draft', null],
       });
       const sent = c.nodes.filter((n) => n.sendTime).map((n) => n.id);
@@ -347,7 +361,7 @@ describe('integrations', () => {
 
   test('a Triple Whale key revoked mid-life: the run fails and the integration asks to reconnect', { timeout: 90_000 }, (t) =>
     withAllLogs(async () => {
-      tw.state.unauthorized = true;
+      await account.revoke('triplewhale');
       const i = await syncAndWait('TRIPLE_WHALE');
       t.diagnostic(`lastError: ${i.lastError}; run error: ${i.syncs[0].error}`);
       assert.equal(i.syncs[0].status, 'FAILED', JSON.stringify(i));
@@ -363,13 +377,15 @@ describe('integrations', () => {
 
   test('HubSpot deals answering 500 forever: the run fails with a reason and the server keeps serving', { timeout: 90_000 }, (t) =>
     withAllLogs(async () => {
-      hs.state.dealsFail = true;
-      const before = hs.state.dealRequests;
+      await account.injectFault({ platform: 'hubspot', path: '/crm/v3/objects/deals', status: 500 });
+      const dealRequests = () => account.count('GET /crm/v3/objects/deals');
+      const before = await dealRequests();
       const i = await syncAndWait('HUBSPOT');
       t.diagnostic(`status: ${i.status}; lastError: ${i.lastError}; run error: ${i.syncs[0].error}`);
       assert.equal(i.syncs[0].status, 'FAILED', JSON.stringify(i));
       assert.ok((i.syncs[0].error ?? '').length > 0, `the failed run has no error: ${JSON.stringify(i)}`);
-      assert.ok(hs.state.dealRequests - before >= 2, `a 500 was not retried (${hs.state.dealRequests - before} deal requests)`);
+      const retried = (await dealRequests()) - before;
+      assert.ok(retried >= 2, `a 500 was not retried (${retried} deal requests)`);
 
       const health = await fetchWithin(5_000, `${server.base}/healthz`);
       assert.equal(health.status, 200);

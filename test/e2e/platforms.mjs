@@ -1,10 +1,22 @@
-// Fake Triple Whale, HubSpot and Klaviyo APIs for the integration tests,
-// written from the platforms' public API documentation (not from omnify's
-// Go clients or their tests). Each is a node:http server on 127.0.0.1 with a
-// free port, holding fixed data and a few switches to inject failures. Every
-// request is recorded, so a failing test can show what omnify asked.
+// Fake Triple Whale, HubSpot and Klaviyo APIs for the integration tests: a
+// thin client of the Go fake that every other test of the integrations uses
+// (package internal/integrations/platform/platformtest). startPlatforms
+// builds its command (cmd/platformfake) with `go build`, starts it on
+// loopback ports and drives it through its control API: accounts with their
+// keys and data, revoked keys, injected faults, and the requests the
+// platforms got, so that a failing test can show what omnify asked.
 
-import http from 'node:http';
+import { execFile, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const PKG = './internal/integrations/platform/platformtest/cmd/platformfake';
 
 /** YYYY-MM-DD of today (UTC) plus `days`. */
 export function day(days) {
@@ -14,278 +26,149 @@ export function day(days) {
   return d.toISOString().slice(0, 10);
 }
 
-function addDays(ymd, n) {
-  const d = new Date(`${ymd}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-}
-
-function send(res, status, body, headers = {}) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
+/** Fakes still running, killed if the test process exits early. */
+const running = new Set();
+process.on('exit', () => {
+  for (const { proc, dir } of running) {
+    try {
+      proc.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 /**
- * Starts handler(req, res, ctx) on a free port; ctx has url (a URL), body
- * (the parsed JSON body or null) and base (the server's origin). Resolves
- * with { base, requests, close, log }.
+ * Builds and starts the fake platforms.
+ *
+ * @param {{ hubSpotPageSize?: number, klaviyoPageSize?: number }} [opts]
+ *   small pages (the default, 2) make omnify walk several pages.
+ * @returns {Promise<{
+ *   urls: { tripleWhale: string, hubSpot: string, klaviyo: string },
+ *   env: Record<string, string>,
+ *   addAccount: (config: object) => Promise<Account>,
+ *   counts: () => Promise<{ total: number, counts: Record<string, number> }>,
+ *   requests: (filter?: { platform?: string, path?: string }) => Promise<Array<{
+ *     platform: string, method: string, path: string, query?: string, account?: string, status: number, body?: string }>>,
+ *   log: (max?: number) => Promise<string>,
+ *   close: () => Promise<void>,
+ * }>} env holds the OMNIFY_*_BASE_URL settings that point omnify at the fakes.
  */
-async function serve(name, handler) {
-  const requests = [];
-  let base;
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      let body = null;
-      try {
-        body = raw ? JSON.parse(raw) : null;
-      } catch {
-        body = raw;
-      }
-      const url = new URL(req.url, base);
-      const rec = { method: req.method, path: url.pathname + url.search, body, status: 0 };
-      requests.push(rec);
-      const origWriteHead = res.writeHead.bind(res);
-      res.writeHead = (status, ...rest) => {
-        rec.status = status;
-        return origWriteHead(status, ...rest);
-      };
-      try {
-        handler(req, res, { url, body, base });
-      } catch (e) {
-        send(res, 500, { fakeError: String(e?.stack ?? e) });
-      }
+export async function startPlatforms({ hubSpotPageSize = 2, klaviyoPageSize = 2 } = {}) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'omnify-platformfake-'));
+  const bin = path.join(dir, 'platformfake');
+  try {
+    await promisify(execFile)('go', ['build', '-o', bin, PKG], { cwd: REPO, maxBuffer: 16 << 20 });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`go build ${PKG} failed: ${e.stderr || e.message}`);
+  }
+  // -stdin: the fake stops when this process goes away and its stdin closes.
+  const proc = spawn(bin, ['-stdin', '-hubspot-page-size', String(hubSpotPageSize), '-klaviyo-page-size', String(klaviyoPageSize)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const entry = { proc, dir };
+  running.add(entry);
+  let stderr = '';
+  proc.stderr.on('data', (c) => {
+    stderr += c;
+  });
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  const line = await new Promise((resolve, reject) => {
+    const rl = createInterface({ input: proc.stdout });
+    rl.once('line', (l) => {
+      rl.close();
+      resolve(l);
     });
+    proc.once('exit', (code) => reject(new Error(`platformfake exited (${code}) before printing its URLs: ${stderr}`)));
   });
-  server.keepAliveTimeout = 1_000;
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  base = `http://127.0.0.1:${server.address().port}`;
+  const { control, ...urls } = JSON.parse(line);
+
+  async function call(method, p, body) {
+    const res = await fetch(`${control}/_control${p}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const out = await res.json();
+    if (!res.ok) throw new Error(`platformfake ${method} ${p}: ${res.status} ${out.error ?? JSON.stringify(out)}`);
+    return out;
+  }
+
+  /**
+   * An account on the three platforms (see platformtest.AccountConfig):
+   * { name, keys: { tripleWhale, hubSpot, klaviyo }, shopDomain,
+   * organizationName, days: { 'YYYY-MM-DD': { revenue, adSpend, orders,
+   * netProfit, emailsOpened, emailsClicked, emailOrders, emailRevenue } },
+   * deals, contacts, campaigns, flows }. What is left out is generated.
+   *
+   * @typedef {{
+   *   name: string, keys: Record<string, string>,
+   *   view: () => Promise<object>,
+   *   figures: (from: string, to: string) => Promise<{ total: object, days: Record<string, object> }>,
+   *   revoke: (platform: string, status?: number) => Promise<void>,
+   *   restore: (platform: string) => Promise<void>,
+   *   injectFault: (fault: { platform?: string, path?: string, status?: number, drop?: boolean, every?: number, times?: number, retryAfter?: number }) => Promise<void>,
+   *   clearFaults: () => Promise<void>,
+   *   count: (methodPath: string) => Promise<number>,
+   * }} Account
+   */
+  async function addAccount(config) {
+    const view = await call('POST', '/accounts', config);
+    const at = `/accounts/${encodeURIComponent(view.name)}`;
+    return {
+      name: view.name,
+      keys: view.keys,
+      /** The account's records, the faults it was served and its request counts. */
+      view: () => call('GET', at),
+      figures: (from, to) => call('GET', `${at}/figures?from=${from}&to=${to}`),
+      /** The platform ('triplewhale', 'hubspot', 'klaviyo') refuses the key from now on. */
+      revoke: async (platform, status = 401) => void (await call('POST', `${at}/revoke`, { platform, status })),
+      restore: async (platform) => void (await call('POST', `${at}/restore`, { platform })),
+      injectFault: async (fault) => void (await call('POST', `${at}/faults`, fault)),
+      clearFaults: async () => void (await call('DELETE', `${at}/faults`)),
+      /** Requests with this account's key to "METHOD path" (path relative to the platform's base URL). */
+      count: async (methodPath) => (await call('GET', at)).counts[methodPath] ?? 0,
+    };
+  }
+
+  async function requests({ platform = '', path: p = '' } = {}) {
+    return call('GET', `/requests?platform=${encodeURIComponent(platform)}&path=${encodeURIComponent(p)}`);
+  }
+
   return {
-    base,
+    urls,
+    env: {
+      OMNIFY_TRIPLEWHALE_BASE_URL: urls.tripleWhale,
+      OMNIFY_HUBSPOT_BASE_URL: urls.hubSpot,
+      OMNIFY_KLAVIYO_BASE_URL: urls.klaviyo,
+    },
+    addAccount,
+    counts: () => call('GET', '/counts'),
     requests,
     /** The last requests, one line each, for failure messages. */
-    log(max = 40) {
-      return `--- ${name} requests (last ${max} of ${requests.length}) ---\n${requests
+    async log(max = 60) {
+      let all;
+      try {
+        all = await requests();
+      } catch (e) {
+        return `--- platform requests unavailable: ${e.message} ---`;
+      }
+      return `--- platform requests (last ${max} of ${all.length}) ---\n${all
         .slice(-max)
-        .map((r) => `${r.method} ${r.path} -> ${r.status}${r.body && typeof r.body === 'object' ? ` ${JSON.stringify(r.body).slice(0, 300)}` : ''}`)
+        .map((r) => `${r.platform} ${r.method} ${r.path}${r.query ? `?${r.query}` : ''} -> ${r.status}${r.body ? ` ${r.body.slice(0, 300)}` : ''}`)
         .join('\n')}`;
     },
-    close() {
-      server.closeAllConnections?.();
-      return new Promise((resolve) => server.close(() => resolve()));
+    async close() {
+      if (!running.has(entry)) return;
+      running.delete(entry);
+      proc.stdin.end();
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-// ---------------------------------------------------------------- Triple Whale
-
-/**
- * Triple Whale (https://triplewhale.readme.io): `x-api-key` header;
- * GET /users/api-keys/me checks a key; POST /summary-page/get-data returns
- * the summary metrics of a shop over a period.
- *
- * days: { 'YYYY-MM-DD': { sales, ads, orders } }. Other days are zero.
- * Switches: state.unauthorized (every request answers 401).
- */
-export async function fakeTripleWhale({ apiKey, shopDomain, days }) {
-  const state = { unauthorized: false, summaryRequests: 0, badSummaryRequests: [] };
-  const fake = await serve('Triple Whale', (req, res, { url, body }) => {
-    const path = url.pathname.replace(/^\/api\/v2/, '');
-    if (state.unauthorized || req.headers['x-api-key'] !== apiKey) {
-      return send(res, 401, { success: false, message: 'Unauthorized: invalid API key' });
-    }
-    if (req.method === 'GET' && path === '/users/api-keys/me') {
-      return send(res, 200, { id: 'key-1', name: 'omnify', scopes: ['summary-page:read'], shopDomain });
-    }
-    if (req.method === 'POST' && path === '/summary-page/get-data') {
-      state.summaryRequests += 1;
-      const start = body?.period?.start;
-      const end = body?.period?.end;
-      if (body?.shopDomain !== shopDomain || !/^\d{4}-\d{2}-\d{2}$/.test(start ?? '') || !/^\d{4}-\d{2}-\d{2}$/.test(end ?? '') || end < start) {
-        state.badSummaryRequests.push(body);
-        return send(res, 400, { success: false, message: 'shopDomain and period {start, end} are required' });
-      }
-      let sales = 0;
-      let ads = 0;
-      let orders = 0;
-      for (let d = start; d <= end; d = addDays(d, 1)) {
-        const v = days[d];
-        if (v) {
-          sales += v.sales;
-          ads += v.ads;
-          orders += v.orders;
-        }
-      }
-      // Values come as numbers or as strings, as the real API sends them.
-      return send(res, 200, {
-        metrics: [
-          { id: 'sales', title: 'Order Revenue', values: { current: sales, previous: 0 }, type: 'currency' },
-          { id: 'blendedAds', title: 'Blended Ad Spend', values: { current: String(ads), previous: '0' }, type: 'currency' },
-          { id: 'roas', title: 'Blended ROAS', values: { current: ads ? String(sales / ads) : '0', previous: 0 }, type: 'decimal' },
-          { id: 'orders', title: 'Orders', values: { current: String(orders), previous: 0 }, type: 'number' },
-          { id: 'shopifyAov', title: 'AOV', values: { current: orders ? sales / orders : 0, previous: 0 }, type: 'currency' },
-          { id: 'totalNetProfit', title: 'Net Profit', values: { current: String(sales - ads), previous: '0' }, type: 'currency' },
-        ],
-      });
-    }
-    return send(res, 404, { success: false, message: `no route ${req.method} ${url.pathname}` });
-  });
-  return Object.assign(fake, { state });
-}
-
-// --------------------------------------------------------------------- HubSpot
-
-/**
- * HubSpot CRM v3 (https://developers.hubspot.com/docs/api/crm): bearer
- * private app token; GET /crm/v3/objects/{deals,contacts} with limit, after
- * and properties; pages end when `paging` is absent.
- *
- * Switches: state.dealsFail (deals answer 500 forever); pageSize caps `limit`
- * so that pagination is exercised.
- */
-export async function fakeHubSpot({ token, deals, contacts, pageSize = 2 }) {
-  const state = { dealsFail: false, dealRequests: 0 };
-  const error = (res, status, message, category) =>
-    send(res, status, { status: 'error', message, correlationId: '5d3c2a1b-0000-4000-8000-00000000e2e0', category });
-  const list = (res, url, objects) => {
-    const limit = Math.max(1, Math.min(Number(url.searchParams.get('limit') ?? 10) || 10, pageSize));
-    const start = Number(url.searchParams.get('after') ?? 0) || 0;
-    const page = objects.slice(start, start + limit);
-    const body = { results: page };
-    if (start + limit < objects.length) {
-      const next = String(start + limit);
-      body.paging = { next: { after: next, link: `${url.origin}${url.pathname}?after=${next}` } };
-    }
-    return send(res, 200, body);
-  };
-  const fake = await serve('HubSpot', (req, res, { url }) => {
-    if (req.headers.authorization !== `Bearer ${token}`) {
-      return error(res, 401, 'Authentication credentials not found. This API supports OAuth 2.0 authentication.', 'INVALID_AUTHENTICATION');
-    }
-    if (url.pathname.startsWith('/crm/v3/objects/deals')) {
-      state.dealRequests += 1;
-      if (state.dealsFail) return error(res, 500, 'internal error', 'INTERNAL_ERROR');
-      if (req.method === 'GET' && url.pathname === '/crm/v3/objects/deals') return list(res, url, deals);
-    }
-    if (req.method === 'GET' && url.pathname === '/crm/v3/objects/contacts') return list(res, url, contacts);
-    return error(res, 404, `no route ${req.method} ${url.pathname}`, 'OBJECT_NOT_FOUND');
-  });
-  return Object.assign(fake, { state });
-}
-
-/** A HubSpot CRM object as the list endpoints return it. */
-export function hubspotObject(id, properties, updatedAt) {
-  const createdAt = properties.createdate ?? updatedAt;
-  return { id, properties: { hs_object_id: id, ...properties }, createdAt, updatedAt, archived: false };
-}
-
-// --------------------------------------------------------------------- Klaviyo
-
-/**
- * Klaviyo (https://developers.klaviyo.com/en/reference/api_overview):
- * `Authorization: Klaviyo-API-Key <key>` and a `revision` header on every
- * request; JSON:API documents with links.next for the next page.
- *
- * placedOrder: { 'YYYY-MM-DD': value } for the "Placed Order" metric.
- * Switches: state.throttleCampaignsOnce (the next campaigns request gets 429
- * with Retry-After: 1).
- */
-export async function fakeKlaviyo({ apiKey, organizationName, campaigns, flows, placedOrder, pageSize = 2 }) {
-  const state = { throttleCampaignsOnce: false, throttled: 0, aggregates: [] };
-  const errors = (res, status, code, title, detail, headers) =>
-    send(res, status, { errors: [{ id: 'e2e', status, code, title, detail, source: { pointer: '/data/' } }] }, headers);
-  const metrics = [
-    { type: 'metric', id: 'MetOpen', attributes: { name: 'Opened Email', created: '2023-01-01T00:00:00+00:00', updated: '2023-01-01T00:00:00+00:00', integration: { name: 'Klaviyo' } } },
-    { type: 'metric', id: 'MetClick', attributes: { name: 'Clicked Email', created: '2023-01-01T00:00:00+00:00', updated: '2023-01-01T00:00:00+00:00', integration: { name: 'Klaviyo' } } },
-    { type: 'metric', id: 'MetOrder', attributes: { name: 'Placed Order', created: '2023-01-01T00:00:00+00:00', updated: '2023-01-01T00:00:00+00:00', integration: { name: 'Shopify' } } },
-  ];
-  const page = (res, url, items) => {
-    const start = Number(url.searchParams.get('page[cursor]') ?? 0) || 0;
-    let next = null;
-    if (start + pageSize < items.length) {
-      const u = new URL(url);
-      u.searchParams.set('page[cursor]', String(start + pageSize));
-      next = u.toString();
-    }
-    return send(res, 200, { data: items.slice(start, start + pageSize), links: { self: url.toString(), next, prev: null } });
-  };
-  const fake = await serve('Klaviyo', (req, res, { url, body }) => {
-    if (req.headers.authorization !== `Klaviyo-API-Key ${apiKey}`) {
-      return errors(res, 401, 'not_authenticated', 'Authentication credentials were not provided.', 'Missing or invalid private key.');
-    }
-    if (!req.headers.revision) {
-      return errors(res, 400, 'invalid', 'Invalid input.', 'Missing revision header.');
-    }
-    const p = url.pathname;
-    if (req.method === 'GET' && p === '/api/accounts') {
-      return send(res, 200, {
-        data: [
-          {
-            type: 'account',
-            id: 'AbC123',
-            attributes: {
-              contact_information: { default_sender_name: organizationName, default_sender_email: 'shop@e2e.example.com', website_url: 'https://e2e.example.com', organization_name: organizationName },
-              industry: 'Retail',
-              timezone: 'UTC',
-              preferred_currency: 'USD',
-              public_api_key: 'AbC123',
-              locale: 'en-US',
-            },
-          },
-        ],
-        links: { self: url.toString() },
-      });
-    }
-    if (req.method === 'GET' && p === '/api/campaigns') {
-      if (url.searchParams.get('filter') !== "equals(messages.channel,'email')") {
-        return errors(res, 400, 'invalid', 'Invalid filter provided.', 'A channel filter is required: equals(messages.channel,...)');
-      }
-      if (state.throttleCampaignsOnce) {
-        state.throttleCampaignsOnce = false;
-        state.throttled += 1;
-        return errors(res, 429, 'throttled', 'Request was throttled.', 'Request was throttled. Expected available in 1 second.', { 'retry-after': '1' });
-      }
-      return page(res, url, campaigns);
-    }
-    if (req.method === 'GET' && p === '/api/flows') return page(res, url, flows);
-    if (req.method === 'GET' && p === '/api/metrics') return page(res, url, metrics);
-    if (req.method === 'POST' && p === '/api/metric-aggregates') {
-      state.aggregates.push(body);
-      const a = body?.data?.attributes ?? {};
-      const ge = /greater-or-equal\(datetime,([^)]+)\)/.exec((a.filter ?? []).join(','));
-      const lt = /less-than\(datetime,([^)]+)\)/.exec((a.filter ?? []).join(','));
-      if (body?.data?.type !== 'metric-aggregate' || !a.metric_id || !ge || !lt || a.interval !== 'day') {
-        return errors(res, 400, 'invalid', 'Invalid input.', 'metric_id, interval and a datetime filter are required');
-      }
-      const from = new Date(ge[1]);
-      const to = new Date(lt[1]);
-      if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) return errors(res, 400, 'invalid', 'Invalid input.', 'bad datetime');
-      const dates = [];
-      const count = [];
-      const sum = [];
-      for (let d = from.toISOString().slice(0, 10); new Date(`${d}T00:00:00Z`) < to; d = addDays(d, 1)) {
-        dates.push(`${d}T00:00:00+00:00`);
-        const v = a.metric_id === 'MetOrder' ? placedOrder[d] ?? 0 : 0;
-        count.push(v ? 2 : 0);
-        sum.push(v);
-        if (dates.length > 400) break;
-      }
-      return send(res, 200, {
-        data: {
-          type: 'metric-aggregate',
-          id: 'agg',
-          attributes: { dates, data: [{ dimensions: [], measurements: { count, sum_value: sum } }] },
-        },
-        links: { self: url.toString() },
-      });
-    }
-    return errors(res, 404, 'not_found', 'Not found.', `no route ${req.method} ${p}`);
-  });
-  return Object.assign(fake, { state });
 }

@@ -1,5 +1,39 @@
-// Package platformtest provides fast Options and request counting for tests
-// of the platform clients, so retries are exercised without waiting.
+// Package platformtest is the one fake of Triple Whale, HubSpot and Klaviyo
+// that every test of the integrations uses, and the helpers that make the
+// platform clients fast under test.
+//
+// A Fake runs three loopback httptest servers that speak each platform's
+// documented API as our clients use it: Triple Whale's key check and summary
+// endpoint (under /api/v2, like the production base URL), HubSpot's CRM v3
+// deal and contact lists paged with limit and after, and Klaviyo's JSON:API
+// accounts, campaigns, flows and metrics lists paged through links.next and
+// POST /api/metric-aggregates, each with its platform's error bodies and
+// Retry-After on a 429.
+//
+// The data belongs to accounts, each opened by its own key on each platform.
+// AddAccount generates whatever an AccountConfig leaves out from the
+// account's number, deterministically: daily figures (DefaultFigures),
+// deals, contacts, campaigns and flows. A test computes what it expects from
+// the account (Account.Figures, Account.Totals, Account.Deals, ...) rather
+// than hard-coding it. Accounts change while being served (AddDeal,
+// DeleteDeal, Evolve), lose their keys (Revoke: 401 or 403) and fail
+// (InjectFault: a status every n-th call, 429 with Retry-After, dropped
+// connections); SetIntercept lets a test answer any request itself. Requests
+// are counted by "METHOD path", in all and per account, and logged.
+//
+// A Go test starts one with Start and points the clients at it:
+//
+//	fake := platformtest.Start(t, platformtest.Config{})
+//	acct := fake.AddAccount(platformtest.AccountConfig{})
+//	urls := fake.URLs() // cfg.TripleWhaleBaseURL = urls.TripleWhale, ...
+//	// connect with acct.Key(platformtest.HubSpot), sync, then compare with
+//	// acct.Deals() and acct.Totals(from, to).
+//
+// Tests in other languages run cmd/platformfake, which serves a Fake and its
+// ControlHandler and prints their URLs.
+//
+// Options, Sleeper and Counter serve the clients' own tests: retries without
+// waiting, and attempts counted on the client side.
 package platformtest
 
 import (
