@@ -426,4 +426,13 @@ func TestAnonymousIntrospectionInProductionIsOneCleanError(t *testing.T) {
 	if lines != 1 {
 		t.Fatalf("%d log lines for the request:\n%s", lines, env.Logs.String())
 	}
+	if got.status != 200 || strings.Contains(got.body, `"data"`) {
+		t.Fatalf("as application/json: status %d body %s, want 200 and no data", got.status, got.body)
+	}
+	// A client of GraphQL over HTTP's own media type learns why from the status.
+	got = send(t, "POST", env.URL+"/graphql", "application/json", toJSON(map[string]any{"query": `{ __schema { queryType { name } } }`}),
+		map[string]string{"Accept": "application/graphql-response+json"})
+	if got.status != 401 || got.header.Get("WWW-Authenticate") == "" || strings.Contains(got.body, `"data"`) {
+		t.Fatalf("as application/graphql-response+json: status %d headers %v body %s, want 401", got.status, got.header, got.body)
+	}
 }
