@@ -153,6 +153,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		IntrospectionPublic: !cfg.Production(),
 		Authenticator:       authService,
 		SecureCookies:       cfg.Production(),
+		TrustedProxies:      cfg.TrustedProxies,
 		Gates: []httpserver.Gate{
 			func(ctx context.Context, op httpserver.Operation) error { return auth.CheckWriteScope(ctx, op.Type) },
 			legalGate(legalService),
