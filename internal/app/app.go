@@ -61,15 +61,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	started := time.Now().UTC()
 
-	mopts := mongodb.Options{
-		URI:            cfg.MongoURI,
-		Database:       cfg.MongoDatabase,
-		DataDir:        cfg.DataDir,
-		ConnectTimeout: cfg.MongoConnectTimeout,
-		OpTimeout:      cfg.MongoOpTimeout,
-		Logger:         o.Logger,
-		AppName:        "omnify-" + string(cfg.Role),
-	}
+	mopts := mongoOptions(cfg, o.Logger, "omnify-"+string(cfg.Role))
 	if o.MongoMonitor != nil {
 		mopts.Monitor = o.MongoMonitor.Monitor()
 	}
@@ -154,6 +146,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		IntrospectionPublic: !cfg.Production(),
 		Authenticator:       authService,
 		SecureCookies:       cfg.Production(),
+		TrustedProxies:      cfg.TrustedProxies,
 		Gates: []httpserver.Gate{
 			func(ctx context.Context, op httpserver.Operation) error { return auth.CheckWriteScope(ctx, op.Type) },
 			legalGate(legalService),
@@ -195,6 +188,20 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		ErrorLog:          slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn),
 	}
 	return a, nil
+}
+
+// mongoOptions are the database settings of cfg, the same for the server
+// and for the commands that open the database themselves (legal publish).
+func mongoOptions(cfg config.Config, logger *slog.Logger, appName string) mongodb.Options {
+	return mongodb.Options{
+		URI:            cfg.MongoURI,
+		Database:       cfg.MongoDatabase,
+		DataDir:        cfg.DataDir,
+		ConnectTimeout: cfg.MongoConnectTimeout,
+		OpTimeout:      cfg.MongoOpTimeout,
+		Logger:         logger,
+		AppName:        appName,
+	}
 }
 
 // Addr is the address the server listens on.

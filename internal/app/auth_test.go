@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -836,5 +837,55 @@ func TestStartFinishesInterruptedSignUps(t *testing.T) {
 	if err := db.Collection("memberships").FindOne(context.Background(), bson.M{"userId": user.ID}).Decode(&m); err != nil ||
 		m.Role != authz.RoleOwner || m.OrganizationID != user.PendingSignUp.OrganizationID {
 		t.Fatalf("membership after start: %+v, %v", m, err)
+	}
+}
+
+// TestTrustedProxiesNameTheClient runs the server behind a load balancer on
+// 127.0.0.1: with OMNIFY_TRUSTED_PROXIES naming it, the client's address is
+// the one the balancer wrote into X-Forwarded-For, so the per-address login
+// throttle locks out one client, not everyone behind the balancer; without
+// it, the header is the client's own claim and is ignored.
+func TestTrustedProxiesNameTheClient(t *testing.T) {
+	tests := []struct {
+		name    string
+		trusted []netip.Prefix
+		// otherLocked: a second forwarded address is locked out too,
+		// because both are the balancer's.
+		otherLocked bool
+	}{
+		{name: "behind a trusted proxy", trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}},
+		{name: "without trusted proxies", otherLocked: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := apptest.Start(t, dbs, func(c *config.Config) { c.TrustedProxies = tt.trusted })
+			grace := signUp(t, env, "grace@example.com", "Grace Co")
+			logIn := func(forwardedFor, email, pass string) apptest.Response {
+				c := env.Client()
+				c.Header.Set("X-Forwarded-For", forwardedFor)
+				return c.Do(t, `mutation($i: LogInInput!) { logIn(input: $i) { viewer { role } } }`,
+					map[string]any{"i": map[string]any{"email": email, "password": pass}})
+			}
+			// Twenty failures from one client, over as many emails, so that
+			// only the per-address limit is reached.
+			for i := range 20 {
+				if r := logIn("198.51.100.7", fmt.Sprintf("guess%d@example.com", i), "wrong password!"); r.Code() != "UNAUTHENTICATED" {
+					t.Fatalf("failure %d: %+v", i, r.Errors)
+				}
+			}
+			if r := logIn("198.51.100.7", grace.email, grace.pass); r.Code() != "RATE_LIMITED" {
+				t.Fatalf("the guessing client after 20 failures: %+v", r.Errors)
+			}
+			r := logIn("203.0.113.9", grace.email, grace.pass)
+			if tt.otherLocked {
+				if r.Code() != "RATE_LIMITED" {
+					t.Fatalf("X-Forwarded-For from an untrusted peer was believed: %+v", r.Errors)
+				}
+				return
+			}
+			if len(r.Errors) != 0 {
+				t.Fatalf("another client behind the proxy: %+v", r.Errors)
+			}
+		})
 	}
 }

@@ -81,18 +81,18 @@ func TestBadRequestsGetTheirProtocolErrors(t *testing.T) {
 	}{
 		{name: "malformed JSON", method: "POST", contentType: "application/json", body: `{"query":`, wantStatus: 400, wantInBody: `"errors"`},
 		{name: "body is a JSON array", method: "POST", contentType: "application/json", body: `[1,2]`, wantStatus: 400, wantInBody: `"errors"`},
-		{name: "missing query", method: "POST", contentType: "application/json", body: `{"variables":{}}`, wantStatus: 422, wantInBody: `"errors"`},
+		{name: "missing query", method: "POST", contentType: "application/json", body: `{"variables":{}}`, wantStatus: 400, wantInBody: `"errors"`},
 		{name: "missing query with graphql-response+json", method: "POST", contentType: "application/json", body: `{}`,
 			header: map[string]string{"Accept": "application/graphql-response+json"}, wantStatus: 400, wantInBody: `"errors"`},
-		{name: "syntax error", method: "POST", contentType: "application/json", body: `{"query":"{ serverInfo {"}`, wantStatus: 422, wantInBody: `GRAPHQL_PARSE_FAILED`},
-		{name: "unknown field", method: "POST", contentType: "application/json", body: `{"query":"{ nope }"}`, wantStatus: 422, wantInBody: `GRAPHQL_VALIDATION_FAILED`},
+		{name: "syntax error", method: "POST", contentType: "application/json", body: `{"query":"{ serverInfo {"}`, wantStatus: 200, wantInBody: `GRAPHQL_PARSE_FAILED`},
+		{name: "unknown field", method: "POST", contentType: "application/json", body: `{"query":"{ nope }"}`, wantStatus: 200, wantInBody: `GRAPHQL_VALIDATION_FAILED`},
 		{name: "body over the limit with content length", method: "POST", contentType: "application/json", body: big, wantStatus: 413, wantInBody: "larger than 4096 bytes"},
 		{name: "form post refused", method: "POST", contentType: "application/x-www-form-urlencoded", body: `query=%7B__typename%7D`, wantStatus: 415},
 		{name: "text post refused", method: "POST", contentType: "text/plain", body: `{"query":"{__typename}"}`, wantStatus: 415},
 		{name: "PUT refused", method: "PUT", contentType: "application/json", body: `{"query":"{__typename}"}`, wantStatus: 405},
 		{name: "GET query", method: "GET", url: gql + "?query=" + url.QueryEscape(`{__typename}`), wantStatus: 200, wantInBody: `"__typename":"Query"`},
 		{name: "GET with malformed variables", method: "GET", url: gql + "?query=" + url.QueryEscape(`{__typename}`) + "&variables=%7B", wantStatus: 400, wantInBody: "variables"},
-		{name: "GET without query", method: "GET", url: gql, wantStatus: 422, wantInBody: `"errors"`},
+		{name: "GET without query", method: "GET", url: gql, wantStatus: 400, wantInBody: `"errors"`},
 		{name: "mutation over GET", method: "GET", url: gql + "?query=" + url.QueryEscape(`mutation { logOut }`), wantStatus: 405, wantInBody: "only queries"},
 		{name: "malformed JSON is not echoed", method: "POST", contentType: "application/json", body: `{"query":"` + strings.Repeat("y", 3000), wantStatus: 400, wantInBody: "not valid JSON"},
 		{name: "unknown path", method: "GET", url: env.URL + "/nope.js", wantStatus: 404},
@@ -203,6 +203,91 @@ func TestResponseMediaTypes(t *testing.T) {
 			t.Fatalf("status %d type %q body %q", got.status, got.contentType, got.body)
 		}
 	})
+}
+
+// TestStatusCodesPerMediaType pins the answers GraphQL over HTTP asks for,
+// for each media type a client may accept: a request that is not a GraphQL
+// request gets 400 (405 for a wrong method) either way; one refused before
+// it runs has no data entry and gets 200 as application/json, 400 as
+// application/graphql-response+json; one that runs gets 200 with data.
+func TestStatusCodesPerMediaType(t *testing.T) {
+	env := apptest.Start(t, dbs)
+	gql := env.URL + "/graphql"
+	const (
+		asJSON     = "application/json"
+		asResponse = "application/graphql-response+json"
+	)
+	tests := []struct {
+		name       string
+		method     string
+		url        string // gql when empty
+		body       string
+		wantJSON   int // status when the client accepts application/json
+		wantResp   int // status when it accepts application/graphql-response+json
+		wantData   bool
+		wantInBody string
+	}{
+		{name: "a query that runs", method: "POST", body: `{"query":"{ __typename }"}`, wantJSON: 200, wantResp: 200, wantData: true},
+		{name: "a document that does not parse", method: "POST", body: `{"query":"{"}`, wantJSON: 200, wantResp: 400, wantInBody: "GRAPHQL_PARSE_FAILED"},
+		{name: "a document that does not validate", method: "POST", body: `{"query":"{ nope }"}`, wantJSON: 200, wantResp: 400, wantInBody: "GRAPHQL_VALIDATION_FAILED"},
+		{name: "an unknown operation name", method: "POST", body: `{"query":"query A { __typename }","operationName":"B"}`, wantJSON: 200, wantResp: 400, wantInBody: "GRAPHQL_VALIDATION_FAILED"},
+		{name: "a variable that does not fit its type", method: "POST",
+			body: `{"query":"query ($n: String!) { __type(name: $n) { name } }","variables":{"n":null}}`, wantJSON: 200, wantResp: 400, wantInBody: "BAD_USER_INPUT"},
+		{name: "a document past a limit", method: "POST", body: `{"query":"{ ` + strings.Repeat("__typename ", 20) + `}"}`,
+			wantJSON: 200, wantResp: 400, wantInBody: "FIELD_REPEAT_LIMIT_EXCEEDED"},
+		{name: "an unknown persisted query", method: "POST",
+			body:     `{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"` + strings.Repeat("0", 64) + `"}}}`,
+			wantJSON: 200, wantResp: 400, wantInBody: "PERSISTED_QUERY_NOT_FOUND"},
+		{name: "no query", method: "POST", body: `{"variables":{}}`, wantJSON: 400, wantResp: 400},
+		{name: "a misspelt query parameter", method: "POST", body: `{"qeury":"{ __typename }"}`, wantJSON: 400, wantResp: 400},
+		{name: "a query that is not a string", method: "POST", body: `{"query":{"obj":"ect"}}`, wantJSON: 400, wantResp: 400},
+		{name: "variables that are not an object", method: "POST", body: `{"query":"{ __typename }","variables":"x"}`, wantJSON: 400, wantResp: 400},
+		{name: "a body that is not JSON", method: "POST", body: `{ "not a JSON`, wantJSON: 400, wantResp: 400},
+		{name: "no body", method: "POST", wantJSON: 400, wantResp: 400},
+		{name: "a wrong method", method: "PUT", body: `{"query":"{ __typename }"}`, wantJSON: 405, wantResp: 405},
+		{name: "a query over GET", method: "GET", url: gql + "?query=" + url.QueryEscape(`{ __typename }`), wantJSON: 200, wantResp: 200, wantData: true},
+		{name: "a document that does not parse over GET", method: "GET", url: gql + "?query=" + url.QueryEscape(`{`), wantJSON: 200, wantResp: 400, wantInBody: "GRAPHQL_PARSE_FAILED"},
+		{name: "no query over GET", method: "GET", url: gql, wantJSON: 400, wantResp: 400},
+		{name: "a mutation over GET", method: "GET", url: gql + "?query=" + url.QueryEscape(`mutation { logOut }`), wantJSON: 405, wantResp: 405},
+	}
+	for _, tt := range tests {
+		for _, accept := range []string{asJSON, asResponse} {
+			t.Run(tt.name+" accepting "+accept, func(t *testing.T) {
+				u := tt.url
+				if u == "" {
+					u = gql
+				}
+				contentType := ""
+				if tt.method != "GET" {
+					contentType = "application/json"
+				}
+				got := send(t, tt.method, u, contentType, tt.body, map[string]string{"Accept": accept})
+				want := tt.wantJSON
+				if accept == asResponse {
+					want = tt.wantResp
+				}
+				if got.status != want {
+					t.Fatalf("status %d, want %d; body %s", got.status, want, got.body)
+				}
+				if !strings.HasPrefix(got.contentType, accept) && got.status != 405 {
+					t.Fatalf("content type %q, want %s", got.contentType, accept)
+				}
+				var body map[string]json.RawMessage
+				if err := json.Unmarshal([]byte(got.body), &body); err != nil {
+					t.Fatalf("body is not a JSON object: %s", got.body)
+				}
+				if _, ok := body["data"]; ok != tt.wantData {
+					t.Fatalf("data entry present %v, want %v: %s", ok, tt.wantData, got.body)
+				}
+				if _, ok := body["errors"]; ok == tt.wantData {
+					t.Fatalf("errors entry present %v, want %v: %s", ok, !tt.wantData, got.body)
+				}
+				if !strings.Contains(got.body, tt.wantInBody) {
+					t.Fatalf("body %s does not contain %q", got.body, tt.wantInBody)
+				}
+			})
+		}
+	}
 }
 
 func TestAutomaticPersistedQueries(t *testing.T) {

@@ -48,10 +48,7 @@ func PublishLegalDocument(ctx context.Context, cfg config.Config, logger *slog.L
 		return legal.Document{}, errors.New("give the title with --title or in the file's header")
 	}
 
-	db, err := mongodb.Open(ctx, mongodb.Options{
-		URI: cfg.MongoURI, Database: cfg.MongoDatabase, DataDir: cfg.DataDir,
-		ConnectTimeout: cfg.MongoConnectTimeout, Logger: logger, AppName: "omnify-legal",
-	})
+	db, err := mongodb.Open(ctx, mongoOptions(cfg, logger, "omnify-legal"))
 	if err != nil {
 		return legal.Document{}, err
 	}

@@ -426,4 +426,52 @@ func TestAnonymousIntrospectionInProductionIsOneCleanError(t *testing.T) {
 	if lines != 1 {
 		t.Fatalf("%d log lines for the request:\n%s", lines, env.Logs.String())
 	}
+	if got.status != 200 || strings.Contains(got.body, `"data"`) {
+		t.Fatalf("as application/json: status %d body %s, want 200 and no data", got.status, got.body)
+	}
+	// A client of GraphQL over HTTP's own media type learns why from the status.
+	got = send(t, "POST", env.URL+"/graphql", "application/json", toJSON(map[string]any{"query": `{ __schema { queryType { name } } }`}),
+		map[string]string{"Accept": "application/graphql-response+json"})
+	if got.status != 401 || got.header.Get("WWW-Authenticate") == "" || strings.Contains(got.body, `"data"`) {
+		t.Fatalf("as application/graphql-response+json: status %d headers %v body %s, want 401", got.status, got.header, got.body)
+	}
+}
+
+// TestComplexityCountsEveryItemOfAPage: a connection costs what it selects
+// once per item it may return, so asking for more items costs more, whether
+// first is written in the document or sent as a variable.
+func TestComplexityCountsEveryItemOfAPage(t *testing.T) {
+	env := apptest.Start(t, dbs, func(c *config.Config) { c.MaxQueryComplexity = 400 })
+	owner := signUp(t, env, "pages@example.com", "Pages Co")
+	// nodes and its four fields, pageInfo and its two: 8 per item, plus 1.
+	const literal = `{ deals(first: %d) { nodes { id name amount stage } pageInfo { hasNextPage endCursor } } }`
+	const variable = `query Deals($n: Int) { deals(first: $n) { nodes { id name amount stage } pageInfo { hasNextPage endCursor } } }`
+	tests := []struct {
+		name     string
+		query    string
+		vars     map[string]any
+		wantCode string
+	}{
+		{name: "first: 1", query: fmt.Sprintf(literal, 1)},
+		{name: "first: 49 is at most 400", query: fmt.Sprintf(literal, 49)},
+		{name: "first: 50 is past 400", query: fmt.Sprintf(literal, 50), wantCode: "COMPLEXITY_LIMIT_EXCEEDED"},
+		{name: "first: 100", query: fmt.Sprintf(literal, 100), wantCode: "COMPLEXITY_LIMIT_EXCEEDED"},
+		{name: "first left out counts the default page of 20", query: `{ deals { nodes { id name amount stage } pageInfo { hasNextPage endCursor } } }`},
+		{name: "first: 1 from a variable", query: variable, vars: map[string]any{"n": 1}},
+		{name: "first: 100 from a variable", query: variable, vars: map[string]any{"n": 100}, wantCode: "COMPLEXITY_LIMIT_EXCEEDED"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := owner.c.Do(t, tt.query, tt.vars)
+			if tt.wantCode == "" {
+				if len(r.Errors) != 0 {
+					t.Fatalf("errors %+v", r.Errors)
+				}
+				return
+			}
+			if r.Code() != tt.wantCode || len(r.Errors) != 1 {
+				t.Fatalf("code %q, want %q (errors %+v)", r.Code(), tt.wantCode, r.Errors)
+			}
+		})
+	}
 }

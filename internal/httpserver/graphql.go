@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http"
 	"runtime/debug"
 	"slices"
 
@@ -42,7 +41,7 @@ func newGraphQLHandler(es graphql.ExecutableSchema, o graphQLOptions) *handler.S
 	srv.AddTransport(o.websocket)
 	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(getTransport{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postTransport{})
 
 	queryCache := newByteCache(o.queryCacheBytes, documentSize, o.metrics.cacheBytes.WithLabelValues("query").Set)
 	srv.SetQueryCache(queryCache)
@@ -144,60 +143,6 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		return gerr
 	}
-}
-
-// getTransport serves queries over GET, as GraphQL over HTTP allows. Any
-// other operation over GET is refused with 405, so a link or an image tag can
-// never change data.
-type getTransport struct{}
-
-var _ graphql.Transport = getTransport{}
-
-func (getTransport) Supports(r *http.Request) bool {
-	return r.Method == http.MethodGet && r.Header.Get("Upgrade") == ""
-}
-
-func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	q := r.URL.Query()
-	params := &graphql.RawParams{
-		Query:         q.Get("query"),
-		OperationName: q.Get("operationName"),
-		Headers:       r.Header,
-	}
-	params.ReadTime.Start = graphql.Now()
-	contentType := responseContentType(r)
-	for _, f := range []struct {
-		name string
-		dst  any
-	}{{"variables", &params.Variables}, {"extensions", &params.Extensions}} {
-		if v := q.Get(f.name); v != "" {
-			if err := decodeJSON(v, f.dst); err != nil {
-				w.Header().Set("Content-Type", contentType)
-				w.WriteHeader(http.StatusBadRequest)
-				writeGraphQLErrors(w, f.name+" is not a JSON object")
-				return
-			}
-		}
-	}
-	params.ReadTime.End = graphql.Now()
-
-	oc, gerrs := exec.CreateOperationContext(r.Context(), params)
-	if gerrs != nil {
-		w.Header().Set("Content-Type", contentType)
-		w.WriteHeader(statusForErrors(gerrs, contentType))
-		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(r.Context(), oc), gerrs))
-		return
-	}
-	if oc.Operation.Operation != ast.Query {
-		w.Header().Set("Allow", http.MethodPost)
-		w.Header().Set("Content-Type", contentType)
-		w.WriteHeader(http.StatusMethodNotAllowed)
-		writeGraphQLErrors(w, "only queries can be sent with GET; send "+string(oc.Operation.Operation)+"s with POST")
-		return
-	}
-	w.Header().Set("Content-Type", contentType)
-	responses, ctx := exec.DispatchOperation(r.Context(), oc)
-	writeResponse(w, responses(ctx))
 }
 
 // Operation describes an operation about to run, for gates.

@@ -269,3 +269,31 @@ func TestClientIP(t *testing.T) {
 		})
 	}
 }
+
+func TestRefusalStatus(t *testing.T) {
+	withCode := func(code string) gqlerror.List {
+		return gqlerror.List{{Message: "refused", Extensions: map[string]any{"code": code}}}
+	}
+	tests := []struct {
+		errs gqlerror.List
+		want int
+	}{
+		{withCode("GRAPHQL_PARSE_FAILED"), http.StatusBadRequest},
+		{withCode("GRAPHQL_VALIDATION_FAILED"), http.StatusBadRequest},
+		{withCode("BAD_USER_INPUT"), http.StatusBadRequest},
+		{withCode(codeComplexityLimit), http.StatusBadRequest},
+		{withCode("PERSISTED_QUERY_NOT_FOUND"), http.StatusBadRequest},
+		{withCode("UNAUTHENTICATED"), http.StatusUnauthorized},
+		{withCode("FORBIDDEN"), http.StatusForbidden},
+		{withCode("LEGAL_ACCEPTANCE_REQUIRED"), http.StatusForbidden},
+		{withCode("RATE_LIMITED"), http.StatusTooManyRequests},
+		{withCode("INTERNAL_SERVER_ERROR"), http.StatusInternalServerError},
+		{gqlerror.List{{Message: "no code"}}, http.StatusBadRequest},
+		{nil, http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		if got := refusalStatus(tt.errs); got != tt.want {
+			t.Errorf("%v: status %d, want %d", tt.errs, got, tt.want)
+		}
+	}
+}

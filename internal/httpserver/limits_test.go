@@ -3,6 +3,7 @@ package httpserver
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -10,9 +11,11 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/vektah/gqlparser/v2/validator"
 )
 
 func mustParse(t *testing.T, q string) *ast.QueryDocument {
@@ -238,5 +241,89 @@ func TestTruncateKeepsUTF8Whole(t *testing.T) {
 	}
 	if got := truncate("short", 10); got != "short" {
 		t.Fatalf("truncate = %q", got)
+	}
+}
+
+// complexitySchema has what the complexity rules look at: connections whose
+// first has a schema default, one without a default, one nested in another.
+const complexitySchema = `
+type Query {
+  deals(first: Int = 20, after: String): DealConnection!
+  contacts(first: Int): ContactConnection!
+  serverInfo: ServerInfo!
+}
+type DealConnection { nodes: [Deal!]! pageInfo: PageInfo! }
+type Deal { id: ID! name: String! contacts(first: Int = 5): ContactConnection! }
+type ContactConnection { nodes: [Contact!]! }
+type Contact { id: ID! }
+type PageInfo { hasNextPage: Boolean! }
+type ServerInfo { version: String! }
+`
+
+// schemaOnly is an executable schema with no complexity functions of its
+// own, like ours: every field falls back to the walker's rules.
+type schemaOnly struct{ schema *ast.Schema }
+
+func (s schemaOnly) Schema() *ast.Schema { return s.schema }
+func (schemaOnly) Complexity(context.Context, string, string, int, map[string]any) (int, bool) {
+	return 0, false
+}
+func (schemaOnly) Exec(context.Context) graphql.ResponseHandler { return nil }
+
+func TestComplexityWeighsListsByFirst(t *testing.T) {
+	schema := gqlparser.MustLoadSchema(&ast.Source{Input: complexitySchema})
+	tests := []struct {
+		name  string
+		query string
+		vars  map[string]any
+		want  int
+	}{
+		{name: "a field without first", query: `{ serverInfo { version } }`, want: 2},
+		// nodes { id name } costs 3: 1 for nodes, 1 for each of its fields.
+		{name: "first: 1", query: `{ deals(first: 1) { nodes { id name } } }`, want: 1 + 1*3},
+		{name: "first: 100", query: `{ deals(first: 100) { nodes { id name } } }`, want: 1 + 100*3},
+		{name: "pageInfo is on every item's bill too", query: `{ deals(first: 10) { nodes { id } pageInfo { hasNextPage } } }`, want: 1 + 10*(2+2)},
+		{name: "first left out takes the schema's default", query: `{ deals { nodes { id name } } }`, want: 1 + 20*3},
+		{name: "first left out without a schema default", query: `{ contacts { nodes { id } } }`, want: 1 + defaultPageSize*2},
+		{name: "first: null takes the default", query: `{ contacts(first: null) { nodes { id } } }`, want: 1 + defaultPageSize*2},
+		{name: "first: 0", query: `{ deals(first: 0) { nodes { id } } }`, want: 1},
+		{name: "a negative first counts as 0", query: `{ deals(first: -5) { nodes { id } } }`, want: 1},
+		{name: "first from a variable", query: `query ($n: Int) { deals(first: $n) { nodes { id name } } }`,
+			vars: map[string]any{"n": json.Number("100")}, want: 1 + 100*3},
+		{name: "first from a variable decoded as a float", query: `query ($n: Int) { deals(first: $n) { nodes { id name } } }`,
+			vars: map[string]any{"n": float64(50)}, want: 1 + 50*3},
+		{name: "a variable left out takes the argument's default", query: `query ($n: Int) { deals(first: $n) { nodes { id name } } }`,
+			want: 1 + 20*3},
+		{name: "a variable's own default", query: `query ($n: Int = 7) { deals(first: $n) { nodes { id name } } }`,
+			want: 1 + 7*3},
+		{name: "nested connections multiply", query: `{ deals(first: 10) { nodes { contacts(first: 10) { nodes { id } } } } }`,
+			want: 1 + 10*(1+(1+10*2))},
+		{name: "a nested default multiplies too", query: `{ deals(first: 10) { nodes { contacts { nodes { id } } } } }`,
+			want: 1 + 10*(1+(1+5*2))},
+		{name: "a fragment spread under different pages", query: `{ deals(first: 10) { ...D } a: deals(first: 1) { ...D } }
+			fragment D on DealConnection { nodes { id } }`, want: (1 + 10*2) + (1 + 1*2)},
+		{name: "a fragment holding a connection, spread under different pages", query: `{
+			deals(first: 10) { nodes { ...C } } a: deals(first: 2) { nodes { ...C } } }
+			fragment C on Deal { contacts(first: 3) { nodes { id } } }`,
+			want: (1 + 10*(1+(1+3*2))) + (1 + 2*(1+(1+3*2)))},
+		{name: "huge pages saturate instead of overflowing", query: `{ deals(first: 2147483647) { nodes { contacts(first: 2147483647) {
+			nodes { id } } } } }`, want: saturated},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, errs := gqlparser.LoadQuery(schema, tt.query)
+			if errs != nil {
+				t.Fatalf("invalid test query: %v", errs)
+			}
+			op := doc.Operations[0]
+			vars, err := validator.VariableValues(schema, op, tt.vars)
+			if err != nil {
+				t.Fatalf("variables: %v", err)
+			}
+			w := complexityWalker{ctx: context.Background(), es: schemaOnly{schema}, schema: schema, vars: vars, memo: map[string]int{}}
+			if got := w.selectionSet(op.SelectionSet); got != tt.want {
+				t.Fatalf("complexity %d, want %d", got, tt.want)
+			}
+		})
 	}
 }

@@ -253,9 +253,7 @@ func (s *Server) graphqlEndpoint(gql http.Handler) http.Handler {
 			if msg := checkJSONBody(r); msg != "" {
 				// gqlgen's own answer would echo the whole body back, and
 				// name Go types.
-				w.Header().Set("Content-Type", responseContentType(r))
-				w.WriteHeader(http.StatusBadRequest)
-				writeGraphQLErrors(w, msg)
+				writeRequestError(w, r, http.StatusBadRequest, msg)
 				return
 			}
 			if (transport.SSE{}).Supports(r) {

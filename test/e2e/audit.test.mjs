@@ -1,5 +1,6 @@
 // GraphQL over HTTP conformance: graphql-http's server audit against /graphql.
-// A failed MUST fails the test; SHOULD and MAY findings are printed only.
+// Every audit must pass, MUSTs, SHOULDs and MAYs alike: a warning or a notice
+// fails the test as an error does.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -24,21 +25,18 @@ function table(rows) {
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('-+-'), ...cells.map(line)].join('\n');
 }
 
-test('graphql-http auditServer: every MUST passes', { timeout: 60_000 }, () =>
+test('graphql-http auditServer: every audit passes', { timeout: 60_000 }, () =>
   withLogs(server, async () => {
     const results = await within(45_000, auditServer({ url: server.url }), 'auditServer');
-    assert.ok(results.length > 0, 'auditServer returned no results');
+    // graphql-http 1.23 runs 61 audits; fewer would mean audits went missing.
+    assert.ok(results.length >= 60, `auditServer returned only ${results.length} results`);
 
     const notOk = results.filter((r) => r.status !== 'ok');
-    const ok = results.length - notOk.length;
-    console.log(`graphql-http audit of ${server.url}: ${ok}/${results.length} ok`);
-    if (notOk.length) console.log(`\n${table(notOk)}\n`);
-
-    const failedMusts = results.filter((r) => r.status === 'error' || (r.status !== 'ok' && r.name.startsWith('MUST')));
+    console.log(`graphql-http audit of ${server.url}: ${results.length - notOk.length}/${results.length} ok`);
     assert.deepEqual(
-      failedMusts.map((r) => `${r.id} ${r.name}: ${r.reason}`),
+      notOk.map((r) => `${r.id} ${r.status} ${r.name}: ${r.reason}`),
       [],
-      `GraphQL over HTTP requirements failed:\n${table(failedMusts)}`,
+      `GraphQL over HTTP audits not ok:\n${table(notOk)}`,
     );
   }),
 );
