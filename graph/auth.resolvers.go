@@ -8,14 +8,13 @@ package graph
 import (
 	"context"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"github.com/omnify/bff/graph/generated"
 	"github.com/omnify/bff/graph/model"
 	"github.com/omnify/bff/internal/auth"
 	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/globalid"
 	"github.com/omnify/bff/internal/loaders"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 func (r *apiKeyResolver) ID(ctx context.Context, obj *auth.APIKey) (string, error) {
