@@ -14,6 +14,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/omnify/bff/internal/text"
 )
 
 // QueryLimits bound what one GraphQL document may ask of the server. Most
@@ -184,19 +186,9 @@ func checkOperationName(doc *ast.QueryDocument, name string) *gqlerror.Error {
 	if name == "" || doc.Operations.ForName(name) != nil {
 		return nil
 	}
-	err := gqlerror.Errorf("The document has no operation named %q.", truncate(name, maxNameInMessage))
+	err := gqlerror.Errorf("The document has no operation named %q.", text.Shorten(name, maxNameInMessage))
 	errcode.Set(err, errcode.ValidationFailed)
 	return err
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
-		n-- // do not cut a UTF-8 sequence
-	}
-	return s[:n] + "…"
 }
 
 // MutateOperationContext measures the validated operation's complexity.
@@ -276,7 +268,7 @@ func checkDocument(doc *ast.QueryDocument, l QueryLimits) *gqlerror.Error {
 		}
 		name := "The operation"
 		if op.Name != "" {
-			name = fmt.Sprintf("Operation %q", truncate(op.Name, maxNameInMessage))
+			name = fmt.Sprintf("Operation %q", text.Shorten(op.Name, maxNameInMessage))
 		}
 		if facts.depth > l.Depth {
 			return limitError(codeDepthLimit, l.Depth, "%s is nested %d levels deep; the limit is %d.", name, facts.depth, l.Depth)
@@ -324,7 +316,7 @@ func (c *docChecker) checkRepeats(names map[string]int) {
 		if n > c.limits.FieldRepeats {
 			c.err = limitError(codeFieldRepeatLimit, c.limits.FieldRepeats,
 				"The field %q is selected %s times in one selection set; the limit is %d.",
-				truncate(name, maxNameInMessage), countText(n), c.limits.FieldRepeats)
+				text.Shorten(name, maxNameInMessage), countText(n), c.limits.FieldRepeats)
 			return
 		}
 	}
@@ -339,7 +331,7 @@ func (c *docChecker) collect(set ast.SelectionSet, f *setFacts) {
 		}
 		switch s := sel.(type) {
 		case *ast.Field:
-			c.directives(s.Directives, fmt.Sprintf("the field %q", truncate(s.Alias, maxNameInMessage)))
+			c.directives(s.Directives, fmt.Sprintf("the field %q", text.Shorten(s.Alias, maxNameInMessage)))
 			if s.Alias != s.Name {
 				if c.aliases++; c.aliases > c.limits.Aliases {
 					c.err = limitError(codeAliasLimit, c.limits.Aliases,
@@ -362,7 +354,7 @@ func (c *docChecker) collect(set ast.SelectionSet, f *setFacts) {
 			c.directives(s.Directives, "an inline fragment")
 			c.collect(s.SelectionSet, f)
 		case *ast.FragmentSpread:
-			c.directives(s.Directives, fmt.Sprintf("the spread of %q", truncate(s.Name, maxNameInMessage)))
+			c.directives(s.Directives, fmt.Sprintf("the spread of %q", text.Shorten(s.Name, maxNameInMessage)))
 			spread := c.fragment(s.Name)
 			if spread == nil {
 				continue
@@ -389,7 +381,7 @@ func (c *docChecker) fragment(name string) *setFacts {
 	}
 	c.visiting[name] = true
 	defer delete(c.visiting, name)
-	c.directives(def.Directives, fmt.Sprintf("the fragment %q", truncate(name, maxNameInMessage)))
+	c.directives(def.Directives, fmt.Sprintf("the fragment %q", text.Shorten(name, maxNameInMessage)))
 	f := &setFacts{names: map[string]int{}}
 	c.collect(def.SelectionSet, f)
 	c.checkRepeats(f.names)

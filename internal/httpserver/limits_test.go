@@ -235,15 +235,6 @@ func TestProtocolConnCapsOperations(t *testing.T) {
 	}
 }
 
-func TestTruncateKeepsUTF8Whole(t *testing.T) {
-	if got := truncate("aé", 2); got != "a…" {
-		t.Fatalf("truncate = %q", got)
-	}
-	if got := truncate("short", 10); got != "short" {
-		t.Fatalf("truncate = %q", got)
-	}
-}
-
 // complexitySchema has what the complexity rules look at: connections whose
 // first has a schema default, one without a default, one nested in another.
 const complexitySchema = `

@@ -10,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/omnify/bff/internal/text"
 )
 
 // Metrics are the Prometheus series the server exports at /metrics. Each
@@ -151,7 +153,7 @@ func (graphQLMetrics) Validate(graphql.ExecutableSchema) error { return nil }
 // other operations are counted once their response is ready.
 func (g graphQLMetrics) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
-	setOperationName(ctx, truncate(operationName(oc), g.m.operationNames.maxLen))
+	setOperationName(ctx, text.Shorten(operationName(oc), g.m.operationNames.maxLen))
 	if oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
 		g.m.requests.WithLabelValues("subscription", g.m.operationNames.label(operationName(oc))).Inc()
 		g.m.subscriptions.Inc()
