@@ -409,7 +409,8 @@ func capitalize(s string) string {
 // with three differences: introspection fields count like any other, a
 // fragment is computed once however often it is spread, and a field that
 // takes a first argument costs what it selects once per item it may
-// return (see pageSize).
+// return (see pageSize); on a connection only edges and nodes are paid
+// per item, pageInfo and totalCount once.
 type complexityWalker struct {
 	ctx    context.Context
 	es     graphql.ExecutableSchema
@@ -446,11 +447,17 @@ func (w complexityWalker) field(f *ast.Field) int {
 		return 1
 	}
 	def := w.schema.Types[f.Definition.Type.Name()]
+	args := f.ArgumentMap(w.vars)
+	if n, ok := pageSize(f.Definition, args); ok && isConnection(def) {
+		// A connection's items cost once per item; its pageInfo and
+		// totalCount once per page.
+		perItem, once := w.connectionSelections(f.SelectionSet)
+		return satAdd(satAdd(1, satMul(n, perItem)), once)
+	}
 	child := 0
 	if def != nil && (def.Kind == ast.Object || def.Kind == ast.Interface || def.Kind == ast.Union) {
 		child = w.selectionSet(f.SelectionSet)
 	}
-	args := f.ArgumentMap(w.vars)
 	if f.ObjectDefinition.Kind != ast.Interface {
 		return w.fieldComplexity(f.ObjectDefinition.Name, f.Definition, child, args)
 	}
@@ -459,6 +466,32 @@ func (w complexityWalker) field(f *ast.Field) int {
 		worst = max(worst, w.fieldComplexity(t.Name, f.Definition, child, args))
 	}
 	return worst
+}
+
+// isConnection reports whether def is a connection type: one with edges,
+// nodes and pageInfo.
+func isConnection(def *ast.Definition) bool {
+	return def != nil && def.Kind == ast.Object &&
+		def.Fields.ForName("edges") != nil && def.Fields.ForName("nodes") != nil && def.Fields.ForName("pageInfo") != nil
+}
+
+// connectionSelections splits what an operation selects on a connection
+// into what is paid per item (edges and nodes) and once per page (the
+// rest). Fragments spread on the connection count as per item, which
+// never undercounts.
+func (w complexityWalker) connectionSelections(set ast.SelectionSet) (perItem, once int) {
+	for _, sel := range set {
+		f, ok := sel.(*ast.Field)
+		switch {
+		case !ok:
+			perItem = satAdd(perItem, w.selectionSet(ast.SelectionSet{sel}))
+		case f.Name == "edges" || f.Name == "nodes":
+			perItem = satAdd(perItem, w.field(f))
+		default:
+			once = satAdd(once, w.field(f))
+		}
+	}
+	return perItem, once
 }
 
 func (w complexityWalker) fieldComplexity(typeName string, field *ast.FieldDefinition, child int, args map[string]any) int {

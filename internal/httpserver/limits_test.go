@@ -243,7 +243,8 @@ type Query {
   contacts(first: Int): ContactConnection!
   serverInfo: ServerInfo!
 }
-type DealConnection { nodes: [Deal!]! pageInfo: PageInfo! }
+type DealConnection { edges: [DealEdge!]! nodes: [Deal!]! pageInfo: PageInfo! totalCount: Int! }
+type DealEdge { cursor: String! node: Deal! }
 type Deal { id: ID! name: String! contacts(first: Int = 5): ContactConnection! }
 type ContactConnection { nodes: [Contact!]! }
 type Contact { id: ID! }
@@ -273,7 +274,10 @@ func TestComplexityWeighsListsByFirst(t *testing.T) {
 		// nodes { id name } costs 3: 1 for nodes, 1 for each of its fields.
 		{name: "first: 1", query: `{ deals(first: 1) { nodes { id name } } }`, want: 1 + 1*3},
 		{name: "first: 100", query: `{ deals(first: 100) { nodes { id name } } }`, want: 1 + 100*3},
-		{name: "pageInfo is on every item's bill too", query: `{ deals(first: 10) { nodes { id } pageInfo { hasNextPage } } }`, want: 1 + 10*(2+2)},
+		{name: "a connection's pageInfo and totalCount are paid once", query: `{ deals(first: 10) { nodes { id } pageInfo { hasNextPage } totalCount } }`, want: 1 + 10*2 + 2 + 1},
+		{name: "a count alone costs no items", query: `{ deals(first: 100) { totalCount } }`, want: 1 + 1},
+		{name: "edges are paid per item", query: `{ deals(first: 10) { edges { cursor node { id } } } }`, want: 1 + 10*(1+1+(1+1))},
+		{name: "a list with first that is not a connection pays everything per item", query: `{ contacts(first: 4) { nodes { id } } }`, want: 1 + 4*2},
 		{name: "first left out takes the schema's default", query: `{ deals { nodes { id name } } }`, want: 1 + 20*3},
 		{name: "first left out without a schema default", query: `{ contacts { nodes { id } } }`, want: 1 + defaultPageSize*2},
 		{name: "first: null takes the default", query: `{ contacts(first: null) { nodes { id } } }`, want: 1 + defaultPageSize*2},
