@@ -3,38 +3,52 @@ package graph
 import (
 	"context"
 	"encoding/json"
-	"github.com/omnify/bff/internal/globalid"
 	"log/slog"
-	"strconv"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/graph/model"
 	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/events"
+	"github.com/omnify/bff/internal/globalid"
 	"github.com/omnify/bff/internal/integrations"
 )
 
-// maxSyncsPerPlatform bounds Integration.syncs(first:); the loader reads
-// this many per platform in its one query.
-const maxSyncsPerPlatform = 50
-
-// actor is the caller as the integrations module sees it. The field
-// directives have already refused anonymous callers.
-func actor(ctx context.Context) integrations.Actor {
-	p := authz.FromContext(ctx)
-	if p == nil {
-		return integrations.Actor{}
-	}
-	return integrations.Actor{OrganizationID: p.OrganizationID, UserID: p.UserID, Role: string(p.Role)}
-}
-
 // SyncRunsSource is the batch lookup behind the Integration.syncs loader:
-// the newest runs of every platform asked for, in one query.
+// the kept runs of every platform asked for, in one query, which each
+// integration then pages on its own.
 func SyncRunsSource(svc *integrations.Service) func(context.Context, []integrations.Platform) (map[integrations.Platform][]integrations.SyncRun, error) {
 	return func(ctx context.Context, ps []integrations.Platform) (map[integrations.Platform][]integrations.SyncRun, error) {
-		return svc.SyncRuns(ctx, actor(ctx), ps, maxSyncsPerPlatform)
+		return svc.SyncRuns(ctx, authz.FromContext(ctx), ps)
 	}
+}
+
+// integrationID is the global id of an integration: its organization and
+// platform.
+func integrationID(in *integrations.Integration) string {
+	return globalid.Encode(typeIntegration, keyOf(in.OrganizationID.Hex(), string(in.Platform)))
+}
+
+// recordID is the global id of a synced record by its key, which names its
+// organization: two organizations connected to one platform account hold
+// the same platform ids under different keys.
+func recordID(typ, key string) string { return globalid.Encode(typ, key) }
+
+// The edges of the integrations module's connections.
+func syncRunEdge(c string, n *integrations.SyncRun) *model.SyncRunEdge {
+	return &model.SyncRunEdge{Cursor: c, Node: n}
+}
+func dealEdge(c string, n *integrations.Deal) *model.DealEdge {
+	return &model.DealEdge{Cursor: c, Node: n}
+}
+func contactEdge(c string, n *integrations.Contact) *model.ContactEdge {
+	return &model.ContactEdge{Cursor: c, Node: n}
+}
+func campaignEdge(c string, n *integrations.Campaign) *model.EmailCampaignEdge {
+	return &model.EmailCampaignEdge{Cursor: c, Node: n}
+}
+func flowEdge(c string, n *integrations.Flow) *model.EmailFlowEdge {
+	return &model.EmailFlowEdge{Cursor: c, Node: n}
 }
 
 func nonEmpty(s string) *string {
@@ -82,6 +96,9 @@ func PublishIntegrationEvents(bus events.Bus, logger *slog.Logger) integrations.
 // subscribeIntegrationEvents streams the caller's organization's events
 // until the subscription ends.
 func subscribeIntegrationEvents(ctx context.Context, bus events.Bus, p *authz.Principal) (<-chan *model.IntegrationEvent, error) {
+	if err := authz.Require(p, authz.RoleViewer); err != nil {
+		return nil, err
+	}
 	sub, err := bus.Subscribe(ctx, integrationSubject(p.OrganizationID))
 	if err != nil {
 		return nil, err
@@ -95,7 +112,7 @@ func subscribeIntegrationEvents(ctx context.Context, bus events.Bus, p *authz.Pr
 			if json.Unmarshal(data, &e) != nil || e.OrganizationID != p.OrganizationID {
 				continue
 			}
-			ev := &model.IntegrationEvent{ID: globalid.Encode(typeIntegrationEvent, keyOf(e.OrganizationID.Hex(), string(e.Platform), strconv.FormatInt(e.At.UnixNano(), 10))), Platform: e.Platform, Status: e.Status, Sync: e.Sync, At: e.At}
+			ev := &model.IntegrationEvent{ID: globalid.Encode(typeIntegrationEvent, e.ID.Hex()), Platform: e.Platform, Status: e.Status, Sync: e.Sync, At: e.At}
 			select {
 			case out <- ev:
 			case <-ctx.Done():

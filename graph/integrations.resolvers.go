@@ -11,47 +11,29 @@ import (
 
 	"github.com/omnify/bff/graph/generated"
 	"github.com/omnify/bff/graph/model"
-	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/authz"
-	"github.com/omnify/bff/internal/globalid"
 	"github.com/omnify/bff/internal/integrations"
 	"github.com/omnify/bff/internal/loaders"
 )
 
 func (r *contactResolver) ID(ctx context.Context, obj *integrations.Contact) (string, error) {
-	return globalid.Encode(typeContact, obj.ID), nil
-}
-
-func (r *contactResolver) HubspotID(ctx context.Context, obj *integrations.Contact) (string, error) {
-	return obj.ID, nil
+	return recordID(typeContact, obj.Key), nil
 }
 
 func (r *dealResolver) ID(ctx context.Context, obj *integrations.Deal) (string, error) {
-	return globalid.Encode(typeDeal, obj.ID), nil
-}
-
-func (r *dealResolver) HubspotID(ctx context.Context, obj *integrations.Deal) (string, error) {
-	return obj.ID, nil
+	return recordID(typeDeal, obj.Key), nil
 }
 
 func (r *emailCampaignResolver) ID(ctx context.Context, obj *integrations.Campaign) (string, error) {
-	return globalid.Encode(typeEmailCampaign, obj.ID), nil
-}
-
-func (r *emailCampaignResolver) KlaviyoID(ctx context.Context, obj *integrations.Campaign) (string, error) {
-	return obj.ID, nil
+	return recordID(typeEmailCampaign, obj.Key), nil
 }
 
 func (r *emailFlowResolver) ID(ctx context.Context, obj *integrations.Flow) (string, error) {
-	return globalid.Encode(typeEmailFlow, obj.ID), nil
-}
-
-func (r *emailFlowResolver) KlaviyoID(ctx context.Context, obj *integrations.Flow) (string, error) {
-	return obj.ID, nil
+	return recordID(typeEmailFlow, obj.Key), nil
 }
 
 func (r *integrationResolver) ID(ctx context.Context, obj *integrations.Integration) (string, error) {
-	return globalid.Encode(typeIntegration, keyOf(obj.OrganizationID.Hex(), string(obj.Platform))), nil
+	return integrationID(obj), nil
 }
 
 func (r *integrationResolver) AccountLabel(ctx context.Context, obj *integrations.Integration) (*string, error) {
@@ -62,19 +44,16 @@ func (r *integrationResolver) LastError(ctx context.Context, obj *integrations.I
 	return nonEmpty(obj.LastError), nil
 }
 
-func (r *integrationResolver) Syncs(ctx context.Context, obj *integrations.Integration, first *int) ([]*integrations.SyncRun, error) {
-	n := 10
-	if first != nil {
-		if *first < 1 || *first > maxSyncsPerPlatform {
-			return nil, apperr.Invalid("first", "first must be between 1 and %d.", maxSyncsPerPlatform)
-		}
-		n = *first
-	}
+func (r *integrationResolver) Syncs(ctx context.Context, obj *integrations.Integration, first *int, after *string) (*model.SyncRunConnection, error) {
 	runs, err := loaders.For(ctx).SyncRuns.Load(ctx, obj.Platform)()
 	if err != nil {
 		return nil, err
 	}
-	return pointersOf(runs[:min(n, len(runs))]), nil
+	p, err := integrations.SyncRunPage(runs, first, after)
+	if err != nil {
+		return nil, err
+	}
+	return &model.SyncRunConnection{Edges: edgesOf(p, syncRunEdge), Nodes: nodesOf(p), PageInfo: pageInfoOf(p), TotalCount: p.TotalCount}, nil
 }
 
 func (r *integrationSyncResolver) ID(ctx context.Context, obj *integrations.SyncRun) (string, error) {
@@ -85,27 +64,41 @@ func (r *integrationSyncResolver) Error(ctx context.Context, obj *integrations.S
 	return nonEmpty(obj.Error), nil
 }
 
-func (r *mutationResolver) ConnectIntegration(ctx context.Context, input model.ConnectIntegrationInput) (*integrations.Integration, error) {
-	in, err := r.IntegrationService.Connect(ctx, actor(ctx), input.Platform, input.APIKey, deref(input.ShopDomain))
-	return &in, err
+func (r *mutationResolver) ConnectIntegration(ctx context.Context, input model.ConnectIntegrationInput) (*model.ConnectIntegrationPayload, error) {
+	in, err := r.IntegrationService.Connect(ctx, authz.FromContext(ctx), input.Platform, input.APIKey, deref(input.ShopDomain))
+	if err != nil {
+		return nil, err
+	}
+	return &model.ConnectIntegrationPayload{Integration: &in}, nil
 }
 
-func (r *mutationResolver) DisconnectIntegration(ctx context.Context, input model.DisconnectIntegrationInput) (*integrations.Integration, error) {
-	in, err := r.IntegrationService.Disconnect(ctx, actor(ctx), input.Platform, deref(input.PurgeData))
-	return &in, err
+func (r *mutationResolver) DisconnectIntegration(ctx context.Context, input model.DisconnectIntegrationInput) (*model.DisconnectIntegrationPayload, error) {
+	in, err := r.IntegrationService.Disconnect(ctx, authz.FromContext(ctx), input.Platform, deref(input.PurgeData))
+	if err != nil {
+		return nil, err
+	}
+	return &model.DisconnectIntegrationPayload{Integration: &in}, nil
 }
 
-func (r *mutationResolver) SyncIntegration(ctx context.Context, platform integrations.Platform) (*integrations.SyncRun, error) {
-	run, err := r.IntegrationService.RequestSync(ctx, actor(ctx), platform)
-	return &run, err
+func (r *mutationResolver) SyncIntegration(ctx context.Context, input model.SyncIntegrationInput) (*model.SyncIntegrationPayload, error) {
+	p := authz.FromContext(ctx)
+	run, err := r.IntegrationService.RequestSync(ctx, p, input.Platform)
+	if err != nil {
+		return nil, err
+	}
+	in, err := r.IntegrationService.Integration(ctx, p, input.Platform)
+	if err != nil {
+		return nil, err
+	}
+	return &model.SyncIntegrationPayload{Sync: &run, Integration: &in}, nil
 }
 
 func (r *queryResolver) Integrations(ctx context.Context) ([]*integrations.Integration, error) {
-	return pointers(r.IntegrationService.Integrations(ctx, actor(ctx)))
+	return pointers(r.IntegrationService.Integrations(ctx, authz.FromContext(ctx)))
 }
 
 func (r *queryResolver) MarketingSummary(ctx context.Context, from time.Time, to time.Time) (*model.MarketingSummary, error) {
-	sum, err := r.IntegrationService.MarketingSummary(ctx, actor(ctx), from, to)
+	sum, err := r.IntegrationService.MarketingSummary(ctx, authz.FromContext(ctx), from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -113,36 +106,40 @@ func (r *queryResolver) MarketingSummary(ctx context.Context, from time.Time, to
 }
 
 func (r *queryResolver) Deals(ctx context.Context, first *int, after *string, stage *string) (*model.DealConnection, error) {
-	page, err := r.IntegrationService.Deals(ctx, actor(ctx), deref(first), deref(after), deref(stage))
+	p, err := r.IntegrationService.Deals(ctx, authz.FromContext(ctx), first, after, deref(stage))
 	if err != nil {
 		return nil, err
 	}
-	return &model.DealConnection{Nodes: pointersOf(page.Deals), PageInfo: pageInfo(page.HasNextPage, page.EndCursor)}, nil
+	return &model.DealConnection{Edges: edgesOf(p, dealEdge), Nodes: nodesOf(p), PageInfo: pageInfoOf(p), TotalCount: p.TotalCount}, nil
 }
 
 func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string) (*model.ContactConnection, error) {
-	page, err := r.IntegrationService.Contacts(ctx, actor(ctx), deref(first), deref(after))
+	p, err := r.IntegrationService.Contacts(ctx, authz.FromContext(ctx), first, after)
 	if err != nil {
 		return nil, err
 	}
-	return &model.ContactConnection{Nodes: pointersOf(page.Contacts), PageInfo: pageInfo(page.HasNextPage, page.EndCursor)}, nil
+	return &model.ContactConnection{Edges: edgesOf(p, contactEdge), Nodes: nodesOf(p), PageInfo: pageInfoOf(p), TotalCount: p.TotalCount}, nil
 }
 
 func (r *queryResolver) PipelineSummary(ctx context.Context) (*integrations.Pipeline, error) {
-	p, err := r.IntegrationService.PipelineSummary(ctx, actor(ctx))
+	p, err := r.IntegrationService.PipelineSummary(ctx, authz.FromContext(ctx))
 	return &p, err
 }
 
 func (r *queryResolver) EmailCampaigns(ctx context.Context, first *int, after *string) (*model.EmailCampaignConnection, error) {
-	page, err := r.IntegrationService.EmailCampaigns(ctx, actor(ctx), deref(first), deref(after))
+	p, err := r.IntegrationService.EmailCampaigns(ctx, authz.FromContext(ctx), first, after)
 	if err != nil {
 		return nil, err
 	}
-	return &model.EmailCampaignConnection{Nodes: pointersOf(page.Campaigns), PageInfo: pageInfo(page.HasNextPage, page.EndCursor)}, nil
+	return &model.EmailCampaignConnection{Edges: edgesOf(p, campaignEdge), Nodes: nodesOf(p), PageInfo: pageInfoOf(p), TotalCount: p.TotalCount}, nil
 }
 
-func (r *queryResolver) EmailFlows(ctx context.Context) ([]*integrations.Flow, error) {
-	return pointers(r.IntegrationService.EmailFlows(ctx, actor(ctx)))
+func (r *queryResolver) EmailFlows(ctx context.Context, first *int, after *string) (*model.EmailFlowConnection, error) {
+	p, err := r.IntegrationService.EmailFlows(ctx, authz.FromContext(ctx), first, after)
+	if err != nil {
+		return nil, err
+	}
+	return &model.EmailFlowConnection{Edges: edgesOf(p, flowEdge), Nodes: nodesOf(p), PageInfo: pageInfoOf(p), TotalCount: p.TotalCount}, nil
 }
 
 func (r *subscriptionResolver) IntegrationEvents(ctx context.Context) (<-chan *model.IntegrationEvent, error) {

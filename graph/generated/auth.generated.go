@@ -14,7 +14,6 @@ import (
 	"github.com/omnify/bff/graph/model"
 	"github.com/omnify/bff/internal/auth"
 	"github.com/omnify/bff/internal/authz"
-	"github.com/omnify/bff/internal/integrations"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -47,9 +46,9 @@ type MutationResolver interface {
 	RemoveMember(ctx context.Context, userID string) (*auth.Membership, error)
 	CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error)
 	RevokeAPIKey(ctx context.Context, id string) (*auth.APIKey, error)
-	ConnectIntegration(ctx context.Context, input model.ConnectIntegrationInput) (*integrations.Integration, error)
-	DisconnectIntegration(ctx context.Context, input model.DisconnectIntegrationInput) (*integrations.Integration, error)
-	SyncIntegration(ctx context.Context, platform integrations.Platform) (*integrations.SyncRun, error)
+	ConnectIntegration(ctx context.Context, input model.ConnectIntegrationInput) (*model.ConnectIntegrationPayload, error)
+	DisconnectIntegration(ctx context.Context, input model.DisconnectIntegrationInput) (*model.DisconnectIntegrationPayload, error)
+	SyncIntegration(ctx context.Context, input model.SyncIntegrationInput) (*model.SyncIntegrationPayload, error)
 	AcceptLegalDocuments(ctx context.Context, input model.AcceptLegalDocumentsInput) (*model.AcceptLegalDocumentsPayload, error)
 }
 type OrganizationResolver interface {
@@ -278,14 +277,14 @@ func (ec *executionContext) field_Mutation_switchOrganization_args(ctx context.C
 func (ec *executionContext) field_Mutation_syncIntegration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "platform",
-		func(ctx context.Context, v any) (integrations.Platform, error) {
-			return ec.unmarshalNPlatform2githubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐPlatform(ctx, v)
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SyncIntegrationInput, error) {
+			return ec.unmarshalNSyncIntegrationInput2githubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐSyncIntegrationInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["platform"] = arg0
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -1622,18 +1621,23 @@ func (ec *executionContext) _Mutation_connectIntegration(ctx context.Context, fi
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Authenticated == nil {
-					var zeroVal *integrations.Integration
-					return zeroVal, errors.New("directive authenticated is not implemented")
+				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.ConnectIntegrationPayload
+					return zeroVal, err
 				}
-				return ec.Directives.Authenticated(ctx, nil, directive0)
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ConnectIntegrationPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
 			}
 
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *integrations.Integration) graphql.Marshaler {
-			return ec.marshalNIntegration2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐIntegration(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConnectIntegrationPayload) graphql.Marshaler {
+			return ec.marshalNConnectIntegrationPayload2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐConnectIntegrationPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1646,7 +1650,7 @@ func (ec *executionContext) fieldContext_Mutation_connectIntegration(ctx context
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Integration(ctx, field)
+			return ec.childFields_ConnectIntegrationPayload(ctx, field)
 		},
 	}
 	defer func() {
@@ -1679,18 +1683,23 @@ func (ec *executionContext) _Mutation_disconnectIntegration(ctx context.Context,
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Authenticated == nil {
-					var zeroVal *integrations.Integration
-					return zeroVal, errors.New("directive authenticated is not implemented")
+				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.DisconnectIntegrationPayload
+					return zeroVal, err
 				}
-				return ec.Directives.Authenticated(ctx, nil, directive0)
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DisconnectIntegrationPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
 			}
 
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *integrations.Integration) graphql.Marshaler {
-			return ec.marshalNIntegration2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐIntegration(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DisconnectIntegrationPayload) graphql.Marshaler {
+			return ec.marshalNDisconnectIntegrationPayload2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐDisconnectIntegrationPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1703,7 +1712,7 @@ func (ec *executionContext) fieldContext_Mutation_disconnectIntegration(ctx cont
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Integration(ctx, field)
+			return ec.childFields_DisconnectIntegrationPayload(ctx, field)
 		},
 	}
 	defer func() {
@@ -1730,24 +1739,29 @@ func (ec *executionContext) _Mutation_syncIntegration(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().SyncIntegration(ctx, fc.Args["platform"].(integrations.Platform))
+			return ec.Resolvers.Mutation().SyncIntegration(ctx, fc.Args["input"].(model.SyncIntegrationInput))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Authenticated == nil {
-					var zeroVal *integrations.SyncRun
-					return zeroVal, errors.New("directive authenticated is not implemented")
+				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, "MEMBER")
+				if err != nil {
+					var zeroVal *model.SyncIntegrationPayload
+					return zeroVal, err
 				}
-				return ec.Directives.Authenticated(ctx, nil, directive0)
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.SyncIntegrationPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
 			}
 
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *integrations.SyncRun) graphql.Marshaler {
-			return ec.marshalNIntegrationSync2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐSyncRun(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SyncIntegrationPayload) graphql.Marshaler {
+			return ec.marshalNSyncIntegrationPayload2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐSyncIntegrationPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1760,7 +1774,7 @@ func (ec *executionContext) fieldContext_Mutation_syncIntegration(ctx context.Co
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_IntegrationSync(ctx, field)
+			return ec.childFields_SyncIntegrationPayload(ctx, field)
 		},
 	}
 	defer func() {

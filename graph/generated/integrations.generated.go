@@ -20,19 +20,15 @@ import (
 
 type ContactResolver interface {
 	ID(ctx context.Context, obj *integrations.Contact) (string, error)
-	HubspotID(ctx context.Context, obj *integrations.Contact) (string, error)
 }
 type DealResolver interface {
 	ID(ctx context.Context, obj *integrations.Deal) (string, error)
-	HubspotID(ctx context.Context, obj *integrations.Deal) (string, error)
 }
 type EmailCampaignResolver interface {
 	ID(ctx context.Context, obj *integrations.Campaign) (string, error)
-	KlaviyoID(ctx context.Context, obj *integrations.Campaign) (string, error)
 }
 type EmailFlowResolver interface {
 	ID(ctx context.Context, obj *integrations.Flow) (string, error)
-	KlaviyoID(ctx context.Context, obj *integrations.Flow) (string, error)
 }
 type IntegrationResolver interface {
 	ID(ctx context.Context, obj *integrations.Integration) (string, error)
@@ -40,7 +36,7 @@ type IntegrationResolver interface {
 	AccountLabel(ctx context.Context, obj *integrations.Integration) (*string, error)
 
 	LastError(ctx context.Context, obj *integrations.Integration) (*string, error)
-	Syncs(ctx context.Context, obj *integrations.Integration, first *int) ([]*integrations.SyncRun, error)
+	Syncs(ctx context.Context, obj *integrations.Integration, first *int, after *string) (*model.SyncRunConnection, error)
 }
 type IntegrationSyncResolver interface {
 	ID(ctx context.Context, obj *integrations.SyncRun) (string, error)
@@ -66,12 +62,52 @@ func (ec *executionContext) field_Integration_syncs_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _ConnectIntegrationPayload_integration(ctx context.Context, field graphql.CollectedField, obj *model.ConnectIntegrationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectIntegrationPayload_integration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Integration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *integrations.Integration) graphql.Marshaler {
+			return ec.marshalNIntegration2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐIntegration(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectIntegrationPayload_integration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConnectIntegrationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Integration(ctx, field)
+		},
+	}
+	return fc, nil
+}
 
 func (ec *executionContext) _Contact_id(ctx context.Context, field graphql.CollectedField, obj *integrations.Contact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -105,7 +141,7 @@ func (ec *executionContext) _Contact_hubspotId(ctx context.Context, field graphq
 			return ec.fieldContext_Contact_hubspotId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contact().HubspotID(ctx, obj)
+			return obj.HubSpotID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -116,7 +152,7 @@ func (ec *executionContext) _Contact_hubspotId(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Contact_hubspotId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Contact", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Contact", field, false, false, "String")
 }
 
 func (ec *executionContext) _Contact_email(ctx context.Context, field graphql.CollectedField, obj *integrations.Contact) (ret graphql.Marshaler) {
@@ -211,6 +247,38 @@ func (ec *executionContext) fieldContext_Contact_createdAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _ContactConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ContactConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ContactEdge) graphql.Marshaler {
+			return ec.marshalNContactEdge2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐContactEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContactConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ContactConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ContactConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -275,6 +343,84 @@ func (ec *executionContext) fieldContext_ContactConnection_pageInfo(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _ContactConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ContactConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ContactEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ContactEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ContactEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *integrations.Contact) graphql.Marshaler {
+			return ec.marshalNContact2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐContact(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContactEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Deal_id(ctx context.Context, field graphql.CollectedField, obj *integrations.Deal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -307,7 +453,7 @@ func (ec *executionContext) _Deal_hubspotId(ctx context.Context, field graphql.C
 			return ec.fieldContext_Deal_hubspotId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Deal().HubspotID(ctx, obj)
+			return obj.HubSpotID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -318,7 +464,7 @@ func (ec *executionContext) _Deal_hubspotId(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Deal_hubspotId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Deal", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Deal", field, false, false, "String")
 }
 
 func (ec *executionContext) _Deal_name(ctx context.Context, field graphql.CollectedField, obj *integrations.Deal) (ret graphql.Marshaler) {
@@ -459,6 +605,38 @@ func (ec *executionContext) fieldContext_Deal_updatedAt(_ context.Context, field
 	return graphql.NewScalarFieldContext("Deal", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _DealConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DealConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DealConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DealEdge) graphql.Marshaler {
+			return ec.marshalNDealEdge2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐDealEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DealConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DealConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DealEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DealConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.DealConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -523,6 +701,116 @@ func (ec *executionContext) fieldContext_DealConnection_pageInfo(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _DealConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.DealConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DealConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DealConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DealConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DealEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DealEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DealEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DealEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DealEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _DealEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.DealEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DealEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *integrations.Deal) graphql.Marshaler {
+			return ec.marshalNDeal2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐDeal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DealEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DealEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Deal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DisconnectIntegrationPayload_integration(ctx context.Context, field graphql.CollectedField, obj *model.DisconnectIntegrationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisconnectIntegrationPayload_integration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Integration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *integrations.Integration) graphql.Marshaler {
+			return ec.marshalNIntegration2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐIntegration(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisconnectIntegrationPayload_integration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DisconnectIntegrationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Integration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _EmailCampaign_id(ctx context.Context, field graphql.CollectedField, obj *integrations.Campaign) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -555,7 +843,7 @@ func (ec *executionContext) _EmailCampaign_klaviyoId(ctx context.Context, field 
 			return ec.fieldContext_EmailCampaign_klaviyoId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.EmailCampaign().KlaviyoID(ctx, obj)
+			return obj.KlaviyoID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -566,7 +854,7 @@ func (ec *executionContext) _EmailCampaign_klaviyoId(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_EmailCampaign_klaviyoId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmailCampaign", field, true, true, "String")
+	return graphql.NewScalarFieldContext("EmailCampaign", field, false, false, "String")
 }
 
 func (ec *executionContext) _EmailCampaign_name(ctx context.Context, field graphql.CollectedField, obj *integrations.Campaign) (ret graphql.Marshaler) {
@@ -638,6 +926,38 @@ func (ec *executionContext) fieldContext_EmailCampaign_sendTime(_ context.Contex
 	return graphql.NewScalarFieldContext("EmailCampaign", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _EmailCampaignConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.EmailCampaignConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailCampaignConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EmailCampaignEdge) graphql.Marshaler {
+			return ec.marshalNEmailCampaignEdge2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐEmailCampaignEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailCampaignConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmailCampaignConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailCampaignEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _EmailCampaignConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.EmailCampaignConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -702,6 +1022,84 @@ func (ec *executionContext) fieldContext_EmailCampaignConnection_pageInfo(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _EmailCampaignConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.EmailCampaignConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailCampaignConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailCampaignConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailCampaignConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EmailCampaignEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.EmailCampaignEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailCampaignEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailCampaignEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailCampaignEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmailCampaignEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.EmailCampaignEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailCampaignEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *integrations.Campaign) graphql.Marshaler {
+			return ec.marshalNEmailCampaign2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐCampaign(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailCampaignEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmailCampaignEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailCampaign(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _EmailFlow_id(ctx context.Context, field graphql.CollectedField, obj *integrations.Flow) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -734,7 +1132,7 @@ func (ec *executionContext) _EmailFlow_klaviyoId(ctx context.Context, field grap
 			return ec.fieldContext_EmailFlow_klaviyoId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.EmailFlow().KlaviyoID(ctx, obj)
+			return obj.KlaviyoID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -745,7 +1143,7 @@ func (ec *executionContext) _EmailFlow_klaviyoId(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_EmailFlow_klaviyoId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmailFlow", field, true, true, "String")
+	return graphql.NewScalarFieldContext("EmailFlow", field, false, false, "String")
 }
 
 func (ec *executionContext) _EmailFlow_name(ctx context.Context, field graphql.CollectedField, obj *integrations.Flow) (ret graphql.Marshaler) {
@@ -815,6 +1213,180 @@ func (ec *executionContext) _EmailFlow_triggerType(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_EmailFlow_triggerType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmailFlow", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmailFlowConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.EmailFlowConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailFlowConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EmailFlowEdge) graphql.Marshaler {
+			return ec.marshalNEmailFlowEdge2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐEmailFlowEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailFlowConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmailFlowConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailFlowEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmailFlowConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.EmailFlowConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailFlowConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*integrations.Flow) graphql.Marshaler {
+			return ec.marshalNEmailFlow2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐFlowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailFlowConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmailFlowConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailFlow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmailFlowConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.EmailFlowConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailFlowConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailFlowConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmailFlowConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmailFlowConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.EmailFlowConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailFlowConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailFlowConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailFlowConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EmailFlowEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.EmailFlowEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailFlowEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailFlowEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailFlowEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmailFlowEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.EmailFlowEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailFlowEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *integrations.Flow) graphql.Marshaler {
+			return ec.marshalNEmailFlow2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐFlow(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailFlowEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmailFlowEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailFlow(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Integration_id(ctx context.Context, field graphql.CollectedField, obj *integrations.Integration) (ret graphql.Marshaler) {
@@ -988,11 +1560,11 @@ func (ec *executionContext) _Integration_syncs(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Integration().Syncs(ctx, obj, fc.Args["first"].(*int))
+			return ec.Resolvers.Integration().Syncs(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*integrations.SyncRun) graphql.Marshaler {
-			return ec.marshalNIntegrationSync2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐSyncRunᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SyncRunConnection) graphql.Marshaler {
+			return ec.marshalNSyncRunConnection2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐSyncRunConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1005,7 +1577,7 @@ func (ec *executionContext) fieldContext_Integration_syncs(ctx context.Context, 
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_IntegrationSync(ctx, field)
+			return ec.childFields_SyncRunConnection(ctx, field)
 		},
 	}
 	defer func() {
@@ -1947,11 +2519,16 @@ func (ec *executionContext) _Subscription_integrationEvents(ctx context.Context,
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Authenticated == nil {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, "VIEWER")
+				if err != nil {
 					var zeroVal *model.IntegrationEvent
-					return zeroVal, errors.New("directive authenticated is not implemented")
+					return zeroVal, err
 				}
-				return ec.Directives.Authenticated(ctx, nil, directive0)
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.IntegrationEvent
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
 			}
 
 			next = directive1
@@ -1972,6 +2549,244 @@ func (ec *executionContext) fieldContext_Subscription_integrationEvents(_ contex
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_IntegrationEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncIntegrationPayload_sync(ctx context.Context, field graphql.CollectedField, obj *model.SyncIntegrationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncIntegrationPayload_sync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sync, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *integrations.SyncRun) graphql.Marshaler {
+			return ec.marshalNIntegrationSync2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐSyncRun(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncIntegrationPayload_sync(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncIntegrationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IntegrationSync(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncIntegrationPayload_integration(ctx context.Context, field graphql.CollectedField, obj *model.SyncIntegrationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncIntegrationPayload_integration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Integration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *integrations.Integration) graphql.Marshaler {
+			return ec.marshalNIntegration2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐIntegration(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncIntegrationPayload_integration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncIntegrationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Integration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncRunConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SyncRunConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncRunConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SyncRunEdge) graphql.Marshaler {
+			return ec.marshalNSyncRunEdge2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐSyncRunEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncRunConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncRunConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncRunEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncRunConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.SyncRunConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncRunConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*integrations.SyncRun) graphql.Marshaler {
+			return ec.marshalNIntegrationSync2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐSyncRunᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncRunConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncRunConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IntegrationSync(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncRunConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SyncRunConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncRunConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncRunConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncRunConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncRunConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SyncRunConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncRunConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncRunConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncRunConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncRunEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SyncRunEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncRunEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncRunEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncRunEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncRunEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SyncRunEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncRunEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *integrations.SyncRun) graphql.Marshaler {
+			return ec.marshalNIntegrationSync2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐSyncRun(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncRunEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncRunEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IntegrationSync(ctx, field)
 		},
 	}
 	return fc, nil
@@ -2086,6 +2901,48 @@ func UnmarshalDisconnectIntegrationInput(ctx context.Context, raw any) (model.Di
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSyncIntegrationInput(ctx context.Context, obj any) (model.SyncIntegrationInput, error) {
+	var it model.SyncIntegrationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"platform"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "platform":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("platform"))
+			data, err := ec.unmarshalNPlatform2githubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐPlatform(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Platform = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSyncIntegrationInput unmarshals raw into the SyncIntegrationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSyncIntegrationInput(ctx context.Context, raw any) (model.SyncIntegrationInput, error) {
+	var out model.SyncIntegrationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SyncIntegrationInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -2093,6 +2950,39 @@ func UnmarshalDisconnectIntegrationInput(ctx context.Context, raw any) (model.Di
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var connectIntegrationPayloadImplementors = []string{"ConnectIntegrationPayload"}
+
+func (ec *executionContext) _ConnectIntegrationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ConnectIntegrationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, connectIntegrationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConnectIntegrationPayload")
+		case "integration":
+			out.Values[i] = ec._ConnectIntegrationPayload_integration(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var contactImplementors = []string{"Contact", "Node"}
 
@@ -2112,11 +3002,10 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 					return ec._Contact_id(ctx, field, obj)
 				})
 		case "hubspotId":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contact_hubspotId(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contact_hubspotId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "email":
 			out.Values[i] = ec._Contact_email(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -2165,6 +3054,11 @@ func (ec *executionContext) _ContactConnection(ctx context.Context, sel ast.Sele
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ContactConnection")
+		case "edges":
+			out.Values[i] = ec._ContactConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "nodes":
 			out.Values[i] = ec._ContactConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -2172,6 +3066,49 @@ func (ec *executionContext) _ContactConnection(ctx context.Context, sel ast.Sele
 			}
 		case "pageInfo":
 			out.Values[i] = ec._ContactConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ContactConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var contactEdgeImplementors = []string{"ContactEdge"}
+
+func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ContactEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, contactEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ContactEdge")
+		case "cursor":
+			out.Values[i] = ec._ContactEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ContactEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -2210,11 +3147,10 @@ func (ec *executionContext) _Deal(ctx context.Context, sel ast.SelectionSet, obj
 					return ec._Deal_id(ctx, field, obj)
 				})
 		case "hubspotId":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Deal_hubspotId(ctx, field, obj)
-				})
+			out.Values[i] = ec._Deal_hubspotId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._Deal_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -2273,6 +3209,11 @@ func (ec *executionContext) _DealConnection(ctx context.Context, sel ast.Selecti
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("DealConnection")
+		case "edges":
+			out.Values[i] = ec._DealConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "nodes":
 			out.Values[i] = ec._DealConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -2280,6 +3221,82 @@ func (ec *executionContext) _DealConnection(ctx context.Context, sel ast.Selecti
 			}
 		case "pageInfo":
 			out.Values[i] = ec._DealConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._DealConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dealEdgeImplementors = []string{"DealEdge"}
+
+func (ec *executionContext) _DealEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DealEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dealEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DealEdge")
+		case "cursor":
+			out.Values[i] = ec._DealEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._DealEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var disconnectIntegrationPayloadImplementors = []string{"DisconnectIntegrationPayload"}
+
+func (ec *executionContext) _DisconnectIntegrationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DisconnectIntegrationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, disconnectIntegrationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DisconnectIntegrationPayload")
+		case "integration":
+			out.Values[i] = ec._DisconnectIntegrationPayload_integration(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -2318,11 +3335,10 @@ func (ec *executionContext) _EmailCampaign(ctx context.Context, sel ast.Selectio
 					return ec._EmailCampaign_id(ctx, field, obj)
 				})
 		case "klaviyoId":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._EmailCampaign_klaviyoId(ctx, field, obj)
-				})
+			out.Values[i] = ec._EmailCampaign_klaviyoId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._EmailCampaign_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -2366,6 +3382,11 @@ func (ec *executionContext) _EmailCampaignConnection(ctx context.Context, sel as
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("EmailCampaignConnection")
+		case "edges":
+			out.Values[i] = ec._EmailCampaignConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "nodes":
 			out.Values[i] = ec._EmailCampaignConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -2373,6 +3394,49 @@ func (ec *executionContext) _EmailCampaignConnection(ctx context.Context, sel as
 			}
 		case "pageInfo":
 			out.Values[i] = ec._EmailCampaignConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._EmailCampaignConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var emailCampaignEdgeImplementors = []string{"EmailCampaignEdge"}
+
+func (ec *executionContext) _EmailCampaignEdge(ctx context.Context, sel ast.SelectionSet, obj *model.EmailCampaignEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emailCampaignEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmailCampaignEdge")
+		case "cursor":
+			out.Values[i] = ec._EmailCampaignEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._EmailCampaignEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -2411,11 +3475,10 @@ func (ec *executionContext) _EmailFlow(ctx context.Context, sel ast.SelectionSet
 					return ec._EmailFlow_id(ctx, field, obj)
 				})
 		case "klaviyoId":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._EmailFlow_klaviyoId(ctx, field, obj)
-				})
+			out.Values[i] = ec._EmailFlow_klaviyoId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._EmailFlow_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -2430,6 +3493,92 @@ func (ec *executionContext) _EmailFlow(ctx context.Context, sel ast.SelectionSet
 			out.Values[i] = ec._EmailFlow_triggerType(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var emailFlowConnectionImplementors = []string{"EmailFlowConnection"}
+
+func (ec *executionContext) _EmailFlowConnection(ctx context.Context, sel ast.SelectionSet, obj *model.EmailFlowConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emailFlowConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmailFlowConnection")
+		case "edges":
+			out.Values[i] = ec._EmailFlowConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._EmailFlowConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._EmailFlowConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._EmailFlowConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var emailFlowEdgeImplementors = []string{"EmailFlowEdge"}
+
+func (ec *executionContext) _EmailFlowEdge(ctx context.Context, sel ast.SelectionSet, obj *model.EmailFlowEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emailFlowEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmailFlowEdge")
+		case "cursor":
+			out.Values[i] = ec._EmailFlowEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._EmailFlowEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -2928,6 +4077,130 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	}
 }
 
+var syncIntegrationPayloadImplementors = []string{"SyncIntegrationPayload"}
+
+func (ec *executionContext) _SyncIntegrationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SyncIntegrationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncIntegrationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncIntegrationPayload")
+		case "sync":
+			out.Values[i] = ec._SyncIntegrationPayload_sync(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "integration":
+			out.Values[i] = ec._SyncIntegrationPayload_integration(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var syncRunConnectionImplementors = []string{"SyncRunConnection"}
+
+func (ec *executionContext) _SyncRunConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SyncRunConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncRunConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncRunConnection")
+		case "edges":
+			out.Values[i] = ec._SyncRunConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._SyncRunConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SyncRunConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SyncRunConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var syncRunEdgeImplementors = []string{"SyncRunEdge"}
+
+func (ec *executionContext) _SyncRunEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SyncRunEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncRunEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncRunEdge")
+		case "cursor":
+			out.Values[i] = ec._SyncRunEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SyncRunEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
@@ -2935,6 +4208,14 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 func (ec *executionContext) unmarshalNConnectIntegrationInput2githubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐConnectIntegrationInput(ctx context.Context, v any) (model.ConnectIntegrationInput, error) {
 	res, err := ec.unmarshalInputConnectIntegrationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConnectIntegrationPayload2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐConnectIntegrationPayload(ctx context.Context, sel ast.SelectionSet, v *model.ConnectIntegrationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConnectIntegrationPayload!")
+		return graphql.Null
+	}
+	return ec._ConnectIntegrationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNContact2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*integrations.Contact) graphql.Marshaler {
@@ -2969,6 +4250,30 @@ func (ec *executionContext) marshalNContactConnection2ᚖgithubᚗcomᚋomnify�
 	return ec._ContactConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNContactEdge2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐContactEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ContactEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNContactEdge2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐContactEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNContactEdge2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐContactEdge(ctx context.Context, sel ast.SelectionSet, v *model.ContactEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ContactEdge!")
+		return graphql.Null
+	}
+	return ec._ContactEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDeal2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐDealᚄ(ctx context.Context, sel ast.SelectionSet, v []*integrations.Deal) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -3001,9 +4306,41 @@ func (ec *executionContext) marshalNDealConnection2ᚖgithubᚗcomᚋomnifyᚋbf
 	return ec._DealConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDealEdge2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐDealEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DealEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDealEdge2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐDealEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDealEdge2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐDealEdge(ctx context.Context, sel ast.SelectionSet, v *model.DealEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DealEdge!")
+		return graphql.Null
+	}
+	return ec._DealEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDisconnectIntegrationInput2githubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐDisconnectIntegrationInput(ctx context.Context, v any) (model.DisconnectIntegrationInput, error) {
 	res, err := ec.unmarshalInputDisconnectIntegrationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDisconnectIntegrationPayload2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐDisconnectIntegrationPayload(ctx context.Context, sel ast.SelectionSet, v *model.DisconnectIntegrationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DisconnectIntegrationPayload!")
+		return graphql.Null
+	}
+	return ec._DisconnectIntegrationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEmailCampaign2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐCampaignᚄ(ctx context.Context, sel ast.SelectionSet, v []*integrations.Campaign) graphql.Marshaler {
@@ -3038,6 +4375,30 @@ func (ec *executionContext) marshalNEmailCampaignConnection2ᚖgithubᚗcomᚋom
 	return ec._EmailCampaignConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNEmailCampaignEdge2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐEmailCampaignEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EmailCampaignEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEmailCampaignEdge2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐEmailCampaignEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEmailCampaignEdge2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐEmailCampaignEdge(ctx context.Context, sel ast.SelectionSet, v *model.EmailCampaignEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EmailCampaignEdge!")
+		return graphql.Null
+	}
+	return ec._EmailCampaignEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNEmailFlow2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐFlowᚄ(ctx context.Context, sel ast.SelectionSet, v []*integrations.Flow) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -3060,6 +4421,38 @@ func (ec *executionContext) marshalNEmailFlow2ᚖgithubᚗcomᚋomnifyᚋbffᚋi
 		return graphql.Null
 	}
 	return ec._EmailFlow(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEmailFlowConnection2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐEmailFlowConnection(ctx context.Context, sel ast.SelectionSet, v *model.EmailFlowConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EmailFlowConnection!")
+		return graphql.Null
+	}
+	return ec._EmailFlowConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEmailFlowEdge2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐEmailFlowEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EmailFlowEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEmailFlowEdge2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐEmailFlowEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEmailFlowEdge2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐEmailFlowEdge(ctx context.Context, sel ast.SelectionSet, v *model.EmailFlowEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EmailFlowEdge!")
+		return graphql.Null
+	}
+	return ec._EmailFlowEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNIntegration2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐIntegrationᚄ(ctx context.Context, sel ast.SelectionSet, v []*integrations.Integration) graphql.Marshaler {
@@ -3214,6 +4607,51 @@ func (ec *executionContext) marshalNPlatform2githubᚗcomᚋomnifyᚋbffᚋinter
 		graphql.AddInvalidNullFromMarshaler(ctx, "Platform!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNSyncIntegrationInput2githubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐSyncIntegrationInput(ctx context.Context, v any) (model.SyncIntegrationInput, error) {
+	res, err := ec.unmarshalInputSyncIntegrationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSyncIntegrationPayload2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐSyncIntegrationPayload(ctx context.Context, sel ast.SelectionSet, v *model.SyncIntegrationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SyncIntegrationPayload!")
+		return graphql.Null
+	}
+	return ec._SyncIntegrationPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSyncRunConnection2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐSyncRunConnection(ctx context.Context, sel ast.SelectionSet, v *model.SyncRunConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SyncRunConnection!")
+		return graphql.Null
+	}
+	return ec._SyncRunConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSyncRunEdge2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐSyncRunEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SyncRunEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSyncRunEdge2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐSyncRunEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSyncRunEdge2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐSyncRunEdge(ctx context.Context, sel ast.SelectionSet, v *model.SyncRunEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SyncRunEdge!")
+		return graphql.Null
+	}
+	return ec._SyncRunEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSyncStatus2githubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐSyncStatus(ctx context.Context, v any) (integrations.SyncStatus, error) {

@@ -12,7 +12,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/omnify/bff/graph/model"
 	"github.com/omnify/bff/internal/authz"
-	"github.com/omnify/bff/internal/integrations"
 	"github.com/omnify/bff/internal/legal"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -80,18 +79,29 @@ type ComplexityRoot struct {
 		Viewer func(childComplexity int) int
 	}
 
+	ConnectIntegrationPayload struct {
+		Integration func(childComplexity int) int
+	}
+
 	Contact struct {
 		CreatedAt func(childComplexity int) int
 		Email     func(childComplexity int) int
 		FirstName func(childComplexity int) int
-		HubspotID func(childComplexity int) int
+		HubSpotID func(childComplexity int) int
 		ID        func(childComplexity int) int
 		LastName  func(childComplexity int) int
 	}
 
 	ContactConnection struct {
-		Nodes    func(childComplexity int) int
-		PageInfo func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ContactEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	CreateApiKeyPayload struct {
@@ -102,7 +112,7 @@ type ComplexityRoot struct {
 	Deal struct {
 		Amount    func(childComplexity int) int
 		CloseDate func(childComplexity int) int
-		HubspotID func(childComplexity int) int
+		HubSpotID func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Name      func(childComplexity int) int
 		Pipeline  func(childComplexity int) int
@@ -111,8 +121,19 @@ type ComplexityRoot struct {
 	}
 
 	DealConnection struct {
-		Nodes    func(childComplexity int) int
-		PageInfo func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DealEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DisconnectIntegrationPayload struct {
+		Integration func(childComplexity int) int
 	}
 
 	EmailCampaign struct {
@@ -124,8 +145,15 @@ type ComplexityRoot struct {
 	}
 
 	EmailCampaignConnection struct {
-		Nodes    func(childComplexity int) int
-		PageInfo func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	EmailCampaignEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	EmailFlow struct {
@@ -136,6 +164,18 @@ type ComplexityRoot struct {
 		TriggerType func(childComplexity int) int
 	}
 
+	EmailFlowConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	EmailFlowEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Integration struct {
 		AccountLabel func(childComplexity int) int
 		ConnectedAt  func(childComplexity int) int
@@ -144,7 +184,7 @@ type ComplexityRoot struct {
 		LastSyncedAt func(childComplexity int) int
 		Platform     func(childComplexity int) int
 		Status       func(childComplexity int) int
-		Syncs        func(childComplexity int, first *int) int
+		Syncs        func(childComplexity int, first *int, after *string) int
 	}
 
 	IntegrationEvent struct {
@@ -262,7 +302,7 @@ type ComplexityRoot struct {
 		RevokeInvitation      func(childComplexity int, input model.RevokeInvitationInput) int
 		SignUp                func(childComplexity int, input model.SignUpInput) int
 		SwitchOrganization    func(childComplexity int, organizationID string) int
-		SyncIntegration       func(childComplexity int, platform integrations.Platform) int
+		SyncIntegration       func(childComplexity int, input model.SyncIntegrationInput) int
 		UpdateMemberRole      func(childComplexity int, input model.UpdateMemberRoleInput) int
 	}
 
@@ -302,7 +342,7 @@ type ComplexityRoot struct {
 		Contacts         func(childComplexity int, first *int, after *string) int
 		Deals            func(childComplexity int, first *int, after *string, stage *string) int
 		EmailCampaigns   func(childComplexity int, first *int, after *string) int
-		EmailFlows       func(childComplexity int) int
+		EmailFlows       func(childComplexity int, first *int, after *string) int
 		Integrations     func(childComplexity int) int
 		Invitations      func(childComplexity int) int
 		LegalAcceptances func(childComplexity int, first *int, after *string) int
@@ -326,6 +366,23 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		IntegrationEvents func(childComplexity int) int
+	}
+
+	SyncIntegrationPayload struct {
+		Integration func(childComplexity int) int
+		Sync        func(childComplexity int) int
+	}
+
+	SyncRunConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SyncRunEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	User struct {
@@ -455,6 +512,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthPayload.Viewer(childComplexity), true
 
+	case "ConnectIntegrationPayload.integration":
+		if e.ComplexityRoot.ConnectIntegrationPayload.Integration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectIntegrationPayload.Integration(childComplexity), true
+
 	case "Contact.createdAt":
 		if e.ComplexityRoot.Contact.CreatedAt == nil {
 			break
@@ -474,11 +538,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Contact.FirstName(childComplexity), true
 	case "Contact.hubspotId":
-		if e.ComplexityRoot.Contact.HubspotID == nil {
+		if e.ComplexityRoot.Contact.HubSpotID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Contact.HubspotID(childComplexity), true
+		return e.ComplexityRoot.Contact.HubSpotID(childComplexity), true
 	case "Contact.id":
 		if e.ComplexityRoot.Contact.ID == nil {
 			break
@@ -492,6 +556,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Contact.LastName(childComplexity), true
 
+	case "ContactConnection.edges":
+		if e.ComplexityRoot.ContactConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactConnection.Edges(childComplexity), true
 	case "ContactConnection.nodes":
 		if e.ComplexityRoot.ContactConnection.Nodes == nil {
 			break
@@ -504,6 +574,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ContactConnection.PageInfo(childComplexity), true
+	case "ContactConnection.totalCount":
+		if e.ComplexityRoot.ContactConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactConnection.TotalCount(childComplexity), true
+
+	case "ContactEdge.cursor":
+		if e.ComplexityRoot.ContactEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactEdge.Cursor(childComplexity), true
+	case "ContactEdge.node":
+		if e.ComplexityRoot.ContactEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactEdge.Node(childComplexity), true
 
 	case "CreateApiKeyPayload.apiKey":
 		if e.ComplexityRoot.CreateApiKeyPayload.APIKey == nil {
@@ -531,11 +620,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Deal.CloseDate(childComplexity), true
 	case "Deal.hubspotId":
-		if e.ComplexityRoot.Deal.HubspotID == nil {
+		if e.ComplexityRoot.Deal.HubSpotID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Deal.HubspotID(childComplexity), true
+		return e.ComplexityRoot.Deal.HubSpotID(childComplexity), true
 	case "Deal.id":
 		if e.ComplexityRoot.Deal.ID == nil {
 			break
@@ -567,6 +656,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Deal.UpdatedAt(childComplexity), true
 
+	case "DealConnection.edges":
+		if e.ComplexityRoot.DealConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealConnection.Edges(childComplexity), true
 	case "DealConnection.nodes":
 		if e.ComplexityRoot.DealConnection.Nodes == nil {
 			break
@@ -579,6 +674,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DealConnection.PageInfo(childComplexity), true
+	case "DealConnection.totalCount":
+		if e.ComplexityRoot.DealConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealConnection.TotalCount(childComplexity), true
+
+	case "DealEdge.cursor":
+		if e.ComplexityRoot.DealEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealEdge.Cursor(childComplexity), true
+	case "DealEdge.node":
+		if e.ComplexityRoot.DealEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealEdge.Node(childComplexity), true
+
+	case "DisconnectIntegrationPayload.integration":
+		if e.ComplexityRoot.DisconnectIntegrationPayload.Integration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisconnectIntegrationPayload.Integration(childComplexity), true
 
 	case "EmailCampaign.id":
 		if e.ComplexityRoot.EmailCampaign.ID == nil {
@@ -611,6 +732,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EmailCampaign.Status(childComplexity), true
 
+	case "EmailCampaignConnection.edges":
+		if e.ComplexityRoot.EmailCampaignConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailCampaignConnection.Edges(childComplexity), true
 	case "EmailCampaignConnection.nodes":
 		if e.ComplexityRoot.EmailCampaignConnection.Nodes == nil {
 			break
@@ -623,6 +750,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EmailCampaignConnection.PageInfo(childComplexity), true
+	case "EmailCampaignConnection.totalCount":
+		if e.ComplexityRoot.EmailCampaignConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailCampaignConnection.TotalCount(childComplexity), true
+
+	case "EmailCampaignEdge.cursor":
+		if e.ComplexityRoot.EmailCampaignEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailCampaignEdge.Cursor(childComplexity), true
+	case "EmailCampaignEdge.node":
+		if e.ComplexityRoot.EmailCampaignEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailCampaignEdge.Node(childComplexity), true
 
 	case "EmailFlow.id":
 		if e.ComplexityRoot.EmailFlow.ID == nil {
@@ -654,6 +800,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EmailFlow.TriggerType(childComplexity), true
+
+	case "EmailFlowConnection.edges":
+		if e.ComplexityRoot.EmailFlowConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailFlowConnection.Edges(childComplexity), true
+	case "EmailFlowConnection.nodes":
+		if e.ComplexityRoot.EmailFlowConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailFlowConnection.Nodes(childComplexity), true
+	case "EmailFlowConnection.pageInfo":
+		if e.ComplexityRoot.EmailFlowConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailFlowConnection.PageInfo(childComplexity), true
+	case "EmailFlowConnection.totalCount":
+		if e.ComplexityRoot.EmailFlowConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailFlowConnection.TotalCount(childComplexity), true
+
+	case "EmailFlowEdge.cursor":
+		if e.ComplexityRoot.EmailFlowEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailFlowEdge.Cursor(childComplexity), true
+	case "EmailFlowEdge.node":
+		if e.ComplexityRoot.EmailFlowEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailFlowEdge.Node(childComplexity), true
 
 	case "Integration.accountLabel":
 		if e.ComplexityRoot.Integration.AccountLabel == nil {
@@ -707,7 +891,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Integration.Syncs(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Integration.Syncs(childComplexity, args["first"].(*int), args["after"].(*string)), true
 
 	case "IntegrationEvent.at":
 		if e.ComplexityRoot.IntegrationEvent.At == nil {
@@ -1264,7 +1448,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.SyncIntegration(childComplexity, args["platform"].(integrations.Platform)), true
+		return e.ComplexityRoot.Mutation.SyncIntegration(childComplexity, args["input"].(model.SyncIntegrationInput)), true
 	case "Mutation.updateMemberRole":
 		if e.ComplexityRoot.Mutation.UpdateMemberRole == nil {
 			break
@@ -1422,7 +1606,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Query.EmailFlows(childComplexity), true
+		args, err := ec.field_Query_emailFlows_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EmailFlows(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.integrations":
 		if e.ComplexityRoot.Query.Integrations == nil {
 			break
@@ -1531,6 +1720,57 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.IntegrationEvents(childComplexity), true
+
+	case "SyncIntegrationPayload.integration":
+		if e.ComplexityRoot.SyncIntegrationPayload.Integration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncIntegrationPayload.Integration(childComplexity), true
+	case "SyncIntegrationPayload.sync":
+		if e.ComplexityRoot.SyncIntegrationPayload.Sync == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncIntegrationPayload.Sync(childComplexity), true
+
+	case "SyncRunConnection.edges":
+		if e.ComplexityRoot.SyncRunConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncRunConnection.Edges(childComplexity), true
+	case "SyncRunConnection.nodes":
+		if e.ComplexityRoot.SyncRunConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncRunConnection.Nodes(childComplexity), true
+	case "SyncRunConnection.pageInfo":
+		if e.ComplexityRoot.SyncRunConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncRunConnection.PageInfo(childComplexity), true
+	case "SyncRunConnection.totalCount":
+		if e.ComplexityRoot.SyncRunConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncRunConnection.TotalCount(childComplexity), true
+
+	case "SyncRunEdge.cursor":
+		if e.ComplexityRoot.SyncRunEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncRunEdge.Cursor(childComplexity), true
+	case "SyncRunEdge.node":
+		if e.ComplexityRoot.SyncRunEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncRunEdge.Node(childComplexity), true
 
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
@@ -1649,6 +1889,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
 			graphql.NewInputUnmarshaler("RevokeInvitationInput", ec.unmarshalInputRevokeInvitationInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
+			graphql.NewInputUnmarshaler("SyncIntegrationInput", ec.unmarshalInputSyncIntegrationInput),
 			graphql.NewInputUnmarshaler("UpdateMemberRoleInput", ec.unmarshalInputUpdateMemberRoleInput),
 		)
 	}
@@ -2100,8 +2341,37 @@ type Integration implements Node {
   lastSyncedAt: DateTime
   "Why the connection is in ERROR, in words a shop owner can act on."
   lastError: String
-  "The most recent sync runs, newest first."
-  syncs("How many runs, 1 to 50 (default 10)." first: Int): [IntegrationSync!]!
+  "The sync runs, newest first (the last 50 are kept). VIEWER or above; API keys with READ may call it."
+  syncs(
+    "How many runs, 1 to 50."
+    first: Int = 3
+    "The ` + "`" + `endCursor` + "`" + ` of the previous page; omit it for the first page."
+    after: String
+  ): SyncRunConnection!
+}
+
+"""
+A page of an integration's sync runs, newest first.
+"""
+type SyncRunConnection {
+  "The runs of this page with their cursors."
+  edges: [SyncRunEdge!]!
+  "The runs of this page."
+  nodes: [IntegrationSync!]!
+  "Where this page starts and ends."
+  pageInfo: PageInfo!
+  "How many runs the integration has kept, over all pages."
+  totalCount: Int!
+}
+
+"""
+One sync run of a page, with its cursor.
+"""
+type SyncRunEdge {
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this run."
+  cursor: String!
+  "The run."
+  node: IntegrationSync!
 }
 
 """
@@ -2134,12 +2404,38 @@ input ConnectIntegrationInput {
   shopDomain: String
 }
 
+"Result of ` + "`" + `connectIntegration` + "`" + `."
+type ConnectIntegrationPayload {
+  "The integration, now CONNECTED."
+  integration: Integration!
+}
+
 "Input of ` + "`" + `disconnectIntegration` + "`" + `."
 input DisconnectIntegrationInput {
   "The platform to disconnect."
   platform: Platform!
   "Also delete the data synced from it (default false: keep it)."
   purgeData: Boolean
+}
+
+"Result of ` + "`" + `disconnectIntegration` + "`" + `."
+type DisconnectIntegrationPayload {
+  "The integration, now DISCONNECTED."
+  integration: Integration!
+}
+
+"Input of ` + "`" + `syncIntegration` + "`" + `."
+input SyncIntegrationInput {
+  "The connected platform to sync."
+  platform: Platform!
+}
+
+"Result of ` + "`" + `syncIntegration` + "`" + `."
+type SyncIntegrationPayload {
+  "The queued run, or the run already QUEUED or RUNNING."
+  sync: IntegrationSync!
+  "The integration the run syncs."
+  integration: Integration!
 }
 
 """
@@ -2228,10 +2524,24 @@ type Deal implements Node {
 A page of deals, most recently updated first.
 """
 type DealConnection {
+  "The deals of this page with their cursors."
+  edges: [DealEdge!]!
   "The deals of this page."
   nodes: [Deal!]!
-  "Where this page ends."
+  "Where this page starts and ends."
   pageInfo: PageInfo!
+  "How many deals there are over all pages."
+  totalCount: Int!
+}
+
+"""
+One of a page of deals, with its cursor.
+"""
+type DealEdge {
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this one."
+  cursor: String!
+  "The item."
+  node: Deal!
 }
 
 """
@@ -2256,10 +2566,24 @@ type Contact implements Node {
 A page of contacts, newest first.
 """
 type ContactConnection {
+  "The contacts of this page with their cursors."
+  edges: [ContactEdge!]!
   "The contacts of this page."
   nodes: [Contact!]!
-  "Where this page ends."
+  "Where this page starts and ends."
   pageInfo: PageInfo!
+  "How many contacts there are over all pages."
+  totalCount: Int!
+}
+
+"""
+One of a page of contacts, with its cursor.
+"""
+type ContactEdge {
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this one."
+  cursor: String!
+  "The item."
+  node: Contact!
 }
 
 """
@@ -2304,10 +2628,24 @@ type EmailCampaign implements Node {
 A page of email campaigns, most recent first.
 """
 type EmailCampaignConnection {
-  "The campaigns of this page."
+  "The email campaigns of this page with their cursors."
+  edges: [EmailCampaignEdge!]!
+  "The email campaigns of this page."
   nodes: [EmailCampaign!]!
-  "Where this page ends."
+  "Where this page starts and ends."
   pageInfo: PageInfo!
+  "How many email campaigns there are over all pages."
+  totalCount: Int!
+}
+
+"""
+One of a page of email campaigns, with its cursor.
+"""
+type EmailCampaignEdge {
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this one."
+  cursor: String!
+  "The item."
+  node: EmailCampaign!
 }
 
 """
@@ -2327,10 +2665,34 @@ type EmailFlow implements Node {
 }
 
 """
+A page of email flows, by name.
+"""
+type EmailFlowConnection {
+  "The email flows of this page with their cursors."
+  edges: [EmailFlowEdge!]!
+  "The email flows of this page."
+  nodes: [EmailFlow!]!
+  "Where this page starts and ends."
+  pageInfo: PageInfo!
+  "How many email flows there are over all pages."
+  totalCount: Int!
+}
+
+"""
+One of a page of email flows, with its cursor.
+"""
+type EmailFlowEdge {
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this one."
+  cursor: String!
+  "The item."
+  node: EmailFlow!
+}
+
+"""
 A change in an integration: a status change or the progress of a sync.
 """
 type IntegrationEvent {
-  "The event's id, unique among all events; not usable with ` + "`" + `node` + "`" + `."
+  "The event's id, unique among all events (two events never share one); not usable with ` + "`" + `node` + "`" + `."
   id: ID!
   "The platform."
   platform: Platform!
@@ -2343,37 +2705,49 @@ type IntegrationEvent {
 }
 
 extend type Query {
-  "The organization's integrations: always one per platform."
-  integrations: [Integration!]! @authenticated
-  "Revenue, spend and email figures for a period of at most 366 days, with the period before it."
-  marketingSummary("First day." from: Date!, "Last day, included." to: Date!): MarketingSummary! @authenticated
-  "HubSpot deals, most recently updated first."
-  deals("How many, 1 to 100 (default 20)." first: Int, "The cursor after which to continue." after: String, "Only deals in this stage." stage: String): DealConnection! @authenticated
-  "HubSpot contacts, newest first."
-  contacts("How many, 1 to 100 (default 20)." first: Int, "The cursor after which to continue." after: String): ContactConnection! @authenticated
-  "Deals per stage and the open pipeline amount."
-  pipelineSummary: PipelineSummary! @authenticated
-  "Klaviyo email campaigns, most recent first."
-  emailCampaigns("How many, 1 to 100 (default 20)." first: Int, "The cursor after which to continue." after: String): EmailCampaignConnection! @authenticated
-  "Klaviyo flows."
-  emailFlows: [EmailFlow!]! @authenticated
+  "The organization's integrations: always one per platform. VIEWER or above; API keys with READ may call it."
+  integrations: [Integration!]! @hasRole(role: VIEWER)
+  "Revenue, spend and email figures for a period of at most 366 days, with the period before it. VIEWER or above; API keys with READ may call it."
+  marketingSummary("First day." from: Date!, "Last day, included." to: Date!): MarketingSummary! @hasRole(role: VIEWER)
+  "HubSpot deals, most recently updated first. VIEWER or above; API keys with READ may call it."
+  deals("How many, 1 to 100." first: Int = 20, "The ` + "`" + `endCursor` + "`" + ` of the previous page; omit it for the first page." after: String, "Only deals in this stage (an exact stage id)." stage: String): DealConnection! @hasRole(role: VIEWER)
+  "HubSpot contacts, newest first. VIEWER or above; API keys with READ may call it."
+  contacts("How many, 1 to 100." first: Int = 20, "The ` + "`" + `endCursor` + "`" + ` of the previous page; omit it for the first page." after: String): ContactConnection! @hasRole(role: VIEWER)
+  "Deals per stage and the open pipeline amount. VIEWER or above; API keys with READ may call it."
+  pipelineSummary: PipelineSummary! @hasRole(role: VIEWER)
+  "Klaviyo email campaigns, most recent first. VIEWER or above; API keys with READ may call it."
+  emailCampaigns("How many, 1 to 100." first: Int = 20, "The ` + "`" + `endCursor` + "`" + ` of the previous page; omit it for the first page." after: String): EmailCampaignConnection! @hasRole(role: VIEWER)
+  "Klaviyo flows, by name. VIEWER or above; API keys with READ may call it."
+  emailFlows("How many, 1 to 100." first: Int = 20, "The ` + "`" + `endCursor` + "`" + ` of the previous page; omit it for the first page." after: String): EmailFlowConnection! @hasRole(role: VIEWER)
 }
 
 extend type Mutation {
-  "Connect a platform: the key is checked with the platform, then stored encrypted. OWNER or ADMIN."
-  connectIntegration("The change to make." input: ConnectIntegrationInput!): Integration! @authenticated
-  "Forget a platform's credential; synced data stays unless purgeData is true. OWNER or ADMIN."
-  disconnectIntegration("The change to make." input: DisconnectIntegrationInput!): Integration! @authenticated
-  "Queue a sync of a connected platform now; returns the queued (or already running) run. MEMBER or above."
-  syncIntegration("The platform to sync." platform: Platform!): IntegrationSync! @authenticated
+  """
+  Connect a platform: the key is checked with the platform, then stored
+  encrypted. OWNER or ADMIN (a READ_WRITE API key acts as ADMIN; READ keys
+  may not).
+  """
+  connectIntegration("The platform and its key." input: ConnectIntegrationInput!): ConnectIntegrationPayload! @hasRole(role: ADMIN)
+  """
+  Forget a platform's credential; synced data stays unless purgeData is
+  true. OWNER or ADMIN (a READ_WRITE API key acts as ADMIN; READ keys may
+  not).
+  """
+  disconnectIntegration("The platform to disconnect." input: DisconnectIntegrationInput!): DisconnectIntegrationPayload! @hasRole(role: ADMIN)
+  """
+  Queue a sync of a connected platform now; returns the queued (or already
+  running) run. MEMBER or above (a READ_WRITE API key acts as ADMIN; READ
+  keys may not).
+  """
+  syncIntegration("The platform to sync." input: SyncIntegrationInput!): SyncIntegrationPayload! @hasRole(role: MEMBER)
 }
 
 """
 The root of live updates, delivered over WebSocket or server-sent events.
 """
 type Subscription {
-  "Every status change and sync progress of the active organization's integrations, as it happens."
-  integrationEvents: IntegrationEvent! @authenticated
+  "Every status change and sync progress of the active organization's integrations, as it happens. VIEWER or above; API keys with READ may call it."
+  integrationEvents: IntegrationEvent! @hasRole(role: VIEWER)
 }
 `, BuiltIn: false},
 	{Name: "../../schema/legal.graphqls", Input: `"""
@@ -2634,6 +3008,14 @@ func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ConnectIntegrationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "integration":
+		return ec.fieldContext_ConnectIntegrationPayload_integration(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConnectIntegrationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Contact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2654,12 +3036,26 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 
 func (ec *executionContext) childFields_ContactConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ContactConnection_edges(ctx, field)
 	case "nodes":
 		return ec.fieldContext_ContactConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_ContactConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ContactConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ContactConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ContactEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ContactEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2696,12 +3092,34 @@ func (ec *executionContext) childFields_Deal(ctx context.Context, field graphql.
 
 func (ec *executionContext) childFields_DealConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DealConnection_edges(ctx, field)
 	case "nodes":
 		return ec.fieldContext_DealConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_DealConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DealConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DealConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DealEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DealEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DealEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DisconnectIntegrationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "integration":
+		return ec.fieldContext_DisconnectIntegrationPayload_integration(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DisconnectIntegrationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_EmailCampaign(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2722,12 +3140,26 @@ func (ec *executionContext) childFields_EmailCampaign(ctx context.Context, field
 
 func (ec *executionContext) childFields_EmailCampaignConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EmailCampaignConnection_edges(ctx, field)
 	case "nodes":
 		return ec.fieldContext_EmailCampaignConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_EmailCampaignConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_EmailCampaignConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EmailCampaignConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EmailCampaignEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_EmailCampaignEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_EmailCampaignEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailCampaignEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_EmailFlow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2744,6 +3176,30 @@ func (ec *executionContext) childFields_EmailFlow(ctx context.Context, field gra
 		return ec.fieldContext_EmailFlow_triggerType(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EmailFlow", field.Name)
+}
+
+func (ec *executionContext) childFields_EmailFlowConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EmailFlowConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_EmailFlowConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EmailFlowConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_EmailFlowConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailFlowConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EmailFlowEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_EmailFlowEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_EmailFlowEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailFlowEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Integration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3046,6 +3502,40 @@ func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field gr
 		return ec.fieldContext_ServerInfo_startedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServerInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_SyncIntegrationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sync":
+		return ec.fieldContext_SyncIntegrationPayload_sync(ctx, field)
+	case "integration":
+		return ec.fieldContext_SyncIntegrationPayload_integration(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncIntegrationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SyncRunConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SyncRunConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_SyncRunConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SyncRunConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SyncRunConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncRunConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SyncRunEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SyncRunEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SyncRunEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncRunEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -34,7 +34,7 @@ type QueryResolver interface {
 	Contacts(ctx context.Context, first *int, after *string) (*model.ContactConnection, error)
 	PipelineSummary(ctx context.Context) (*integrations.Pipeline, error)
 	EmailCampaigns(ctx context.Context, first *int, after *string) (*model.EmailCampaignConnection, error)
-	EmailFlows(ctx context.Context) ([]*integrations.Flow, error)
+	EmailFlows(ctx context.Context, first *int, after *string) (*model.EmailFlowConnection, error)
 	LegalDocuments(ctx context.Context) ([]*legal.Document, error)
 	LegalDocument(ctx context.Context, kind legal.Kind, version int) (*legal.Document, error)
 	LegalAcceptances(ctx context.Context, first *int, after *string) (*model.LegalAcceptanceConnection, error)
@@ -111,6 +111,28 @@ func (ec *executionContext) field_Query_deals_args(ctx context.Context, rawArgs 
 }
 
 func (ec *executionContext) field_Query_emailCampaigns_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_emailFlows_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -545,11 +567,16 @@ func (ec *executionContext) _Query_integrations(ctx context.Context, field graph
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Authenticated == nil {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, "VIEWER")
+				if err != nil {
 					var zeroVal []*integrations.Integration
-					return zeroVal, errors.New("directive authenticated is not implemented")
+					return zeroVal, err
 				}
-				return ec.Directives.Authenticated(ctx, nil, directive0)
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*integrations.Integration
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
 			}
 
 			next = directive1
@@ -591,11 +618,16 @@ func (ec *executionContext) _Query_marketingSummary(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Authenticated == nil {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, "VIEWER")
+				if err != nil {
 					var zeroVal *model.MarketingSummary
-					return zeroVal, errors.New("directive authenticated is not implemented")
+					return zeroVal, err
 				}
-				return ec.Directives.Authenticated(ctx, nil, directive0)
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.MarketingSummary
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
 			}
 
 			next = directive1
@@ -648,11 +680,16 @@ func (ec *executionContext) _Query_deals(ctx context.Context, field graphql.Coll
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Authenticated == nil {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, "VIEWER")
+				if err != nil {
 					var zeroVal *model.DealConnection
-					return zeroVal, errors.New("directive authenticated is not implemented")
+					return zeroVal, err
 				}
-				return ec.Directives.Authenticated(ctx, nil, directive0)
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DealConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
 			}
 
 			next = directive1
@@ -705,11 +742,16 @@ func (ec *executionContext) _Query_contacts(ctx context.Context, field graphql.C
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Authenticated == nil {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, "VIEWER")
+				if err != nil {
 					var zeroVal *model.ContactConnection
-					return zeroVal, errors.New("directive authenticated is not implemented")
+					return zeroVal, err
 				}
-				return ec.Directives.Authenticated(ctx, nil, directive0)
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ContactConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
 			}
 
 			next = directive1
@@ -761,11 +803,16 @@ func (ec *executionContext) _Query_pipelineSummary(ctx context.Context, field gr
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Authenticated == nil {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, "VIEWER")
+				if err != nil {
 					var zeroVal *integrations.Pipeline
-					return zeroVal, errors.New("directive authenticated is not implemented")
+					return zeroVal, err
 				}
-				return ec.Directives.Authenticated(ctx, nil, directive0)
+				if ec.Directives.HasRole == nil {
+					var zeroVal *integrations.Pipeline
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
 			}
 
 			next = directive1
@@ -807,11 +854,16 @@ func (ec *executionContext) _Query_emailCampaigns(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Authenticated == nil {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, "VIEWER")
+				if err != nil {
 					var zeroVal *model.EmailCampaignConnection
-					return zeroVal, errors.New("directive authenticated is not implemented")
+					return zeroVal, err
 				}
-				return ec.Directives.Authenticated(ctx, nil, directive0)
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.EmailCampaignConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
 			}
 
 			next = directive1
@@ -857,38 +909,55 @@ func (ec *executionContext) _Query_emailFlows(ctx context.Context, field graphql
 			return ec.fieldContext_Query_emailFlows(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().EmailFlows(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EmailFlows(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Authenticated == nil {
-					var zeroVal []*integrations.Flow
-					return zeroVal, errors.New("directive authenticated is not implemented")
+				role, err := ec.unmarshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.EmailFlowConnection
+					return zeroVal, err
 				}
-				return ec.Directives.Authenticated(ctx, nil, directive0)
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.EmailFlowConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
 			}
 
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []*integrations.Flow) graphql.Marshaler {
-			return ec.marshalNEmailFlow2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐFlowᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EmailFlowConnection) graphql.Marshaler {
+			return ec.marshalNEmailFlowConnection2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐEmailFlowConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_emailFlows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_emailFlows(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_EmailFlow(ctx, field)
+			return ec.childFields_EmailFlowConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_emailFlows_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }

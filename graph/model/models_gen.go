@@ -63,12 +63,30 @@ type ConnectIntegrationInput struct {
 	ShopDomain *string `json:"shopDomain,omitempty"`
 }
 
+// Result of `connectIntegration`.
+type ConnectIntegrationPayload struct {
+	// The integration, now CONNECTED.
+	Integration *integrations.Integration `json:"integration"`
+}
+
 // A page of contacts, newest first.
 type ContactConnection struct {
+	// The contacts of this page with their cursors.
+	Edges []*ContactEdge `json:"edges"`
 	// The contacts of this page.
 	Nodes []*integrations.Contact `json:"nodes"`
-	// Where this page ends.
+	// Where this page starts and ends.
 	PageInfo *PageInfo `json:"pageInfo"`
+	// How many contacts there are over all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// One of a page of contacts, with its cursor.
+type ContactEdge struct {
+	// Pass as `after` to continue after this one.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *integrations.Contact `json:"node"`
 }
 
 // Input of `createApiKey`.
@@ -89,10 +107,22 @@ type CreateAPIKeyPayload struct {
 
 // A page of deals, most recently updated first.
 type DealConnection struct {
+	// The deals of this page with their cursors.
+	Edges []*DealEdge `json:"edges"`
 	// The deals of this page.
 	Nodes []*integrations.Deal `json:"nodes"`
-	// Where this page ends.
+	// Where this page starts and ends.
 	PageInfo *PageInfo `json:"pageInfo"`
+	// How many deals there are over all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// One of a page of deals, with its cursor.
+type DealEdge struct {
+	// Pass as `after` to continue after this one.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *integrations.Deal `json:"node"`
 }
 
 // Input of `disconnectIntegration`.
@@ -103,17 +133,55 @@ type DisconnectIntegrationInput struct {
 	PurgeData *bool `json:"purgeData,omitempty"`
 }
 
+// Result of `disconnectIntegration`.
+type DisconnectIntegrationPayload struct {
+	// The integration, now DISCONNECTED.
+	Integration *integrations.Integration `json:"integration"`
+}
+
 // A page of email campaigns, most recent first.
 type EmailCampaignConnection struct {
-	// The campaigns of this page.
+	// The email campaigns of this page with their cursors.
+	Edges []*EmailCampaignEdge `json:"edges"`
+	// The email campaigns of this page.
 	Nodes []*integrations.Campaign `json:"nodes"`
-	// Where this page ends.
+	// Where this page starts and ends.
 	PageInfo *PageInfo `json:"pageInfo"`
+	// How many email campaigns there are over all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// One of a page of email campaigns, with its cursor.
+type EmailCampaignEdge struct {
+	// Pass as `after` to continue after this one.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *integrations.Campaign `json:"node"`
+}
+
+// A page of email flows, by name.
+type EmailFlowConnection struct {
+	// The email flows of this page with their cursors.
+	Edges []*EmailFlowEdge `json:"edges"`
+	// The email flows of this page.
+	Nodes []*integrations.Flow `json:"nodes"`
+	// Where this page starts and ends.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many email flows there are over all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// One of a page of email flows, with its cursor.
+type EmailFlowEdge struct {
+	// Pass as `after` to continue after this one.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *integrations.Flow `json:"node"`
 }
 
 // A change in an integration: a status change or the progress of a sync.
 type IntegrationEvent struct {
-	// The event's id, unique among all events; not usable with `node`.
+	// The event's id, unique among all events (two events never share one); not usable with `node`.
 	ID string `json:"id"`
 	// The platform.
 	Platform integrations.Platform `json:"platform"`
@@ -279,6 +347,40 @@ type SignUpInput struct {
 
 // The root of live updates, delivered over WebSocket or server-sent events.
 type Subscription struct {
+}
+
+// Input of `syncIntegration`.
+type SyncIntegrationInput struct {
+	// The connected platform to sync.
+	Platform integrations.Platform `json:"platform"`
+}
+
+// Result of `syncIntegration`.
+type SyncIntegrationPayload struct {
+	// The queued run, or the run already QUEUED or RUNNING.
+	Sync *integrations.SyncRun `json:"sync"`
+	// The integration the run syncs.
+	Integration *integrations.Integration `json:"integration"`
+}
+
+// A page of an integration's sync runs, newest first.
+type SyncRunConnection struct {
+	// The runs of this page with their cursors.
+	Edges []*SyncRunEdge `json:"edges"`
+	// The runs of this page.
+	Nodes []*integrations.SyncRun `json:"nodes"`
+	// Where this page starts and ends.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many runs the integration has kept, over all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// One sync run of a page, with its cursor.
+type SyncRunEdge struct {
+	// Pass as `after` to continue after this run.
+	Cursor string `json:"cursor"`
+	// The run.
+	Node *integrations.SyncRun `json:"node"`
 }
 
 // Input of `updateMemberRole`.

@@ -107,12 +107,12 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	clients := integrations.NewClients(integrations.BaseURLs{
 		TripleWhale: cfg.TripleWhaleBaseURL, HubSpot: cfg.HubSpotBaseURL, Klaviyo: cfg.KlaviyoBaseURL,
 	}, platform.Options{})
-	integrationService := integrations.NewService(integrationStore, sealer, clients, integrations.ServiceOptions{
-		Notify: graph.PublishIntegrationEvents(a.bus, o.Logger),
+	integrationService := integrations.New(integrationStore, integrations.Options{
+		Sealer: sealer, Clients: clients, Notify: graph.PublishIntegrationEvents(a.bus, o.Logger),
 	})
 	if cfg.RunsWorker() {
-		a.worker = integrations.NewWorker(integrationService, clients, integrations.Options{
-			Interval: cfg.SyncInterval, Logger: o.Logger.With("module", "integrations"),
+		a.worker = integrations.NewWorker(integrationService, integrations.WorkerOptions{
+			Clients: clients, Interval: cfg.SyncInterval, Logger: o.Logger.With("module", "integrations"),
 		})
 	}
 

@@ -372,7 +372,7 @@ func TestKeysActWithAtMostTheirCreatorsAuthority(t *testing.T) {
 	}
 	// disconnectIntegration needs ADMIN: the role check comes before anything else.
 	disconnect := func() string {
-		return bot.Do(t, `mutation { disconnectIntegration(input: {platform: HUBSPOT}) { status } }`, nil).Code()
+		return bot.Do(t, `mutation { disconnectIntegration(input: {platform: HUBSPOT}) { integration { status } } }`, nil).Code()
 	}
 	if got := role(bot); got != "ADMIN" {
 		t.Fatalf("READ_WRITE key of an ADMIN acts as %s", got)

@@ -121,7 +121,7 @@ func TestTwoWorkerProcessesClaimEachRunOnce(t *testing.T) {
 	syncAll := func(a account) {
 		t.Helper()
 		for _, platform := range []string{"TRIPLE_WHALE", "HUBSPOT", "KLAVIYO"} {
-			a.c.MustData(t, `mutation($p: Platform!) { syncIntegration(platform: $p) { id } }`, map[string]any{"p": platform}, nil)
+			a.c.MustData(t, `mutation($p: Platform!) { syncIntegration(input: {platform: $p}) { sync { id } } }`, map[string]any{"p": platform}, nil)
 		}
 	}
 	waitSynced := func(a account) {
@@ -131,10 +131,10 @@ func TestTwoWorkerProcessesClaimEachRunOnce(t *testing.T) {
 		deadline := time.Now().Add(4 * time.Minute)
 		for !func() bool {
 			for platform, in := range listIntegrations(t, a.c) {
-				if len(in.Syncs) == 0 {
+				if len(in.Syncs.Nodes) == 0 {
 					return false
 				}
-				switch s := in.Syncs[0]; s.Status {
+				switch s := in.Syncs.Nodes[0]; s.Status {
 				case "FAILED":
 					t.Fatalf("%s sync failed: %v", platform, *s.Error)
 				case "SUCCEEDED":

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -93,7 +95,7 @@ func configurePlatforms(fake *platformtest.Fake) func(*config.Config) {
 	}
 }
 
-const connectMutation = `mutation($i: ConnectIntegrationInput!) { connectIntegration(input: $i) { platform status accountLabel connectedAt } }`
+const connectMutation = `mutation($i: ConnectIntegrationInput!) { connectIntegration(input: $i) { integration { platform status accountLabel connectedAt } } }`
 
 func connect(t *testing.T, c *apptest.Client, platform, key, shopDomain string) apptest.Response {
 	t.Helper()
@@ -109,17 +111,19 @@ type integrationView struct {
 	AccountLabel     *string
 	LastSyncedAt     *string
 	LastError        *string
-	Syncs            []struct {
-		ID, Status     string
-		RecordsWritten int
-		Error          *string
+	Syncs            struct {
+		Nodes []struct {
+			ID, Status     string
+			RecordsWritten int
+			Error          *string
+		}
 	}
 }
 
 func listIntegrations(t *testing.T, c *apptest.Client) map[string]integrationView {
 	t.Helper()
 	var out struct{ Integrations []integrationView }
-	c.MustData(t, `{ integrations { platform status accountLabel lastSyncedAt lastError syncs(first: 3) { id status recordsWritten error } } }`, nil, &out)
+	c.MustData(t, `{ integrations { platform status accountLabel lastSyncedAt lastError syncs(first: 3) { nodes { id status recordsWritten error } } } }`, nil, &out)
 	m := map[string]integrationView{}
 	for _, in := range out.Integrations {
 		m[in.Platform] = in
@@ -204,9 +208,14 @@ func TestIntegrationsEndToEnd(t *testing.T) {
 	}
 
 	for _, platform := range []string{"TRIPLE_WHALE", "HUBSPOT", "KLAVIYO"} {
-		var out struct{ SyncIntegration struct{ ID, Status string } }
-		alice.c.MustData(t, `mutation($p: Platform!) { syncIntegration(platform: $p) { id status } }`, map[string]any{"p": platform}, &out)
-		if s := out.SyncIntegration.Status; s != "QUEUED" && s != "RUNNING" {
+		var out struct {
+			SyncIntegration struct {
+				Sync        struct{ ID, Status string }
+				Integration struct{ ID, Status string }
+			}
+		}
+		alice.c.MustData(t, `mutation($p: Platform!) { syncIntegration(input: {platform: $p}) { sync { id status } integration { id status } } }`, map[string]any{"p": platform}, &out)
+		if s := out.SyncIntegration.Sync.Status; s != "QUEUED" && s != "RUNNING" || out.SyncIntegration.Integration.ID == "" {
 			t.Fatalf("sync %s: %+v", platform, out)
 		}
 	}
@@ -219,7 +228,7 @@ func TestIntegrationsEndToEnd(t *testing.T) {
 		return true
 	})
 	for name, in := range listIntegrations(t, alice.c) {
-		if len(in.Syncs) == 0 || in.Syncs[0].Status != "SUCCEEDED" || in.Syncs[0].RecordsWritten == 0 {
+		if len(in.Syncs.Nodes) == 0 || in.Syncs.Nodes[0].Status != "SUCCEEDED" || in.Syncs.Nodes[0].RecordsWritten == 0 {
 			t.Fatalf("%s syncs: %+v", name, in.Syncs)
 		}
 	}
@@ -302,13 +311,15 @@ func TestIntegrationsEndToEnd(t *testing.T) {
 				SendTime     *string
 			}
 		}
-		EmailFlows []struct{ Name, TriggerType string }
-		Contacts   struct {
+		EmailFlows struct {
+			Nodes []struct{ Name, TriggerType string }
+		}
+		Contacts struct {
 			Nodes []struct{ Email, FirstName string }
 		}
 	}
-	alice.c.MustData(t, `{ emailCampaigns { nodes { name status sendTime } } emailFlows { name triggerType } contacts { nodes { email firstName } } }`, nil, &email)
-	if len(email.EmailCampaigns.Nodes) != 2 || len(email.EmailFlows) != 1 || email.EmailFlows[0].TriggerType != "Added to List" ||
+	alice.c.MustData(t, `{ emailCampaigns { nodes { name status sendTime } } emailFlows { nodes { name triggerType } } contacts { nodes { email firstName } } }`, nil, &email)
+	if len(email.EmailCampaigns.Nodes) != 2 || len(email.EmailFlows.Nodes) != 1 || email.EmailFlows.Nodes[0].TriggerType != "Added to List" ||
 		len(email.Contacts.Nodes) != 1 || email.Contacts.Nodes[0].Email != "ann@example.com" {
 		t.Fatalf("email and contacts: %+v", email)
 	}
@@ -329,17 +340,17 @@ func TestIntegrationsEndToEnd(t *testing.T) {
 	alice.c.MustData(t, `{ integrations { platform } }`, nil, nil)
 	base := env.Commands.Count("find")
 	env.Commands.Reset()
-	alice.c.MustData(t, `{ integrations { platform syncs { id status } } }`, nil, nil)
+	alice.c.MustData(t, `{ integrations { platform syncs(first: 3) { nodes { id status } totalCount } } }`, nil, nil)
 	if extra := env.Commands.Count("find") - base; extra != 1 {
 		t.Fatalf("syncs of 3 integrations cost %d extra finds, want 1", extra)
 	}
 
 	// A key rejected mid-life marks the integration ERROR with a message to reconnect.
 	p.acct.Revoke(platformtest.TripleWhale, http.StatusUnauthorized)
-	alice.c.MustData(t, `mutation { syncIntegration(platform: TRIPLE_WHALE) { id } }`, nil, nil)
+	alice.c.MustData(t, `mutation { syncIntegration(input: {platform: TRIPLE_WHALE}) { sync { id } } }`, nil, nil)
 	waitFor(t, "the rejected sync to fail", func() bool { return listIntegrations(t, alice.c)["TRIPLE_WHALE"].Status == "ERROR" })
 	tw := listIntegrations(t, alice.c)["TRIPLE_WHALE"]
-	if tw.LastError == nil || !strings.Contains(strings.ToLower(*tw.LastError), "reconnect") || tw.Syncs[0].Status != "FAILED" {
+	if tw.LastError == nil || !strings.Contains(strings.ToLower(*tw.LastError), "reconnect") || tw.Syncs.Nodes[0].Status != "FAILED" {
 		t.Fatalf("after a rejected key: %+v", tw)
 	}
 
@@ -365,7 +376,7 @@ func TestIntegrationsEndToEnd(t *testing.T) {
 	}
 
 	// Disconnecting keeps the data unless purged.
-	alice.c.MustData(t, `mutation { disconnectIntegration(input: {platform: HUBSPOT}) { status } }`, nil, nil)
+	alice.c.MustData(t, `mutation { disconnectIntegration(input: {platform: HUBSPOT}) { integration { status } } }`, nil, nil)
 	var after struct {
 		Deals struct{ Nodes []struct{ ID string } }
 	}
@@ -373,7 +384,7 @@ func TestIntegrationsEndToEnd(t *testing.T) {
 	if len(after.Deals.Nodes) != len(p.acct.Deals()) {
 		t.Fatalf("disconnect dropped data: %+v", after)
 	}
-	alice.c.MustData(t, `mutation { disconnectIntegration(input: {platform: HUBSPOT, purgeData: true}) { status } }`, nil, nil)
+	alice.c.MustData(t, `mutation { disconnectIntegration(input: {platform: HUBSPOT, purgeData: true}) { integration { status } } }`, nil, nil)
 	alice.c.MustData(t, `{ deals { nodes { id } } }`, nil, &after)
 	if len(after.Deals.Nodes) != 0 {
 		t.Fatalf("purge kept data: %+v", after)
@@ -389,9 +400,9 @@ func TestAPIRoleQueuesAndWorkerRoleSyncs(t *testing.T) {
 	if r := connect(t, alice.c, "HUBSPOT", hsGoodKey, ""); len(r.Errors) != 0 {
 		t.Fatal(r.Errors)
 	}
-	alice.c.MustData(t, `mutation { syncIntegration(platform: HUBSPOT) { id } }`, nil, nil)
+	alice.c.MustData(t, `mutation { syncIntegration(input: {platform: HUBSPOT}) { sync { id } } }`, nil, nil)
 	time.Sleep(500 * time.Millisecond) // an API-only process must not run it
-	if s := listIntegrations(t, alice.c)["HUBSPOT"].Syncs[0].Status; s != "QUEUED" {
+	if s := listIntegrations(t, alice.c)["HUBSPOT"].Syncs.Nodes[0].Status; s != "QUEUED" {
 		t.Fatalf("the API role ran the sync itself: %s", s)
 	}
 
@@ -403,7 +414,7 @@ func TestAPIRoleQueuesAndWorkerRoleSyncs(t *testing.T) {
 		t.Fatalf("worker readyz: %d", got.status)
 	}
 	waitFor(t, "the worker to run the queued sync", func() bool {
-		run := listIntegrations(t, alice.c)["HUBSPOT"].Syncs[0]
+		run := listIntegrations(t, alice.c)["HUBSPOT"].Syncs.Nodes[0]
 		if run.Status == "FAILED" {
 			t.Fatalf("the worker's sync failed: %v", *run.Error)
 		}
@@ -443,4 +454,252 @@ func TestSubscriptionsAreGatedAndReadKeysMaySubscribe(t *testing.T) {
 	if m := kws.read(false); m.Type != "next" || !strings.Contains(toJSON(m.Payload), `"platform":"HUBSPOT"`) {
 		t.Fatalf("READ key subscription: %+v", m)
 	}
+}
+
+// gqlConnection is any connection's page as the tests read it.
+type gqlConnection struct {
+	Edges []struct {
+		Cursor string
+		Node   map[string]any
+	}
+	Nodes    []map[string]any
+	PageInfo struct {
+		HasNextPage, HasPreviousPage bool
+		StartCursor, EndCursor       *string
+	}
+	TotalCount int
+}
+
+// walkConnection pages through field (with its selection of node fields)
+// in pages of first, checks each page, and returns the node ids in order.
+func walkConnection(t *testing.T, c *apptest.Client, field, args, selection string, first int) []string {
+	t.Helper()
+	var ids []string
+	var after any
+	for page := 0; ; page++ {
+		q := fmt.Sprintf(`query($first: Int, $after: String) { c: %s(first: $first, after: $after%s) { edges { cursor node { %s } } nodes { %s } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } }`,
+			field, args, selection, selection)
+		var out struct{ C gqlConnection }
+		c.MustData(t, q, map[string]any{"first": first, "after": after}, &out)
+		p := out.C
+		if len(p.Nodes) > first || len(p.Edges) != len(p.Nodes) || p.PageInfo.HasPreviousPage != (after != nil) {
+			t.Fatalf("%s page %d: %+v", field, page, p)
+		}
+		for i, e := range p.Edges {
+			if e.Node["id"] != p.Nodes[i]["id"] {
+				t.Fatalf("%s page %d: edge %d is %v, node %v", field, page, i, e.Node["id"], p.Nodes[i]["id"])
+			}
+			ids = append(ids, e.Node["id"].(string))
+		}
+		if n := len(p.Edges); n > 0 && (*p.PageInfo.EndCursor != p.Edges[n-1].Cursor || *p.PageInfo.StartCursor != p.Edges[0].Cursor) {
+			t.Fatalf("%s page %d: page info %+v does not match the edges", field, page, p.PageInfo)
+		}
+		if !p.PageInfo.HasNextPage {
+			if len(ids) != p.TotalCount {
+				t.Fatalf("%s in pages of %d: walked %d, totalCount %d", field, first, len(ids), p.TotalCount)
+			}
+			return ids
+		}
+		if page > p.TotalCount {
+			t.Fatalf("%s: paging did not end", field)
+		}
+		after = *p.PageInfo.EndCursor
+	}
+}
+
+// TestIntegrationConnectionsAndNodes connects the same HubSpot and Klaviyo
+// accounts to two organizations, then walks every connection, fetches
+// every object again by node(id:), and checks that nothing of one
+// organization is visible to the other.
+func TestIntegrationConnectionsAndNodes(t *testing.T) {
+	p := newPlatforms(t)
+	env := apptest.Start(t, dbs, p.configure)
+	alice := signUp(t, env, "alice@example.com", "Acme")
+	bob := signUp(t, env, "bob@example.com", "Other")
+	for _, u := range []*apptest.Client{alice.c, bob.c} {
+		for _, c := range []struct{ platform, key string }{{"HUBSPOT", hsGoodKey}, {"KLAVIYO", klGoodKey}} {
+			var out struct {
+				ConnectIntegration struct {
+					Integration struct{ ID, Platform, Status string }
+				}
+			}
+			u.MustData(t, connectMutation, map[string]any{"i": map[string]any{"platform": c.platform, "apiKey": c.key}}, &out)
+			if in := out.ConnectIntegration.Integration; in.Platform != c.platform || in.Status != "CONNECTED" {
+				t.Fatalf("connect %s: %+v", c.platform, in)
+			}
+			u.MustData(t, `mutation($p: Platform!) { syncIntegration(input: {platform: $p}) { sync { id } } }`, map[string]any{"p": c.platform}, nil)
+		}
+		waitFor(t, "both syncs to succeed", func() bool {
+			in := listIntegrations(t, u)
+			return in["HUBSPOT"].LastSyncedAt != nil && in["KLAVIYO"].LastSyncedAt != nil
+		})
+		// A second sync, so that the runs have more than one page.
+		u.MustData(t, `mutation { syncIntegration(input: {platform: HUBSPOT}) { sync { id } } }`, nil, nil)
+		waitFor(t, "the second sync to succeed", func() bool {
+			s := listIntegrations(t, u)["HUBSPOT"].Syncs.Nodes
+			return len(s) == 2 && s[0].Status == "SUCCEEDED"
+		})
+	}
+
+	lists := []struct{ field, args, selection string }{
+		{"deals", "", "id hubspotId name"},
+		{"deals", `, stage: "appointmentscheduled"`, "id hubspotId name"},
+		{"contacts", "", "id hubspotId email"},
+		{"emailCampaigns", "", "id klaviyoId name"},
+		{"emailFlows", "", "id klaviyoId name"},
+	}
+	for _, l := range lists {
+		t.Run("walk "+l.field+l.args, func(t *testing.T) {
+			all := walkConnection(t, alice.c, l.field, l.args, l.selection, 100)
+			if len(all) == 0 {
+				t.Fatal("nothing synced")
+			}
+			for first := 1; first <= len(all)+1; first++ {
+				if got := walkConnection(t, alice.c, l.field, l.args, l.selection, first); !slices.Equal(got, all) {
+					t.Errorf("in pages of %d: %v, want %v", first, got, all)
+				}
+			}
+		})
+	}
+	t.Run("walk an integration's syncs", func(t *testing.T) {
+		walk := func(first int) []string {
+			var ids []string
+			var after any
+			for {
+				var out struct {
+					Integrations []struct {
+						Platform string
+						Syncs    gqlConnection
+					}
+				}
+				alice.c.MustData(t, `query($first: Int, $after: String) { integrations { platform syncs(first: $first, after: $after) { edges { cursor node { id } } nodes { id } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } } }`,
+					map[string]any{"first": first, "after": after}, &out)
+				s := out.Integrations[1].Syncs // HUBSPOT
+				for _, e := range s.Edges {
+					ids = append(ids, e.Node["id"].(string))
+				}
+				if !s.PageInfo.HasNextPage {
+					if len(ids) != s.TotalCount {
+						t.Fatalf("walked %d runs, totalCount %d", len(ids), s.TotalCount)
+					}
+					return ids
+				}
+				after = *s.PageInfo.EndCursor
+			}
+		}
+		all := walk(50)
+		if len(all) != 2 {
+			t.Fatalf("HubSpot runs: %v", all)
+		}
+		if got := walk(1); !slices.Equal(got, all) {
+			t.Errorf("in pages of 1: %v, want %v", got, all)
+		}
+	})
+
+	t.Run("first at the edges", func(t *testing.T) {
+		for _, tt := range []struct {
+			first int
+			code  string
+		}{{0, "BAD_USER_INPUT"}, {1, ""}, {100, ""}, {101, "BAD_USER_INPUT"}} {
+			for _, field := range []string{"deals", "contacts", "emailCampaigns", "emailFlows"} {
+				r := alice.c.Do(t, fmt.Sprintf(`query($f: Int) { %s(first: $f) { nodes { id } } }`, field), map[string]any{"f": tt.first})
+				if r.Code() != tt.code || tt.code != "" && r.Errors[0].Extensions["field"] != "first" {
+					t.Errorf("%s(first: %d): %+v, want %q", field, tt.first, r.Errors, tt.code)
+				}
+			}
+		}
+		for _, tt := range []struct {
+			first int
+			code  string
+		}{{0, "BAD_USER_INPUT"}, {50, ""}, {51, "BAD_USER_INPUT"}} {
+			r := alice.c.Do(t, `query($f: Int) { integrations { syncs(first: $f) { nodes { id } } } }`, map[string]any{"f": tt.first})
+			if r.Code() != tt.code {
+				t.Errorf("syncs(first: %d): %+v, want %q", tt.first, r.Errors, tt.code)
+			}
+		}
+	})
+	t.Run("a bad cursor is BAD_USER_INPUT on after", func(t *testing.T) {
+		for _, q := range []string{
+			`query($a: String) { deals(after: $a) { nodes { id } } }`,
+			`query($a: String) { contacts(after: $a) { nodes { id } } }`,
+			`query($a: String) { emailCampaigns(after: $a) { nodes { id } } }`,
+			`query($a: String) { emailFlows(after: $a) { nodes { id } } }`,
+			`query($a: String) { integrations { syncs(after: $a) { nodes { id } } } }`,
+		} {
+			r := alice.c.Do(t, q, map[string]any{"a": "not a cursor!"})
+			if r.Code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != "after" {
+				t.Errorf("%s: %+v", q, r.Errors)
+			}
+		}
+	})
+
+	// Every object of Alice's, by its global id, is what the typed field
+	// returned; the same id is NOT_FOUND for Bob.
+	var objs struct {
+		Integrations []map[string]any
+		Deals        struct{ Nodes []map[string]any }
+		Contacts     struct{ Nodes []map[string]any }
+		Campaigns    struct{ Nodes []map[string]any }
+		Flows        struct{ Nodes []map[string]any }
+	}
+	const fields = `integrations { __typename id platform status accountLabel } deals { nodes { __typename id hubspotId name stage amount } }
+		contacts { nodes { __typename id hubspotId email } } campaigns: emailCampaigns { nodes { __typename id klaviyoId name campaignStatus: status } }
+		flows: emailFlows { nodes { __typename id klaviyoId name triggerType } }`
+	alice.c.MustData(t, `{ `+fields+` }`, nil, &objs)
+	var runs struct {
+		Integrations []struct {
+			Syncs struct{ Nodes []map[string]any }
+		}
+	}
+	alice.c.MustData(t, `{ integrations { syncs { nodes { __typename id platform syncStatus: status recordsWritten } } } }`, nil, &runs)
+	all := append([]map[string]any{}, objs.Integrations...)
+	for _, l := range [][]map[string]any{objs.Deals.Nodes, objs.Contacts.Nodes, objs.Campaigns.Nodes, objs.Flows.Nodes, runs.Integrations[1].Syncs.Nodes} {
+		if len(l) == 0 {
+			t.Fatalf("an empty list: %+v", objs)
+		}
+		all = append(all, l...)
+	}
+	const nodeQuery = `query($id: ID!) { node(id: $id) { __typename id
+		... on Integration { platform status accountLabel }
+		... on IntegrationSync { platform syncStatus: status recordsWritten }
+		... on Deal { hubspotId name stage amount }
+		... on Contact { hubspotId email }
+		... on EmailCampaign { klaviyoId name campaignStatus: status }
+		... on EmailFlow { klaviyoId name triggerType } } }`
+	for _, want := range all {
+		t.Run(fmt.Sprintf("node(id) of a %s", want["__typename"]), func(t *testing.T) {
+			var got struct{ Node map[string]any }
+			alice.c.MustData(t, nodeQuery, map[string]any{"id": want["id"]}, &got)
+			if !reflect.DeepEqual(got.Node, want) {
+				t.Errorf("node = %v, want %v", got.Node, want)
+			}
+			r := bob.c.Do(t, nodeQuery, map[string]any{"id": want["id"]})
+			if r.Code() != "NOT_FOUND" || string(r.Data) != `{"node":null}` {
+				t.Errorf("Bob's node(id) of Alice's %s: %s %+v, want NOT_FOUND and null", want["__typename"], r.Data, r.Errors)
+			}
+		})
+	}
+	t.Run("one account synced by two organizations has distinct ids", func(t *testing.T) {
+		var theirs struct {
+			Deals struct{ Nodes []map[string]any }
+			Flows struct{ Nodes []map[string]any }
+		}
+		bob.c.MustData(t, `{ deals { nodes { id hubspotId } } flows: emailFlows { nodes { id klaviyoId } } }`, nil, &theirs)
+		if len(theirs.Deals.Nodes) != len(objs.Deals.Nodes) {
+			t.Fatalf("Bob has %d deals, Alice %d", len(theirs.Deals.Nodes), len(objs.Deals.Nodes))
+		}
+		for i, d := range theirs.Deals.Nodes {
+			if d["hubspotId"] != objs.Deals.Nodes[i]["hubspotId"] || d["id"] == objs.Deals.Nodes[i]["id"] {
+				t.Errorf("deal %d: Bob's %v, Alice's %v; want the same HubSpot id under different ids", i, d, objs.Deals.Nodes[i])
+			}
+		}
+		if theirs.Flows.Nodes[0]["id"] == objs.Flows.Nodes[0]["id"] {
+			t.Errorf("both organizations' flow has the id %v", theirs.Flows.Nodes[0]["id"])
+		}
+	})
+	t.Run("a malformed id is BAD_USER_INPUT", func(t *testing.T) {
+		if r := alice.c.Do(t, nodeQuery, map[string]any{"id": "nope"}); r.Code() != "BAD_USER_INPUT" {
+			t.Errorf("node(id: nope): %+v", r.Errors)
+		}
+	})
 }

@@ -98,15 +98,15 @@ const (
 	soakSignUpMutation  = `mutation SoakSignUp($input: SignUpInput!) { signUp(input: $input) { viewer { organization { id name } role } } }`
 	soakLogInMutation   = `mutation SoakLogIn($i: LogInInput!) { logIn(input: $i) { viewer { role } } }`
 	soakKeyMutation     = `mutation SoakCreateApiKey { createApiKey(input: {name: "dashboard", scope: READ}) { secret } }`
-	soakConnectMutation = `mutation SoakConnect($i: ConnectIntegrationInput!) { connectIntegration(input: $i) { platform status } }`
-	soakSyncMutation    = `mutation SoakSync($p: Platform!) { syncIntegration(platform: $p) { id status } }`
-	soakSyncsQuery      = `query %s($first: Int) { integrations { platform status lastError syncs(first: $first) { id platform status error recordsWritten } } }`
+	soakConnectMutation = `mutation SoakConnect($i: ConnectIntegrationInput!) { connectIntegration(input: $i) { integration { platform status } } }`
+	soakSyncMutation    = `mutation SoakSync($p: Platform!) { syncIntegration(input: {platform: $p}) { sync { id status } } }`
+	soakSyncsQuery      = `query %s($first: Int) { integrations { platform status lastError syncs(first: $first) { nodes { id platform status error recordsWritten } } } }`
 	soakSummaryQuery    = `query SoakMarketingSummary($f: Date!, $t: Date!) { marketingSummary(from: $f, to: $t) { revenue adSpend orders emailRevenue previousPeriod { revenue } daily { date revenue } } }`
 	soakPipelineQuery   = `query SoakPipelineSummary { pipelineSummary { stages { stage count amount } openAmount } }`
 	soakDealsQuery      = `query SoakDeals($first: Int, $after: String) { deals(first: $first, after: $after) { nodes { id name amount stage } pageInfo { hasNextPage endCursor } } }`
 	soakContactsQuery   = `query SoakContacts($first: Int, $after: String) { contacts(first: $first, after: $after) { nodes { id email } pageInfo { hasNextPage endCursor } } }`
-	soakEmailQuery      = `query SoakEmail { emailCampaigns(first: 20) { nodes { id name status } } emailFlows { name } }`
-	soakDashboardQuery  = `query SoakIntegrations { integrations { platform status lastSyncedAt syncs(first: 3) { id status } } }`
+	soakEmailQuery      = `query SoakEmail { emailCampaigns(first: 20) { nodes { id name status } } emailFlows { nodes { name } } }`
+	soakDashboardQuery  = `query SoakIntegrations { integrations { platform status lastSyncedAt syncs(first: 3) { nodes { id status } } } }`
 	soakEventsOperation = `subscription SoakIntegrationEvents { integrationEvents { platform status sync { id status error recordsWritten } at } }`
 )
 
@@ -407,7 +407,18 @@ type soakOrg struct {
 type soakIntegration struct {
 	Platform, Status string
 	LastError        *string
-	Syncs            []soakSyncView
+	Syncs            soakSyncs
+}
+
+// soakSyncs are the runs of one page of Integration.syncs.
+type soakSyncs []soakSyncView
+
+// UnmarshalJSON reads the runs from the connection's nodes.
+func (s *soakSyncs) UnmarshalJSON(b []byte) error {
+	var c struct{ Nodes []soakSyncView }
+	err := json.Unmarshal(b, &c)
+	*s = c.Nodes
+	return err
 }
 
 type soakSyncView struct {
@@ -690,10 +701,12 @@ func (s *soak) syncAll(ctx context.Context, o *soakOrg, platforms ...string) map
 	}
 	pending := map[string]string{}
 	for _, p := range platforms {
-		var out struct{ SyncIntegration struct{ ID, Status string } }
+		var out struct {
+			SyncIntegration struct{ Sync struct{ ID, Status string } }
+		}
 		if s.call(ctx, o.owner, "SoakSync", soakSyncMutation, map[string]any{"p": p}, &out) {
-			pending[p] = out.SyncIntegration.ID
-			s.see(o, soakSyncView{ID: out.SyncIntegration.ID, Platform: p, Status: out.SyncIntegration.Status})
+			pending[p] = out.SyncIntegration.Sync.ID
+			s.see(o, soakSyncView{ID: out.SyncIntegration.Sync.ID, Platform: p, Status: out.SyncIntegration.Sync.Status})
 		}
 	}
 	return pending

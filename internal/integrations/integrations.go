@@ -5,9 +5,11 @@
 // replicas share through leases, and serves the synced data to the
 // dashboard and to the agents.
 //
-// Every method a caller reaches takes an Actor and scopes its queries to
-// the actor's organization, so no method returns another organization's
-// documents. Only the Worker reads across organizations, to find work; it
+// Every method a caller reaches takes the caller's *authz.Principal, checks
+// its role with authz (the service is the authority; the schema's
+// directives only restate the rules), and scopes its queries to the
+// principal's organization, so no method returns another organization's
+// documents: another organization's object is NOT_FOUND. Only the Worker reads across organizations, to find work; it
 // hands nothing it reads to a caller.
 //
 // FerretDB v1 has no transactions, so every state change is one
@@ -20,10 +22,12 @@
 package integrations
 
 import (
-	"context"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/authz"
 )
 
 // Platform is a marketing platform a store can connect.
@@ -110,41 +114,17 @@ const (
 	TriggerSchedule Trigger = "schedule"
 )
 
-// Roles of organization members, as passed in by callers.
+// The roles the service requires, from authz's one role model. API keys
+// act with their role: a READ key as VIEWER, a READ_WRITE key as ADMIN
+// (never above its creator), and only a key that may write changes things.
 const (
-	RoleOwner  = "OWNER"
-	RoleAdmin  = "ADMIN"
-	RoleMember = "MEMBER"
-	RoleViewer = "VIEWER"
+	// readRole reads integrations, sync runs and the synced data.
+	readRole = authz.RoleViewer
+	// syncRole queues a sync.
+	syncRole = authz.RoleMember
+	// manageRole connects and disconnects platforms.
+	manageRole = authz.RoleAdmin
 )
-
-// roleRank orders roles; a higher rank includes the rights of the lower
-// ones, and an unknown role has none.
-func roleRank(role string) int {
-	switch role {
-	case RoleOwner:
-		return 4
-	case RoleAdmin:
-		return 3
-	case RoleMember:
-		return 2
-	case RoleViewer:
-		return 1
-	}
-	return 0
-}
-
-// Actor is the caller of a service method: a member of an organization, or
-// a partner API key acting with a role.
-type Actor struct {
-	// OrganizationID is the organization the caller acts in; every query is
-	// scoped to it.
-	OrganizationID bson.ObjectID
-	// UserID is the signed-in user; zero for a partner API key.
-	UserID bson.ObjectID
-	// Role is the caller's role there: OWNER, ADMIN, MEMBER or VIEWER.
-	Role string
-}
 
 // Integration is a store's connection to one platform. It never carries the
 // credential: the sealed key stays in the store's own document type.
@@ -201,29 +181,140 @@ type SyncRun struct {
 	Error string `bson:"error,omitempty"`
 }
 
-// Event reports a change to an integration or its sync run, for live
-// updates of the dashboard. Events are a signal, not a record: the state
-// they describe is stored before they are sent.
-type Event struct {
-	// OrganizationID is the organization whose integration changed.
-	OrganizationID bson.ObjectID
-	// Platform is the integration's platform.
-	Platform Platform
-	// Status is the integration's status after the change.
-	Status Status
-	// Sync is a snapshot of the run the change concerns; nil when none does.
-	Sync *SyncRun
-	// At is when the change happened.
-	At time.Time
+// errNotFound is the error for an object that does not exist or belongs to
+// another organization: the two are not told apart.
+func errNotFound(what string) error {
+	return apperr.New(apperr.NotFound, "No such %s.", what)
 }
 
-// Notify receives events. It is called synchronously from the code that
-// made the change, so it must return quickly (publish to a bus, not wait
-// for subscribers).
-type Notify func(ctx context.Context, e Event)
+// errNotConnected is the error for syncing a platform that is not connected.
+func errNotConnected(p Platform) error {
+	return apperr.Invalid("platform", "%s is not connected. Connect it before syncing.", p.Label())
+}
 
 // constError is an error that can be a constant, so that sentinel errors
 // cannot be reassigned.
 type constError string
 
 func (e constError) Error() string { return string(e) }
+
+// Stages whose deals are no longer open.
+const (
+	StageClosedWon  = "closedwon"
+	StageClosedLost = "closedlost"
+)
+
+// Totals are a period's headline figures.
+type Totals struct {
+	// Revenue is the shop's sales (Triple Whale).
+	Revenue float64
+	// AdSpend is blended ad spend across channels (Triple Whale).
+	AdSpend float64
+	// ROAS is Revenue / AdSpend, 0 without spend.
+	ROAS float64
+	// Orders counts orders (Triple Whale).
+	Orders int
+	// AverageOrderValue is Revenue / Orders, 0 without orders.
+	AverageOrderValue float64
+	// EmailRevenue is the value of Klaviyo's "Placed Order" events.
+	EmailRevenue float64
+}
+
+// Day is one UTC calendar day's figures.
+type Day struct {
+	// Date is the day's midnight, UTC.
+	Date         time.Time
+	Revenue      float64 // sales
+	AdSpend      float64 // blended ad spend
+	ROAS         float64 // Revenue / AdSpend
+	Orders       int     // orders
+	EmailRevenue float64 // Placed Order value
+}
+
+// Summary is the marketing dashboard's headline: a period's totals, the
+// previous period of equal length for comparison, and every day.
+type Summary struct {
+	// Currency of the money figures.
+	Currency string
+	// From and To are the first and last day of the period (UTC midnights).
+	From, To time.Time
+	// Totals add up the period.
+	Totals Totals
+	// Previous adds up the period of equal length that ends the day before From.
+	Previous Totals
+	// Daily has one entry per day from From to To, zeros where no data was synced.
+	Daily []Day
+}
+
+// Deal is a HubSpot deal.
+type Deal struct {
+	// Key is Omnify's key of the deal: unique across organizations (it
+	// names the organization, since two organizations may connect the same
+	// HubSpot account), and what the deal's global id carries.
+	Key string
+	// HubSpotID is HubSpot's id of the deal.
+	HubSpotID string
+	Name      string // the deal's name
+	// Amount is nil when the deal has no amount.
+	Amount *float64
+	// Stage is the stage's internal id, such as "closedwon".
+	Stage    string
+	Pipeline string // the pipeline's id
+	// CloseDate is nil when the deal has none.
+	CloseDate *time.Time
+	CreatedAt time.Time // created in HubSpot
+	UpdatedAt time.Time // last modified in HubSpot
+}
+
+// Contact is a HubSpot contact.
+type Contact struct {
+	// Key is Omnify's key of the contact, unique across organizations.
+	Key string
+	// HubSpotID is HubSpot's id of the contact.
+	HubSpotID string
+	Email     string    // email address; may be empty
+	FirstName string    // may be empty
+	LastName  string    // may be empty
+	CreatedAt time.Time // created in HubSpot
+}
+
+// StageTotal sums the deals in one stage.
+type StageTotal struct {
+	Stage string // the stage id
+	Count int    // deals in the stage
+	// Amount adds the deals' amounts; deals without an amount add 0.
+	Amount float64
+}
+
+// Pipeline sums the deals by stage.
+type Pipeline struct {
+	// Stages are ordered by stage id.
+	Stages []StageTotal
+	// OpenAmount adds the amounts of deals neither won nor lost.
+	OpenAmount float64
+}
+
+// Campaign is a Klaviyo email campaign.
+type Campaign struct {
+	// Key is Omnify's key of the campaign, unique across organizations.
+	Key string
+	// KlaviyoID is Klaviyo's id of the campaign.
+	KlaviyoID string
+	Name      string // the campaign's name
+	// Status is Klaviyo's label, such as "Draft", "Scheduled" or "Sent".
+	Status string
+	// SendTime is nil for a campaign neither sent nor scheduled.
+	SendTime *time.Time
+}
+
+// Flow is a Klaviyo automated flow.
+type Flow struct {
+	// Key is Omnify's key of the flow, unique across organizations.
+	Key string
+	// KlaviyoID is Klaviyo's id of the flow.
+	KlaviyoID string
+	Name      string // the flow's name
+	// Status is "draft", "manual" or "live".
+	Status      string
+	TriggerType string // what starts the flow
+}

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/integrations/platform"
 	"github.com/omnify/bff/internal/integrations/platform/platformtest"
 	"github.com/omnify/bff/internal/mongodb"
@@ -174,22 +175,22 @@ func newEnv(t *testing.T, tune ...func(*platform.Options)) *testEnv {
 	}
 	e := &testEnv{store: store, db: db, counter: counter, fake: fake, acct: acct, clients: clients, sealer: sealer,
 		clock: &fakeClock{t: epoch()}, events: &eventLog{}, org: bson.NewObjectID()}
-	e.svc = NewService(store, sealer, clients, ServiceOptions{Notify: e.events.notify, Now: e.clock.Now})
+	e.svc = New(store, Options{Sealer: sealer, Clients: clients, Notify: e.events.notify, Now: e.clock.Now})
 	return e
 }
 
-// actor returns an actor of the env's organization with role.
-func (e *testEnv) actor(role string) Actor {
-	return Actor{OrganizationID: e.org, UserID: bson.NewObjectID(), Role: role}
+// actor returns a member of the env's organization with role.
+func (e *testEnv) actor(role authz.Role) *authz.Principal {
+	return &authz.Principal{OrganizationID: e.org, UserID: bson.NewObjectID(), Role: role}
 }
 
 // worker returns a Worker named owner on the env's clock.
 func (e *testEnv) worker(owner string) *Worker {
-	return NewWorker(e.svc, e.clients, Options{Owner: owner, Now: e.clock.Now})
+	return NewWorker(e.svc, WorkerOptions{Clients: e.clients, Owner: owner, Now: e.clock.Now})
 }
 
 // connect connects p for a or fails the test.
-func (e *testEnv) connect(t *testing.T, a Actor, p Platform) Integration {
+func (e *testEnv) connect(t *testing.T, a *authz.Principal, p Platform) Integration {
 	t.Helper()
 	i, err := e.svc.Connect(t.Context(), a, p, keyOf(p), shopDomain)
 	if err != nil {
@@ -200,7 +201,7 @@ func (e *testEnv) connect(t *testing.T, a Actor, p Platform) Integration {
 
 // sync queues a manual run of p, executes it with a worker and returns the
 // run as stored.
-func (e *testEnv) sync(t *testing.T, a Actor, p Platform) SyncRun {
+func (e *testEnv) sync(t *testing.T, a *authz.Principal, p Platform) SyncRun {
 	t.Helper()
 	run, err := e.svc.RequestSync(t.Context(), a, p)
 	if err != nil {
@@ -224,7 +225,7 @@ func (e *testEnv) run(t *testing.T, id bson.ObjectID) SyncRun {
 }
 
 // integration returns a's integration with p.
-func (e *testEnv) integration(t *testing.T, a Actor, p Platform) Integration {
+func (e *testEnv) integration(t *testing.T, a *authz.Principal, p Platform) Integration {
 	t.Helper()
 	i, err := e.svc.Integration(t.Context(), a, p)
 	if err != nil {

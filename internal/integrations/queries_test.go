@@ -1,13 +1,14 @@
 package integrations
 
 import (
-	"encoding/base64"
 	"math"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/authz"
+	"github.com/omnify/bff/internal/page"
 )
 
 // syncedEnv returns an env whose organization synced every platform once,
@@ -15,7 +16,7 @@ import (
 func syncedEnv(t *testing.T, platforms ...Platform) *testEnv {
 	t.Helper()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	for _, p := range platforms {
 		e.connect(t, owner, p)
 		if r := e.sync(t, owner, p); r.Status != SyncSucceeded {
@@ -28,34 +29,27 @@ func syncedEnv(t *testing.T, platforms ...Platform) *testEnv {
 // expectedTotals adds up the fake platforms' figures over the days from
 // first to last.
 func expectedTotals(first, last time.Time) Totals {
-	var rev, spend, orders, profit, email, opened, clicked float64
+	var rev, spend, orders, email float64
 	for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
 		f := fig(d)
 		rev += f.Revenue
 		spend += f.AdSpend
 		orders += f.Orders
-		profit += f.NetProfit
 		email += f.EmailRevenue
-		opened += f.EmailsOpened
-		clicked += f.EmailsClicked
 	}
-	return Totals{
-		Revenue: rev, AdSpend: spend, ROAS: rev / spend, Orders: int(orders), AverageOrderValue: rev / orders,
-		NetProfit: profit, EmailRevenue: email, EmailsOpened: int(opened), EmailsClicked: int(clicked),
-	}
+	return Totals{Revenue: rev, AdSpend: spend, ROAS: rev / spend, Orders: int(orders), AverageOrderValue: rev / orders, EmailRevenue: email}
 }
 
 func totalsClose(a, b Totals) bool {
 	near := func(x, y float64) bool { return math.Abs(x-y) < 1e-6 }
 	return near(a.Revenue, b.Revenue) && near(a.AdSpend, b.AdSpend) && near(a.ROAS, b.ROAS) && a.Orders == b.Orders &&
-		near(a.AverageOrderValue, b.AverageOrderValue) && near(a.NetProfit, b.NetProfit) && near(a.EmailRevenue, b.EmailRevenue) &&
-		a.EmailsOpened == b.EmailsOpened && a.EmailsClicked == b.EmailsClicked
+		near(a.AverageOrderValue, b.AverageOrderValue) && near(a.EmailRevenue, b.EmailRevenue)
 }
 
 func TestMarketingSummary(t *testing.T) {
 	t.Parallel()
 	e := syncedEnv(t, TripleWhale, Klaviyo)
-	viewer := e.actor(RoleViewer)
+	viewer := e.actor(authz.RoleViewer)
 
 	t.Run("totals, previous period and every day", func(t *testing.T) {
 		// Times inside the days, in another zone: only the UTC days count.
@@ -81,8 +75,7 @@ func TestMarketingSummary(t *testing.T) {
 			day := date(2026, 3, 1+i)
 			f := fig(day)
 			want := Day{Date: day, Revenue: f.Revenue, AdSpend: f.AdSpend, ROAS: f.ROAS(),
-				Orders: int(f.Orders), NetProfit: f.NetProfit, EmailRevenue: f.EmailRevenue,
-				EmailsOpened: int(f.EmailsOpened), EmailsClicked: int(f.EmailsClicked)}
+				Orders: int(f.Orders), EmailRevenue: f.EmailRevenue}
 			if d != want {
 				t.Errorf("day %d = %+v\nwant %+v", i, d, want)
 			}
@@ -147,11 +140,40 @@ func TestMarketingSummary(t *testing.T) {
 	})
 }
 
-// dealIDs returns the ids of deals.
+// walk pages through a list with pages of first, checks every page
+// against the total count and the page info, and returns the items.
+func walk[T any](t *testing.T, first int, list func(first *int, after *string) (page.Page[T], error)) []T {
+	t.Helper()
+	var all []T
+	var after *string
+	for i := 0; ; i++ {
+		p, err := list(&first, after)
+		if err != nil {
+			t.Fatalf("page %d: %v", i, err)
+		}
+		if len(p.Items) > first || len(p.Cursors) != len(p.Items) || p.HasPreviousPage != (after != nil) {
+			t.Fatalf("page %d: %d items, %d cursors, previous %v", i, len(p.Items), len(p.Cursors), p.HasPreviousPage)
+		}
+		all = append(all, p.Items...)
+		if !p.HasNextPage {
+			if len(all) != p.TotalCount {
+				t.Fatalf("walked %d items, total count %d", len(all), p.TotalCount)
+			}
+			return all
+		}
+		if i > p.TotalCount {
+			t.Fatal("paging did not end")
+		}
+		end := p.EndCursor()
+		after = &end
+	}
+}
+
+// dealIDs returns the HubSpot ids of deals.
 func dealIDs(deals []Deal) []string {
 	var out []string
 	for _, d := range deals {
-		out = append(out, d.ID)
+		out = append(out, d.HubSpotID)
 	}
 	return out
 }
@@ -159,28 +181,28 @@ func dealIDs(deals []Deal) []string {
 func TestDealsPaging(t *testing.T) {
 	t.Parallel()
 	e := syncedEnv(t, HubSpot)
-	viewer := e.actor(RoleViewer)
+	viewer := e.actor(authz.RoleViewer)
 	// Most recently updated first; 101 and 103 share a time and go by id.
 	all := []string{"105", "102", "101", "103", "104"}
 
-	pages := func(t *testing.T, first int, stage string) ([][]string, []bool) {
+	pages := func(t *testing.T, first int, stage string) [][]string {
 		t.Helper()
 		var ids [][]string
-		var more []bool
-		after := ""
+		var after *string
 		for range 10 {
-			page, err := e.svc.Deals(t.Context(), viewer, first, after, stage)
+			p, err := e.svc.Deals(t.Context(), viewer, &first, after, stage)
 			if err != nil {
 				t.Fatalf("Deals: %v", err)
 			}
-			ids, more = append(ids, dealIDs(page.Deals)), append(more, page.HasNextPage)
-			if !page.HasNextPage {
-				return ids, more
+			ids = append(ids, dealIDs(p.Items))
+			if !p.HasNextPage {
+				return ids
 			}
-			after = page.EndCursor
+			end := p.EndCursor()
+			after = &end
 		}
 		t.Fatal("paging did not end")
-		return nil, nil
+		return nil
 	}
 	tests := []struct {
 		name      string
@@ -190,39 +212,50 @@ func TestDealsPaging(t *testing.T) {
 	}{
 		{"pages of two", 2, "", [][]string{{"105", "102"}, {"101", "103"}, {"104"}}},
 		{"pages of one through a tie", 1, "", [][]string{{"105"}, {"102"}, {"101"}, {"103"}, {"104"}}},
-		{"the default page size", 0, "", [][]string{all}},
+		{"one page of the most", page.MaxFirst, "", [][]string{all}},
 		{"one stage", 1, "appointmentscheduled", [][]string{{"101"}, {"103"}}},
 		{"a stage without deals", 5, "nosuchstage", [][]string{nil}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, more := pages(t, tt.first, tt.stage)
-			if !slices.EqualFunc(got, tt.wantPages, slices.Equal) {
+			if got := pages(t, tt.first, tt.stage); !slices.EqualFunc(got, tt.wantPages, slices.Equal) {
 				t.Errorf("pages = %v, want %v", got, tt.wantPages)
-			}
-			for i, m := range more {
-				if m != (i < len(more)-1) {
-					t.Errorf("page %d HasNextPage = %v", i, m)
-				}
 			}
 		})
 	}
+	t.Run("the default page holds all five", func(t *testing.T) {
+		p, err := e.svc.Deals(t.Context(), viewer, nil, nil, "")
+		if err != nil || !slices.Equal(dealIDs(p.Items), all) || p.TotalCount != 5 || p.HasNextPage {
+			t.Errorf("page = %+v, %v", p, err)
+		}
+	})
+	t.Run("a stage counts only its deals", func(t *testing.T) {
+		p, err := e.svc.Deals(t.Context(), viewer, ptr(1), nil, "appointmentscheduled")
+		if err != nil || p.TotalCount != 2 || !p.HasNextPage {
+			t.Errorf("page = %+v, %v", p, err)
+		}
+	})
 	t.Run("a deal's fields", func(t *testing.T) {
-		page, _ := e.svc.Deals(t.Context(), viewer, 2, "", "")
-		d := page.Deals[1]
-		if d.ID != "102" || d.Name != "Retail chain" || d.Amount == nil || *d.Amount != 8000 || d.Stage != "closedwon" ||
+		p, _ := e.svc.Deals(t.Context(), viewer, ptr(2), nil, "")
+		d := p.Items[1]
+		if d.HubSpotID != "102" || d.Key != recordKey(e.org, "102") || d.Name != "Retail chain" || d.Amount == nil || *d.Amount != 8000 || d.Stage != "closedwon" ||
 			d.Pipeline != "default" || d.CloseDate == nil || !d.CloseDate.Equal(date(2026, 3, 1)) || !d.UpdatedAt.Equal(date(2026, 3, 12)) {
 			t.Errorf("deal = %+v", d)
 		}
-		if page.EndCursor == "" {
-			t.Error("no end cursor")
-		}
 	})
 	t.Run("an empty page has no cursor", func(t *testing.T) {
-		page, err := e.svc.Deals(t.Context(), viewer, 5, "", "nosuchstage")
-		if err != nil || page.EndCursor != "" || page.HasNextPage || len(page.Deals) != 0 {
-			t.Errorf("page = %+v, %v", page, err)
+		p, err := e.svc.Deals(t.Context(), viewer, ptr(5), nil, "nosuchstage")
+		if err != nil || p.EndCursor() != "" || p.HasNextPage || len(p.Items) != 0 || p.TotalCount != 0 {
+			t.Errorf("page = %+v, %v", p, err)
 		}
+	})
+	t.Run("a deal by its key", func(t *testing.T) {
+		d, err := e.svc.Deal(t.Context(), viewer, recordKey(e.org, "105"))
+		if err != nil || d.HubSpotID != "105" || d.Name != "Proposal" {
+			t.Errorf("Deal = %+v, %v", d, err)
+		}
+		_, err = e.svc.Deal(t.Context(), viewer, recordKey(e.org, "999"))
+		wantAppErr(t, err, apperr.NotFound, "")
 	})
 
 	bad := []struct {
@@ -231,48 +264,79 @@ func TestDealsPaging(t *testing.T) {
 		after string
 		field string
 	}{
-		{"first over 100", 101, "", "first"},
+		{"first over 100", page.MaxFirst + 1, "", "first"},
+		{"first 0", 0, "", "first"},
 		{"negative first", -1, "", "first"},
 		{"a cursor that is not base64", 10, "%%%", "after"},
-		{"a cursor without an id", 10, base64.RawURLEncoding.EncodeToString([]byte("1700000000000")), "after"},
-		{"a cursor with a bad time", 10, base64.RawURLEncoding.EncodeToString([]byte("soon:101")), "after"},
-		{"a cursor with an empty id", 10, base64.RawURLEncoding.EncodeToString([]byte("1700000000000:")), "after"},
+		{"a cursor of one part", 10, page.EncodeCursor("1700000000000"), "after"},
+		{"a cursor with a bad time", 10, page.EncodeCursor("soon", "101"), "after"},
+		{"a cursor with an empty id", 10, page.EncodeCursor("1700000000000", ""), "after"},
 	}
 	for _, tt := range bad {
 		t.Run("rejects "+tt.name, func(t *testing.T) {
-			_, err := e.svc.Deals(t.Context(), viewer, tt.first, tt.after, "")
+			var after *string
+			if tt.after != "" {
+				after = &tt.after
+			}
+			_, err := e.svc.Deals(t.Context(), viewer, &tt.first, after, "")
 			wantAppErr(t, err, apperr.BadUserInput, tt.field)
 		})
 	}
 }
 
-func TestContactsPaging(t *testing.T) {
+// TestWalkingEveryList pages through each list with every page size from
+// 1 to past its length: every item comes once, in the list's order, and
+// the walk ends at the total count.
+func TestWalkingEveryList(t *testing.T) {
 	t.Parallel()
-	e := syncedEnv(t, HubSpot)
-	viewer := e.actor(RoleViewer)
-	first, err := e.svc.Contacts(t.Context(), viewer, 2, "")
-	if err != nil {
-		t.Fatal(err)
+	e := syncedEnv(t, HubSpot, Klaviyo)
+	viewer := e.actor(authz.RoleViewer)
+	ctx := t.Context()
+	check := func(t *testing.T, name string, want []string, walkIDs func(first int) []string) {
+		t.Helper()
+		for first := 1; first <= len(want)+1; first++ {
+			if got := walkIDs(first); !slices.Equal(got, want) {
+				t.Errorf("%s in pages of %d = %v, want %v", name, first, got, want)
+			}
+		}
 	}
-	second, err := e.svc.Contacts(t.Context(), viewer, 2, first.EndCursor)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, c := range append(first.Contacts, second.Contacts...) {
-		got = append(got, c.ID)
-	}
-	if !slices.Equal(got, []string{"203", "202", "201"}) || !first.HasNextPage || second.HasNextPage {
-		t.Errorf("contacts = %v (more %v, %v), want newest first in pages of 2", got, first.HasNextPage, second.HasNextPage)
-	}
-	_, err = e.svc.Contacts(t.Context(), viewer, 0, "garbage!")
-	wantAppErr(t, err, apperr.BadUserInput, "after")
+	check(t, "deals", []string{"105", "102", "101", "103", "104"}, func(first int) []string {
+		return dealIDs(walk(t, first, func(f *int, a *string) (page.Page[Deal], error) { return e.svc.Deals(ctx, viewer, f, a, "") }))
+	})
+	check(t, "contacts", []string{"203", "202", "201"}, func(first int) []string {
+		var ids []string
+		for _, c := range walk(t, first, func(f *int, a *string) (page.Page[Contact], error) { return e.svc.Contacts(ctx, viewer, f, a) }) {
+			ids = append(ids, c.HubSpotID)
+		}
+		return ids
+	})
+	check(t, "campaigns", []string{"c2", "c3", "c1"}, func(first int) []string {
+		var ids []string
+		for _, c := range walk(t, first, func(f *int, a *string) (page.Page[Campaign], error) { return e.svc.EmailCampaigns(ctx, viewer, f, a) }) {
+			ids = append(ids, c.KlaviyoID)
+		}
+		return ids
+	})
+	check(t, "flows", []string{"f2", "f1"}, func(first int) []string {
+		var ids []string
+		for _, f := range walk(t, first, func(fi *int, a *string) (page.Page[Flow], error) { return e.svc.EmailFlows(ctx, viewer, fi, a) }) {
+			ids = append(ids, f.KlaviyoID)
+		}
+		return ids
+	})
+	t.Run("a malformed cursor is refused on after", func(t *testing.T) {
+		bad := "garbage!"
+		_, err := e.svc.Contacts(ctx, viewer, nil, &bad)
+		wantAppErr(t, err, apperr.BadUserInput, "after")
+		_, err = e.svc.EmailFlows(ctx, viewer, nil, &bad)
+		wantAppErr(t, err, apperr.BadUserInput, "after")
+	})
 }
 
 func TestPipelineSummary(t *testing.T) {
 	t.Parallel()
 	e := syncedEnv(t, HubSpot)
-	got, err := e.svc.PipelineSummary(t.Context(), e.actor(RoleViewer))
+	got, err := e.svc.PipelineSummary(t.Context(), e.actor(authz.RoleViewer))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,37 +357,39 @@ func TestPipelineSummary(t *testing.T) {
 func TestEmailCampaignsAndFlows(t *testing.T) {
 	t.Parallel()
 	e := syncedEnv(t, Klaviyo)
-	viewer := e.actor(RoleViewer)
-	page, err := e.svc.EmailCampaigns(t.Context(), viewer, 2, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rest, err := e.svc.EmailCampaigns(t.Context(), viewer, 2, page.EndCursor)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := append(page.Campaigns, rest.Campaigns...)
+	viewer := e.actor(authz.RoleViewer)
+	got := walk(t, 2, func(f *int, a *string) (page.Page[Campaign], error) {
+		return e.svc.EmailCampaigns(t.Context(), viewer, f, a)
+	})
 	// The unsent draft counts its creation (1 March), then sends, latest first.
 	want := []Campaign{
-		{ID: "c2", Name: "Spring draft", Status: "Draft"},
-		{ID: "c3", Name: "February news", Status: "Sent", SendTime: ptr(date(2026, 2, 14))},
-		{ID: "c1", Name: "January sale", Status: "Sent", SendTime: ptr(date(2026, 1, 10).Add(15 * time.Hour))},
+		{Key: recordKey(e.org, "c2"), KlaviyoID: "c2", Name: "Spring draft", Status: "Draft"},
+		{Key: recordKey(e.org, "c3"), KlaviyoID: "c3", Name: "February news", Status: "Sent", SendTime: ptr(date(2026, 2, 14))},
+		{Key: recordKey(e.org, "c1"), KlaviyoID: "c1", Name: "January sale", Status: "Sent", SendTime: ptr(date(2026, 1, 10).Add(15 * time.Hour))},
 	}
 	if !slices.EqualFunc(got, want, func(a, b Campaign) bool {
-		return a.ID == b.ID && a.Name == b.Name && a.Status == b.Status && equalTimePtr(a.SendTime, b.SendTime)
-	}) || !page.HasNextPage || rest.HasNextPage {
+		return a.Key == b.Key && a.KlaviyoID == b.KlaviyoID && a.Name == b.Name && a.Status == b.Status && equalTimePtr(a.SendTime, b.SendTime)
+	}) {
 		t.Errorf("campaigns = %+v, want %+v", got, want)
 	}
 
-	flows, err := e.svc.EmailFlows(t.Context(), viewer)
+	flows, err := e.svc.EmailFlows(t.Context(), viewer, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantFlows := []Flow{
-		{ID: "f2", Name: "Abandoned cart", Status: "draft", TriggerType: "Metric"},
-		{ID: "f1", Name: "Welcome", Status: "live", TriggerType: "Added to List"},
+		{Key: recordKey(e.org, "f2"), KlaviyoID: "f2", Name: "Abandoned cart", Status: "draft", TriggerType: "Metric"},
+		{Key: recordKey(e.org, "f1"), KlaviyoID: "f1", Name: "Welcome", Status: "live", TriggerType: "Added to List"},
 	}
-	if !slices.Equal(flows, wantFlows) {
+	if !slices.Equal(flows.Items, wantFlows) || flows.TotalCount != 2 {
 		t.Errorf("flows = %+v, want %+v", flows, wantFlows)
+	}
+	for _, f := range wantFlows {
+		if got, err := e.svc.Flow(t.Context(), viewer, f.Key); err != nil || got != f {
+			t.Errorf("Flow(%s) = %+v, %v", f.Key, got, err)
+		}
+	}
+	if c, err := e.svc.Campaign(t.Context(), viewer, want[0].Key); err != nil || c.KlaviyoID != "c2" {
+		t.Errorf("Campaign = %+v, %v", c, err)
 	}
 }

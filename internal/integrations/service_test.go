@@ -12,13 +12,15 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/integrations/platform/platformtest"
+	"github.com/omnify/bff/internal/page"
 )
 
 func TestConnectAllThree(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	admin := e.actor(RoleAdmin)
+	admin := e.actor(authz.RoleAdmin)
 	tests := []struct {
 		platform  Platform
 		domain    string
@@ -42,7 +44,7 @@ func TestConnectAllThree(t *testing.T) {
 			}
 		})
 	}
-	list, err := e.svc.Integrations(t.Context(), e.actor(RoleViewer))
+	list, err := e.svc.Integrations(t.Context(), e.actor(authz.RoleViewer))
 	if err != nil {
 		t.Fatalf("Integrations: %v", err)
 	}
@@ -63,8 +65,8 @@ func TestConnectAllThree(t *testing.T) {
 func TestIntegrationsListsEveryPlatformInOrder(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.connect(t, e.actor(RoleOwner), Klaviyo)
-	list, err := e.svc.Integrations(t.Context(), e.actor(RoleViewer))
+	e.connect(t, e.actor(authz.RoleOwner), Klaviyo)
+	list, err := e.svc.Integrations(t.Context(), e.actor(authz.RoleViewer))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +92,7 @@ func TestConnectWithRejectedKeyStoresNothing(t *testing.T) {
 		t.Run(string(tt.platform), func(t *testing.T) {
 			e := newEnv(t)
 			const wrong = "wrong_key_0123456789"
-			_, err := e.svc.Connect(t.Context(), e.actor(RoleOwner), tt.platform, wrong, shopDomain)
+			_, err := e.svc.Connect(t.Context(), e.actor(authz.RoleOwner), tt.platform, wrong, shopDomain)
 			wantAppErr(t, err, apperr.IntegrationError, "", tt.reason)
 			if strings.Contains(err.Error(), wrong) {
 				t.Errorf("error leaks the key: %v", err)
@@ -98,7 +100,7 @@ func TestConnectWithRejectedKeyStoresNothing(t *testing.T) {
 			if n := e.count(t, integrationsCollection, nil); n != 0 {
 				t.Errorf("%d integrations stored, want 0", n)
 			}
-			if i := e.integration(t, e.actor(RoleViewer), tt.platform); i.Status != StatusDisconnected {
+			if i := e.integration(t, e.actor(authz.RoleViewer), tt.platform); i.Status != StatusDisconnected {
 				t.Errorf("status = %s, want DISCONNECTED", i.Status)
 			}
 			if ev := e.events.take(); len(ev) != 0 {
@@ -115,7 +117,7 @@ func TestConnectWhenPlatformIsDown(t *testing.T) {
 		platformtest.WriteError(w, platformtest.HubSpot, http.StatusServiceUnavailable, "", "HubSpot is down for maintenance")
 		return true
 	})
-	_, err := e.svc.Connect(t.Context(), e.actor(RoleOwner), HubSpot, hsKey, "")
+	_, err := e.svc.Connect(t.Context(), e.actor(authz.RoleOwner), HubSpot, hsKey, "")
 	wantAppErr(t, err, apperr.IntegrationError, "", "could not check the key with HubSpot", "HTTP 503", "down for maintenance")
 	if n := e.count(t, integrationsCollection, nil); n != 0 {
 		t.Errorf("%d integrations stored, want 0", n)
@@ -149,7 +151,7 @@ func TestConnectRejectsBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run("rejects "+tt.name, func(t *testing.T) {
 			before := e.fake.Total()
-			_, err := e.svc.Connect(t.Context(), e.actor(RoleOwner), tt.platform, tt.key, tt.domain)
+			_, err := e.svc.Connect(t.Context(), e.actor(authz.RoleOwner), tt.platform, tt.key, tt.domain)
 			wantAppErr(t, err, apperr.BadUserInput, tt.field, tt.parts...)
 			if e.fake.Total() != before {
 				t.Error("the platform was called before the input was valid")
@@ -190,32 +192,35 @@ func TestNormalizeShopDomain(t *testing.T) {
 func TestRolesGateEachAction(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.connect(t, e.actor(RoleOwner), HubSpot)
+	e.connect(t, e.actor(authz.RoleOwner), HubSpot)
 	ctx := t.Context()
 	actions := []struct {
 		name    string
-		minRole string
-		do      func(a Actor) error
+		minRole authz.Role
+		// write marks a change, which a READ API key may not make.
+		write bool
+		do    func(a *authz.Principal) error
 	}{
-		{"connect", RoleAdmin, func(a Actor) error { _, err := e.svc.Connect(ctx, a, HubSpot, hsKey, ""); return err }},
-		{"disconnect", RoleAdmin, func(a Actor) error { _, err := e.svc.Disconnect(ctx, a, Klaviyo, false); return err }},
-		{"request a sync", RoleMember, func(a Actor) error { _, err := e.svc.RequestSync(ctx, a, HubSpot); return err }},
-		{"list integrations", RoleViewer, func(a Actor) error { _, err := e.svc.Integrations(ctx, a); return err }},
-		{"list sync runs", RoleViewer, func(a Actor) error { _, err := e.svc.SyncRuns(ctx, a, nil, 0); return err }},
-		{"read the marketing summary", RoleViewer, func(a Actor) error {
+		{"connect", authz.RoleAdmin, true, func(a *authz.Principal) error { _, err := e.svc.Connect(ctx, a, HubSpot, hsKey, ""); return err }},
+		{"disconnect", authz.RoleAdmin, true, func(a *authz.Principal) error { _, err := e.svc.Disconnect(ctx, a, Klaviyo, false); return err }},
+		{"request a sync", authz.RoleMember, true, func(a *authz.Principal) error { _, err := e.svc.RequestSync(ctx, a, HubSpot); return err }},
+		{"list integrations", authz.RoleViewer, false, func(a *authz.Principal) error { _, err := e.svc.Integrations(ctx, a); return err }},
+		{"read an integration", authz.RoleViewer, false, func(a *authz.Principal) error { _, err := e.svc.Integration(ctx, a, HubSpot); return err }},
+		{"list sync runs", authz.RoleViewer, false, func(a *authz.Principal) error { _, err := e.svc.SyncRuns(ctx, a, nil); return err }},
+		{"read the marketing summary", authz.RoleViewer, false, func(a *authz.Principal) error {
 			_, err := e.svc.MarketingSummary(ctx, a, epoch(), epoch())
 			return err
 		}},
-		{"read deals", RoleViewer, func(a Actor) error { _, err := e.svc.Deals(ctx, a, 0, "", ""); return err }},
-		{"read contacts", RoleViewer, func(a Actor) error { _, err := e.svc.Contacts(ctx, a, 0, ""); return err }},
-		{"read the pipeline", RoleViewer, func(a Actor) error { _, err := e.svc.PipelineSummary(ctx, a); return err }},
-		{"read campaigns", RoleViewer, func(a Actor) error { _, err := e.svc.EmailCampaigns(ctx, a, 0, ""); return err }},
-		{"read flows", RoleViewer, func(a Actor) error { _, err := e.svc.EmailFlows(ctx, a); return err }},
+		{"read deals", authz.RoleViewer, false, func(a *authz.Principal) error { _, err := e.svc.Deals(ctx, a, nil, nil, ""); return err }},
+		{"read contacts", authz.RoleViewer, false, func(a *authz.Principal) error { _, err := e.svc.Contacts(ctx, a, nil, nil); return err }},
+		{"read the pipeline", authz.RoleViewer, false, func(a *authz.Principal) error { _, err := e.svc.PipelineSummary(ctx, a); return err }},
+		{"read campaigns", authz.RoleViewer, false, func(a *authz.Principal) error { _, err := e.svc.EmailCampaigns(ctx, a, nil, nil); return err }},
+		{"read flows", authz.RoleViewer, false, func(a *authz.Principal) error { _, err := e.svc.EmailFlows(ctx, a, nil, nil); return err }},
 	}
-	roles := []string{RoleOwner, RoleAdmin, RoleMember, RoleViewer, "", "SUPERUSER"}
+	roles := []authz.Role{authz.RoleOwner, authz.RoleAdmin, authz.RoleMember, authz.RoleViewer, "", "SUPERUSER"}
 	for _, act := range actions {
 		for _, role := range roles {
-			allowed := roleRank(role) >= roleRank(act.minRole) && roleRank(role) > 0
+			allowed := role.AtLeast(act.minRole)
 			name := fmt.Sprintf("%s by %q is allowed %v", act.name, role, allowed)
 			t.Run(name, func(t *testing.T) {
 				err := act.do(e.actor(role))
@@ -227,15 +232,27 @@ func TestRolesGateEachAction(t *testing.T) {
 				}
 			})
 		}
+		t.Run(act.name+" without a caller is UNAUTHENTICATED", func(t *testing.T) {
+			wantAppErr(t, act.do(nil), apperr.Unauthenticated, "")
+		})
+		t.Run(fmt.Sprintf("%s by a READ key is allowed %v", act.name, !act.write), func(t *testing.T) {
+			key := &authz.Principal{OrganizationID: e.org, APIKeyID: bson.NewObjectID(), Scope: authz.ScopeRead, Role: authz.RoleOwner}
+			err := act.do(key)
+			if act.write {
+				wantAppErr(t, err, apperr.Forbidden, "")
+			} else if err != nil {
+				t.Fatalf("error = %v, want success", err)
+			}
+		})
 	}
-	t.Run("a partner API key acting as ADMIN may connect", func(t *testing.T) {
-		key := Actor{OrganizationID: e.org, Role: RoleAdmin}
+	t.Run("a READ_WRITE API key acting as ADMIN may connect", func(t *testing.T) {
+		key := &authz.Principal{OrganizationID: e.org, APIKeyID: bson.NewObjectID(), Scope: authz.ScopeReadWrite, Role: authz.RoleAdmin}
 		if _, err := e.svc.Connect(ctx, key, Klaviyo, klKey, ""); err != nil {
 			t.Fatalf("Connect: %v", err)
 		}
 	})
-	t.Run("an actor without an organization is forbidden", func(t *testing.T) {
-		_, err := e.svc.Integrations(ctx, Actor{UserID: bson.NewObjectID(), Role: RoleOwner})
+	t.Run("a caller without an organization is forbidden", func(t *testing.T) {
+		_, err := e.svc.Integrations(ctx, &authz.Principal{UserID: bson.NewObjectID(), Role: authz.RoleOwner})
 		wantAppErr(t, err, apperr.Forbidden, "")
 	})
 }
@@ -243,7 +260,7 @@ func TestRolesGateEachAction(t *testing.T) {
 func TestStoredCredentialIsSealed(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	for _, p := range Platforms() {
 		e.connect(t, owner, p)
 	}
@@ -294,7 +311,7 @@ func TestStoredCredentialIsSealed(t *testing.T) {
 func TestDisconnect(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	for _, p := range []Platform{HubSpot, Klaviyo} {
 		e.connect(t, owner, p)
 		if r := e.sync(t, owner, p); r.Status != SyncSucceeded {
@@ -308,7 +325,7 @@ func TestDisconnect(t *testing.T) {
 
 	t.Run("keeps the data without purge", func(t *testing.T) {
 		e.events.take()
-		got, err := e.svc.Disconnect(t.Context(), e.actor(RoleAdmin), HubSpot, false)
+		got, err := e.svc.Disconnect(t.Context(), e.actor(authz.RoleAdmin), HubSpot, false)
 		if err != nil {
 			t.Fatalf("Disconnect: %v", err)
 		}
@@ -325,9 +342,9 @@ func TestDisconnect(t *testing.T) {
 		if n := e.count(t, dealsCollection, nil); n != deals {
 			t.Errorf("%d deals left, want %d", n, deals)
 		}
-		page, _ := e.svc.Deals(t.Context(), owner, 0, "", "")
-		if len(page.Deals) != int(deals) {
-			t.Errorf("Deals after disconnect = %d, want %d", len(page.Deals), deals)
+		p, _ := e.svc.Deals(t.Context(), owner, nil, nil, "")
+		if len(p.Items) != int(deals) {
+			t.Errorf("Deals after disconnect = %d, want %d", len(p.Items), deals)
 		}
 		_, err = e.svc.RequestSync(t.Context(), owner, HubSpot)
 		wantAppErr(t, err, apperr.BadUserInput, "platform", "HubSpot is not connected")
@@ -378,7 +395,7 @@ func TestDisconnect(t *testing.T) {
 func TestDisconnectEndsTheActiveRun(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	e.connect(t, owner, HubSpot)
 	run, err := e.svc.RequestSync(t.Context(), owner, HubSpot)
 	if err != nil {
@@ -399,7 +416,7 @@ func TestDisconnectEndsTheActiveRun(t *testing.T) {
 func TestReconnectEndsTheRunOfTheOldKey(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	e.connect(t, owner, Klaviyo)
 	old, err := e.svc.RequestSync(t.Context(), owner, Klaviyo)
 	if err != nil {
@@ -421,8 +438,8 @@ func TestReconnectEndsTheRunOfTheOldKey(t *testing.T) {
 func TestRequestSyncReturnsTheActiveRun(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	member := e.actor(RoleMember)
-	e.connect(t, e.actor(RoleOwner), TripleWhale)
+	member := e.actor(authz.RoleMember)
+	e.connect(t, e.actor(authz.RoleOwner), TripleWhale)
 	first, err := e.svc.RequestSync(t.Context(), member, TripleWhale)
 	if err != nil {
 		t.Fatal(err)
@@ -463,7 +480,7 @@ func TestRequestSyncReturnsTheActiveRun(t *testing.T) {
 func TestRequestSyncClearsAPointerLeftByACrash(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	e.connect(t, owner, HubSpot)
 	// A replica set the pointer, then died before inserting the run.
 	lost := bson.NewObjectID()
@@ -482,7 +499,7 @@ func TestRequestSyncClearsAPointerLeftByACrash(t *testing.T) {
 func TestSyncRunsInOneQuery(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	for _, p := range []Platform{HubSpot, Klaviyo} {
 		e.connect(t, owner, p)
 	}
@@ -499,7 +516,7 @@ func TestSyncRunsInOneQuery(t *testing.T) {
 	}
 
 	e.counter.Reset()
-	got, err := e.svc.SyncRuns(t.Context(), e.actor(RoleViewer), []Platform{HubSpot, Klaviyo, TripleWhale}, 2)
+	all, err := e.svc.SyncRuns(t.Context(), e.actor(authz.RoleViewer), []Platform{HubSpot, Klaviyo, TripleWhale})
 	if err != nil {
 		t.Fatalf("SyncRuns: %v", err)
 	}
@@ -517,13 +534,13 @@ func TestSyncRunsInOneQuery(t *testing.T) {
 		platform Platform
 		want     []bson.ObjectID
 	}{
-		{HubSpot, []bson.ObjectID{queued.ID, hubspotRuns[2].ID}},
+		{HubSpot, []bson.ObjectID{queued.ID, hubspotRuns[2].ID, hubspotRuns[1].ID, hubspotRuns[0].ID}},
 		{Klaviyo, []bson.ObjectID{klaviyoRun.ID}},
 		{TripleWhale, nil},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.platform)+" newest first", func(t *testing.T) {
-			runs, ok := got[tt.platform]
+			runs, ok := all[tt.platform]
 			if !ok {
 				t.Fatal("platform missing from the result")
 			}
@@ -532,12 +549,55 @@ func TestSyncRunsInOneQuery(t *testing.T) {
 			}
 		})
 	}
-	t.Run("out of range per platform", func(t *testing.T) {
-		_, err := e.svc.SyncRuns(t.Context(), owner, nil, KeptRunsPerPlatform+1)
-		wantAppErr(t, err, apperr.BadUserInput, "first")
+	t.Run("pages of one integration's runs", func(t *testing.T) {
+		runs := all[HubSpot]
+		for first := 1; first <= len(runs)+1; first++ {
+			var got []SyncRun
+			var after *string
+			for {
+				p, err := SyncRunPage(runs, &first, after)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, p.Items...)
+				if p.TotalCount != len(runs) || !p.HasNextPage {
+					break
+				}
+				end := p.EndCursor()
+				after = &end
+			}
+			if !slices.Equal(ids(got), ids(runs)) {
+				t.Errorf("pages of %d = %v, want %v", first, ids(got), ids(runs))
+			}
+		}
+		p, err := SyncRunPage(runs, nil, nil)
+		if err != nil || len(p.Items) != DefaultRunsPerPage || !p.HasNextPage {
+			t.Errorf("default page = %+v, %v", p, err)
+		}
+	})
+	for _, first := range []int{0, KeptRunsPerPlatform + 1} {
+		t.Run(fmt.Sprintf("first %d is refused", first), func(t *testing.T) {
+			_, err := SyncRunPage(all[HubSpot], &first, nil)
+			wantAppErr(t, err, apperr.BadUserInput, "first")
+		})
+	}
+	t.Run("a bad cursor is refused", func(t *testing.T) {
+		for _, c := range []string{"nope!", page.EncodeCursor("soon", queued.ID.Hex())} {
+			_, err := SyncRunPage(all[HubSpot], nil, &c)
+			wantAppErr(t, err, apperr.BadUserInput, "after")
+		}
+	})
+	t.Run("a run by id", func(t *testing.T) {
+		r, err := e.svc.SyncRun(t.Context(), owner, klaviyoRun.ID)
+		if err != nil || r.ID != klaviyoRun.ID {
+			t.Errorf("SyncRun = %+v, %v", r, err)
+		}
+		other := &authz.Principal{OrganizationID: bson.NewObjectID(), Role: authz.RoleOwner}
+		_, err = e.svc.SyncRun(t.Context(), other, klaviyoRun.ID)
+		wantAppErr(t, err, apperr.NotFound, "")
 	})
 	t.Run("unknown platform", func(t *testing.T) {
-		_, err := e.svc.SyncRuns(t.Context(), owner, []Platform{"X"}, 1)
+		_, err := e.svc.SyncRuns(t.Context(), owner, []Platform{"X"})
 		wantAppErr(t, err, apperr.BadUserInput, "platform")
 	})
 }
@@ -545,7 +605,7 @@ func TestSyncRunsInOneQuery(t *testing.T) {
 func TestTenantIsolation(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ownerA := e.actor(RoleOwner)
+	ownerA := e.actor(authz.RoleOwner)
 	// Triple Whale's days share the collection and the queries of Klaviyo's.
 	for _, p := range []Platform{HubSpot, Klaviyo} {
 		e.connect(t, ownerA, p)
@@ -553,7 +613,7 @@ func TestTenantIsolation(t *testing.T) {
 			t.Fatalf("%s sync of org A = %+v", p, r)
 		}
 	}
-	b := Actor{OrganizationID: bson.NewObjectID(), UserID: bson.NewObjectID(), Role: RoleOwner}
+	b := &authz.Principal{OrganizationID: bson.NewObjectID(), UserID: bson.NewObjectID(), Role: authz.RoleOwner}
 	ctx := t.Context()
 
 	list, err := e.svc.Integrations(ctx, b)
@@ -565,7 +625,7 @@ func TestTenantIsolation(t *testing.T) {
 			t.Errorf("org B sees %+v", i)
 		}
 	}
-	runs, _ := e.svc.SyncRuns(ctx, b, nil, 10)
+	runs, _ := e.svc.SyncRuns(ctx, b, nil)
 	for p, rs := range runs {
 		if len(rs) != 0 {
 			t.Errorf("org B sees %d %s runs", len(rs), p)
@@ -575,20 +635,32 @@ func TestTenantIsolation(t *testing.T) {
 	if sum.Totals != (Totals{}) || sum.Previous != (Totals{}) {
 		t.Errorf("org B's summary = %+v, want zeros", sum.Totals)
 	}
-	deals, _ := e.svc.Deals(ctx, b, 0, "", "")
-	contacts, _ := e.svc.Contacts(ctx, b, 0, "")
-	campaigns, _ := e.svc.EmailCampaigns(ctx, b, 0, "")
-	flows, _ := e.svc.EmailFlows(ctx, b)
+	deals, _ := e.svc.Deals(ctx, b, nil, nil, "")
+	contacts, _ := e.svc.Contacts(ctx, b, nil, nil)
+	campaigns, _ := e.svc.EmailCampaigns(ctx, b, nil, nil)
+	flows, _ := e.svc.EmailFlows(ctx, b, nil, nil)
 	pipeline, _ := e.svc.PipelineSummary(ctx, b)
-	if len(deals.Deals)+len(contacts.Contacts)+len(campaigns.Campaigns)+len(flows)+len(pipeline.Stages) != 0 {
+	if len(deals.Items)+len(contacts.Items)+len(campaigns.Items)+len(flows.Items)+len(pipeline.Stages) != 0 ||
+		deals.TotalCount+contacts.TotalCount+campaigns.TotalCount+flows.TotalCount != 0 {
 		t.Errorf("org B sees A's records: %d deals, %d contacts, %d campaigns, %d flows, %d stages",
-			len(deals.Deals), len(contacts.Contacts), len(campaigns.Campaigns), len(flows), len(pipeline.Stages))
+			len(deals.Items), len(contacts.Items), len(campaigns.Items), len(flows.Items), len(pipeline.Stages))
 	}
 	t.Run("a cursor of org A pages nothing of A for B", func(t *testing.T) {
-		pageA, _ := e.svc.Deals(ctx, ownerA, 1, "", "")
-		pageB, err := e.svc.Deals(ctx, b, 1, pageA.EndCursor, "")
-		if err != nil || len(pageB.Deals) != 0 {
+		pageA, _ := e.svc.Deals(ctx, ownerA, ptr(1), nil, "")
+		end := pageA.EndCursor()
+		pageB, err := e.svc.Deals(ctx, b, ptr(1), &end, "")
+		if err != nil || len(pageB.Items) != 0 {
 			t.Errorf("Deals for B with A's cursor = %+v, %v", pageB, err)
+		}
+	})
+	t.Run("B cannot read A's records by their keys", func(t *testing.T) {
+		for _, err := range []error{
+			second(e.svc.Deal(ctx, b, recordKey(e.org, "101"))),
+			second(e.svc.Contact(ctx, b, recordKey(e.org, "201"))),
+			second(e.svc.Campaign(ctx, b, recordKey(e.org, "c1"))),
+			second(e.svc.Flow(ctx, b, recordKey(e.org, "f1"))),
+		} {
+			wantAppErr(t, err, apperr.NotFound, "")
 		}
 	})
 	t.Run("B cannot sync or disconnect A's integrations", func(t *testing.T) {
@@ -610,4 +682,53 @@ func TestTenantIsolation(t *testing.T) {
 			t.Error("A's sealed credential opened in B's context")
 		}
 	})
+}
+
+// second returns the error of a call's two results.
+func second[T any](_ T, err error) error { return err }
+
+// TestTwoOrganizationsSyncingOneAccount connects the same platform accounts
+// to two organizations: each keeps its own records, under keys that differ.
+func TestTwoOrganizationsSyncingOneAccount(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := e.actor(authz.RoleOwner)
+	b := &authz.Principal{OrganizationID: bson.NewObjectID(), UserID: bson.NewObjectID(), Role: authz.RoleOwner}
+	for _, p := range []Platform{HubSpot, Klaviyo} {
+		e.connect(t, a, p)
+		if r := e.sync(t, a, p); r.Status != SyncSucceeded {
+			t.Fatalf("%s sync of A = %+v", p, r)
+		}
+		if _, err := e.svc.Connect(t.Context(), b, p, keyOf(p), ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.RequestSync(t.Context(), b, p); err != nil {
+			t.Fatal(err)
+		}
+		if ran, err := e.worker("w1").RunOnce(t.Context()); err != nil || !ran {
+			t.Fatalf("RunOnce = %v, %v", ran, err)
+		}
+	}
+	dealsA, _ := e.svc.Deals(t.Context(), a, nil, nil, "")
+	dealsB, _ := e.svc.Deals(t.Context(), b, nil, nil, "")
+	if len(dealsA.Items) != len(e.acct.Deals()) || len(dealsB.Items) != len(dealsA.Items) {
+		t.Fatalf("deals: A %d, B %d, want %d each", len(dealsA.Items), len(dealsB.Items), len(e.acct.Deals()))
+	}
+	for i := range dealsA.Items {
+		da, db := dealsA.Items[i], dealsB.Items[i]
+		if da.HubSpotID != db.HubSpotID || da.Key == db.Key {
+			t.Errorf("deal %d: A %q/%q, B %q/%q; want one HubSpot id under two keys", i, da.HubSpotID, da.Key, db.HubSpotID, db.Key)
+		}
+		if _, err := e.svc.Deal(t.Context(), b, da.Key); err == nil {
+			t.Errorf("B reads A's deal %s", da.Key)
+		}
+		if got, err := e.svc.Deal(t.Context(), b, db.Key); err != nil || got.Key != db.Key {
+			t.Errorf("B's deal %s = %+v, %v", db.Key, got, err)
+		}
+	}
+	flowsA, _ := e.svc.EmailFlows(t.Context(), a, nil, nil)
+	flowsB, _ := e.svc.EmailFlows(t.Context(), b, nil, nil)
+	if len(flowsA.Items) != 2 || len(flowsB.Items) != 2 || flowsA.Items[0].Key == flowsB.Items[0].Key {
+		t.Errorf("flows: A %+v, B %+v", flowsA.Items, flowsB.Items)
+	}
 }

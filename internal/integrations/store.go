@@ -181,17 +181,6 @@ func integrationKey(org bson.ObjectID, p Platform) string {
 	return org.Hex() + "/" + string(p)
 }
 
-// recordKey is the _id of a synced record: unique per organization by
-// construction, and found by _id, which even the embedded engine serves
-// without a scan.
-func recordKey(org bson.ObjectID, parts ...string) string {
-	k := org.Hex()
-	for _, p := range parts {
-		k += "/" + p
-	}
-	return k
-}
-
 // integration returns the organization's integration with p, or nil.
 func (s *Store) integration(ctx context.Context, org bson.ObjectID, p Platform) (*integrationDoc, error) {
 	var d integrationDoc
@@ -248,192 +237,213 @@ func (s *Store) dueIntegrations(ctx context.Context, now time.Time, limit int) (
 		SetProjection(bson.D{{Key: "credential", Value: 0}}))
 }
 
-// insertRun stores a new run.
-func (s *Store) insertRun(ctx context.Context, r runDoc) error {
-	if _, err := s.runs.InsertOne(ctx, r); err != nil {
-		return fmt.Errorf("integrations: insert sync run: %w", err)
-	}
-	return nil
+// connection is a credential the platform accepted, to be stored.
+type connection struct {
+	org        bson.ObjectID
+	platform   Platform
+	label      string
+	accountKey string
+	shopDomain string
+	// credential is the sealed key.
+	credential string
+	// id names this connection; it changes at every connect.
+	id bson.ObjectID
+	at time.Time
+	// newAccount restarts the history: the key reads another account.
+	newAccount bool
 }
 
-// run returns the organization's run with the given id, or nil.
-func (s *Store) run(ctx context.Context, org, id bson.ObjectID) (*runDoc, error) {
-	var r runDoc
-	// By _id alone (no scan on the embedded engine), then the tenant check.
-	err := s.runs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
-	if errors.Is(err, mongo.ErrNoDocuments) || err == nil && r.OrganizationID != org {
-		return nil, nil
+// connect stores c and marks the integration CONNECTED, due for its first
+// sync at once. A new connection starts without an active run or lease: a
+// sync still running with the old key loses its lease (the caller ends it).
+func (s *Store) connect(ctx context.Context, c connection) (*integrationDoc, error) {
+	set := bson.D{
+		{Key: "organizationId", Value: c.org},
+		{Key: "platform", Value: c.platform},
+		{Key: "status", Value: StatusConnected},
+		{Key: "accountLabel", Value: c.label},
+		{Key: "accountKey", Value: c.accountKey},
+		{Key: "shopDomain", Value: c.shopDomain},
+		{Key: "credential", Value: c.credential},
+		{Key: "connectionId", Value: c.id},
+		{Key: "connectedAt", Value: c.at},
+		// Due at once: the next worker poll queues the first sync.
+		{Key: "nextScheduledAt", Value: c.at},
+		{Key: "lastError", Value: ""},
+		{Key: "updatedAt", Value: c.at},
 	}
-	if err != nil {
-		return nil, fmt.Errorf("integrations: find sync run: %w", err)
+	unset := append(bson.D{{Key: "keyRejected", Value: ""}}, pointerAndLease()...)
+	if c.newAccount {
+		unset = append(unset, bson.E{Key: "lastSyncedAt", Value: ""})
 	}
-	return &r, nil
-}
-
-// updateRun applies update to the run with the given id when it also
-// matches cond, and returns it after the update, or nil when it did not
-// match.
-func (s *Store) updateRun(ctx context.Context, id bson.ObjectID, cond, update bson.D) (*runDoc, error) {
-	filter := append(bson.D{{Key: "_id", Value: id}}, cond...)
-	var doc *runDoc
-	err := s.db.Exclusive(ctx, runsCollection, id, func(ctx context.Context) (err error) {
-		doc, err = findOneAndUpdate[runDoc](ctx, s.runs, filter, update, options.FindOneAndUpdate().SetReturnDocument(options.After))
-		return err
-	})
+	update := bson.D{{Key: "$set", Value: set}, {Key: "$unset", Value: unset}}
+	doc, err := s.updateIntegration(ctx, c.org, c.platform, nil, update, true)
+	if mongo.IsDuplicateKeyError(err) {
+		// A concurrent first connect inserted the document; update it.
+		doc, err = s.updateIntegration(ctx, c.org, c.platform, nil, update, true)
+	}
 	return doc, err
 }
 
-// runIDs returns the ids of up to limit runs matching filter, in sort order.
-func (s *Store) runIDs(ctx context.Context, filter, sort bson.D, limit int) ([]bson.ObjectID, error) {
-	docs, err := findAll[struct {
-		ID bson.ObjectID `bson:"_id"`
-	}](ctx, s.runs, filter, options.Find().SetSort(sort).SetLimit(int64(limit)).SetProjection(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, err
+// disconnect forgets the integration's credential, schedule, active run and
+// lease and marks it DISCONNECTED; forgetSync also forgets when it last
+// synced (its data is being purged). It returns nil when the organization
+// never had the integration.
+func (s *Store) disconnect(ctx context.Context, org bson.ObjectID, p Platform, now time.Time, forgetSync bool) (*integrationDoc, error) {
+	unset := append(bson.D{
+		{Key: "credential", Value: ""}, {Key: "connectionId", Value: ""}, {Key: "connectedAt", Value: ""},
+		{Key: "nextScheduledAt", Value: ""}, {Key: "keyRejected", Value: ""},
+	}, pointerAndLease()...)
+	if forgetSync {
+		unset = append(unset, bson.E{Key: "lastSyncedAt", Value: ""})
 	}
-	ids := make([]bson.ObjectID, len(docs))
-	for i, d := range docs {
-		ids[i] = d.ID
-	}
-	return ids, nil
+	return s.updateIntegration(ctx, org, p, nil, bson.D{
+		{Key: "$set", Value: bson.D{
+			{Key: "status", Value: StatusDisconnected},
+			{Key: "lastError", Value: ""},
+			{Key: "updatedAt", Value: now},
+		}},
+		{Key: "$unset", Value: unset},
+	}, false)
 }
 
-// runsOf returns the organization's runs of the platforms, newest first, at
-// most limit of them, in one find command.
-func (s *Store) runsOf(ctx context.Context, org bson.ObjectID, platforms []Platform, limit int) ([]SyncRun, error) {
-	return findAll[SyncRun](ctx, s.runs, bson.D{
-		{Key: "organizationId", Value: org},
-		{Key: "platform", Value: bson.D{{Key: "$in", Value: platforms}}},
-	}, options.Find().
-		SetSort(bson.D{{Key: "queuedAt", Value: -1}, {Key: "_id", Value: -1}}).
-		SetLimit(int64(limit)).
-		// One reply carries the whole result, so a dataloader costs one
-		// round trip and no getMore.
-		SetBatchSize(int32(limit)))
+// pointerAndLease are the fields of the active run pointer and the lease.
+func pointerAndLease() bson.D {
+	return bson.D{
+		{Key: "activeRunId", Value: ""}, {Key: "activeRunSince", Value: ""},
+		{Key: "leaseRunId", Value: ""}, {Key: "leaseOwner", Value: ""}, {Key: "leaseExpiresAt", Value: ""},
+	}
 }
 
-// pruneRuns deletes the integration's finished runs beyond the keep newest,
-// so that the history (and SyncRuns' one query) stays bounded.
-func (s *Store) pruneRuns(ctx context.Context, org bson.ObjectID, p Platform, keep int) error {
-	filter := bson.D{{Key: "organizationId", Value: org}, {Key: "platform", Value: p}}
-	var oldest struct {
-		QueuedAt time.Time `bson:"queuedAt"`
+// pointToRun makes runID the integration's active run when it is connected
+// and has none, and returns the integration, or nil when it did not. A
+// scheduled run (next not nil) also needs the integration to be due with a
+// key not refused, and pushes its next due time to next in the same write.
+func (s *Store) pointToRun(ctx context.Context, org bson.ObjectID, p Platform, runID bson.ObjectID, now time.Time, next *time.Time) (*integrationDoc, error) {
+	cond := bson.D{
+		{Key: "connectionId", Value: bson.D{{Key: "$exists", Value: true}}},
+		{Key: "activeRunId", Value: bson.D{{Key: "$exists", Value: false}}},
 	}
-	err := s.runs.FindOne(ctx, filter, options.FindOne().
-		SetSort(bson.D{{Key: "queuedAt", Value: -1}, {Key: "_id", Value: -1}}).
-		SetSkip(int64(keep)).
-		SetProjection(bson.D{{Key: "queuedAt", Value: 1}})).Decode(&oldest)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil
+	set := bson.D{
+		{Key: "activeRunId", Value: runID},
+		{Key: "activeRunSince", Value: now},
+		{Key: "updatedAt", Value: now},
 	}
-	if err != nil {
-		return fmt.Errorf("integrations: find runs to prune: %w", err)
+	if next != nil {
+		cond = append(cond,
+			bson.E{Key: "nextScheduledAt", Value: bson.D{{Key: "$lte", Value: now}}},
+			bson.E{Key: "keyRejected", Value: bson.D{{Key: "$ne", Value: true}}})
+		set = append(set, bson.E{Key: "nextScheduledAt", Value: *next})
 	}
-	_, err = s.runs.DeleteMany(ctx, append(filter,
-		bson.E{Key: "queuedAt", Value: bson.D{{Key: "$lte", Value: oldest.QueuedAt}}},
-		bson.E{Key: "status", Value: bson.D{{Key: "$in", Value: []SyncStatus{SyncSucceeded, SyncFailed}}}},
-	))
-	if err != nil {
-		return fmt.Errorf("integrations: prune runs: %w", err)
-	}
-	return nil
+	return s.updateIntegration(ctx, org, p, cond, bson.D{{Key: "$set", Value: set}}, false)
 }
 
-// failActiveRuns ends the integration's QUEUED and RUNNING runs as FAILED
-// with msg, except those of connection keep (when not zero); a worker
-// executing one notices at its next checkpoint. Each run is its own
-// single-document update.
-func (s *Store) failActiveRuns(ctx context.Context, org bson.ObjectID, p Platform, msg string, now time.Time, keep bson.ObjectID) error {
-	filter := bson.D{
-		{Key: "organizationId", Value: org},
-		{Key: "platform", Value: p},
-		{Key: "status", Value: bson.D{{Key: "$in", Value: []SyncStatus{SyncQueued, SyncRunning}}}},
-	}
-	if !keep.IsZero() {
-		filter = append(filter, bson.E{Key: "connectionId", Value: bson.D{{Key: "$ne", Value: keep}}})
-	}
-	ids, err := s.runIDs(ctx, filter, bson.D{{Key: "_id", Value: 1}}, 1000)
-	if err != nil {
-		return fmt.Errorf("integrations: find active runs: %w", err)
-	}
-	for _, id := range ids {
-		// Each run is its own exclusive write, conditioned again on being
-		// active, so that a worker ending it at the same time wins or loses
-		// as a whole.
-		_, err := s.updateRun(ctx, id, filter, bson.D{{Key: "$set", Value: bson.D{
-			{Key: "status", Value: SyncFailed},
-			{Key: "finishedAt", Value: now},
-			{Key: "error", Value: msg},
-		}}})
-		if err != nil {
-			return fmt.Errorf("integrations: end active runs: %w", err)
+// clearPointer clears the integration's active run pointer where it still
+// names runID.
+func (s *Store) clearPointer(ctx context.Context, org bson.ObjectID, p Platform, runID bson.ObjectID) error {
+	_, err := s.updateIntegration(ctx, org, p, bson.D{{Key: "activeRunId", Value: runID}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "activeRunId", Value: ""}, {Key: "activeRunSince", Value: ""}}}}, false)
+	return err
+}
+
+// acquireLease gives owner the integration's lease for run until expires
+// and marks it SYNCING, when the integration is still on the run's
+// connection and no other run holds a live lease; else it returns nil.
+func (s *Store) acquireLease(ctx context.Context, run *runDoc, owner string, now, expires time.Time) (*integrationDoc, error) {
+	return s.updateIntegration(ctx, run.OrganizationID, run.Platform,
+		bson.D{
+			{Key: "connectionId", Value: run.ConnectionID},
+			{Key: "$or", Value: bson.A{
+				bson.D{{Key: "leaseExpiresAt", Value: bson.D{{Key: "$exists", Value: false}}}},
+				bson.D{{Key: "leaseExpiresAt", Value: bson.D{{Key: "$lt", Value: now}}}},
+				bson.D{{Key: "leaseRunId", Value: run.ID}},
+			}},
+		},
+		bson.D{{Key: "$set", Value: bson.D{
+			{Key: "leaseRunId", Value: run.ID},
+			{Key: "leaseOwner", Value: owner},
+			{Key: "leaseExpiresAt", Value: expires},
+			{Key: "status", Value: StatusSyncing},
+			{Key: "updatedAt", Value: now},
+		}}}, false)
+}
+
+// runEnd is what an ended run leaves on its integration.
+type runEnd struct {
+	at time.Time
+	// lastError is empty for a success, else the reason for the shop owner.
+	lastError string
+	// rejected stops scheduled syncs until a reconnect.
+	rejected bool
+	// next is when a successful integration is due again.
+	next time.Time
+}
+
+// endRun records on the integration that run ended, when the integration
+// still points at it on the run's connection: CONNECTED with the sync time
+// after a success, ERROR with the reason after a failure; the lease and the
+// pointer are released. It returns nil when the integration moved on.
+func (s *Store) endRun(ctx context.Context, run *runDoc, e runEnd) (*integrationDoc, error) {
+	set := bson.D{{Key: "updatedAt", Value: e.at}, {Key: "lastError", Value: e.lastError}}
+	release := pointerAndLease()
+	if e.lastError == "" {
+		set = append(set,
+			bson.E{Key: "status", Value: StatusConnected},
+			bson.E{Key: "lastSyncedAt", Value: e.at},
+			bson.E{Key: "nextScheduledAt", Value: e.next})
+		// The key works again (a HubSpot token can regain a scope without
+		// changing): the schedule resumes.
+		release = append(release, bson.E{Key: "keyRejected", Value: ""})
+	} else {
+		set = append(set, bson.E{Key: "status", Value: StatusError})
+		if e.rejected {
+			set = append(set, bson.E{Key: "keyRejected", Value: true})
 		}
 	}
-	return nil
+	return s.updateIntegration(ctx, run.OrganizationID, run.Platform,
+		bson.D{{Key: "activeRunId", Value: run.ID}, {Key: "connectionId", Value: run.ConnectionID}},
+		bson.D{{Key: "$set", Value: set}, {Key: "$unset", Value: release}}, false)
 }
 
-// upsertRecords writes models (upserts keyed by _id) through the engine's
-// bulk write, in as many commands as it needs, and returns how many records
-// were inserted or matched.
-func (s *Store) upsertRecords(ctx context.Context, c *mongo.Collection, models []mongo.WriteModel) (int, error) {
-	if len(models) == 0 {
-		return 0, nil
+// releaseRun clears the integration's lease and active run pointer where
+// they still name run, without touching its status.
+func (s *Store) releaseRun(ctx context.Context, run *runDoc) error {
+	if _, err := s.updateIntegration(ctx, run.OrganizationID, run.Platform,
+		bson.D{{Key: "leaseRunId", Value: run.ID}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "leaseRunId", Value: ""}, {Key: "leaseOwner", Value: ""}, {Key: "leaseExpiresAt", Value: ""}}}},
+		false); err != nil {
+		return err
 	}
-	res, err := s.db.BulkWrite(ctx, c, models)
-	if err != nil {
-		return 0, fmt.Errorf("integrations: write %s: %w", c.Name(), err)
-	}
-	return int(res.Matched + res.Upserted), nil
+	return s.clearPointer(ctx, run.OrganizationID, run.Platform, run.ID)
 }
 
-// replaceModel upserts doc, which carries its _id and organizationId. The
-// filter is the _id alone: it already names the organization (recordKey),
-// and FerretDB looks a document up by index only when the filter is
-// exactly {_id: value}; with any other field it scans the collection for
-// every statement.
-func replaceModel(id string, doc any) mongo.WriteModel {
-	return mongo.NewReplaceOneModel().
-		SetFilter(bson.D{{Key: "_id", Value: id}}).
-		SetReplacement(doc).
-		SetUpsert(true)
+// returnLease gives back owner's lease on the integration for run and sets
+// its status, or returns nil when owner no longer holds it.
+func (s *Store) returnLease(ctx context.Context, run *runDoc, owner string, status Status, now time.Time) (*integrationDoc, error) {
+	return s.updateIntegration(ctx, run.OrganizationID, run.Platform,
+		bson.D{{Key: "leaseRunId", Value: run.ID}, {Key: "leaseOwner", Value: owner}},
+		bson.D{
+			{Key: "$set", Value: bson.D{{Key: "status", Value: status}, {Key: "updatedAt", Value: now}}},
+			{Key: "$unset", Value: bson.D{{Key: "leaseRunId", Value: ""}, {Key: "leaseOwner", Value: ""}, {Key: "leaseExpiresAt", Value: ""}}},
+		}, false)
 }
 
-// deleteUnseen deletes the organization's records in c that the run did
-// not write: after a complete listing, they are gone from the platform.
-func deleteUnseen(ctx context.Context, c *mongo.Collection, org, runID bson.ObjectID) error {
-	_, err := c.DeleteMany(ctx, bson.D{
-		{Key: "organizationId", Value: org},
-		{Key: "syncRunId", Value: bson.D{{Key: "$ne", Value: runID}}},
-	})
-	if err != nil {
-		return fmt.Errorf("integrations: delete records gone from the platform in %s: %w", c.Name(), err)
-	}
-	return nil
+// renewLease extends owner's lease on the integration for run to expires;
+// it reports false when owner no longer holds it.
+func (s *Store) renewLease(ctx context.Context, run *runDoc, owner string, expires time.Time) (bool, error) {
+	d, err := s.updateIntegration(ctx, run.OrganizationID, run.Platform,
+		bson.D{{Key: "leaseRunId", Value: run.ID}, {Key: "leaseOwner", Value: owner}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "leaseExpiresAt", Value: expires}}}}, false)
+	return d != nil, err
 }
 
-// purge deletes everything synced from p for the organization.
-func (s *Store) purge(ctx context.Context, org bson.ObjectID, p Platform) error {
-	byOrg := bson.D{{Key: "organizationId", Value: org}}
-	byPlatform := bson.D{{Key: "organizationId", Value: org}, {Key: "platform", Value: p}}
-	type target struct {
-		c      *mongo.Collection
-		filter bson.D
-	}
-	var targets []target
-	switch p {
-	case TripleWhale:
-		targets = []target{{s.daily, byPlatform}}
-	case HubSpot:
-		targets = []target{{s.deals, byOrg}, {s.contacts, byOrg}}
-	case Klaviyo:
-		targets = []target{{s.daily, byPlatform}, {s.campaigns, byOrg}, {s.flows, byOrg}}
-	}
-	for _, t := range targets {
-		if _, err := t.c.DeleteMany(ctx, t.filter); err != nil {
-			return fmt.Errorf("integrations: purge %s: %w", t.c.Name(), err)
-		}
-	}
-	return nil
+// replaceCredential replaces the sealed credential old with sealed, unless
+// it changed meanwhile (a reconnect).
+func (s *Store) replaceCredential(ctx context.Context, org bson.ObjectID, p Platform, old, sealed string) error {
+	_, err := s.updateIntegration(ctx, org, p,
+		bson.D{{Key: "credential", Value: old}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "credential", Value: sealed}}}}, false)
+	return err
 }
 
 // findOneAndUpdate returns the document after the update, or nil when

@@ -33,14 +33,14 @@ func TestBulkUpsertUnderConcurrentReadsFinishes(t *testing.T) {
 		// of hanging it.
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 		defer cancel()
-		models := make([]mongo.WriteModel, 1000)
+		models := make([]record, 1000)
 		for i := range models {
 			// New records each round: the statements are inserts, as on a
 			// first sync, the page size that deadlocked.
 			id := recordKey(e.org, "deal", fmt.Sprint(n), fmt.Sprint(i))
 			amount := float64(i)
-			models[i] = replaceModel(id, dealDoc{ID: id, OrganizationID: e.org, ExternalID: fmt.Sprint(n, "-", i),
-				Name: fmt.Sprintf("Deal %d round %d", i, n), Amount: &amount, Stage: "open", UpdatedAt: time.Now().UTC()})
+			models[i] = dealDoc{ID: id, OrganizationID: e.org, ExternalID: fmt.Sprint(n, "-", i),
+				Name: fmt.Sprintf("Deal %d round %d", i, n), Amount: &amount, Stage: "open", UpdatedAt: time.Now().UTC()}
 		}
 		done := make(chan struct{})
 		var wg sync.WaitGroup
@@ -70,7 +70,7 @@ func TestBulkUpsertUnderConcurrentReadsFinishes(t *testing.T) {
 				}
 			}()
 		}
-		written, err := e.store.upsertRecords(ctx, coll, models)
+		written, err := e.store.bulkUpsert(ctx, coll, models)
 		close(done)
 		wg.Wait()
 		close(errs)

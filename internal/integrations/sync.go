@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/mongo"
-
 	"github.com/omnify/bff/internal/integrations/hubspot"
 	"github.com/omnify/bff/internal/integrations/klaviyo"
 	"github.com/omnify/bff/internal/integrations/platform"
@@ -80,14 +78,14 @@ func (j *syncJob) checkpoint(ctx context.Context) error {
 
 // write stores one batch of records after a checkpoint and reports the
 // progress.
-func (j *syncJob) write(ctx context.Context, c *mongo.Collection, models []mongo.WriteModel) error {
+func (j *syncJob) write(ctx context.Context, set recordSet, models []record) error {
 	if len(models) == 0 {
 		return nil
 	}
 	if err := j.checkpoint(ctx); err != nil {
 		return err
 	}
-	n, err := j.w.store.upsertRecords(ctx, c, models)
+	n, err := j.w.store.upsertRecords(ctx, set, models)
 	if err != nil {
 		return storeError{err}
 	}
@@ -101,13 +99,13 @@ func (j *syncJob) write(ctx context.Context, c *mongo.Collection, models []mongo
 	return nil
 }
 
-// deleteUnseen removes the records of c the platform no longer lists; only
+// deleteUnseen removes the records of set the platform no longer lists; only
 // called after a complete listing.
-func (j *syncJob) deleteUnseen(ctx context.Context, c *mongo.Collection) error {
+func (j *syncJob) deleteUnseen(ctx context.Context, set recordSet) error {
 	if err := j.checkpoint(ctx); err != nil {
 		return err
 	}
-	if err := deleteUnseen(ctx, c, j.run.OrganizationID, j.run.ID); err != nil {
+	if err := j.w.store.deleteUnseen(ctx, set, j.run.OrganizationID, j.run.ID); err != nil {
 		return storeError{err}
 	}
 	return nil
@@ -116,95 +114,95 @@ func (j *syncJob) deleteUnseen(ctx context.Context, c *mongo.Collection) error {
 // tripleWhale reads one summary per day of the window, because the API
 // answers a period with its totals only.
 func (j *syncJob) tripleWhale(ctx context.Context) error {
-	c, err := j.w.clients.TripleWhale(j.key)
+	c, err := j.w.opts.Clients.TripleWhale(j.key)
 	if err != nil {
 		return fmt.Errorf("triple whale client: %w", err)
 	}
 	org, runID, now := j.run.OrganizationID, j.run.ID, j.w.now()
 	from, to := j.window(TripleWhaleOverlapDays)
-	var batch []mongo.WriteModel
+	var batch []record
 	for day := from; !day.After(to); day = day.AddDate(0, 0, 1) {
 		s, err := c.Summary(ctx, j.doc.ShopDomain, day, day)
 		if err != nil {
 			return err
 		}
 		id := recordKey(org, string(TripleWhale), day.Format(time.DateOnly))
-		batch = append(batch, replaceModel(id, dailyDoc{
+		batch = append(batch, dailyDoc{
 			ID: id, OrganizationID: org, Platform: TripleWhale, Date: day,
 			Revenue: s.Revenue, AdSpend: s.AdSpend, ROAS: s.ROAS, Orders: s.Orders,
 			AverageOrderValue: s.AverageOrderValue, NetProfit: s.NetProfit,
 			SyncRunID: runID, SyncedAt: now,
-		}))
+		})
 		if len(batch) == dayBatch {
-			if err := j.write(ctx, j.w.store.daily, batch); err != nil {
+			if err := j.write(ctx, dailySet, batch); err != nil {
 				return err
 			}
 			batch = nil
 		}
 	}
-	return j.write(ctx, j.w.store.daily, batch)
+	return j.write(ctx, dailySet, batch)
 }
 
 // hubSpot re-reads every deal and contact: the CRM lists are not filtered
 // by change date, and a full listing also tells which records were deleted.
 func (j *syncJob) hubSpot(ctx context.Context) error {
-	c, err := j.w.clients.HubSpot(j.key)
+	c, err := j.w.opts.Clients.HubSpot(j.key)
 	if err != nil {
 		return fmt.Errorf("hubspot client: %w", err)
 	}
 	org, runID, now := j.run.OrganizationID, j.run.ID, j.w.now()
 	err = c.Deals(ctx, func(page []hubspot.Deal) error {
-		models := make([]mongo.WriteModel, 0, len(page))
+		models := make([]record, 0, len(page))
 		for _, d := range page {
 			if d.ID == "" {
 				continue
 			}
 			id := recordKey(org, d.ID)
-			models = append(models, replaceModel(id, dealDoc{
+			models = append(models, dealDoc{
 				ID: id, OrganizationID: org, ExternalID: d.ID, Name: d.Name, Amount: d.Amount,
 				Stage: d.Stage, Pipeline: d.Pipeline, CloseDate: d.CloseDate,
 				CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, SyncRunID: runID, SyncedAt: now,
-			}))
+			})
 		}
-		return j.write(ctx, j.w.store.deals, models)
+		return j.write(ctx, dealSet, models)
 	})
 	if err != nil {
 		return err
 	}
-	if err := j.deleteUnseen(ctx, j.w.store.deals); err != nil {
+	if err := j.deleteUnseen(ctx, dealSet); err != nil {
 		return err
 	}
 	err = c.Contacts(ctx, func(page []hubspot.Contact) error {
-		models := make([]mongo.WriteModel, 0, len(page))
+		models := make([]record, 0, len(page))
 		for _, ct := range page {
 			if ct.ID == "" {
 				continue
 			}
 			id := recordKey(org, ct.ID)
-			models = append(models, replaceModel(id, contactDoc{
+			models = append(models, contactDoc{
 				ID: id, OrganizationID: org, ExternalID: ct.ID, Email: ct.Email,
 				FirstName: ct.FirstName, LastName: ct.LastName,
 				CreatedAt: ct.CreatedAt, UpdatedAt: ct.UpdatedAt, SyncRunID: runID, SyncedAt: now,
-			}))
+			})
 		}
-		return j.write(ctx, j.w.store.contacts, models)
+		return j.write(ctx, contactSet, models)
 	})
 	if err != nil {
 		return err
 	}
-	return j.deleteUnseen(ctx, j.w.store.contacts)
+	return j.deleteUnseen(ctx, contactSet)
 }
 
 // klaviyo re-reads every campaign and flow, then the daily values of the
 // email metrics over the window.
 func (j *syncJob) klaviyo(ctx context.Context) error {
-	c, err := j.w.clients.Klaviyo(j.key)
+	c, err := j.w.opts.Clients.Klaviyo(j.key)
 	if err != nil {
 		return fmt.Errorf("klaviyo client: %w", err)
 	}
 	org, runID, now := j.run.OrganizationID, j.run.ID, j.w.now()
 	err = c.Campaigns(ctx, func(page []klaviyo.Campaign) error {
-		models := make([]mongo.WriteModel, 0, len(page))
+		models := make([]record, 0, len(page))
 		for _, cp := range page {
 			if cp.ID == "" {
 				continue
@@ -214,38 +212,38 @@ func (j *syncJob) klaviyo(ctx context.Context) error {
 				sortAt = *cp.SendTime
 			}
 			id := recordKey(org, cp.ID)
-			models = append(models, replaceModel(id, campaignDoc{
+			models = append(models, campaignDoc{
 				ID: id, OrganizationID: org, ExternalID: cp.ID, Name: cp.Name, Status: cp.Status,
 				SendTime: cp.SendTime, SortAt: sortAt, CreatedAt: cp.CreatedAt, UpdatedAt: cp.UpdatedAt,
 				SyncRunID: runID, SyncedAt: now,
-			}))
+			})
 		}
-		return j.write(ctx, j.w.store.campaigns, models)
+		return j.write(ctx, campaignSet, models)
 	})
 	if err != nil {
 		return err
 	}
-	if err := j.deleteUnseen(ctx, j.w.store.campaigns); err != nil {
+	if err := j.deleteUnseen(ctx, campaignSet); err != nil {
 		return err
 	}
 	err = c.Flows(ctx, func(page []klaviyo.Flow) error {
-		models := make([]mongo.WriteModel, 0, len(page))
+		models := make([]record, 0, len(page))
 		for _, f := range page {
 			if f.ID == "" {
 				continue
 			}
 			id := recordKey(org, f.ID)
-			models = append(models, replaceModel(id, flowDoc{
+			models = append(models, flowDoc{
 				ID: id, OrganizationID: org, ExternalID: f.ID, Name: f.Name, Status: f.Status,
 				TriggerType: f.TriggerType, SyncRunID: runID, SyncedAt: now,
-			}))
+			})
 		}
-		return j.write(ctx, j.w.store.flows, models)
+		return j.write(ctx, flowSet, models)
 	})
 	if err != nil {
 		return err
 	}
-	if err := j.deleteUnseen(ctx, j.w.store.flows); err != nil {
+	if err := j.deleteUnseen(ctx, flowSet); err != nil {
 		return err
 	}
 
@@ -286,11 +284,11 @@ func (j *syncJob) klaviyo(ctx context.Context) error {
 		}
 	}
 	for start := 0; start < len(days); start += dayBatch {
-		var batch []mongo.WriteModel
+		var batch []record
 		for _, d := range days[start:min(start+dayBatch, len(days))] {
-			batch = append(batch, replaceModel(d.ID, d))
+			batch = append(batch, d)
 		}
-		if err := j.write(ctx, j.w.store.daily, batch); err != nil {
+		if err := j.write(ctx, dailySet, batch); err != nil {
 			return err
 		}
 	}

@@ -12,8 +12,10 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/integrations/platform"
 	"github.com/omnify/bff/internal/integrations/platform/platformtest"
+	"github.com/omnify/bff/internal/page"
 )
 
 // days returns the dates from first to last, both included, as YYYY-MM-DD.
@@ -38,13 +40,13 @@ func (e *testEnv) dailyOf(t *testing.T, p Platform) []dailyDoc {
 }
 
 // allDeals returns every deal through the service, in its order.
-func (e *testEnv) allDeals(t *testing.T, a Actor) []Deal {
+func (e *testEnv) allDeals(t *testing.T, a *authz.Principal) []Deal {
 	t.Helper()
-	page, err := e.svc.Deals(t.Context(), a, MaxPageSize, "", "")
+	p, err := e.svc.Deals(t.Context(), a, ptr(page.MaxFirst), nil, "")
 	if err != nil {
 		t.Fatalf("Deals: %v", err)
 	}
-	return page.Deals
+	return p.Items
 }
 
 func TestFullSyncPerPlatform(t *testing.T) {
@@ -75,12 +77,12 @@ func TestFullSyncPerPlatform(t *testing.T) {
 			}
 		}},
 		{HubSpot, 5 + 3, func(t *testing.T, e *testEnv) {
-			deals := e.allDeals(t, e.actor(RoleViewer))
+			deals := e.allDeals(t, e.actor(authz.RoleViewer))
 			if len(deals) != len(e.acct.Deals()) {
 				t.Fatalf("%d deals, want %d", len(deals), len(e.acct.Deals()))
 			}
 			for _, want := range e.acct.Deals() {
-				i := slices.IndexFunc(deals, func(d Deal) bool { return d.ID == want.ID })
+				i := slices.IndexFunc(deals, func(d Deal) bool { return d.HubSpotID == want.ID })
 				if i < 0 {
 					t.Errorf("deal %s missing", want.ID)
 					continue
@@ -91,21 +93,21 @@ func TestFullSyncPerPlatform(t *testing.T) {
 					t.Errorf("deal %s = %+v, want %+v", want.ID, got, want)
 				}
 			}
-			contacts, err := e.svc.Contacts(t.Context(), e.actor(RoleViewer), 10, "")
-			if err != nil || len(contacts.Contacts) != 3 {
+			contacts, err := e.svc.Contacts(t.Context(), e.actor(authz.RoleViewer), ptr(10), nil)
+			if err != nil || len(contacts.Items) != 3 {
 				t.Fatalf("Contacts = %+v, %v", contacts, err)
 			}
-			if c := contacts.Contacts[2]; c != (Contact{ID: "201", Email: "ada@example.com", FirstName: "Ada", LastName: "Lovelace", CreatedAt: date(2026, 1, 5)}) {
+			if c := contacts.Items[2]; c != (Contact{Key: recordKey(e.org, "201"), HubSpotID: "201", Email: "ada@example.com", FirstName: "Ada", LastName: "Lovelace", CreatedAt: date(2026, 1, 5)}) {
 				t.Errorf("oldest contact = %+v", c)
 			}
 		}},
 		{Klaviyo, 3 + 2 + InitialSyncDays, func(t *testing.T, e *testEnv) {
-			campaigns, err := e.svc.EmailCampaigns(t.Context(), e.actor(RoleViewer), 10, "")
-			if err != nil || len(campaigns.Campaigns) != 3 {
+			campaigns, err := e.svc.EmailCampaigns(t.Context(), e.actor(authz.RoleViewer), ptr(10), nil)
+			if err != nil || len(campaigns.Items) != 3 {
 				t.Fatalf("EmailCampaigns = %+v, %v", campaigns, err)
 			}
-			flows, err := e.svc.EmailFlows(t.Context(), e.actor(RoleViewer))
-			if err != nil || len(flows) != 2 {
+			flows, err := e.svc.EmailFlows(t.Context(), e.actor(authz.RoleViewer), nil, nil)
+			if err != nil || len(flows.Items) != 2 {
 				t.Fatalf("EmailFlows = %+v, %v", flows, err)
 			}
 			docs := e.dailyOf(t, Klaviyo)
@@ -128,7 +130,7 @@ func TestFullSyncPerPlatform(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(string(tt.platform), func(t *testing.T) {
 			e := newEnv(t)
-			owner := e.actor(RoleOwner)
+			owner := e.actor(authz.RoleOwner)
 			e.connect(t, owner, tt.platform)
 			run := e.sync(t, owner, tt.platform)
 			if run.Status != SyncSucceeded || run.RecordsWritten != tt.wantRecords || run.Error != "" ||
@@ -156,7 +158,7 @@ func equalTimePtr(a, b *time.Time) bool {
 func TestSyncReportsProgress(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	e.connect(t, owner, HubSpot)
 	e.events.take()
 	run := e.sync(t, owner, HubSpot)
@@ -189,7 +191,7 @@ func TestSyncReportsProgress(t *testing.T) {
 func TestRepeatedSyncWritesNoDuplicates(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	collections := []string{dailyCollection, dealsCollection, contactsCollection, campaignsCollection, flowsCollection}
 	for _, p := range []Platform{HubSpot, Klaviyo} {
 		e.connect(t, owner, p)
@@ -214,7 +216,7 @@ func TestRepeatedSyncWritesNoDuplicates(t *testing.T) {
 func TestSecondSyncReadsSinceLastSuccess(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	e.connect(t, owner, TripleWhale)
 	e.sync(t, owner, TripleWhale)
 	asked := len(e.acct.SummaryDays())
@@ -265,7 +267,7 @@ func TestSyncWindow(t *testing.T) {
 func TestSyncDeletesRecordsGoneFromThePlatform(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	e.connect(t, owner, HubSpot)
 	e.sync(t, owner, HubSpot)
 	if !e.acct.DeleteDeal("104") {
@@ -273,7 +275,7 @@ func TestSyncDeletesRecordsGoneFromThePlatform(t *testing.T) {
 	}
 	e.sync(t, owner, HubSpot)
 	for _, d := range e.allDeals(t, owner) {
-		if d.ID == "104" {
+		if d.HubSpotID == "104" {
 			t.Error("deal 104, deleted in HubSpot, is still listed")
 		}
 	}
@@ -380,7 +382,7 @@ func TestSyncFailures(t *testing.T) {
 				tune = append(tune, tt.tune)
 			}
 			e := newEnv(t, tune...)
-			owner := e.actor(RoleOwner)
+			owner := e.actor(authz.RoleOwner)
 			e.connect(t, owner, tt.platform)
 			e.fake.SetIntercept(tt.fail)
 			run := e.sync(t, owner, tt.platform)
@@ -435,7 +437,7 @@ func TestSyncFailures(t *testing.T) {
 func TestWorkerKeepsGoingAfterAFailedRun(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	for _, p := range []Platform{TripleWhale, HubSpot} {
 		e.connect(t, owner, p)
 	}
@@ -468,14 +470,14 @@ func TestWorkerKeepsGoingAfterAFailedRun(t *testing.T) {
 func TestSyncReseals(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	e.connect(t, owner, HubSpot) // sealed with testKey(1)
 
 	rotated, err := NewSealer("", testKey(2), map[string][]byte{KeyID(testKey(1)): testKey(1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.svc = NewService(e.store, rotated, e.clients, ServiceOptions{Now: e.clock.Now})
+	e.svc = New(e.store, Options{Sealer: rotated, Clients: e.clients, Now: e.clock.Now})
 	if r := e.sync(t, owner, HubSpot); r.Status != SyncSucceeded {
 		t.Fatalf("sync with the rotated sealer = %+v", r)
 	}

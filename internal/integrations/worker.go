@@ -29,8 +29,10 @@ const (
 	scheduleBatch = 100
 )
 
-// Options tune a Worker; zero values take the defaults in brackets.
-type Options struct {
+// WorkerOptions tune a Worker; zero values take the defaults in brackets.
+type WorkerOptions struct {
+	// Clients reach the platforms during syncs [the real clients].
+	Clients Clients
 	// Interval is how old the last successful sync may get before the
 	// schedule queues another; after a failed scheduled sync, the next try
 	// is also an Interval later [DefaultInterval].
@@ -56,15 +58,17 @@ type Options struct {
 // (or runs whose worker died) under a lease, pulls the platform's data and
 // records the outcome. Any number of workers may run against one database.
 type Worker struct {
-	svc     *Service
-	store   *Store
-	clients Clients
-	opts    Options
+	svc   *Service
+	store *Store
+	opts  WorkerOptions
 }
 
-// NewWorker returns a Worker that syncs through svc's store and sealer with
-// clients, and reports progress through svc's Notify.
-func NewWorker(svc *Service, clients Clients, opts Options) *Worker {
+// NewWorker returns a Worker that syncs through svc's store and sealer, and
+// reports progress through svc's Notify.
+func NewWorker(svc *Service, opts WorkerOptions) *Worker {
+	if opts.Clients.TripleWhale == nil || opts.Clients.HubSpot == nil || opts.Clients.Klaviyo == nil {
+		opts.Clients = NewClients(BaseURLs{}, platform.Options{})
+	}
 	if opts.Interval <= 0 {
 		opts.Interval = DefaultInterval
 	}
@@ -83,7 +87,7 @@ func NewWorker(svc *Service, clients Clients, opts Options) *Worker {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Worker{svc: svc, store: svc.store, clients: clients, opts: opts}
+	return &Worker{svc: svc, store: svc.store, opts: opts}
 }
 
 // defaultOwner names this process uniquely: host, pid and a random suffix,
@@ -154,8 +158,7 @@ func (w *Worker) Schedule(ctx context.Context) (int, error) {
 			if r != nil && r.Status.Active() {
 				continue
 			}
-			if _, err := w.store.updateIntegration(ctx, d.OrganizationID, d.Platform,
-				bson.D{{Key: "activeRunId", Value: d.ActiveRunID}}, unsetPointer(), false); err != nil {
+			if err := w.store.clearPointer(ctx, d.OrganizationID, d.Platform, d.ActiveRunID); err != nil {
 				return n, err
 			}
 		}
@@ -194,40 +197,11 @@ func (w *Worker) RunOnce(ctx context.Context) (bool, error) {
 // claimCandidates is how many claimable runs claim looks at in one go.
 const claimCandidates = 8
 
-// claim takes the oldest QUEUED run, or a RUNNING run whose lease expired:
-// it lists a few candidates, then takes the first it can with a write that
-// is conditioned again on the run being claimable and is exclusive on every
-// engine, so that of several workers, in this process or others, exactly
-// one gets each run.
+// claim takes the oldest QUEUED run, or a RUNNING run whose lease expired,
+// for this worker; of several workers, exactly one gets each run.
 func (w *Worker) claim(ctx context.Context) (*runDoc, error) {
 	now := w.now()
-	claimable := bson.D{{Key: "$or", Value: bson.A{
-		bson.D{{Key: "status", Value: SyncQueued}},
-		bson.D{
-			{Key: "status", Value: SyncRunning},
-			{Key: "leaseExpiresAt", Value: bson.D{{Key: "$lt", Value: now}}},
-			{Key: "attempts", Value: bson.D{{Key: "$lt", Value: MaxRunAttempts}}},
-		},
-	}}}
-	ids, err := w.store.runIDs(ctx, claimable, bson.D{{Key: "queuedAt", Value: 1}, {Key: "_id", Value: 1}}, claimCandidates)
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range ids {
-		run, err := w.store.updateRun(ctx, id, claimable, bson.D{
-			{Key: "$set", Value: bson.D{
-				{Key: "status", Value: SyncRunning},
-				{Key: "leaseOwner", Value: w.opts.Owner},
-				{Key: "leaseExpiresAt", Value: now.Add(w.opts.LeaseTTL)},
-				{Key: "startedAt", Value: now},
-			}},
-			{Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}},
-		})
-		if err != nil || run != nil {
-			return run, err
-		}
-	}
-	return nil, nil
+	return w.store.claimRun(ctx, w.opts.Owner, now, now.Add(w.opts.LeaseTTL), MaxRunAttempts, claimCandidates)
 }
 
 // acquire takes the integration's lease for run and marks it SYNCING. It
@@ -236,22 +210,7 @@ func (w *Worker) claim(ctx context.Context) (*runDoc, error) {
 // queued; the run then ends FAILED and acquire returns nil.
 func (w *Worker) acquire(ctx context.Context, run *runDoc) (*integrationDoc, error) {
 	now := w.now()
-	doc, err := w.store.updateIntegration(ctx, run.OrganizationID, run.Platform,
-		bson.D{
-			{Key: "connectionId", Value: run.ConnectionID},
-			{Key: "$or", Value: bson.A{
-				bson.D{{Key: "leaseExpiresAt", Value: bson.D{{Key: "$exists", Value: false}}}},
-				bson.D{{Key: "leaseExpiresAt", Value: bson.D{{Key: "$lt", Value: now}}}},
-				bson.D{{Key: "leaseRunId", Value: run.ID}},
-			}},
-		},
-		bson.D{{Key: "$set", Value: bson.D{
-			{Key: "leaseRunId", Value: run.ID},
-			{Key: "leaseOwner", Value: w.opts.Owner},
-			{Key: "leaseExpiresAt", Value: now.Add(w.opts.LeaseTTL)},
-			{Key: "status", Value: StatusSyncing},
-			{Key: "updatedAt", Value: now},
-		}}}, false)
+	doc, err := w.store.acquireLease(ctx, run, w.opts.Owner, now, now.Add(w.opts.LeaseTTL))
 	if err != nil || doc != nil {
 		return doc, err
 	}
@@ -289,17 +248,7 @@ func (w *Worker) end(ctx context.Context, run *runDoc, o outcome) error {
 	if o.message != "" {
 		status = SyncFailed
 	}
-	ended, err := w.store.updateRun(ctx, run.ID,
-		w.heldRun(run),
-		bson.D{
-			{Key: "$set", Value: bson.D{
-				{Key: "status", Value: status},
-				{Key: "finishedAt", Value: now},
-				{Key: "error", Value: o.message},
-			}},
-			{Key: "$max", Value: bson.D{{Key: "recordsWritten", Value: o.records}}},
-			{Key: "$unset", Value: bson.D{{Key: "leaseExpiresAt", Value: ""}}},
-		})
+	ended, err := w.store.finishRun(ctx, run, w.opts.Owner, status, now, o.message, o.records)
 	if err != nil {
 		return err
 	}
@@ -309,37 +258,14 @@ func (w *Worker) end(ctx context.Context, run *runDoc, o outcome) error {
 		return nil
 	}
 
-	set := bson.D{{Key: "updatedAt", Value: now}, {Key: "lastError", Value: o.message}}
-	if o.message == "" {
-		set = append(set,
-			bson.E{Key: "status", Value: StatusConnected},
-			bson.E{Key: "lastSyncedAt", Value: now},
-			bson.E{Key: "nextScheduledAt", Value: now.Add(w.opts.Interval)})
-	} else {
-		set = append(set, bson.E{Key: "status", Value: StatusError})
-		if o.rejected {
-			set = append(set, bson.E{Key: "keyRejected", Value: true})
-		}
-	}
-	release := bson.D{
-		{Key: "activeRunId", Value: ""}, {Key: "activeRunSince", Value: ""},
-		{Key: "leaseRunId", Value: ""}, {Key: "leaseOwner", Value: ""}, {Key: "leaseExpiresAt", Value: ""},
-	}
-	if o.message == "" {
-		// The key works again (a HubSpot token can regain a scope without
-		// changing): the schedule resumes.
-		release = append(release, bson.E{Key: "keyRejected", Value: ""})
-	}
-	doc, err := w.store.updateIntegration(ctx, run.OrganizationID, run.Platform,
-		bson.D{{Key: "activeRunId", Value: run.ID}, {Key: "connectionId", Value: run.ConnectionID}},
-		bson.D{{Key: "$set", Value: set}, {Key: "$unset", Value: release}}, false)
+	doc, err := w.store.endRun(ctx, run, runEnd{at: now, lastError: o.message, rejected: o.rejected, next: now.Add(w.opts.Interval)})
 	if err != nil {
 		return err
 	}
 	if doc == nil {
 		// The integration moved on (reconnected, disconnected): release
 		// only what this run still holds, without touching its status.
-		if err := w.releaseLeftovers(ctx, run); err != nil {
+		if err := w.store.releaseRun(ctx, run); err != nil {
 			return err
 		}
 		doc, err = w.store.integration(ctx, run.OrganizationID, run.Platform)
@@ -360,20 +286,6 @@ func (w *Worker) end(ctx context.Context, run *runDoc, o outcome) error {
 	return w.store.pruneRuns(ctx, run.OrganizationID, run.Platform, KeptRunsPerPlatform)
 }
 
-// releaseLeftovers clears the integration's lease and active run pointer
-// where they still name run.
-func (w *Worker) releaseLeftovers(ctx context.Context, run *runDoc) error {
-	if _, err := w.store.updateIntegration(ctx, run.OrganizationID, run.Platform,
-		bson.D{{Key: "leaseRunId", Value: run.ID}},
-		bson.D{{Key: "$unset", Value: bson.D{{Key: "leaseRunId", Value: ""}, {Key: "leaseOwner", Value: ""}, {Key: "leaseExpiresAt", Value: ""}}}},
-		false); err != nil {
-		return err
-	}
-	_, err := w.store.updateIntegration(ctx, run.OrganizationID, run.Platform,
-		bson.D{{Key: "activeRunId", Value: run.ID}}, unsetPointer(), false)
-	return err
-}
-
 // requeue puts a run this worker is abandoning (the process is shutting
 // down) back in the queue, so another worker starts it at once instead of
 // waiting for the lease to expire.
@@ -381,15 +293,7 @@ func (w *Worker) requeue(ctx context.Context, run *runDoc, records int) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	now := w.now()
-	back, err := w.store.updateRun(ctx, run.ID,
-		w.heldRun(run),
-		bson.D{
-			{Key: "$set", Value: bson.D{{Key: "status", Value: SyncQueued}}},
-			{Key: "$max", Value: bson.D{{Key: "recordsWritten", Value: records}}},
-			{Key: "$unset", Value: bson.D{{Key: "leaseOwner", Value: ""}, {Key: "leaseExpiresAt", Value: ""}, {Key: "startedAt", Value: ""}}},
-			// A shutdown is not the run's fault: it does not count as an attempt.
-			{Key: "$inc", Value: bson.D{{Key: "attempts", Value: -1}}},
-		})
+	back, err := w.store.requeueRun(ctx, run, w.opts.Owner, records)
 	if err != nil || back == nil {
 		return
 	}
@@ -397,12 +301,7 @@ func (w *Worker) requeue(ctx context.Context, run *runDoc, records int) {
 	if cur, err := w.store.integration(ctx, run.OrganizationID, run.Platform); err == nil && cur != nil && cur.LastError != "" {
 		status = StatusError
 	}
-	doc, err := w.store.updateIntegration(ctx, run.OrganizationID, run.Platform,
-		bson.D{{Key: "leaseRunId", Value: run.ID}, {Key: "leaseOwner", Value: w.opts.Owner}},
-		bson.D{
-			{Key: "$set", Value: bson.D{{Key: "status", Value: status}, {Key: "updatedAt", Value: now}}},
-			{Key: "$unset", Value: bson.D{{Key: "leaseRunId", Value: ""}, {Key: "leaseOwner", Value: ""}, {Key: "leaseExpiresAt", Value: ""}}},
-		}, false)
+	doc, err := w.store.returnLease(ctx, run, w.opts.Owner, status, now)
 	if err == nil && doc != nil {
 		w.svc.notify(ctx, doc, &back.SyncRun, now)
 	}
@@ -412,39 +311,25 @@ func (w *Worker) requeue(ctx context.Context, run *runDoc, records int) {
 // MaxRunAttempts starts: something in them stops every worker that tries.
 func (w *Worker) failAbandoned(ctx context.Context) error {
 	now := w.now()
-	stuck, err := findAll[runDoc](ctx, w.store.runs, bson.D{
-		{Key: "status", Value: SyncRunning},
-		{Key: "leaseExpiresAt", Value: bson.D{{Key: "$lt", Value: now}}},
-		{Key: "attempts", Value: bson.D{{Key: "$gte", Value: MaxRunAttempts}}},
-	})
+	stuck, err := w.store.abandonedRuns(ctx, now, MaxRunAttempts)
 	if err != nil {
 		return err
 	}
 	for _, r := range stuck {
 		msg := fmt.Sprintf("The sync stopped without finishing %d times; Omnify gave up on this run. The next scheduled sync tries again.", MaxRunAttempts)
-		ended, err := w.store.updateRun(ctx, r.ID,
-			bson.D{{Key: "status", Value: SyncRunning}, {Key: "leaseExpiresAt", Value: bson.D{{Key: "$lt", Value: now}}}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: SyncFailed}, {Key: "finishedAt", Value: now}, {Key: "error", Value: msg}}}})
+		ended, err := w.store.giveUpRun(ctx, r.ID, now, msg)
 		if err != nil {
 			return err
 		}
 		if ended == nil {
 			continue
 		}
-		doc, err := w.store.updateIntegration(ctx, r.OrganizationID, r.Platform,
-			bson.D{{Key: "activeRunId", Value: r.ID}, {Key: "connectionId", Value: r.ConnectionID}},
-			bson.D{
-				{Key: "$set", Value: bson.D{{Key: "status", Value: StatusError}, {Key: "lastError", Value: msg}, {Key: "updatedAt", Value: now}}},
-				{Key: "$unset", Value: bson.D{
-					{Key: "activeRunId", Value: ""}, {Key: "activeRunSince", Value: ""},
-					{Key: "leaseRunId", Value: ""}, {Key: "leaseOwner", Value: ""}, {Key: "leaseExpiresAt", Value: ""},
-				}},
-			}, false)
+		doc, err := w.store.endRun(ctx, &r, runEnd{at: now, lastError: msg})
 		if err != nil {
 			return err
 		}
 		if doc == nil {
-			if err := w.releaseLeftovers(ctx, &r); err != nil {
+			if err := w.store.releaseRun(ctx, &r); err != nil {
 				return err
 			}
 			continue
@@ -458,39 +343,22 @@ func (w *Worker) failAbandoned(ctx context.Context) error {
 // disconnect ended.
 const errLeaseLost = constError("integrations: the sync run's lease was lost")
 
-// heldRun matches run only while it is running under this worker's lease.
-func (w *Worker) heldRun(run *runDoc) bson.D {
-	return bson.D{
-		{Key: "organizationId", Value: run.OrganizationID},
-		{Key: "status", Value: SyncRunning},
-		{Key: "leaseOwner", Value: w.opts.Owner},
-	}
-}
-
 // renew extends the run's and the integration's lease and records progress;
 // it returns errLeaseLost when either is no longer this worker's.
 func (w *Worker) renew(ctx context.Context, run *runDoc, records int) error {
 	exp := w.now().Add(w.opts.LeaseTTL)
-	r, err := w.store.updateRun(ctx, run.ID,
-		w.heldRun(run),
-		bson.D{
-			{Key: "$set", Value: bson.D{{Key: "leaseExpiresAt", Value: exp}}},
-			// $max: the periodic renewal may race a checkpoint with a newer count.
-			{Key: "$max", Value: bson.D{{Key: "recordsWritten", Value: records}}},
-		})
+	r, err := w.store.renewRun(ctx, run, w.opts.Owner, exp, records)
 	if err != nil {
 		return err
 	}
 	if r == nil {
 		return errLeaseLost
 	}
-	d, err := w.store.updateIntegration(ctx, run.OrganizationID, run.Platform,
-		bson.D{{Key: "leaseRunId", Value: run.ID}, {Key: "leaseOwner", Value: w.opts.Owner}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "leaseExpiresAt", Value: exp}}}}, false)
+	held, err := w.store.renewLease(ctx, run, w.opts.Owner, exp)
 	if err != nil {
 		return err
 	}
-	if d == nil {
+	if !held {
 		return errLeaseLost
 	}
 	return nil
@@ -499,13 +367,13 @@ func (w *Worker) renew(ctx context.Context, run *runDoc, records int) error {
 // execute runs the sync while a goroutine renews the lease every
 // LeaseTTL/3, and records the outcome.
 func (w *Worker) execute(ctx context.Context, run *runDoc, doc *integrationDoc) {
-	key, err := w.svc.sealer.Open(doc.Credential, sealContext(doc.OrganizationID, doc.Platform))
+	key, err := w.svc.opts.Sealer.Open(doc.Credential, sealContext(doc.OrganizationID, doc.Platform))
 	if err != nil {
 		w.opts.Logger.Error("integrations: open stored credential", "run", run.ID.Hex(), "platform", run.Platform, "err", err)
 		w.logEnd(w.end(ctx, run, outcome{message: "Omnify could not read the stored key. Reconnect the integration."}))
 		return
 	}
-	if !w.svc.sealer.IsCurrent(doc.Credential) {
+	if !w.svc.opts.Sealer.IsCurrent(doc.Credential) {
 		w.reseal(ctx, doc, key)
 	}
 
@@ -568,13 +436,11 @@ func (w *Worker) logEnd(err error) {
 // older key can be retired once every credential was resealed. It is best
 // effort: a failure leaves the old sealing, which still opens.
 func (w *Worker) reseal(ctx context.Context, doc *integrationDoc, key []byte) {
-	sealed, err := w.svc.sealer.Seal(key, sealContext(doc.OrganizationID, doc.Platform))
+	sealed, err := w.svc.opts.Sealer.Seal(key, sealContext(doc.OrganizationID, doc.Platform))
 	if err != nil {
 		return
 	}
-	if _, err := w.store.updateIntegration(ctx, doc.OrganizationID, doc.Platform,
-		bson.D{{Key: "credential", Value: doc.Credential}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "credential", Value: sealed}}}}, false); err != nil {
+	if err := w.store.replaceCredential(ctx, doc.OrganizationID, doc.Platform, doc.Credential, sealed); err != nil {
 		w.opts.Logger.Warn("integrations: reseal credential with the current key", "platform", doc.Platform, "err", err)
 	}
 }

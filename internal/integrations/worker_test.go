@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/omnify/bff/internal/authz"
 )
 
 // storedRun reads a run with its lease fields.
@@ -38,7 +40,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestTwoWorkersRaceForOneRun(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	e.connect(t, owner, HubSpot)
 	run, err := e.svc.RequestSync(t.Context(), owner, HubSpot)
 	if err != nil {
@@ -72,7 +74,7 @@ func TestTwoWorkersRaceForOneRun(t *testing.T) {
 func TestExpiredLeaseIsTakenOver(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	e.connect(t, owner, HubSpot)
 	run, _ := e.svc.RequestSync(t.Context(), owner, HubSpot)
 
@@ -121,7 +123,7 @@ func TestExpiredLeaseIsTakenOver(t *testing.T) {
 func TestRenewalStopsAWorkerWhoseRunWasTakenOver(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	e.connect(t, owner, HubSpot)
 	run, _ := e.svc.RequestSync(t.Context(), owner, HubSpot)
 
@@ -138,7 +140,7 @@ func TestRenewalStopsAWorkerWhoseRunWasTakenOver(t *testing.T) {
 	// Replica A's clock stands still, so its renewals never outlast B's view
 	// of time; its short lease is renewed every 10ms.
 	aClock := &fakeClock{t: epoch()}
-	a := NewWorker(e.svc, e.clients, Options{Owner: "replica-a", Now: aClock.Now, LeaseTTL: 30 * time.Millisecond})
+	a := NewWorker(e.svc, WorkerOptions{Clients: e.clients, Owner: "replica-a", Now: aClock.Now, LeaseTTL: 30 * time.Millisecond})
 	type result struct {
 		ran bool
 		err error
@@ -169,7 +171,7 @@ func TestRenewalStopsAWorkerWhoseRunWasTakenOver(t *testing.T) {
 func TestClaimFailsWhileAnotherRunHoldsTheIntegration(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	e.connect(t, owner, HubSpot)
 	first, _ := e.svc.RequestSync(t.Context(), owner, HubSpot)
 	a := e.worker("replica-a")
@@ -208,7 +210,7 @@ func TestClaimFailsWhileAnotherRunHoldsTheIntegration(t *testing.T) {
 func TestSchedulingByTwoWorkersEnqueuesOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	for _, p := range []Platform{HubSpot, Klaviyo} {
 		e.connect(t, owner, p)
 	}
@@ -234,7 +236,7 @@ func TestSchedulingByTwoWorkersEnqueuesOnce(t *testing.T) {
 		if n := schedule(t); n != 2 {
 			t.Errorf("queued %d runs, want 2", n)
 		}
-		runs, _ := e.svc.SyncRuns(t.Context(), owner, nil, 10)
+		runs, _ := e.svc.SyncRuns(t.Context(), owner, nil)
 		for _, p := range []Platform{HubSpot, Klaviyo} {
 			if len(runs[p]) != 1 || runs[p][0].Trigger != TriggerSchedule || runs[p][0].Status != SyncQueued {
 				t.Errorf("%s runs = %+v, want one scheduled QUEUED run", p, runs[p])
@@ -271,7 +273,7 @@ func TestSchedulingByTwoWorkersEnqueuesOnce(t *testing.T) {
 func TestARunThatKeepsKillingWorkersIsGivenUp(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	e.connect(t, owner, HubSpot)
 	run, _ := e.svc.RequestSync(t.Context(), owner, HubSpot)
 	for _, name := range []string{"a", "b", "c"} {
@@ -304,9 +306,9 @@ func TestARunThatKeepsKillingWorkersIsGivenUp(t *testing.T) {
 func TestRunSyncsAndStopsOnCancel(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	e.connect(t, owner, Klaviyo)
-	w := NewWorker(e.svc, e.clients, Options{Owner: "loop", Now: e.clock.Now, PollInterval: 5 * time.Millisecond})
+	w := NewWorker(e.svc, WorkerOptions{Clients: e.clients, Owner: "loop", Now: e.clock.Now, PollInterval: 5 * time.Millisecond})
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
@@ -318,7 +320,7 @@ func TestRunSyncsAndStopsOnCancel(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("Run = %v, want nil after cancel", err)
 	}
-	runs, _ := e.svc.SyncRuns(t.Context(), owner, []Platform{Klaviyo}, 10)
+	runs, _ := e.svc.SyncRuns(t.Context(), owner, []Platform{Klaviyo})
 	if len(runs[Klaviyo]) != 1 || runs[Klaviyo][0].Trigger != TriggerSchedule || runs[Klaviyo][0].Status != SyncSucceeded {
 		t.Errorf("runs = %+v, want one scheduled run SUCCEEDED", runs[Klaviyo])
 	}
@@ -327,7 +329,7 @@ func TestRunSyncsAndStopsOnCancel(t *testing.T) {
 func TestShutdownPutsTheRunBackInTheQueue(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := e.actor(RoleOwner)
+	owner := e.actor(authz.RoleOwner)
 	e.connect(t, owner, HubSpot)
 	run, _ := e.svc.RequestSync(t.Context(), owner, HubSpot)
 	started := make(chan struct{})
@@ -340,7 +342,7 @@ func TestShutdownPutsTheRunBackInTheQueue(t *testing.T) {
 		<-r.Context().Done()
 		return true
 	})
-	w := NewWorker(e.svc, e.clients, Options{Owner: "stopping", Now: e.clock.Now, PollInterval: 5 * time.Millisecond})
+	w := NewWorker(e.svc, WorkerOptions{Clients: e.clients, Owner: "stopping", Now: e.clock.Now, PollInterval: 5 * time.Millisecond})
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
@@ -365,7 +367,7 @@ func TestShutdownPutsTheRunBackInTheQueue(t *testing.T) {
 func TestScheduleClearsAPointerLeftByACrash(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.connect(t, e.actor(RoleOwner), HubSpot)
+	e.connect(t, e.actor(authz.RoleOwner), HubSpot)
 	// A replica set the pointer, then died before inserting the run.
 	if _, err := e.store.updateIntegration(t.Context(), e.org, HubSpot, nil, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "activeRunId", Value: bson.NewObjectID()}, {Key: "activeRunSince", Value: epoch()},

@@ -9,7 +9,7 @@ import { fetchWithin, startServer, withLogs } from './server.mjs';
 import { openRaw } from './wsutil.mjs';
 import { Client, VIEWER, signUp } from './gql.mjs';
 
-const DISCONNECT = 'mutation { disconnectIntegration(input: { platform: HUBSPOT }) { platform status } }';
+const DISCONNECT = 'mutation { disconnectIntegration(input: { platform: HUBSPOT }) { integration { platform status } } }';
 const CREATE_KEY = `mutation ($input: CreateApiKeyInput!) {
   createApiKey(input: $input) { apiKey { id prefix scope revoked } secret }
 }`;
@@ -135,7 +135,7 @@ describe('authentication and organizations', () => {
       const partner = new Client(server, { apiKey: created.secret });
       assert.equal((await partner.data('{ me { role } }')).me.role, 'ADMIN');
       const d = await partner.data(DISCONNECT);
-      assert.deepEqual(d.disconnectIntegration, { platform: 'HUBSPOT', status: 'DISCONNECTED' });
+      assert.deepEqual(d.disconnectIntegration.integration, { platform: 'HUBSPOT', status: 'DISCONNECTED' });
     }),
   );
 

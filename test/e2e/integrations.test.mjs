@@ -78,7 +78,7 @@ const FLOWS = [{ id: 'F1', name: 'Welcome series', status: 'live', triggerType: 
 
 const INTEGRATIONS = `{ integrations {
   platform status accountLabel connectedAt lastSyncedAt lastError
-  syncs(first: 1) { id status recordsWritten error startedAt finishedAt }
+  syncs(first: 1) { nodes { id status recordsWritten error startedAt finishedAt } totalCount }
 } }`;
 
 const near = (actual, expected, what) =>
@@ -141,14 +141,16 @@ describe('integrations', () => {
 
   /** Queues a sync and waits (at most 60 s) until that run has finished; resolves with the integration. */
   async function syncAndWait(platform) {
-    const run = (await owner.client.data(`mutation ($p: Platform!) { syncIntegration(platform: $p) { id status platform } }`, { p: platform })).syncIntegration;
+    const payload = (await owner.client.data(`mutation ($p: Platform!) { syncIntegration(input: { platform: $p }) { sync { id status platform } integration { id platform } } }`, { p: platform })).syncIntegration;
+    const run = payload.sync;
+    assert.equal(payload.integration.platform, platform);
     assert.equal(run.platform, platform);
     assert.ok(['QUEUED', 'RUNNING'].includes(run.status), `syncIntegration returned ${JSON.stringify(run)}`);
     return waitFor(
       `the ${platform} run ${run.id} to finish`,
       async () => {
         const i = await integration(platform);
-        const last = i.syncs[0];
+        const last = i.syncs.nodes[0];
         const done = last && last.id === run.id && (last.status === 'SUCCEEDED' || last.status === 'FAILED') && i.status !== 'SYNCING';
         return { ok: done, value: i };
       },
@@ -157,7 +159,7 @@ describe('integrations', () => {
   }
 
   const CONNECT = `mutation ($input: ConnectIntegrationInput!) {
-    connectIntegration(input: $input) { platform status accountLabel connectedAt lastError }
+    connectIntegration(input: $input) { integration { id platform status accountLabel connectedAt lastError } }
   }`;
 
   test('a key the platform rejects is an INTEGRATION_ERROR and nothing is stored', { timeout: 60_000 }, () =>
@@ -182,13 +184,13 @@ describe('integrations', () => {
 
   test('good keys connect; the database files never hold them in plain text', { timeout: 60_000 }, () =>
     withAllLogs(async () => {
-      const t = (await owner.client.data(CONNECT, { input: { platform: 'TRIPLE_WHALE', apiKey: TW_KEY, shopDomain: SHOP } })).connectIntegration;
+      const t = (await owner.client.data(CONNECT, { input: { platform: 'TRIPLE_WHALE', apiKey: TW_KEY, shopDomain: SHOP } })).connectIntegration.integration;
       assert.equal(t.status, 'CONNECTED', JSON.stringify(t));
       assert.equal(t.accountLabel, SHOP);
       assert.ok(t.connectedAt);
-      const h = (await owner.client.data(CONNECT, { input: { platform: 'HUBSPOT', apiKey: HS_TOKEN } })).connectIntegration;
+      const h = (await owner.client.data(CONNECT, { input: { platform: 'HUBSPOT', apiKey: HS_TOKEN } })).connectIntegration.integration;
       assert.equal(h.status, 'CONNECTED', JSON.stringify(h));
-      const k = (await owner.client.data(CONNECT, { input: { platform: 'KLAVIYO', apiKey: KL_KEY } })).connectIntegration;
+      const k = (await owner.client.data(CONNECT, { input: { platform: 'KLAVIYO', apiKey: KL_KEY } })).connectIntegration.integration;
       assert.equal(k.status, 'CONNECTED', JSON.stringify(k));
       assert.equal(k.accountLabel, KL_ORG);
 
@@ -228,11 +230,11 @@ describe('integrations', () => {
       await account.injectFault({ platform: 'klaviyo', path: '/api/campaigns', status: 429, times: 1, retryAfter: 1 });
       const [t, h, k] = await Promise.all(['TRIPLE_WHALE', 'HUBSPOT', 'KLAVIYO'].map(syncAndWait));
       for (const i of [t, h, k]) {
-        assert.equal(i.syncs[0].status, 'SUCCEEDED', `${i.platform}: ${JSON.stringify(i)}`);
+        assert.equal(i.syncs.nodes[0].status, 'SUCCEEDED', `${i.platform}: ${JSON.stringify(i)}`);
         assert.equal(i.status, 'CONNECTED', `${i.platform}: ${JSON.stringify(i)}`);
         assert.ok(i.lastSyncedAt, `${i.platform}: no lastSyncedAt`);
         assert.equal(i.lastError, null, `${i.platform}: ${i.lastError}`);
-        assert.ok(i.syncs[0].recordsWritten > 0, `${i.platform}: recordsWritten ${i.syncs[0].recordsWritten}`);
+        assert.ok(i.syncs.nodes[0].recordsWritten > 0, `${i.platform}: recordsWritten ${i.syncs.nodes[0].recordsWritten}`);
       }
       assert.equal((await account.view()).faultsServed['klaviyo 429'], 1, 'the 429 was never served');
       const campaignCalls = await platforms.requests({ platform: 'klaviyo', path: '/api/campaigns' });
@@ -293,7 +295,7 @@ describe('integrations', () => {
   test('deals, contacts and pipelineSummary match HubSpot', { timeout: 20_000 }, () =>
     withAllLogs(async () => {
       const DEALS_Q = `query ($after: String, $stage: String) { deals(first: 4, after: $after, stage: $stage) {
-        nodes { id name amount stage pipeline updatedAt } pageInfo { hasNextPage endCursor } } }`;
+        nodes { id hubspotId name amount stage pipeline updatedAt } pageInfo { hasNextPage endCursor } totalCount } }`;
       const p1 = (await owner.client.data(DEALS_Q, {})).deals;
       assert.equal(p1.nodes.length, 4);
       assert.equal(p1.pageInfo.hasNextPage, true);
@@ -302,11 +304,13 @@ describe('integrations', () => {
       const all = [...p1.nodes, ...p2.nodes];
       // Most recently updated first, every deal once.
       assert.deepEqual(
-        all.map((d) => d.id),
+        all.map((d) => d.hubspotId),
         DEALS.map((d) => d.id),
       );
+      assert.equal(p1.totalCount, DEALS.length);
+      assert.equal(new Set(all.map((d) => d.id)).size, DEALS.length, 'deal ids are not unique');
       for (const d of all) {
-        const src = DEALS.find((x) => x.id === d.id);
+        const src = DEALS.find((x) => x.id === d.hubspotId);
         assert.equal(d.name, src.name);
         assert.equal(d.stage, src.stage);
         assert.equal(d.pipeline, 'default');
@@ -328,10 +332,10 @@ describe('integrations', () => {
       });
       near(ps.openAmount, 5000 + 2500.5 + 1000, 'openAmount');
 
-      const contacts = (await owner.client.data('{ contacts(first: 10) { nodes { id email firstName lastName } pageInfo { hasNextPage } } }')).contacts;
+      const contacts = (await owner.client.data('{ contacts(first: 10) { nodes { hubspotId email firstName lastName } pageInfo { hasNextPage } } }')).contacts;
       assert.equal(contacts.pageInfo.hasNextPage, false);
       assert.deepEqual(
-        contacts.nodes.map((c) => [c.id, c.email, c.firstName, c.lastName]),
+        contacts.nodes.map((c) => [c.hubspotId, c.email, c.firstName, c.lastName]),
         [
           ['203', '', 'Cy', ''],
           ['202', 'bo@e2e.example.com', 'Bo', 'Ng'],
@@ -343,19 +347,56 @@ describe('integrations', () => {
 
   test('emailCampaigns and emailFlows match Klaviyo', { timeout: 20_000 }, () =>
     withAllLogs(async () => {
-      const c = (await owner.client.data('{ emailCampaigns(first: 10) { nodes { id name status sendTime } pageInfo { hasNextPage } } }')).emailCampaigns;
+      const c = (await owner.client.data('{ emailCampaigns(first: 10) { nodes { klaviyoId name status sendTime } pageInfo { hasNextPage } } }')).emailCampaigns;
       assert.equal(c.pageInfo.hasNextPage, false);
-      const got = Object.fromEntries(c.nodes.map((n) => [n.id, [n.name, n.status, n.sendTime === null ? null : Date.parse(n.sendTime)]]));
+      const got = Object.fromEntries(c.nodes.map((n) => [n.klaviyoId, [n.name, n.status, n.sendTime === null ? null : Date.parse(n.sendTime)]]));
       assert.deepEqual(got, {
         C1: ['Black Friday', 'Sent', Date.parse(CAMPAIGNS[0].sendTime)],
         C2: ['Welcome back', 'Sent', Date.parse(CAMPAIGNS[1].sendTime)],
         C3: ['Holiday draft', 'Draft', null],
       });
-      const sent = c.nodes.filter((n) => n.sendTime).map((n) => n.id);
+      const sent = c.nodes.filter((n) => n.sendTime).map((n) => n.klaviyoId);
       assert.deepEqual(sent, ['C1', 'C2'], 'sent campaigns are not most recent first');
 
-      const f = (await owner.client.data('{ emailFlows { id name status triggerType } }')).emailFlows;
-      assert.deepEqual(f, [{ id: 'F1', name: 'Welcome series', status: 'live', triggerType: 'Added to List' }]);
+      const f = (await owner.client.data('{ emailFlows { nodes { klaviyoId name status triggerType } totalCount } }')).emailFlows;
+      assert.deepEqual(f, { nodes: [{ klaviyoId: 'F1', name: 'Welcome series', status: 'live', triggerType: 'Added to List' }], totalCount: 1 });
+    }),
+  );
+
+  test('node(id) returns what the typed fields return; bad paging arguments are BAD_USER_INPUT on their field', { timeout: 20_000 }, () =>
+    withAllLogs(async () => {
+      const q = `{ deals(first: 2) { edges { cursor node { id hubspotId name } } } contacts(first: 1) { nodes { id hubspotId email } }
+        emailCampaigns(first: 1) { nodes { id klaviyoId name } } emailFlows(first: 1) { nodes { id klaviyoId name } }
+        integrations { id platform status syncs(first: 1) { nodes { id status } } } }`;
+      const d = await owner.client.data(q);
+      const NODE = `query ($id: ID!) { node(id: $id) { id
+        ... on Deal { hubspotId name } ... on Contact { hubspotId email } ... on EmailCampaign { klaviyoId name }
+        ... on EmailFlow { klaviyoId name } ... on Integration { platform status } ... on IntegrationSync { status } } }`;
+      const hubspot = d.integrations.find((i) => i.platform === 'HUBSPOT');
+      const objects = [
+        ...d.deals.edges.map((e) => e.node),
+        d.contacts.nodes[0],
+        d.emailCampaigns.nodes[0],
+        d.emailFlows.nodes[0],
+        { id: hubspot.id, platform: hubspot.platform, status: hubspot.status },
+        hubspot.syncs.nodes[0],
+      ];
+      for (const want of objects) {
+        const got = (await owner.client.data(NODE, { id: want.id })).node;
+        assert.deepEqual(got, want);
+      }
+      for (const [query, vars, field] of [
+        ['query ($f: Int) { deals(first: $f) { nodes { id } } }', { f: 101 }, 'first'],
+        ['query ($f: Int) { emailFlows(first: $f) { nodes { id } } }', { f: 0 }, 'first'],
+        ['query ($a: String) { contacts(after: $a) { nodes { id } } }', { a: 'not a cursor' }, 'after'],
+        ['query ($f: Int) { integrations { syncs(first: $f) { nodes { id } } } }', { f: 51 }, 'first'],
+      ]) {
+        const { error } = await owner.client.fails('BAD_USER_INPUT', query, vars);
+        assert.equal(error.extensions.field, field, query);
+      }
+      const other = await withLogs(server, () => signUp(server, { tag: 'integrations-other', organizationName: 'Other Org' }));
+      const r = await other.client.fails('NOT_FOUND', NODE, { id: d.deals.edges[0].node.id });
+      assert.equal(r.response.body.data?.node ?? null, null);
     }),
   );
 
@@ -363,9 +404,9 @@ describe('integrations', () => {
     withAllLogs(async () => {
       await account.revoke('triplewhale');
       const i = await syncAndWait('TRIPLE_WHALE');
-      t.diagnostic(`lastError: ${i.lastError}; run error: ${i.syncs[0].error}`);
-      assert.equal(i.syncs[0].status, 'FAILED', JSON.stringify(i));
-      assert.ok(i.syncs[0].error, `the failed run has no error: ${JSON.stringify(i)}`);
+      t.diagnostic(`lastError: ${i.lastError}; run error: ${i.syncs.nodes[0].error}`);
+      assert.equal(i.syncs.nodes[0].status, 'FAILED', JSON.stringify(i));
+      assert.ok(i.syncs.nodes[0].error, `the failed run has no error: ${JSON.stringify(i)}`);
       assert.equal(i.status, 'ERROR', JSON.stringify(i));
       assert.match(i.lastError ?? '', /reconnect/i);
       assert.ok(!(i.lastError ?? '').includes(TW_KEY), 'lastError shows the key');
@@ -381,9 +422,9 @@ describe('integrations', () => {
       const dealRequests = () => account.count('GET /crm/v3/objects/deals');
       const before = await dealRequests();
       const i = await syncAndWait('HUBSPOT');
-      t.diagnostic(`status: ${i.status}; lastError: ${i.lastError}; run error: ${i.syncs[0].error}`);
-      assert.equal(i.syncs[0].status, 'FAILED', JSON.stringify(i));
-      assert.ok((i.syncs[0].error ?? '').length > 0, `the failed run has no error: ${JSON.stringify(i)}`);
+      t.diagnostic(`status: ${i.status}; lastError: ${i.lastError}; run error: ${i.syncs.nodes[0].error}`);
+      assert.equal(i.syncs.nodes[0].status, 'FAILED', JSON.stringify(i));
+      assert.ok((i.syncs.nodes[0].error ?? '').length > 0, `the failed run has no error: ${JSON.stringify(i)}`);
       const retried = (await dealRequests()) - before;
       assert.ok(retried >= 2, `a 500 was not retried (${retried} deal requests)`);
 
