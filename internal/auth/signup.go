@@ -20,8 +20,6 @@ type SignUpInput struct {
 	OrganizationName string // the new organization's name
 }
 
-var errEmailTaken = &apperr.Error{Code: apperr.Conflict, Field: "email", Message: "An account with this email address already exists. Log in instead."}
-
 // SignUp creates a user, a new organization with the user as its OWNER, and
 // a session, whose token goes to the browser through the request's
 // SessionCookie.
@@ -35,6 +33,8 @@ var errEmailTaken = &apperr.Error{Code: apperr.Conflict, Field: "email", Message
 // write failing) is finished, with the same ids, by whoever finds it next:
 // a second sign-up with the email, a login with the password, or
 // FinishSignUps when the next process starts.
+//
+// Anyone may call it.
 //
 // Returns BAD_USER_INPUT for an unacceptable email, password or name;
 // CONFLICT (field email) if the email is taken.
@@ -61,13 +61,14 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*authz.Principal,
 	}
 	for _, step := range steps[1:] {
 		if err := step(ctx); err != nil {
-			return nil, err
+			return nil, err // the next attempt finishes it (see above)
 		}
 	}
-	p, err := s.startSession(ctx, cookie, u.ID, u.PendingSignUp.OrganizationID, authz.RoleOwner)
+	p, token, expires, err := s.startSession(ctx, u.ID, u.PendingSignUp.OrganizationID, authz.RoleOwner)
 	if err != nil {
 		return nil, err
 	}
+	cookie.Set(token, expires)
 	s.opts.Logger.InfoContext(ctx, "user signed up", slog.String("user_id", u.ID.Hex()),
 		slog.String("organization_id", u.PendingSignUp.OrganizationID.Hex()))
 	return p, nil

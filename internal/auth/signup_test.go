@@ -66,7 +66,7 @@ func TestInterruptedSignUpsConverge(t *testing.T) {
 					t.Fatalf("user %+v, want one complete user", users)
 				}
 				orgs, _ := store.OrganizationsByIDs(ctx, []bson.ObjectID{u.PendingSignUp.OrganizationID})
-				members, _ := store.MembershipsOfUser(ctx, u.ID)
+				members, _ := list(store.MembershipsOfUser(ctx, u.ID, all))
 				if len(orgs) != 1 || orgs[0].Name != "Interrupted Co" || len(members) != 1 ||
 					members[0].Role != authz.RoleOwner || members[0].OrganizationID != orgs[0].ID {
 					t.Fatalf("organizations %+v, memberships %+v", orgs, members)
@@ -103,7 +103,7 @@ func TestFinishSignUpsIsIdempotent(t *testing.T) {
 		}
 	}
 	for _, id := range []bson.ObjectID{done.UserID, u.ID} {
-		ms, err := store.MembershipsOfUser(ctx, id)
+		ms, err := list(store.MembershipsOfUser(ctx, id, all))
 		if err != nil || len(ms) != 1 {
 			t.Fatalf("user %s has memberships %+v (%v), want one", id.Hex(), ms, err)
 		}
