@@ -46,8 +46,9 @@ func (r *memberResolver) User(ctx context.Context, obj *auth.Membership) (*auth.
 }
 
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error) {
-	// Refuse bad document ids before the account exists, then record the
-	// acceptance in the same step as the sign-up.
+	// Refuse bad document ids before the account exists; record the
+	// acceptances as the last step of the sign-up, which is undone if that
+	// fails, so that no account is left behind by a failed sign-up.
 	legalIDs, err := legalDocumentKeys(input.AcceptedLegalDocumentIds)
 	if err != nil {
 		return nil, err
@@ -62,11 +63,14 @@ func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) 
 			return nil, err
 		}
 	}
-	p, err := r.Auth.SignUp(ctx, auth.SignUpInput{Email: input.Email, Password: input.Password, Name: input.Name, OrganizationName: input.OrganizationName})
-	if err == nil && len(legalIDs) > 0 {
-		_, err = r.Legal.Accept(ctx, legalActor(ctx, p), legalIDs)
+	in := auth.SignUpInput{Email: input.Email, Password: input.Password, Name: input.Name, OrganizationName: input.OrganizationName}
+	if len(legalIDs) > 0 {
+		in.Then = func(ctx context.Context, p *authz.Principal) error {
+			_, err := r.Legal.Accept(ctx, legalActor(ctx, p), legalIDs)
+			return err
+		}
 	}
-	return authPayload(p, err)
+	return authPayload(r.Auth.SignUp(ctx, in))
 }
 
 func (r *mutationResolver) LogIn(ctx context.Context, input model.LogInInput) (*model.AuthPayload, error) {

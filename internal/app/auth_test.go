@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/omnify/bff/internal/app/apptest"
 	"github.com/omnify/bff/internal/auth"
@@ -851,5 +853,69 @@ func TestStartFinishesInterruptedSignUps(t *testing.T) {
 	if err := db.Collection("memberships").FindOne(context.Background(), bson.M{"userId": user.ID}).Decode(&m); err != nil ||
 		m.Role != authz.RoleOwner || m.OrganizationID != user.PendingSignUp.OrganizationID {
 		t.Fatalf("membership after start: %+v, %v", m, err)
+	}
+}
+
+// TestFailedSignUpLeavesNoAccount: when recording the accepted legal
+// documents fails after the account was created, the sign-up is undone
+// whole. No user, organization, membership or session is left, no cookie is
+// set, and signing up again with the same email succeeds.
+func TestFailedSignUpLeavesNoAccount(t *testing.T) {
+	env := apptest.Start(t, dbs)
+	db := env.Database(t)
+	ctx := context.Background()
+	count := func(coll string, filter bson.M) int64 {
+		t.Helper()
+		n, err := db.Collection(coll).CountDocuments(ctx, filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	// Make recording this client's acceptances fail: a unique index on the
+	// user agent, which a record already there holds.
+	const agent = "failing-sign-up"
+	acceptances := db.Collection("legal_acceptances")
+	if _, err := acceptances.InsertOne(ctx, bson.M{"_id": bson.NewObjectID(), "userAgent": agent}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acceptances.Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys: bson.D{{Key: "userAgent", Value: 1}}, Options: options.Index().SetName("fail_on_purpose").SetUnique(true),
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	body, _ := json.Marshal(map[string]any{"query": signUpMutation, "variables": map[string]any{"input": map[string]any{
+		"email": "undo@example.com", "password": "correct horse battery", "name": "Undo", "organizationName": "Undo Co",
+		"acceptedLegalDocumentIds": currentLegalIDs(t, env),
+	}}})
+	signUpAs := func() rawResult {
+		return send(t, "POST", env.URL+"/graphql", "application/json", string(body), map[string]string{"User-Agent": agent})
+	}
+
+	r := signUpAs()
+	if !strings.Contains(r.body, `"errors"`) {
+		t.Fatalf("the sign-up succeeded although its acceptances could not be recorded: %s", r.body)
+	}
+	if sc := r.header.Values("Set-Cookie"); len(sc) != 0 {
+		t.Fatalf("a failed sign-up set cookies %q", sc)
+	}
+	users, orgs := count("users", bson.M{"email": "undo@example.com"}), count("organizations", bson.M{"name": "Undo Co"})
+	members, sessions := count("memberships", bson.M{}), count("sessions", bson.M{})
+	if users+orgs+members+sessions != 0 {
+		t.Fatalf("a failed sign-up left %d users, %d organizations, %d memberships and %d sessions", users, orgs, members, sessions)
+	}
+
+	// Once acceptances can be recorded again, the same sign-up succeeds.
+	if err := acceptances.Indexes().DropOne(ctx, "fail_on_purpose"); err != nil {
+		t.Fatal(err)
+	}
+	r = signUpAs()
+	if r.status != 200 || strings.Contains(r.body, `"errors"`) || !strings.Contains(r.header.Get("Set-Cookie"), "omnify_session=") {
+		t.Fatalf("sign-up again: %d %s (Set-Cookie %q)", r.status, r.body, r.header.Get("Set-Cookie"))
+	}
+	if n := count("users", bson.M{"email": "undo@example.com"}); n != 1 {
+		t.Fatalf("%d users after signing up again, want 1", n)
 	}
 }
