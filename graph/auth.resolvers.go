@@ -14,7 +14,7 @@ import (
 	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/globalid"
 	"github.com/omnify/bff/internal/loaders"
-	"go.mongodb.org/mongo-driver/v2/bson"
+	"github.com/omnify/bff/internal/page"
 )
 
 func (r *apiKeyResolver) ID(ctx context.Context, obj *auth.APIKey) (string, error) {
@@ -45,10 +45,11 @@ func (r *memberResolver) User(ctx context.Context, obj *auth.Membership) (*auth.
 }
 
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error) {
-	// Refuse bad document ids before the account exists, then record the
-	// acceptance in the same step as the sign-up.
+	// Refuse bad document ids before the account exists; record the
+	// acceptances as the last step of the sign-up, which is undone if that
+	// fails, so that no account is left behind by a failed sign-up.
 	const field = "acceptedLegalDocumentIds"
-	var docIDs []bson.ObjectID
+	in := auth.SignUpInput{Email: input.Email, Password: input.Password, Name: input.Name, OrganizationName: input.OrganizationName}
 	if len(input.AcceptedLegalDocumentIds) > 0 {
 		ids, err := legalDocumentIDs(input.AcceptedLegalDocumentIds, field)
 		if err != nil {
@@ -57,33 +58,45 @@ func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) 
 		if err := r.Legal.CheckAcceptable(ctx, field, ids); err != nil {
 			return nil, err
 		}
-		docIDs = ids
+		in.Then = func(ctx context.Context, p *authz.Principal) error {
+			_, err := r.Legal.Accept(ctx, p, legalOrigin(ctx), ids)
+			return err
+		}
 	}
-	p, err := r.Auth.SignUp(ctx, auth.SignUpInput{Email: input.Email, Password: input.Password, Name: input.Name, OrganizationName: input.OrganizationName})
-	if err == nil && len(docIDs) > 0 {
-		_, err = r.Legal.Accept(ctx, p, legalOrigin(ctx), docIDs)
-	}
-	return authPayload(p, err)
+	return authPayload(r.Auth.SignUp(ctx, in))
 }
 
 func (r *mutationResolver) LogIn(ctx context.Context, input model.LogInInput) (*model.AuthPayload, error) {
 	return authPayload(r.Auth.LogIn(ctx, input.Email, input.Password))
 }
 
-func (r *mutationResolver) LogOut(ctx context.Context) (bool, error) {
-	return true, r.Auth.LogOut(ctx)
-}
-
-func (r *mutationResolver) SwitchOrganization(ctx context.Context, organizationID string) (*model.Viewer, error) {
-	p, err := r.Auth.SwitchOrganization(ctx, authz.FromContext(ctx), organizationID)
+func (r *mutationResolver) LogOut(ctx context.Context) (*model.LogOutPayload, error) {
+	ended, err := r.Auth.LogOut(ctx, authz.FromContext(ctx))
 	if err != nil {
 		return nil, err
 	}
-	return &model.Viewer{Principal: p}, nil
+	return &model.LogOutPayload{LoggedOut: ended}, nil
 }
 
-func (r *mutationResolver) ChangePassword(ctx context.Context, input model.ChangePasswordInput) (bool, error) {
-	return true, r.Auth.ChangePassword(ctx, authz.FromContext(ctx), input.CurrentPassword, input.NewPassword)
+func (r *mutationResolver) SwitchOrganization(ctx context.Context, input model.SwitchOrganizationInput) (*model.SwitchOrganizationPayload, error) {
+	orgID, err := globalid.DecodeObjectID(input.OrganizationID, typeOrganization, "organizationId")
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.Auth.SwitchOrganization(ctx, authz.FromContext(ctx), orgID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.SwitchOrganizationPayload{Viewer: &model.Viewer{Principal: p}}, nil
+}
+
+func (r *mutationResolver) ChangePassword(ctx context.Context, input model.ChangePasswordInput) (*model.ChangePasswordPayload, error) {
+	p := authz.FromContext(ctx)
+	n, err := r.Auth.ChangePassword(ctx, p, input.CurrentPassword, input.NewPassword)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ChangePasswordPayload{Viewer: &model.Viewer{Principal: p}, OtherSessionsEnded: int(n)}, nil
 }
 
 func (r *mutationResolver) InviteMember(ctx context.Context, input model.InviteMemberInput) (*model.InviteMemberPayload, error) {
@@ -95,7 +108,11 @@ func (r *mutationResolver) InviteMember(ctx context.Context, input model.InviteM
 }
 
 func (r *mutationResolver) AcceptInvitation(ctx context.Context, input model.AcceptInvitationInput) (*model.AcceptInvitationPayload, error) {
-	m, err := r.Auth.AcceptInvitation(ctx, authz.FromContext(ctx), input.InvitationID)
+	id, err := globalid.DecodeObjectID(input.InvitationID, typeInvitation, "invitationId")
+	if err != nil {
+		return nil, err
+	}
+	m, err := r.Auth.AcceptInvitation(ctx, authz.FromContext(ctx), id)
 	if err != nil {
 		return nil, err
 	}
@@ -104,21 +121,43 @@ func (r *mutationResolver) AcceptInvitation(ctx context.Context, input model.Acc
 }
 
 func (r *mutationResolver) RevokeInvitation(ctx context.Context, input model.RevokeInvitationInput) (*model.RevokeInvitationPayload, error) {
-	inv, err := r.Auth.RevokeInvitation(ctx, authz.FromContext(ctx), input.InvitationID)
+	id, err := globalid.DecodeObjectID(input.InvitationID, typeInvitation, "invitationId")
+	if err != nil {
+		return nil, err
+	}
+	inv, err := r.Auth.RevokeInvitation(ctx, authz.FromContext(ctx), id)
 	if err != nil {
 		return nil, err
 	}
 	return &model.RevokeInvitationPayload{Invitation: &inv}, nil
 }
 
-func (r *mutationResolver) UpdateMemberRole(ctx context.Context, input model.UpdateMemberRoleInput) (*auth.Membership, error) {
-	m, err := r.Auth.UpdateMemberRole(ctx, authz.FromContext(ctx), input.UserID, input.Role)
-	return &m, err
+func (r *mutationResolver) UpdateMemberRole(ctx context.Context, input model.UpdateMemberRoleInput) (*model.UpdateMemberRolePayload, error) {
+	userID, err := globalid.DecodeObjectID(input.UserID, typeUser, "userId")
+	if err != nil {
+		return nil, err
+	}
+	m, err := r.Auth.UpdateMemberRole(ctx, authz.FromContext(ctx), userID, input.Role)
+	if err != nil {
+		return nil, err
+	}
+	return &model.UpdateMemberRolePayload{Member: &m}, nil
 }
 
-func (r *mutationResolver) RemoveMember(ctx context.Context, userID string) (*auth.Membership, error) {
+func (r *mutationResolver) RemoveMember(ctx context.Context, input model.RemoveMemberInput) (*model.RemoveMemberPayload, error) {
+	userID, err := globalid.DecodeObjectID(input.UserID, typeUser, "userId")
+	if err != nil {
+		return nil, err
+	}
 	m, err := r.Auth.RemoveMember(ctx, authz.FromContext(ctx), userID)
-	return &m, err
+	if err != nil {
+		return nil, err
+	}
+	org, err := loaders.For(ctx).Organization.Load(ctx, m.OrganizationID)()
+	if err != nil {
+		return nil, err
+	}
+	return &model.RemoveMemberPayload{RemovedMemberID: oid(typeMember, m.ID), Organization: org}, nil
 }
 
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
@@ -129,17 +168,28 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateA
 	return &model.CreateAPIKeyPayload{APIKey: &k, Secret: secret}, nil
 }
 
-func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (*auth.APIKey, error) {
+func (r *mutationResolver) RevokeAPIKey(ctx context.Context, input model.RevokeAPIKeyInput) (*model.RevokeAPIKeyPayload, error) {
+	id, err := globalid.DecodeObjectID(input.ID, typeAPIKey, "id")
+	if err != nil {
+		return nil, err
+	}
 	k, err := r.Auth.RevokeAPIKey(ctx, authz.FromContext(ctx), id)
-	return &k, err
+	if err != nil {
+		return nil, err
+	}
+	return &model.RevokeAPIKeyPayload{APIKey: &k}, nil
 }
 
 func (r *organizationResolver) ID(ctx context.Context, obj *auth.Organization) (string, error) {
 	return oid(typeOrganization, obj.ID), nil
 }
 
-func (r *organizationResolver) Members(ctx context.Context, obj *auth.Organization) ([]*auth.Membership, error) {
-	return pointers(r.Auth.Members(ctx, authz.FromContext(ctx), obj.ID))
+func (r *organizationResolver) Members(ctx context.Context, obj *auth.Organization, first *int, after *string) (*model.MemberConnection, error) {
+	req, err := page.Default(first, after, 2)
+	if err != nil {
+		return nil, err
+	}
+	return memberConnection(r.Auth.Members(ctx, authz.FromContext(ctx), obj.ID, req))
 }
 
 func (r *organizationMembershipResolver) ID(ctx context.Context, obj *model.OrganizationMembership) (string, error) {
@@ -157,12 +207,20 @@ func (r *queryResolver) Me(ctx context.Context) (*model.Viewer, error) {
 	return nil, nil
 }
 
-func (r *queryResolver) APIKeys(ctx context.Context) ([]*auth.APIKey, error) {
-	return pointers(r.Auth.APIKeys(ctx, authz.FromContext(ctx)))
+func (r *queryResolver) APIKeys(ctx context.Context, first *int, after *string) (*model.APIKeyConnection, error) {
+	req, err := page.Default(first, after, 2)
+	if err != nil {
+		return nil, err
+	}
+	return apiKeyConnection(r.Auth.APIKeys(ctx, authz.FromContext(ctx), req))
 }
 
-func (r *queryResolver) Invitations(ctx context.Context) ([]*auth.Invitation, error) {
-	return pointers(r.Auth.Invitations(ctx, authz.FromContext(ctx)))
+func (r *queryResolver) Invitations(ctx context.Context, first *int, after *string) (*model.InvitationConnection, error) {
+	req, err := page.Default(first, after, 2)
+	if err != nil {
+		return nil, err
+	}
+	return invitationConnection(r.Auth.Invitations(ctx, authz.FromContext(ctx), req))
 }
 
 func (r *userResolver) ID(ctx context.Context, obj *auth.User) (string, error) {
@@ -188,13 +246,12 @@ func (r *viewerResolver) Organization(ctx context.Context, obj *model.Viewer) (*
 	return loaders.For(ctx).Organization.Load(ctx, obj.OrganizationID)()
 }
 
-func (r *viewerResolver) Organizations(ctx context.Context, obj *model.Viewer) ([]*model.OrganizationMembership, error) {
-	ms, err := r.Auth.Memberships(ctx, obj.Principal)
-	out := make([]*model.OrganizationMembership, len(ms))
-	for i := range ms {
-		out[i] = (*model.OrganizationMembership)(&ms[i])
+func (r *viewerResolver) Organizations(ctx context.Context, obj *model.Viewer, first *int, after *string) (*model.OrganizationMembershipConnection, error) {
+	req, err := page.Default(first, after, 2)
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	return organizationMembershipConnection(r.Auth.Memberships(ctx, obj.Principal, req))
 }
 
 func (r *viewerResolver) APIKey(ctx context.Context, obj *model.Viewer) (*auth.APIKey, error) {
@@ -204,8 +261,12 @@ func (r *viewerResolver) APIKey(ctx context.Context, obj *model.Viewer) (*auth.A
 	return r.Auth.CurrentAPIKey(ctx, obj.Principal)
 }
 
-func (r *viewerResolver) Invitations(ctx context.Context, obj *model.Viewer) ([]*auth.Invitation, error) {
-	return pointers(r.Auth.MyInvitations(ctx, obj.Principal))
+func (r *viewerResolver) Invitations(ctx context.Context, obj *model.Viewer, first *int, after *string) (*model.InvitationConnection, error) {
+	req, err := page.Default(first, after, 2)
+	if err != nil {
+		return nil, err
+	}
+	return invitationConnection(r.Auth.MyInvitations(ctx, obj.Principal, req))
 }
 
 func (r *Resolver) ApiKey() generated.ApiKeyResolver { return &apiKeyResolver{r} }

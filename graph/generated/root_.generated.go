@@ -75,8 +75,25 @@ type ComplexityRoot struct {
 		Scope      func(childComplexity int) int
 	}
 
+	ApiKeyConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ApiKeyEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	AuthPayload struct {
 		Viewer func(childComplexity int) int
+	}
+
+	ChangePasswordPayload struct {
+		OtherSessionsEnded func(childComplexity int) int
+		Viewer             func(childComplexity int) int
 	}
 
 	ConnectIntegrationPayload struct {
@@ -214,6 +231,18 @@ type ComplexityRoot struct {
 		Role         func(childComplexity int) int
 	}
 
+	InvitationConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	InvitationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	InviteMemberPayload struct {
 		Invitation func(childComplexity int) int
 	}
@@ -248,6 +277,10 @@ type ComplexityRoot struct {
 		Required    func(childComplexity int) int
 		Title       func(childComplexity int) int
 		Version     func(childComplexity int) int
+	}
+
+	LogOutPayload struct {
+		LoggedOut func(childComplexity int) int
 	}
 
 	MarketingDay struct {
@@ -287,6 +320,18 @@ type ComplexityRoot struct {
 		User      func(childComplexity int) int
 	}
 
+	MemberConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	MemberEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AcceptInvitation      func(childComplexity int, input model.AcceptInvitationInput) int
 		AcceptLegalDocuments  func(childComplexity int, input model.AcceptLegalDocumentsInput) int
@@ -297,11 +342,11 @@ type ComplexityRoot struct {
 		InviteMember          func(childComplexity int, input model.InviteMemberInput) int
 		LogIn                 func(childComplexity int, input model.LogInInput) int
 		LogOut                func(childComplexity int) int
-		RemoveMember          func(childComplexity int, userID string) int
-		RevokeAPIKey          func(childComplexity int, id string) int
+		RemoveMember          func(childComplexity int, input model.RemoveMemberInput) int
+		RevokeAPIKey          func(childComplexity int, input model.RevokeAPIKeyInput) int
 		RevokeInvitation      func(childComplexity int, input model.RevokeInvitationInput) int
 		SignUp                func(childComplexity int, input model.SignUpInput) int
-		SwitchOrganization    func(childComplexity int, organizationID string) int
+		SwitchOrganization    func(childComplexity int, input model.SwitchOrganizationInput) int
 		SyncIntegration       func(childComplexity int, input model.SyncIntegrationInput) int
 		UpdateMemberRole      func(childComplexity int, input model.UpdateMemberRoleInput) int
 	}
@@ -309,7 +354,7 @@ type ComplexityRoot struct {
 	Organization struct {
 		CreatedAt func(childComplexity int) int
 		ID        func(childComplexity int) int
-		Members   func(childComplexity int) int
+		Members   func(childComplexity int, first *int, after *string) int
 		Name      func(childComplexity int) int
 	}
 
@@ -317,6 +362,18 @@ type ComplexityRoot struct {
 		ID           func(childComplexity int) int
 		Organization func(childComplexity int) int
 		Role         func(childComplexity int) int
+	}
+
+	OrganizationMembershipConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OrganizationMembershipEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -338,13 +395,13 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APIKeys          func(childComplexity int) int
+		APIKeys          func(childComplexity int, first *int, after *string) int
 		Contacts         func(childComplexity int, first *int, after *string) int
 		Deals            func(childComplexity int, first *int, after *string, stage *string) int
 		EmailCampaigns   func(childComplexity int, first *int, after *string) int
 		EmailFlows       func(childComplexity int, first *int, after *string) int
 		Integrations     func(childComplexity int) int
-		Invitations      func(childComplexity int) int
+		Invitations      func(childComplexity int, first *int, after *string) int
 		LegalAcceptances func(childComplexity int, first *int, after *string) int
 		LegalDocument    func(childComplexity int, kind legal.Kind, version int) int
 		LegalDocuments   func(childComplexity int) int
@@ -353,6 +410,15 @@ type ComplexityRoot struct {
 		Node             func(childComplexity int, id string) int
 		PipelineSummary  func(childComplexity int) int
 		ServerInfo       func(childComplexity int) int
+	}
+
+	RemoveMemberPayload struct {
+		Organization    func(childComplexity int) int
+		RemovedMemberID func(childComplexity int) int
+	}
+
+	RevokeApiKeyPayload struct {
+		APIKey func(childComplexity int) int
 	}
 
 	RevokeInvitationPayload struct {
@@ -366,6 +432,10 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		IntegrationEvents func(childComplexity int) int
+	}
+
+	SwitchOrganizationPayload struct {
+		Viewer func(childComplexity int) int
 	}
 
 	SyncIntegrationPayload struct {
@@ -385,6 +455,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	UpdateMemberRolePayload struct {
+		Member func(childComplexity int) int
+	}
+
 	User struct {
 		CreatedAt func(childComplexity int) int
 		Email     func(childComplexity int) int
@@ -395,10 +469,10 @@ type ComplexityRoot struct {
 	Viewer struct {
 		APIKey        func(childComplexity int) int
 		ID            func(childComplexity int) int
-		Invitations   func(childComplexity int) int
+		Invitations   func(childComplexity int, first *int, after *string) int
 		Legal         func(childComplexity int) int
 		Organization  func(childComplexity int) int
-		Organizations func(childComplexity int) int
+		Organizations func(childComplexity int, first *int, after *string) int
 		Role          func(childComplexity int) int
 		User          func(childComplexity int) int
 	}
@@ -505,12 +579,63 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ApiKey.Scope(childComplexity), true
 
+	case "ApiKeyConnection.edges":
+		if e.ComplexityRoot.ApiKeyConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKeyConnection.Edges(childComplexity), true
+	case "ApiKeyConnection.nodes":
+		if e.ComplexityRoot.ApiKeyConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKeyConnection.Nodes(childComplexity), true
+	case "ApiKeyConnection.pageInfo":
+		if e.ComplexityRoot.ApiKeyConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKeyConnection.PageInfo(childComplexity), true
+	case "ApiKeyConnection.totalCount":
+		if e.ComplexityRoot.ApiKeyConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKeyConnection.TotalCount(childComplexity), true
+
+	case "ApiKeyEdge.cursor":
+		if e.ComplexityRoot.ApiKeyEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKeyEdge.Cursor(childComplexity), true
+	case "ApiKeyEdge.node":
+		if e.ComplexityRoot.ApiKeyEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKeyEdge.Node(childComplexity), true
+
 	case "AuthPayload.viewer":
 		if e.ComplexityRoot.AuthPayload.Viewer == nil {
 			break
 		}
 
 		return e.ComplexityRoot.AuthPayload.Viewer(childComplexity), true
+
+	case "ChangePasswordPayload.otherSessionsEnded":
+		if e.ComplexityRoot.ChangePasswordPayload.OtherSessionsEnded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangePasswordPayload.OtherSessionsEnded(childComplexity), true
+	case "ChangePasswordPayload.viewer":
+		if e.ComplexityRoot.ChangePasswordPayload.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangePasswordPayload.Viewer(childComplexity), true
 
 	case "ConnectIntegrationPayload.integration":
 		if e.ComplexityRoot.ConnectIntegrationPayload.Integration == nil {
@@ -1004,6 +1129,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Invitation.Role(childComplexity), true
 
+	case "InvitationConnection.edges":
+		if e.ComplexityRoot.InvitationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationConnection.Edges(childComplexity), true
+	case "InvitationConnection.nodes":
+		if e.ComplexityRoot.InvitationConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationConnection.Nodes(childComplexity), true
+	case "InvitationConnection.pageInfo":
+		if e.ComplexityRoot.InvitationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationConnection.PageInfo(childComplexity), true
+	case "InvitationConnection.totalCount":
+		if e.ComplexityRoot.InvitationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationConnection.TotalCount(childComplexity), true
+
+	case "InvitationEdge.cursor":
+		if e.ComplexityRoot.InvitationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationEdge.Cursor(childComplexity), true
+	case "InvitationEdge.node":
+		if e.ComplexityRoot.InvitationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationEdge.Node(childComplexity), true
+
 	case "InviteMemberPayload.invitation":
 		if e.ComplexityRoot.InviteMemberPayload.Invitation == nil {
 			break
@@ -1134,6 +1297,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LegalDocument.Version(childComplexity), true
+
+	case "LogOutPayload.loggedOut":
+		if e.ComplexityRoot.LogOutPayload.LoggedOut == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogOutPayload.LoggedOut(childComplexity), true
 
 	case "MarketingDay.adSpend":
 		if e.ComplexityRoot.MarketingDay.AdSpend == nil {
@@ -1289,6 +1459,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Member.User(childComplexity), true
 
+	case "MemberConnection.edges":
+		if e.ComplexityRoot.MemberConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberConnection.Edges(childComplexity), true
+	case "MemberConnection.nodes":
+		if e.ComplexityRoot.MemberConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberConnection.Nodes(childComplexity), true
+	case "MemberConnection.pageInfo":
+		if e.ComplexityRoot.MemberConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberConnection.PageInfo(childComplexity), true
+	case "MemberConnection.totalCount":
+		if e.ComplexityRoot.MemberConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberConnection.TotalCount(childComplexity), true
+
+	case "MemberEdge.cursor":
+		if e.ComplexityRoot.MemberEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberEdge.Cursor(childComplexity), true
+	case "MemberEdge.node":
+		if e.ComplexityRoot.MemberEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberEdge.Node(childComplexity), true
+
 	case "Mutation.acceptInvitation":
 		if e.ComplexityRoot.Mutation.AcceptInvitation == nil {
 			break
@@ -1393,7 +1601,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RemoveMember(childComplexity, args["userId"].(string)), true
+		return e.ComplexityRoot.Mutation.RemoveMember(childComplexity, args["input"].(model.RemoveMemberInput)), true
 	case "Mutation.revokeApiKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -1404,7 +1612,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["input"].(model.RevokeAPIKeyInput)), true
 	case "Mutation.revokeInvitation":
 		if e.ComplexityRoot.Mutation.RevokeInvitation == nil {
 			break
@@ -1437,7 +1645,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.SwitchOrganization(childComplexity, args["organizationId"].(string)), true
+		return e.ComplexityRoot.Mutation.SwitchOrganization(childComplexity, args["input"].(model.SwitchOrganizationInput)), true
 	case "Mutation.syncIntegration":
 		if e.ComplexityRoot.Mutation.SyncIntegration == nil {
 			break
@@ -1478,7 +1686,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Organization.Members(childComplexity), true
+		args, err := ec.field_Organization_members_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Organization.Members(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Organization.name":
 		if e.ComplexityRoot.Organization.Name == nil {
 			break
@@ -1504,6 +1717,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrganizationMembership.Role(childComplexity), true
+
+	case "OrganizationMembershipConnection.edges":
+		if e.ComplexityRoot.OrganizationMembershipConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationMembershipConnection.Edges(childComplexity), true
+	case "OrganizationMembershipConnection.nodes":
+		if e.ComplexityRoot.OrganizationMembershipConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationMembershipConnection.Nodes(childComplexity), true
+	case "OrganizationMembershipConnection.pageInfo":
+		if e.ComplexityRoot.OrganizationMembershipConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationMembershipConnection.PageInfo(childComplexity), true
+	case "OrganizationMembershipConnection.totalCount":
+		if e.ComplexityRoot.OrganizationMembershipConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationMembershipConnection.TotalCount(childComplexity), true
+
+	case "OrganizationMembershipEdge.cursor":
+		if e.ComplexityRoot.OrganizationMembershipEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationMembershipEdge.Cursor(childComplexity), true
+	case "OrganizationMembershipEdge.node":
+		if e.ComplexityRoot.OrganizationMembershipEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationMembershipEdge.Node(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1567,7 +1818,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Query.APIKeys(childComplexity), true
+		args, err := ec.field_Query_apiKeys_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.APIKeys(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.contacts":
 		if e.ComplexityRoot.Query.Contacts == nil {
 			break
@@ -1624,7 +1880,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Query.Invitations(childComplexity), true
+		args, err := ec.field_Query_invitations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Invitations(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.legalAcceptances":
 		if e.ComplexityRoot.Query.LegalAcceptances == nil {
 			break
@@ -1694,6 +1955,26 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.ServerInfo(childComplexity), true
 
+	case "RemoveMemberPayload.organization":
+		if e.ComplexityRoot.RemoveMemberPayload.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemoveMemberPayload.Organization(childComplexity), true
+	case "RemoveMemberPayload.removedMemberId":
+		if e.ComplexityRoot.RemoveMemberPayload.RemovedMemberID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemoveMemberPayload.RemovedMemberID(childComplexity), true
+
+	case "RevokeApiKeyPayload.apiKey":
+		if e.ComplexityRoot.RevokeApiKeyPayload.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeApiKeyPayload.APIKey(childComplexity), true
+
 	case "RevokeInvitationPayload.invitation":
 		if e.ComplexityRoot.RevokeInvitationPayload.Invitation == nil {
 			break
@@ -1720,6 +2001,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.IntegrationEvents(childComplexity), true
+
+	case "SwitchOrganizationPayload.viewer":
+		if e.ComplexityRoot.SwitchOrganizationPayload.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SwitchOrganizationPayload.Viewer(childComplexity), true
 
 	case "SyncIntegrationPayload.integration":
 		if e.ComplexityRoot.SyncIntegrationPayload.Integration == nil {
@@ -1772,6 +2060,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SyncRunEdge.Node(childComplexity), true
 
+	case "UpdateMemberRolePayload.member":
+		if e.ComplexityRoot.UpdateMemberRolePayload.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateMemberRolePayload.Member(childComplexity), true
+
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
 			break
@@ -1814,7 +2109,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Viewer.Invitations(childComplexity), true
+		args, err := ec.field_Viewer_invitations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Viewer.Invitations(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Viewer.legal":
 		if e.ComplexityRoot.Viewer.Legal == nil {
 			break
@@ -1832,7 +2132,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Viewer.Organizations(childComplexity), true
+		args, err := ec.field_Viewer_organizations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Viewer.Organizations(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Viewer.role":
 		if e.ComplexityRoot.Viewer.Role == nil {
 			break
@@ -1887,8 +2192,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DisconnectIntegrationInput", ec.unmarshalInputDisconnectIntegrationInput),
 			graphql.NewInputUnmarshaler("InviteMemberInput", ec.unmarshalInputInviteMemberInput),
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
+			graphql.NewInputUnmarshaler("RemoveMemberInput", ec.unmarshalInputRemoveMemberInput),
+			graphql.NewInputUnmarshaler("RevokeApiKeyInput", ec.unmarshalInputRevokeApiKeyInput),
 			graphql.NewInputUnmarshaler("RevokeInvitationInput", ec.unmarshalInputRevokeInvitationInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
+			graphql.NewInputUnmarshaler("SwitchOrganizationInput", ec.unmarshalInputSwitchOrganizationInput),
 			graphql.NewInputUnmarshaler("SyncIntegrationInput", ec.unmarshalInputSyncIntegrationInput),
 			graphql.NewInputUnmarshaler("UpdateMemberRoleInput", ec.unmarshalInputUpdateMemberRoleInput),
 		)
@@ -2050,8 +2358,8 @@ type Organization implements Node {
   name: String!
   "When the organization was created."
   createdAt: DateTime!
-  "The organization's members, oldest first. Readable by its members only."
-  members: [Member!]!
+  "The organization's members, oldest first. Any member of the organization (API keys: of their own organization); NOT_FOUND for anyone else."
+  members("How many, 1 to 100 (default 20)." first: Int = 20, "The ` + "`" + `endCursor` + "`" + ` of the previous page; omit for the first page." after: String): MemberConnection!
 }
 
 """
@@ -2092,12 +2400,12 @@ type Viewer {
   organization: Organization!
   "The caller's role in that organization (an API key acts as ADMIN with READ_WRITE, as VIEWER with READ)."
   role: Role!
-  "Every organization the caller belongs to; switch with ` + "`" + `switchOrganization` + "`" + `."
-  organizations: [OrganizationMembership!]!
+  "Every organization the caller belongs to, oldest membership first; switch with ` + "`" + `switchOrganization` + "`" + `. An API key belongs to its one organization."
+  organizations("How many, 1 to 100 (default 20)." first: Int = 20, "The ` + "`" + `endCursor` + "`" + ` of the previous page; omit for the first page." after: String): OrganizationMembershipConnection!
   "The API key the caller authenticated with, if any."
   apiKey: ApiKey
-  "Open invitations addressed to your email address, from any organization; empty for an API key."
-  invitations: [Invitation!]!
+  "Open invitations addressed to your email address, from any organization, newest first; empty for an API key."
+  invitations("How many, 1 to 100 (default 20)." first: Int = 20, "The ` + "`" + `endCursor` + "`" + ` of the previous page; omit for the first page." after: String): InvitationConnection!
 }
 
 """
@@ -2122,6 +2430,102 @@ type ApiKey implements Node {
   revokedAt: DateTime
   "True once the key is revoked; revoked keys fail at once."
   revoked: Boolean!
+}
+
+"""
+An edge of a MemberConnection.
+"""
+type MemberEdge {
+  "The cursor of this member, to pass as ` + "`" + `after` + "`" + `."
+  cursor: String!
+  "The member."
+  node: Member!
+}
+
+"""
+A page of an organization's members.
+"""
+type MemberConnection {
+  "The page's members with their cursors."
+  edges: [MemberEdge!]!
+  "The page's members."
+  nodes: [Member!]!
+  "Where the page starts and ends."
+  pageInfo: PageInfo!
+  "How many members the organization has in all."
+  totalCount: Int!
+}
+
+"""
+An edge of an OrganizationMembershipConnection.
+"""
+type OrganizationMembershipEdge {
+  "The cursor of this membership, to pass as ` + "`" + `after` + "`" + `."
+  cursor: String!
+  "The membership."
+  node: OrganizationMembership!
+}
+
+"""
+A page of the caller's organizations.
+"""
+type OrganizationMembershipConnection {
+  "The page's memberships with their cursors."
+  edges: [OrganizationMembershipEdge!]!
+  "The page's memberships."
+  nodes: [OrganizationMembership!]!
+  "Where the page starts and ends."
+  pageInfo: PageInfo!
+  "How many organizations the caller belongs to in all."
+  totalCount: Int!
+}
+
+"""
+An edge of an ApiKeyConnection.
+"""
+type ApiKeyEdge {
+  "The cursor of this key, to pass as ` + "`" + `after` + "`" + `."
+  cursor: String!
+  "The key."
+  node: ApiKey!
+}
+
+"""
+A page of an organization's API keys.
+"""
+type ApiKeyConnection {
+  "The page's keys with their cursors."
+  edges: [ApiKeyEdge!]!
+  "The page's keys."
+  nodes: [ApiKey!]!
+  "Where the page starts and ends."
+  pageInfo: PageInfo!
+  "How many keys there are in all, revoked ones included."
+  totalCount: Int!
+}
+
+"""
+An edge of an InvitationConnection.
+"""
+type InvitationEdge {
+  "The cursor of this invitation, to pass as ` + "`" + `after` + "`" + `."
+  cursor: String!
+  "The invitation."
+  node: Invitation!
+}
+
+"""
+A page of open invitations.
+"""
+type InvitationConnection {
+  "The page's invitations with their cursors."
+  edges: [InvitationEdge!]!
+  "The page's invitations."
+  nodes: [Invitation!]!
+  "Where the page starts and ends."
+  pageInfo: PageInfo!
+  "How many open invitations there are in all."
+  totalCount: Int!
 }
 
 """
@@ -2180,14 +2584,72 @@ input InviteMemberInput {
 
 "Input of ` + "`" + `acceptInvitation` + "`" + `."
 input AcceptInvitationInput {
-  "The invitation's id, from ` + "`" + `me.invitations` + "`" + `."
+  "The invitation's global id, from ` + "`" + `me.invitations` + "`" + `."
   invitationId: ID!
 }
 
 "Input of ` + "`" + `revokeInvitation` + "`" + `."
 input RevokeInvitationInput {
-  "The invitation's id, from ` + "`" + `invitations` + "`" + `."
+  "The invitation's global id, from ` + "`" + `invitations` + "`" + `."
   invitationId: ID!
+}
+
+"Input of ` + "`" + `switchOrganization` + "`" + `."
+input SwitchOrganizationInput {
+  "The global id of one of your organizations, from ` + "`" + `me.organizations` + "`" + `."
+  organizationId: ID!
+}
+
+"The result of ` + "`" + `switchOrganization` + "`" + `."
+type SwitchOrganizationPayload {
+  "The caller, now acting in the organization switched to."
+  viewer: Viewer!
+}
+
+"Input of ` + "`" + `removeMember` + "`" + `."
+input RemoveMemberInput {
+  "The global id of the user to remove (` + "`" + `Member.user.id` + "`" + `); your own to leave the organization."
+  userId: ID!
+}
+
+"The result of ` + "`" + `removeMember` + "`" + `."
+type RemoveMemberPayload {
+  "The global id of the Member removed: drop it from cached member lists."
+  removedMemberId: ID!
+  "The organization the member was removed from, to refetch its ` + "`" + `members` + "`" + `."
+  organization: Organization!
+}
+
+"The result of ` + "`" + `updateMemberRole` + "`" + `."
+type UpdateMemberRolePayload {
+  "The member with the new role."
+  member: Member!
+}
+
+"The result of ` + "`" + `changePassword` + "`" + `."
+type ChangePasswordPayload {
+  "The caller, still signed in with this session."
+  viewer: Viewer!
+  "How many of your other sessions were ended."
+  otherSessionsEnded: Int!
+}
+
+"The result of ` + "`" + `logOut` + "`" + `."
+type LogOutPayload {
+  "True when a session was ended; false when the caller had none (anonymous, or an API key)."
+  loggedOut: Boolean!
+}
+
+"Input of ` + "`" + `revokeApiKey` + "`" + `."
+input RevokeApiKeyInput {
+  "The key's global id."
+  id: ID!
+}
+
+"The result of ` + "`" + `revokeApiKey` + "`" + `."
+type RevokeApiKeyPayload {
+  "The revoked key, with its ` + "`" + `revokedAt` + "`" + `."
+  apiKey: ApiKey!
 }
 
 """
@@ -2230,7 +2692,7 @@ type RevokeInvitationPayload {
 
 "Input of ` + "`" + `updateMemberRole` + "`" + `."
 input UpdateMemberRoleInput {
-  "The member's user id."
+  "The global id of the member's user (` + "`" + `Member.user.id` + "`" + `)."
   userId: ID!
   "The new role. The last OWNER cannot be demoted."
   role: Role!
@@ -2245,42 +2707,46 @@ input CreateApiKeyInput {
 }
 
 extend type Query {
-  "The caller: null when anonymous."
+  "The caller: null when anonymous. Anyone."
   me: Viewer
-  "The active organization's API keys, newest first. OWNER or ADMIN."
-  apiKeys: [ApiKey!]! @signedIn @hasRole(role: ADMIN)
-  "The active organization's open invitations, newest first. OWNER or ADMIN."
-  invitations: [Invitation!]! @signedIn @hasRole(role: ADMIN)
+  "The active organization's API keys, revoked ones included, newest first. OWNER or ADMIN; signed-in users only."
+  apiKeys("How many, 1 to 100 (default 20)." first: Int = 20, "The ` + "`" + `endCursor` + "`" + ` of the previous page; omit for the first page." after: String): ApiKeyConnection! @signedIn @hasRole(role: ADMIN)
+  "The active organization's open invitations, newest first. OWNER or ADMIN; signed-in users only."
+  invitations("How many, 1 to 100 (default 20)." first: Int = 20, "The ` + "`" + `endCursor` + "`" + ` of the previous page; omit for the first page." after: String): InvitationConnection! @signedIn @hasRole(role: ADMIN)
 }
 
 """
 The root of every change.
 """
 type Mutation {
-  "Create an account and a new organization you own, and sign in (sets the session cookie)."
+  "Create an account and a new organization you own, and sign in (sets the session cookie). Anyone. Either everything is created or nothing is."
   signUp("The new account." input: SignUpInput!): AuthPayload!
-  "Sign in with email and password (sets the session cookie). Throttled after repeated failures."
+  "Sign in with email and password (sets the session cookie). Anyone. Throttled after repeated failures."
   logIn("The credentials." input: LogInInput!): AuthPayload!
-  "End the current session and clear the cookie. Always succeeds."
-  logOut: Boolean!
-  "Make another of your organizations the active one for this session."
-  switchOrganization("The organization to switch to." organizationId: ID!): Viewer! @authenticated
-  "Change your password; ends every other session of yours."
-  changePassword("The change to make." input: ChangePasswordInput!): Boolean! @authenticated
-  "Invite someone by email to the active organization; they join when they accept. OWNER or ADMIN; at most 50 open invitations."
+  "End the current session and clear the cookie. Anyone; never fails for want of a session."
+  logOut: LogOutPayload!
+  """
+  Make another of your organizations the active one for this session. Signed-in users only.
+  Organization-scoped root fields (` + "`" + `apiKeys` + "`" + `, ` + "`" + `invitations` + "`" + `, integrations, ...) answer for the
+  active organization, so a client resets its cache when it switches.
+  """
+  switchOrganization("The organization to switch to." input: SwitchOrganizationInput!): SwitchOrganizationPayload! @signedIn
+  "Change your password; ends every other session of yours. Signed-in users only."
+  changePassword("The change to make." input: ChangePasswordInput!): ChangePasswordPayload! @signedIn
+  "Invite someone by email to the active organization; they join when they accept. OWNER or ADMIN; signed-in users only; at most 50 open invitations."
   inviteMember("The invitation to send." input: InviteMemberInput!): InviteMemberPayload! @signedIn @hasRole(role: ADMIN)
-  "Accept an invitation addressed to your email address and join its organization. Signed-in users."
-  acceptInvitation("The invitation to accept." input: AcceptInvitationInput!): AcceptInvitationPayload! @authenticated
-  "Revoke an open invitation of the active organization. OWNER or ADMIN."
+  "Accept an invitation addressed to your email address and join its organization. Signed-in users only."
+  acceptInvitation("The invitation to accept." input: AcceptInvitationInput!): AcceptInvitationPayload! @signedIn
+  "Revoke an open invitation of the active organization. OWNER or ADMIN; signed-in users only."
   revokeInvitation("The invitation to revoke." input: RevokeInvitationInput!): RevokeInvitationPayload! @signedIn @hasRole(role: ADMIN)
-  "Change a member's role. OWNER or ADMIN; only an OWNER changes OWNER roles."
-  updateMemberRole("The change to make." input: UpdateMemberRoleInput!): Member! @signedIn @hasRole(role: ADMIN)
-  "Remove a member from the active organization (OWNER or ADMIN, or yourself). Returns the removed membership."
-  removeMember("The member's user id." userId: ID!): Member! @authenticated
-  "Create a partner API key for the active organization. OWNER or ADMIN."
-  createApiKey("The change to make." input: CreateApiKeyInput!): CreateApiKeyPayload! @signedIn @hasRole(role: ADMIN)
-  "Revoke an API key of the active organization; it fails at once. OWNER or ADMIN."
-  revokeApiKey("The key's id." id: ID!): ApiKey! @signedIn @hasRole(role: ADMIN)
+  "Change a member's role. OWNER or ADMIN; signed-in users only; only an OWNER changes OWNER roles."
+  updateMemberRole("The change to make." input: UpdateMemberRoleInput!): UpdateMemberRolePayload! @signedIn @hasRole(role: ADMIN)
+  "Remove a member from the active organization. OWNER or ADMIN, or any member removing themselves; signed-in users only."
+  removeMember("The member to remove." input: RemoveMemberInput!): RemoveMemberPayload! @signedIn
+  "Create a partner API key for the active organization. OWNER or ADMIN; signed-in users only."
+  createApiKey("The key to create." input: CreateApiKeyInput!): CreateApiKeyPayload! @signedIn @hasRole(role: ADMIN)
+  "Revoke an API key of the active organization; it fails at once. OWNER or ADMIN; signed-in users only."
+  revokeApiKey("The key to revoke." input: RevokeApiKeyInput!): RevokeApiKeyPayload! @signedIn @hasRole(role: ADMIN)
 }
 `, BuiltIn: false},
 	{Name: "../../schema/integrations.graphqls", Input: `"""
@@ -3000,12 +3466,46 @@ func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type ApiKey", field.Name)
 }
 
+func (ec *executionContext) childFields_ApiKeyConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ApiKeyConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ApiKeyConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ApiKeyConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ApiKeyConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApiKeyConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ApiKeyEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ApiKeyEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ApiKeyEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApiKeyEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "viewer":
 		return ec.fieldContext_AuthPayload_viewer(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangePasswordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "viewer":
+		return ec.fieldContext_ChangePasswordPayload_viewer(ctx, field)
+	case "otherSessionsEnded":
+		return ec.fieldContext_ChangePasswordPayload_otherSessionsEnded(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangePasswordPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ConnectIntegrationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3278,6 +3778,30 @@ func (ec *executionContext) childFields_Invitation(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Invitation", field.Name)
 }
 
+func (ec *executionContext) childFields_InvitationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_InvitationConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_InvitationConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_InvitationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_InvitationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvitationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_InvitationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_InvitationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_InvitationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvitationEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_InviteMemberPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "invitation":
@@ -3348,6 +3872,14 @@ func (ec *executionContext) childFields_LegalDocument(ctx context.Context, field
 		return ec.fieldContext_LegalDocument_required(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LegalDocument", field.Name)
+}
+
+func (ec *executionContext) childFields_LogOutPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "loggedOut":
+		return ec.fieldContext_LogOutPayload_loggedOut(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LogOutPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_MarketingDay(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3424,6 +3956,30 @@ func (ec *executionContext) childFields_Member(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Member", field.Name)
 }
 
+func (ec *executionContext) childFields_MemberConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MemberConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_MemberConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MemberConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_MemberConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MemberConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MemberEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_MemberEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_MemberEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MemberEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3448,6 +4004,30 @@ func (ec *executionContext) childFields_OrganizationMembership(ctx context.Conte
 		return ec.fieldContext_OrganizationMembership_role(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrganizationMembership", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationMembershipConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OrganizationMembershipConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_OrganizationMembershipConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OrganizationMembershipConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OrganizationMembershipConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationMembershipConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationMembershipEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OrganizationMembershipEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OrganizationMembershipEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationMembershipEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3486,6 +4066,24 @@ func (ec *executionContext) childFields_PipelineSummary(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type PipelineSummary", field.Name)
 }
 
+func (ec *executionContext) childFields_RemoveMemberPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "removedMemberId":
+		return ec.fieldContext_RemoveMemberPayload_removedMemberId(ctx, field)
+	case "organization":
+		return ec.fieldContext_RemoveMemberPayload_organization(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RemoveMemberPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RevokeApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiKey":
+		return ec.fieldContext_RevokeApiKeyPayload_apiKey(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeApiKeyPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RevokeInvitationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "invitation":
@@ -3502,6 +4100,14 @@ func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field gr
 		return ec.fieldContext_ServerInfo_startedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServerInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_SwitchOrganizationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "viewer":
+		return ec.fieldContext_SwitchOrganizationPayload_viewer(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SwitchOrganizationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SyncIntegrationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3536,6 +4142,14 @@ func (ec *executionContext) childFields_SyncRunEdge(ctx context.Context, field g
 		return ec.fieldContext_SyncRunEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SyncRunEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateMemberRolePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "member":
+		return ec.fieldContext_UpdateMemberRolePayload_member(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateMemberRolePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

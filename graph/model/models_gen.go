@@ -13,7 +13,7 @@ import (
 
 // Input of `acceptInvitation`.
 type AcceptInvitationInput struct {
-	// The invitation's id, from `me.invitations`.
+	// The invitation's global id, from `me.invitations`.
 	InvitationID string `json:"invitationId"`
 }
 
@@ -39,6 +39,26 @@ type AcceptLegalDocumentsPayload struct {
 	Viewer *Viewer `json:"viewer"`
 }
 
+// A page of an organization's API keys.
+type APIKeyConnection struct {
+	// The page's keys with their cursors.
+	Edges []*APIKeyEdge `json:"edges"`
+	// The page's keys.
+	Nodes []*auth.APIKey `json:"nodes"`
+	// Where the page starts and ends.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many keys there are in all, revoked ones included.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of an ApiKeyConnection.
+type APIKeyEdge struct {
+	// The cursor of this key, to pass as `after`.
+	Cursor string `json:"cursor"`
+	// The key.
+	Node *auth.APIKey `json:"node"`
+}
+
 // The result of signing up or logging in. The session token travels only in an HttpOnly cookie.
 type AuthPayload struct {
 	// The newly signed-in caller.
@@ -51,6 +71,14 @@ type ChangePasswordInput struct {
 	CurrentPassword string `json:"currentPassword"`
 	// The new password: 10 to 256 characters, not equal to the email.
 	NewPassword string `json:"newPassword"`
+}
+
+// The result of `changePassword`.
+type ChangePasswordPayload struct {
+	// The caller, still signed in with this session.
+	Viewer *Viewer `json:"viewer"`
+	// How many of your other sessions were ended.
+	OtherSessionsEnded int `json:"otherSessionsEnded"`
 }
 
 // Input of `connectIntegration`.
@@ -193,6 +221,26 @@ type IntegrationEvent struct {
 	At time.Time `json:"at"`
 }
 
+// A page of open invitations.
+type InvitationConnection struct {
+	// The page's invitations with their cursors.
+	Edges []*InvitationEdge `json:"edges"`
+	// The page's invitations.
+	Nodes []*auth.Invitation `json:"nodes"`
+	// Where the page starts and ends.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many open invitations there are in all.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of an InvitationConnection.
+type InvitationEdge struct {
+	// The cursor of this invitation, to pass as `after`.
+	Cursor string `json:"cursor"`
+	// The invitation.
+	Node *auth.Invitation `json:"node"`
+}
+
 // Input of `inviteMember`.
 type InviteMemberInput struct {
 	// Email address of the person to invite; they need not have an Omnify account yet.
@@ -233,6 +281,12 @@ type LogInInput struct {
 	Email string `json:"email"`
 	// Password.
 	Password string `json:"password"`
+}
+
+// The result of `logOut`.
+type LogOutPayload struct {
+	// True when a session was ended; false when the caller had none (anonymous, or an API key).
+	LoggedOut bool `json:"loggedOut"`
 }
 
 // The figures of one day.
@@ -289,8 +343,48 @@ type MarketingTotals struct {
 	EmailRevenue float64 `json:"emailRevenue"`
 }
 
+// A page of an organization's members.
+type MemberConnection struct {
+	// The page's members with their cursors.
+	Edges []*MemberEdge `json:"edges"`
+	// The page's members.
+	Nodes []*auth.Membership `json:"nodes"`
+	// Where the page starts and ends.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many members the organization has in all.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of a MemberConnection.
+type MemberEdge struct {
+	// The cursor of this member, to pass as `after`.
+	Cursor string `json:"cursor"`
+	// The member.
+	Node *auth.Membership `json:"node"`
+}
+
 // The root of every change.
 type Mutation struct {
+}
+
+// A page of the caller's organizations.
+type OrganizationMembershipConnection struct {
+	// The page's memberships with their cursors.
+	Edges []*OrganizationMembershipEdge `json:"edges"`
+	// The page's memberships.
+	Nodes []*OrganizationMembership `json:"nodes"`
+	// Where the page starts and ends.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many organizations the caller belongs to in all.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of an OrganizationMembershipConnection.
+type OrganizationMembershipEdge struct {
+	// The cursor of this membership, to pass as `after`.
+	Cursor string `json:"cursor"`
+	// The membership.
+	Node *OrganizationMembership `json:"node"`
 }
 
 // Where a page of a connection starts and ends (the GraphQL Cursor Connections
@@ -311,9 +405,35 @@ type PageInfo struct {
 type Query struct {
 }
 
+// Input of `removeMember`.
+type RemoveMemberInput struct {
+	// The global id of the user to remove (`Member.user.id`); your own to leave the organization.
+	UserID string `json:"userId"`
+}
+
+// The result of `removeMember`.
+type RemoveMemberPayload struct {
+	// The global id of the Member removed: drop it from cached member lists.
+	RemovedMemberID string `json:"removedMemberId"`
+	// The organization the member was removed from, to refetch its `members`.
+	Organization *auth.Organization `json:"organization"`
+}
+
+// Input of `revokeApiKey`.
+type RevokeAPIKeyInput struct {
+	// The key's global id.
+	ID string `json:"id"`
+}
+
+// The result of `revokeApiKey`.
+type RevokeAPIKeyPayload struct {
+	// The revoked key, with its `revokedAt`.
+	APIKey *auth.APIKey `json:"apiKey"`
+}
+
 // Input of `revokeInvitation`.
 type RevokeInvitationInput struct {
-	// The invitation's id, from `invitations`.
+	// The invitation's global id, from `invitations`.
 	InvitationID string `json:"invitationId"`
 }
 
@@ -347,6 +467,18 @@ type SignUpInput struct {
 
 // The root of live updates, delivered over WebSocket or server-sent events.
 type Subscription struct {
+}
+
+// Input of `switchOrganization`.
+type SwitchOrganizationInput struct {
+	// The global id of one of your organizations, from `me.organizations`.
+	OrganizationID string `json:"organizationId"`
+}
+
+// The result of `switchOrganization`.
+type SwitchOrganizationPayload struct {
+	// The caller, now acting in the organization switched to.
+	Viewer *Viewer `json:"viewer"`
 }
 
 // Input of `syncIntegration`.
@@ -385,8 +517,14 @@ type SyncRunEdge struct {
 
 // Input of `updateMemberRole`.
 type UpdateMemberRoleInput struct {
-	// The member's user id.
+	// The global id of the member's user (`Member.user.id`).
 	UserID string `json:"userId"`
 	// The new role. The last OWNER cannot be demoted.
 	Role authz.Role `json:"role"`
+}
+
+// The result of `updateMemberRole`.
+type UpdateMemberRolePayload struct {
+	// The member with the new role.
+	Member *auth.Membership `json:"member"`
 }

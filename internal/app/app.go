@@ -79,11 +79,11 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 
-	authStore := auth.NewStore(db.Database)
+	authStore := auth.NewStore(db)
 	if err := authStore.EnsureIndexes(ctx); err != nil {
 		return fail(err)
 	}
-	authService := auth.NewService(authStore, auth.Options{Logger: o.Logger.With("module", "auth")})
+	authService := auth.New(authStore, auth.Options{Logger: o.Logger.With("module", "auth")})
 	if err := authService.FinishSignUps(ctx); err != nil {
 		// Those left stay pending and are finished at their next sign-up or login.
 		o.Logger.Warn("interrupted sign-ups", slog.Any("error", err))

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/omnify/bff/internal/app/apptest"
 	"github.com/omnify/bff/internal/auth"
@@ -30,9 +32,12 @@ type viewerData struct {
 	}
 	Organization  struct{ ID, Name string }
 	Role          string
-	Organizations []struct {
-		Organization struct{ ID, Name string }
-		Role         string
+	Organizations struct {
+		Nodes []struct {
+			Organization struct{ ID, Name string }
+			Role         string
+		}
+		TotalCount int
 	}
 	APIKey *struct{ ID, Name string }
 }
@@ -74,14 +79,16 @@ func acceptInvitation(t *testing.T, member account, orgID string) {
 	t.Helper()
 	var out struct {
 		Me struct {
-			Invitations []struct {
-				ID           string
-				Organization struct{ ID string }
+			Invitations struct {
+				Nodes []struct {
+					ID           string
+					Organization struct{ ID string }
+				}
 			}
 		}
 	}
-	member.c.MustData(t, `{ me { invitations { id organization { id } } } }`, nil, &out)
-	for _, inv := range out.Me.Invitations {
+	member.c.MustData(t, `{ me { invitations { nodes { id organization { id } } } } }`, nil, &out)
+	for _, inv := range out.Me.Invitations.Nodes {
 		if inv.Organization.ID == orgID {
 			member.c.MustData(t, `mutation($i: ID!) { acceptInvitation(input: {invitationId: $i}) { membership { organization { id } role } } }`,
 				map[string]any{"i": inv.ID}, nil)
@@ -131,7 +138,7 @@ func shape(raw []byte) string {
 func me(t *testing.T, c *apptest.Client) *viewerData {
 	t.Helper()
 	var out struct{ Me *viewerData }
-	c.MustData(t, `{ me { user { id email name } organization { id name } role organizations { organization { id name } role } apiKey { id name } } }`, nil, &out)
+	c.MustData(t, `{ me { user { id email name } organization { id name } role organizations { nodes { organization { id name } role } totalCount } apiKey { id name } } }`, nil, &out)
 	return out.Me
 }
 
@@ -140,7 +147,7 @@ func TestSignUpLogInLogOut(t *testing.T) {
 	alice := signUp(t, env, "  Alice@Example.COM ", "Alice's Store")
 
 	v := me(t, alice.c)
-	if v == nil || v.User.Email != "alice@example.com" || v.Role != "OWNER" || len(v.Organizations) != 1 {
+	if v == nil || v.User.Email != "alice@example.com" || v.Role != "OWNER" || len(v.Organizations.Nodes) != 1 {
 		t.Fatalf("me after sign-up: %+v", v)
 	}
 
@@ -170,9 +177,9 @@ func TestSignUpLogInLogOut(t *testing.T) {
 	if login.LogIn.Viewer.Role != "OWNER" {
 		t.Fatalf("login viewer %+v", login.LogIn.Viewer)
 	}
-	var out struct{ LogOut bool }
-	other.MustData(t, `mutation { logOut }`, nil, &out)
-	if !out.LogOut || me(t, other) != nil {
+	var out struct{ LogOut struct{ LoggedOut bool } }
+	other.MustData(t, `mutation { logOut { loggedOut } }`, nil, &out)
+	if !out.LogOut.LoggedOut || me(t, other) != nil {
 		t.Fatal("still signed in after logOut")
 	}
 	if me(t, alice.c) == nil {
@@ -369,11 +376,11 @@ func TestTenantIsolation(t *testing.T) {
 		vars     map[string]any
 		wantCode string
 	}{
-		{"change the role of another organization's member", `mutation($u: ID!) { updateMemberRole(input: {userId: $u, role: VIEWER}) { role } }`, map[string]any{"u": bob.userID}, "NOT_FOUND"},
-		{"remove another organization's member", `mutation($u: ID!) { removeMember(userId: $u) { role } }`, map[string]any{"u": bob.userID}, "NOT_FOUND"},
-		{"revoke another organization's key", `mutation($k: ID!) { revokeApiKey(id: $k) { id } }`, map[string]any{"k": key.CreateApiKey.ApiKey.ID}, "NOT_FOUND"},
-		{"switch to another organization", `mutation($o: ID!) { switchOrganization(organizationId: $o) { role } }`, map[string]any{"o": bob.orgID}, "NOT_FOUND"},
-		{"malformed id", `mutation { removeMember(userId: "zzz") { role } }`, nil, "BAD_USER_INPUT"},
+		{"change the role of another organization's member", `mutation($u: ID!) { updateMemberRole(input: {userId: $u, role: VIEWER}) { member { role } } }`, map[string]any{"u": bob.userID}, "NOT_FOUND"},
+		{"remove another organization's member", `mutation($u: ID!) { removeMember(input: {userId: $u}) { removedMemberId organization { id } } }`, map[string]any{"u": bob.userID}, "NOT_FOUND"},
+		{"revoke another organization's key", `mutation($k: ID!) { revokeApiKey(input: {id: $k}) { apiKey { id revokedAt } } }`, map[string]any{"k": key.CreateApiKey.ApiKey.ID}, "NOT_FOUND"},
+		{"switch to another organization", `mutation($o: ID!) { switchOrganization(input: {organizationId: $o}) { viewer { role } } }`, map[string]any{"o": bob.orgID}, "NOT_FOUND"},
+		{"malformed id", `mutation { removeMember(input: {userId: "zzz"}) { removedMemberId } }`, nil, "BAD_USER_INPUT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -382,20 +389,24 @@ func TestTenantIsolation(t *testing.T) {
 			}
 		})
 	}
-	var keys struct{ ApiKeys []struct{ ID string } }
-	alice.c.MustData(t, `{ apiKeys { id } }`, nil, &keys)
-	if len(keys.ApiKeys) != 0 {
+	var keys struct {
+		ApiKeys struct{ Nodes []struct{ ID string } }
+	}
+	alice.c.MustData(t, `{ apiKeys { nodes { id } } }`, nil, &keys)
+	if len(keys.ApiKeys.Nodes) != 0 {
 		t.Fatalf("alice sees keys of another organization: %+v", keys)
 	}
 	var members struct {
 		Me struct {
 			Organization struct {
-				Members []struct{ User struct{ Email string } }
+				Members struct {
+					Nodes []struct{ User struct{ Email string } }
+				}
 			}
 		}
 	}
-	alice.c.MustData(t, `{ me { organization { members { user { email } } } } }`, nil, &members)
-	if m := members.Me.Organization.Members; len(m) != 1 || m[0].User.Email != alice.email {
+	alice.c.MustData(t, `{ me { organization { members { nodes { user { email } } } } } }`, nil, &members)
+	if m := members.Me.Organization.Members.Nodes; len(m) != 1 || m[0].User.Email != alice.email {
 		t.Fatalf("alice's members: %+v", m)
 	}
 }
@@ -410,7 +421,7 @@ func TestMembersAndRoles(t *testing.T) {
 	if r := add(alice.c, bob.email, "ADMIN"); len(r.Errors) != 0 {
 		t.Fatalf("invite bob: %+v", r.Errors)
 	}
-	if v := me(t, bob.c); len(v.Organizations) != 1 {
+	if v := me(t, bob.c); len(v.Organizations.Nodes) != 1 {
 		t.Fatalf("bob joined without accepting: %+v", v)
 	}
 	acceptInvitation(t, bob, alice.orgID)
@@ -427,12 +438,12 @@ func TestMembersAndRoles(t *testing.T) {
 	}
 
 	// Bob switches to Alice's organization, where he is ADMIN.
-	var sw struct{ SwitchOrganization viewerData }
-	bob.c.MustData(t, `mutation($o: ID!) { switchOrganization(organizationId: $o) { organization { id } role } }`, map[string]any{"o": alice.orgID}, &sw)
-	if sw.SwitchOrganization.Organization.ID != alice.orgID || sw.SwitchOrganization.Role != "ADMIN" {
+	var sw struct{ SwitchOrganization struct{ Viewer viewerData } }
+	bob.c.MustData(t, `mutation($o: ID!) { switchOrganization(input: {organizationId: $o}) { viewer { organization { id } role } } }`, map[string]any{"o": alice.orgID}, &sw)
+	if v := sw.SwitchOrganization.Viewer; v.Organization.ID != alice.orgID || v.Role != "ADMIN" {
 		t.Fatalf("switch: %+v", sw)
 	}
-	if v := me(t, bob.c); v.Organization.ID != alice.orgID || len(v.Organizations) != 2 {
+	if v := me(t, bob.c); v.Organization.ID != alice.orgID || len(v.Organizations.Nodes) != 2 || v.Organizations.TotalCount != 2 {
 		t.Fatalf("bob after switch: %+v", v)
 	}
 	// An ADMIN adds members but cannot make OWNERs or touch OWNERs.
@@ -444,7 +455,7 @@ func TestMembersAndRoles(t *testing.T) {
 	}
 	acceptInvitation(t, carol, alice.orgID)
 	role := func(c *apptest.Client, userID, role string) apptest.Response {
-		return c.Do(t, `mutation($u: ID!, $r: Role!) { updateMemberRole(input: {userId: $u, role: $r}) { role } }`, map[string]any{"u": userID, "r": role})
+		return c.Do(t, `mutation($u: ID!, $r: Role!) { updateMemberRole(input: {userId: $u, role: $r}) { member { role } } }`, map[string]any{"u": userID, "r": role})
 	}
 	if r := role(bob.c, alice.userID, "MEMBER"); r.Code() != "FORBIDDEN" {
 		t.Fatalf("admin demotes owner: %+v", r.Errors)
@@ -453,7 +464,7 @@ func TestMembersAndRoles(t *testing.T) {
 	if r := role(alice.c, alice.userID, "ADMIN"); r.Code() != "CONFLICT" {
 		t.Fatalf("demote last owner: %+v", r.Errors)
 	}
-	if r := alice.c.Do(t, `mutation($u: ID!) { removeMember(userId: $u) { role } }`, map[string]any{"u": alice.userID}); r.Code() != "CONFLICT" {
+	if r := alice.c.Do(t, `mutation($u: ID!) { removeMember(input: {userId: $u}) { removedMemberId organization { id } } }`, map[string]any{"u": alice.userID}); r.Code() != "CONFLICT" {
 		t.Fatalf("remove last owner: %+v", r.Errors)
 	}
 	// With a second OWNER, the first may step down.
@@ -464,13 +475,13 @@ func TestMembersAndRoles(t *testing.T) {
 		t.Fatalf("alice steps down: %+v", r.Errors)
 	}
 	// A VIEWER cannot manage members.
-	var csw struct{ SwitchOrganization viewerData }
-	carol.c.MustData(t, `mutation($o: ID!) { switchOrganization(organizationId: $o) { role } }`, map[string]any{"o": alice.orgID}, &csw)
+	var csw struct{ SwitchOrganization struct{ Viewer viewerData } }
+	carol.c.MustData(t, `mutation($o: ID!) { switchOrganization(input: {organizationId: $o}) { viewer { role } } }`, map[string]any{"o": alice.orgID}, &csw)
 	if r := add(carol.c, "x@example.com", "VIEWER"); r.Code() != "FORBIDDEN" {
 		t.Fatalf("viewer adds member: %+v", r.Errors)
 	}
 	// Removing a member ends their access to the organization at once.
-	if r := bob.c.Do(t, `mutation($u: ID!) { removeMember(userId: $u) { role } }`, map[string]any{"u": carol.userID}); len(r.Errors) != 0 {
+	if r := bob.c.Do(t, `mutation($u: ID!) { removeMember(input: {userId: $u}) { removedMemberId organization { id } } }`, map[string]any{"u": carol.userID}); len(r.Errors) != 0 {
 		t.Fatalf("remove carol: %+v", r.Errors)
 	}
 	if v := me(t, carol.c); v != nil {
@@ -482,12 +493,14 @@ func TestMembersAndRoles(t *testing.T) {
 	var members struct {
 		Me struct {
 			Organization struct {
-				Members []struct{ User struct{ Email string } }
+				Members struct {
+					Nodes []struct{ User struct{ Email string } }
+				}
 			}
 		}
 	}
-	alice.c.MustData(t, `{ me { organization { members { user { email } } } } }`, nil, &members)
-	if n := len(members.Me.Organization.Members); n != 2 {
+	alice.c.MustData(t, `{ me { organization { members { nodes { user { email } } } } } }`, nil, &members)
+	if n := len(members.Me.Organization.Members.Nodes); n != 2 {
 		t.Fatalf("members: %+v", members)
 	}
 	// Five as below, and two for the legal gate (the current documents and
@@ -504,7 +517,7 @@ func TestDataloadersBatchUserLookups(t *testing.T) {
 		m := signUp(t, env, "member"+string(rune('a'+i))+"@example.com", "Own")
 		addMember(t, owner, m, "MEMBER")
 	}
-	query := `{ me { organization { members { user { email } } } } }`
+	query := `{ me { organization { members { nodes { user { email } } } } } }`
 	owner.c.MustData(t, query, nil, nil) // warm up: the session's last use is recorded once a minute at most
 	env.Commands.Reset()
 	owner.c.MustData(t, query, nil, nil)
@@ -550,11 +563,11 @@ func TestAPIKeys(t *testing.T) {
 	if v == nil || v.User != nil || v.Organization.ID != alice.orgID || v.Role != "VIEWER" || v.APIKey == nil || v.APIKey.ID != readID {
 		t.Fatalf("me with READ key: %+v", v)
 	}
-	if r := reader.Do(t, `mutation { logOut }`, nil); r.Code() != "FORBIDDEN" {
+	if r := reader.Do(t, `mutation { logOut { loggedOut } }`, nil); r.Code() != "FORBIDDEN" {
 		t.Fatalf("READ key ran a mutation: %+v", r.Errors)
 	}
 	writer := withKey(writeSecret)
-	if r := writer.Do(t, `mutation { logOut }`, nil); len(r.Errors) != 0 {
+	if r := writer.Do(t, `mutation { logOut { loggedOut } }`, nil); len(r.Errors) != 0 {
 		t.Fatalf("READ_WRITE key mutation: %+v", r.Errors)
 	}
 	if r := writer.Do(t, `mutation { createApiKey(input: {name: "x", scope: READ}) { secret } }`, nil); r.Code() != "FORBIDDEN" {
@@ -566,15 +579,17 @@ func TestAPIKeys(t *testing.T) {
 
 	// Listing shows the key without its secret, with last use recorded.
 	var list struct {
-		ApiKeys []struct {
-			ID, Name, Prefix, Scope string
-			LastUsedAt              *string
-			Revoked                 bool
-			CreatedBy               struct{ Email string }
+		ApiKeys struct {
+			Nodes []struct {
+				ID, Name, Prefix, Scope string
+				LastUsedAt              *string
+				Revoked                 bool
+				CreatedBy               struct{ Email string }
+			}
 		}
 	}
-	alice.c.MustData(t, `{ apiKeys { id name prefix scope lastUsedAt revoked createdBy { email } } }`, nil, &list)
-	if len(list.ApiKeys) != 2 || list.ApiKeys[1].ID != readID || list.ApiKeys[1].LastUsedAt == nil || list.ApiKeys[1].CreatedBy.Email != alice.email {
+	alice.c.MustData(t, `{ apiKeys { nodes { id name prefix scope lastUsedAt revoked createdBy { email } } } }`, nil, &list)
+	if k := list.ApiKeys.Nodes; len(k) != 2 || k[1].ID != readID || k[1].LastUsedAt == nil || k[1].CreatedBy.Email != alice.email {
 		t.Fatalf("keys: %+v", list)
 	}
 
@@ -585,9 +600,11 @@ func TestAPIKeys(t *testing.T) {
 		t.Fatalf("ws with key: %+v", m)
 	}
 
-	var revoked struct{ RevokeApiKey struct{ Revoked bool } }
-	alice.c.MustData(t, `mutation($k: ID!) { revokeApiKey(id: $k) { revoked } }`, map[string]any{"k": readID}, &revoked)
-	if !revoked.RevokeApiKey.Revoked {
+	var revoked struct {
+		RevokeApiKey struct{ ApiKey struct{ Revoked bool } }
+	}
+	alice.c.MustData(t, `mutation($k: ID!) { revokeApiKey(input: {id: $k}) { apiKey { revoked } } }`, map[string]any{"k": readID}, &revoked)
+	if !revoked.RevokeApiKey.ApiKey.Revoked {
 		t.Fatal("not revoked")
 	}
 	got := send(t, "POST", env.URL+"/graphql", "application/json", `{"query":"{ me { role } }"}`, map[string]string{"Authorization": "Bearer " + readSecret})
@@ -672,7 +689,7 @@ func TestChangePasswordEndsOtherSessions(t *testing.T) {
 		map[string]any{"i": map[string]any{"email": alice.email, "password": alice.pass}}, nil)
 
 	change := func(cur, next string) apptest.Response {
-		return alice.c.Do(t, `mutation($i: ChangePasswordInput!) { changePassword(input: $i) }`,
+		return alice.c.Do(t, `mutation($i: ChangePasswordInput!) { changePassword(input: $i) { otherSessionsEnded } }`,
 			map[string]any{"i": map[string]any{"currentPassword": cur, "newPassword": next}})
 	}
 	if r := change("wrong password!", "a brand new password"); r.Code() != "UNAUTHENTICATED" {
@@ -732,7 +749,7 @@ func TestWebsocketAuthentication(t *testing.T) {
 		if m := c.read(false); m.Type != "next" || !strings.Contains(strings.ToLower(toJSON(m.Payload)), alice.email) {
 			t.Fatalf("me over websocket: %+v", m)
 		}
-		alice.c.MustData(t, `mutation { logOut }`, nil, nil)
+		alice.c.MustData(t, `mutation { logOut { loggedOut } }`, nil, nil)
 		if code := c.closeCode(); code != 4403 {
 			t.Fatalf("close code after logout %d", code)
 		}
@@ -887,5 +904,69 @@ func TestTrustedProxiesNameTheClient(t *testing.T) {
 				t.Fatalf("another client behind the proxy: %+v", r.Errors)
 			}
 		})
+	}
+}
+
+// TestFailedSignUpLeavesNoAccount: when recording the accepted legal
+// documents fails after the account was created, the sign-up is undone
+// whole. No user, organization, membership or session is left, no cookie is
+// set, and signing up again with the same email succeeds.
+func TestFailedSignUpLeavesNoAccount(t *testing.T) {
+	env := apptest.Start(t, dbs)
+	db := env.Database(t)
+	ctx := context.Background()
+	count := func(coll string, filter bson.M) int64 {
+		t.Helper()
+		n, err := db.Collection(coll).CountDocuments(ctx, filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	// Make recording this client's acceptances fail: a unique index on the
+	// user agent, which a record already there holds.
+	const agent = "failing-sign-up"
+	acceptances := db.Collection("legal_acceptances")
+	if _, err := acceptances.InsertOne(ctx, bson.M{"_id": bson.NewObjectID(), "userAgent": agent}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acceptances.Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys: bson.D{{Key: "userAgent", Value: 1}}, Options: options.Index().SetName("fail_on_purpose").SetUnique(true),
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	body, _ := json.Marshal(map[string]any{"query": signUpMutation, "variables": map[string]any{"input": map[string]any{
+		"email": "undo@example.com", "password": "correct horse battery", "name": "Undo", "organizationName": "Undo Co",
+		"acceptedLegalDocumentIds": currentLegalIDs(t, env),
+	}}})
+	signUpAs := func() rawResult {
+		return send(t, "POST", env.URL+"/graphql", "application/json", string(body), map[string]string{"User-Agent": agent})
+	}
+
+	r := signUpAs()
+	if !strings.Contains(r.body, `"errors"`) {
+		t.Fatalf("the sign-up succeeded although its acceptances could not be recorded: %s", r.body)
+	}
+	if sc := r.header.Values("Set-Cookie"); len(sc) != 0 {
+		t.Fatalf("a failed sign-up set cookies %q", sc)
+	}
+	users, orgs := count("users", bson.M{"email": "undo@example.com"}), count("organizations", bson.M{"name": "Undo Co"})
+	members, sessions := count("memberships", bson.M{}), count("sessions", bson.M{})
+	if users+orgs+members+sessions != 0 {
+		t.Fatalf("a failed sign-up left %d users, %d organizations, %d memberships and %d sessions", users, orgs, members, sessions)
+	}
+
+	// Once acceptances can be recorded again, the same sign-up succeeds.
+	if err := acceptances.Indexes().DropOne(ctx, "fail_on_purpose"); err != nil {
+		t.Fatal(err)
+	}
+	r = signUpAs()
+	if r.status != 200 || strings.Contains(r.body, `"errors"`) || !strings.Contains(r.header.Get("Set-Cookie"), "omnify_session=") {
+		t.Fatalf("sign-up again: %d %s (Set-Cookie %q)", r.status, r.body, r.header.Get("Set-Cookie"))
+	}
+	if n := count("users", bson.M{"email": "undo@example.com"}); n != 1 {
+		t.Fatalf("%d users after signing up again, want 1", n)
 	}
 }

@@ -64,18 +64,18 @@ func (c *wsClient) op(id, query string) apptest.Response {
 func joinAs(t *testing.T, owner, member account, role string) {
 	t.Helper()
 	addMember(t, owner, member, role)
-	member.c.MustData(t, `mutation($o: ID!) { switchOrganization(organizationId: $o) { role } }`, map[string]any{"o": owner.orgID}, nil)
+	member.c.MustData(t, `mutation($o: ID!) { switchOrganization(input: {organizationId: $o}) { viewer { role } } }`, map[string]any{"o": owner.orgID}, nil)
 }
 
 func setRole(t *testing.T, owner account, userID, role string) {
 	t.Helper()
-	owner.c.MustData(t, `mutation($u: ID!, $r: Role!) { updateMemberRole(input: {userId: $u, role: $r}) { role } }`,
+	owner.c.MustData(t, `mutation($u: ID!, $r: Role!) { updateMemberRole(input: {userId: $u, role: $r}) { member { role } } }`,
 		map[string]any{"u": userID, "r": role}, nil)
 }
 
 func removeMember(t *testing.T, owner account, userID string) {
 	t.Helper()
-	owner.c.MustData(t, `mutation($u: ID!) { removeMember(userId: $u) { role } }`, map[string]any{"u": userID}, nil)
+	owner.c.MustData(t, `mutation($u: ID!) { removeMember(input: {userId: $u}) { removedMemberId organization { id } } }`, map[string]any{"u": userID}, nil)
 }
 
 func createKey(t *testing.T, c *apptest.Client, name, scope string) (id, secret string) {
@@ -160,14 +160,14 @@ func TestEndedAuthorityClosesOpenWebsocketsAtOnce(t *testing.T) {
 			laptop := logInClient(t, env, alice)
 			ws := mustDialWSWithCookie(t, env, laptop)
 			ws.initAndAck()
-			return ws, func() { laptop.MustData(t, `mutation { logOut }`, nil, nil) }
+			return ws, func() { laptop.MustData(t, `mutation { logOut { loggedOut } }`, nil, nil) }
 		}},
 		{"password changed in another session", func(t *testing.T) (*wsClient, func()) {
 			laptop := logInClient(t, env, alice)
 			ws := mustDialWSWithCookie(t, env, laptop)
 			ws.initAndAck()
 			return ws, func() {
-				alice.c.MustData(t, `mutation($i: ChangePasswordInput!) { changePassword(input: $i) }`,
+				alice.c.MustData(t, `mutation($i: ChangePasswordInput!) { changePassword(input: $i) { otherSessionsEnded } }`,
 					map[string]any{"i": map[string]any{"currentPassword": alice.pass, "newPassword": alice.pass + " 2"}}, nil)
 				alice.pass += " 2"
 			}
@@ -183,7 +183,7 @@ func TestEndedAuthorityClosesOpenWebsocketsAtOnce(t *testing.T) {
 			id, secret := createKey(t, alice.c, "dashboard", "READ")
 			ws := dialWithKey(t, env, secret)
 			return ws, func() {
-				alice.c.MustData(t, `mutation($k: ID!) { revokeApiKey(id: $k) { id } }`, map[string]any{"k": id}, nil)
+				alice.c.MustData(t, `mutation($k: ID!) { revokeApiKey(input: {id: $k}) { apiKey { id revokedAt } } }`, map[string]any{"k": id}, nil)
 			}
 		}},
 	}
@@ -238,7 +238,7 @@ func TestAuthorityChangesReachOtherReplicasWithinTheRecheckInterval(t *testing.T
 	// An event stream on replica b ends once its key is revoked through a.
 	id, secret := createKey(t, alice.c, "dashboard", "READ")
 	stream := openSSE(t, b, map[string]string{"Authorization": "Bearer " + secret}, `subscription { integrationEvents { platform status } }`)
-	alice.c.MustData(t, `mutation($k: ID!) { revokeApiKey(id: $k) { id } }`, map[string]any{"k": id}, nil)
+	alice.c.MustData(t, `mutation($k: ID!) { revokeApiKey(input: {id: $k}) { apiKey { id revokedAt } } }`, map[string]any{"k": id}, nil)
 	stream.waitEnd(t)
 }
 
@@ -321,7 +321,7 @@ func TestEndedAuthorityEndsEventStreamsAtOnce(t *testing.T) {
 	t.Run("key revoked", func(t *testing.T) {
 		id, secret := createKey(t, alice.c, "dashboard", "READ")
 		stream := openSSE(t, env, map[string]string{"Authorization": "Bearer " + secret}, sub)
-		alice.c.MustData(t, `mutation($k: ID!) { revokeApiKey(id: $k) { id } }`, map[string]any{"k": id}, nil)
+		alice.c.MustData(t, `mutation($k: ID!) { revokeApiKey(input: {id: $k}) { apiKey { id revokedAt } } }`, map[string]any{"k": id}, nil)
 		got := stream.waitEnd(t)
 		if len(got) == 0 || !strings.Contains(got[0].data, "UNAUTHENTICATED") || got[len(got)-1].name != "complete" {
 			t.Fatalf("events at the end of the stream: %+v, want an UNAUTHENTICATED error, then complete", got)
@@ -330,7 +330,7 @@ func TestEndedAuthorityEndsEventStreamsAtOnce(t *testing.T) {
 	t.Run("session logged out", func(t *testing.T) {
 		laptop := logInClient(t, env, alice)
 		stream := openSSE(t, env, map[string]string{"Cookie": sessionCookie(t, env, laptop)}, sub)
-		laptop.MustData(t, `mutation { logOut }`, nil, nil)
+		laptop.MustData(t, `mutation { logOut { loggedOut } }`, nil, nil)
 		stream.waitEnd(t)
 	})
 	t.Run("member removed", func(t *testing.T) {

@@ -44,7 +44,7 @@ func concurrently(n int, do func(i int) string) map[string]int {
 }
 
 func changePassword(t *testing.T, c *apptest.Client, current, next string) apptest.Response {
-	return c.Do(t, `mutation($i: ChangePasswordInput!) { changePassword(input: $i) }`,
+	return c.Do(t, `mutation($i: ChangePasswordInput!) { changePassword(input: $i) { otherSessionsEnded } }`,
 		map[string]any{"i": map[string]any{"currentPassword": current, "newPassword": next}})
 }
 

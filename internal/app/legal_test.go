@@ -96,7 +96,7 @@ func TestLegalGateAndAcceptance(t *testing.T) {
 	for _, q := range []string{
 		`{ me { organization { name } } }`,
 		`{ me { user { email } role } }`,
-		`{ me { ...V } } fragment V on Viewer { organizations { organization { name } } }`,
+		`{ me { ...V } } fragment V on Viewer { organizations { nodes { organization { name } } } }`,
 		`{ me { ... on Viewer { apiKey { id } } } }`,
 	} {
 		if r := alice.c.Do(t, q, nil); r.Code() != "LEGAL_ACCEPTANCE_REQUIRED" || len(r.Data) > 0 && string(r.Data) != "null" {
@@ -266,7 +266,7 @@ func TestLegalAuditListIsForOwners(t *testing.T) {
 	alice := signUp(t, env, "alice@example.com", "A")
 	bob := signUp(t, env, "bob@example.com", "B")
 	addMember(t, alice, bob, "ADMIN")
-	bob.c.MustData(t, `mutation($o: ID!) { switchOrganization(organizationId: $o) { role } }`, map[string]any{"o": alice.orgID}, nil)
+	bob.c.MustData(t, `mutation($o: ID!) { switchOrganization(input: {organizationId: $o}) { viewer { role } } }`, map[string]any{"o": alice.orgID}, nil)
 	if r := bob.c.Do(t, `{ legalAcceptances { pageInfo { hasNextPage } } }`, nil); r.Code() != "FORBIDDEN" {
 		t.Fatalf("ADMIN reads the audit list: %+v", r.Errors)
 	}

@@ -1,12 +1,24 @@
 // Package auth decides who is calling and what they may do: users,
-// organizations and their memberships and roles, browser sessions, partner
-// API keys and login throttling.
+// organizations and their memberships and roles, invitations, browser
+// sessions, partner API keys and login throttling.
 //
-// Every method that touches tenant data takes the caller's authz.Principal and
-// scopes its queries to the principal's active organization, so no method
-// can read another organization's documents. An object of another
-// organization is reported as NOT_FOUND, never FORBIDDEN, so that its
-// existence does not leak.
+// The service is the authority on access. Every method that acts for a
+// caller takes the caller's *authz.Principal and checks it itself with
+// authz.Require (any caller with the role, API keys included),
+// authz.RequireUser (signed-in people only: managing members, invitations
+// and API keys, changing a password, switching organizations) or
+// authz.RequireWrite; the schema's directives state the same rules.
+// Roles used: OWNER manages owners; OWNER and ADMIN manage members,
+// invitations and API keys; every member reads the organization's members.
+//
+// Every method that touches tenant data scopes its queries to the
+// principal's active organization (or to organizations the caller belongs
+// to), so no method can read another organization's documents. An object
+// of another organization is reported as NOT_FOUND, never FORBIDDEN, so that
+// its existence does not leak.
+//
+// Lists that can grow are paged with the page package, in creation order
+// (see Store).
 package auth
 
 import (
@@ -15,7 +27,24 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/authz"
+)
+
+// The errors the service answers with, besides BAD_USER_INPUT for input.
+var (
+	errBadCredentials = apperr.New(apperr.Unauthenticated, "The email address or password is incorrect.")
+	errSessionInvalid = apperr.New(apperr.Unauthenticated, "Your session has ended. Log in again.")
+	errKeyInvalid     = apperr.New(apperr.Unauthenticated, "The API key is not valid or has been revoked.")
+	errKeySuspended   = apperr.New(apperr.Unauthenticated,
+		"The API key is suspended: the user who created it no longer belongs to the organization. Ask an admin for a new key.")
+	errEmailTaken   = &apperr.Error{Code: apperr.Conflict, Field: "email", Message: "An account with this email address already exists. Log in instead."}
+	errNoInvitation = apperr.New(apperr.NotFound, "No such invitation: it was revoked, has expired or is for another email address.")
+	errNoOrg        = apperr.New(apperr.NotFound, "No such organization.")
+	errNoUser       = apperr.New(apperr.NotFound, "No such user.")
+	errNoMember     = &apperr.Error{Code: apperr.NotFound, Field: "userId", Message: "No such member in this organization."}
+	errNoMembership = apperr.New(apperr.NotFound, "No such membership.")
+	errNoAPIKey     = apperr.New(apperr.NotFound, "No such API key.")
 )
 
 // User is a person who can sign in.

@@ -152,3 +152,12 @@ func commonPassword(p string) bool {
 	first, _ := utf8.DecodeRuneInString(p)
 	return strings.Trim(p, string(first)) == ""
 }
+
+// truncate shortens s to n characters for a message or a record.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}

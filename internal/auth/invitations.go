@@ -10,6 +10,7 @@ import (
 
 	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/authz"
+	"github.com/omnify/bff/internal/page"
 )
 
 // Invitation asks the person with an email address to join an
@@ -35,21 +36,19 @@ const (
 	maxPendingInvitations = 50
 )
 
-var errNoInvitation = apperr.New(apperr.NotFound, "No such invitation: it was revoked, has expired or is for another email address.")
-
 // InviteMember invites the person with the email to the caller's
 // organization with the role. It answers alike whether or not the address
 // has an Omnify account, so it cannot be used to find out who does; the
 // person sees the invitation once they sign in (or sign up) with that
-// address. Inviting an address again replaces its open invitation. Needs
-// OWNER or ADMIN; only an OWNER can invite an OWNER.
+// address. Inviting an address again replaces its open invitation. OWNER
+// or ADMIN; signed-in users only; only an OWNER can invite an OWNER.
 //
 // Returns BAD_USER_INPUT for a malformed email or unknown role, FORBIDDEN
 // for an OWNER invitation by an ADMIN, CONFLICT (field email) when the
 // person is already a member, CONFLICT when the organization has
 // maxPendingInvitations open invitations.
 func (s *Service) InviteMember(ctx context.Context, p *authz.Principal, emailIn string, role authz.Role) (Invitation, error) {
-	if err := requireRole(p, authz.RoleAdmin); err != nil {
+	if err := authz.RequireUser(p, authz.RoleAdmin); err != nil {
 		return Invitation{}, err
 	}
 	email, err := normalizeEmail("email", emailIn)
@@ -98,26 +97,57 @@ func (s *Service) InviteMember(ctx context.Context, p *authz.Principal, emailIn 
 	return inv, nil
 }
 
-// Invitations lists the caller's organization's open invitations, newest
-// first. Needs OWNER or ADMIN.
-func (s *Service) Invitations(ctx context.Context, p *authz.Principal) ([]Invitation, error) {
-	if err := requireRole(p, authz.RoleAdmin); err != nil {
-		return nil, err
+// Invitations returns a page of the caller's organization's open
+// invitations, newest first. OWNER or ADMIN; signed-in users only.
+func (s *Service) Invitations(ctx context.Context, p *authz.Principal, r page.Request) (page.Page[Invitation], error) {
+	if err := authz.RequireUser(p, authz.RoleAdmin); err != nil {
+		return page.Page[Invitation]{}, err
 	}
-	return s.store.InvitationsOfOrganization(ctx, p.OrganizationID, s.now())
+	return s.store.InvitationsOfOrganization(ctx, p.OrganizationID, s.now(), r)
 }
 
-// MyInvitations lists the open invitations addressed to the signed-in
-// user's email, of every organization. An API key has none.
-func (s *Service) MyInvitations(ctx context.Context, p *authz.Principal) ([]Invitation, error) {
-	if p == nil || p.IsAPIKey() {
-		return nil, nil
+// MyInvitations returns a page of the open invitations addressed to the
+// signed-in user's email, of every organization, newest first. Any caller;
+// an API key has none.
+func (s *Service) MyInvitations(ctx context.Context, p *authz.Principal, r page.Request) (page.Page[Invitation], error) {
+	if err := authz.Require(p, authz.RoleViewer); err != nil {
+		return page.Page[Invitation]{}, err
 	}
-	u, err := s.user(ctx, p.UserID)
+	if p.IsAPIKey() {
+		return page.Make(r, []Invitation(nil), 0, invitationKey), nil
+	}
+	u, err := s.self(ctx, p.UserID)
 	if err != nil {
-		return nil, err
+		return page.Page[Invitation]{}, err
 	}
-	return s.store.InvitationsTo(ctx, u.Email, s.now())
+	return s.store.InvitationsTo(ctx, u.Email, s.now(), r)
+}
+
+// Invitation returns an open invitation the caller may see: one of the
+// active organization's (OWNER or ADMIN, signed in), or one addressed to
+// the signed-in caller. Returns NOT_FOUND otherwise.
+func (s *Service) Invitation(ctx context.Context, p *authz.Principal, id bson.ObjectID) (Invitation, error) {
+	if err := authz.RequireUser(p, authz.RoleViewer); err != nil {
+		return Invitation{}, err
+	}
+	inv, err := s.store.Invitation(ctx, id)
+	if errors.Is(err, errNotFound) || err == nil && !s.now().Before(inv.ExpiresAt) {
+		return Invitation{}, errNoInvitation
+	}
+	if err != nil {
+		return Invitation{}, err
+	}
+	if inv.OrganizationID == p.OrganizationID && p.Role.AtLeast(authz.RoleAdmin) {
+		return inv, nil
+	}
+	u, err := s.self(ctx, p.UserID)
+	if err != nil {
+		return Invitation{}, err
+	}
+	if inv.Email != u.Email {
+		return Invitation{}, errNoInvitation
+	}
+	return inv, nil
 }
 
 // AcceptInvitation makes the signed-in user a member of the invitation's
@@ -125,17 +155,14 @@ func (s *Service) MyInvitations(ctx context.Context, p *authz.Principal) ([]Invi
 // be addressed to the user's email and not expired; accepting when already
 // a member keeps the existing membership.
 //
-// Returns UNAUTHENTICATED for an anonymous caller or an API key, NOT_FOUND
-// for an unknown, revoked, expired or someone else's invitation.
-func (s *Service) AcceptInvitation(ctx context.Context, p *authz.Principal, id string) (Membership, error) {
-	if err := requireUser(p); err != nil {
+// Signed-in users only: returns UNAUTHENTICATED for an anonymous caller,
+// FORBIDDEN for an API key, NOT_FOUND for an unknown, revoked, expired or
+// someone else's invitation.
+func (s *Service) AcceptInvitation(ctx context.Context, p *authz.Principal, oid bson.ObjectID) (Membership, error) {
+	if err := authz.RequireUser(p, authz.RoleViewer); err != nil {
 		return Membership{}, err
 	}
-	oid, err := ParseID("invitationId", id)
-	if err != nil {
-		return Membership{}, err
-	}
-	u, err := s.user(ctx, p.UserID)
+	u, err := s.self(ctx, p.UserID)
 	if err != nil {
 		return Membership{}, err
 	}
@@ -165,14 +192,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, p *authz.Principal, id s
 }
 
 // RevokeInvitation ends an open invitation of the caller's organization.
-// Needs OWNER or ADMIN; NOT_FOUND for another organization's invitation or
-// one that is no longer open.
-func (s *Service) RevokeInvitation(ctx context.Context, p *authz.Principal, id string) (Invitation, error) {
-	if err := requireRole(p, authz.RoleAdmin); err != nil {
-		return Invitation{}, err
-	}
-	oid, err := ParseID("invitationId", id)
-	if err != nil {
+// OWNER or ADMIN; signed-in users only; NOT_FOUND for another
+// organization's invitation or one that is no longer open.
+func (s *Service) RevokeInvitation(ctx context.Context, p *authz.Principal, oid bson.ObjectID) (Invitation, error) {
+	if err := authz.RequireUser(p, authz.RoleAdmin); err != nil {
 		return Invitation{}, err
 	}
 	inv, err := s.store.Invitation(ctx, oid)
@@ -186,16 +209,4 @@ func (s *Service) RevokeInvitation(ctx context.Context, p *authz.Principal, id s
 		return Invitation{}, err
 	}
 	return inv, nil
-}
-
-// user returns the user with id; UNAUTHENTICATED when it is gone.
-func (s *Service) user(ctx context.Context, id bson.ObjectID) (User, error) {
-	users, err := s.store.UsersByIDs(ctx, []bson.ObjectID{id})
-	if err != nil {
-		return User{}, err
-	}
-	if len(users) == 0 {
-		return User{}, errNotSignedIn
-	}
-	return users[0], nil
 }

@@ -19,7 +19,7 @@ func join(t *testing.T, s *Service, owner, member *authz.Principal, email string
 	if err != nil {
 		t.Fatalf("invite %s: %v", email, err)
 	}
-	if _, err := s.AcceptInvitation(ctx, member, inv.ID.Hex()); err != nil {
+	if _, err := s.AcceptInvitation(ctx, member, inv.ID); err != nil {
 		t.Fatalf("accept as %s: %v", email, err)
 	}
 }
@@ -45,23 +45,23 @@ func TestInvitationIsAcceptedOnlyByItsInvitee(t *testing.T) {
 	if _, err := s.store.Membership(ctx, owner.OrganizationID, bob.UserID); err == nil {
 		t.Fatal("bob became a member without accepting")
 	}
-	if mine, _ := s.MyInvitations(ctx, bob); len(mine) != 1 || mine[0].ID != inv.ID {
+	if mine, _ := list(s.MyInvitations(ctx, bob, all)); len(mine) != 1 || mine[0].ID != inv.ID {
 		t.Fatalf("bob's invitations: %+v", mine)
 	}
-	if mine, _ := s.MyInvitations(ctx, eve); len(mine) != 0 {
+	if mine, _ := list(s.MyInvitations(ctx, eve, all)); len(mine) != 0 {
 		t.Fatalf("eve sees bob's invitation: %+v", mine)
 	}
-	_, err = s.AcceptInvitation(ctx, eve, inv.ID.Hex())
+	_, err = s.AcceptInvitation(ctx, eve, inv.ID)
 	wantCode(t, "eve accepts bob's invitation", err, apperr.NotFound)
-	m, err := s.AcceptInvitation(ctx, bob, inv.ID.Hex())
+	m, err := s.AcceptInvitation(ctx, bob, inv.ID)
 	if err != nil || m.Role != authz.RoleAdmin || m.OrganizationID != owner.OrganizationID {
 		t.Fatalf("bob accepts: %+v %v", m, err)
 	}
-	_, err = s.AcceptInvitation(ctx, bob, inv.ID.Hex())
+	_, err = s.AcceptInvitation(ctx, bob, inv.ID)
 	wantCode(t, "accept twice", err, apperr.NotFound)
 	_, err = s.InviteMember(ctx, owner, "bob@example.com", authz.RoleMember)
 	wantCode(t, "invite a member", err, apperr.Conflict)
-	_, err = s.AcceptInvitation(ctx, nil, inv.ID.Hex())
+	_, err = s.AcceptInvitation(ctx, nil, inv.ID)
 	wantCode(t, "anonymous accepts", err, apperr.Unauthenticated)
 }
 
@@ -91,16 +91,16 @@ func TestInvitationRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.RevokeInvitation(ctx, owner, theirs.ID.Hex())
+	_, err = s.RevokeInvitation(ctx, owner, theirs.ID)
 	wantCode(t, "revoke another organization's invitation", err, apperr.NotFound)
 	ours, err := s.InviteMember(ctx, adminHere, "x@example.com", authz.RoleMember)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RevokeInvitation(ctx, adminHere, ours.ID.Hex()); err != nil {
+	if _, err := s.RevokeInvitation(ctx, adminHere, ours.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.RevokeInvitation(ctx, adminHere, ours.ID.Hex())
+	_, err = s.RevokeInvitation(ctx, adminHere, ours.ID)
 	wantCode(t, "revoke twice", err, apperr.NotFound)
 
 	// Inviting an address again replaces its open invitation.
@@ -109,7 +109,7 @@ func TestInvitationRules(t *testing.T) {
 	if err != nil || first.ID == second.ID {
 		t.Fatalf("invite again: %+v %v", second, err)
 	}
-	if open, _ := s.Invitations(ctx, owner); len(open) != 1 || open[0].ID != second.ID || open[0].Role != authz.RoleMember {
+	if open, _ := list(s.Invitations(ctx, owner, all)); len(open) != 1 || open[0].ID != second.ID || open[0].Role != authz.RoleMember {
 		t.Fatalf("open invitations after inviting twice: %+v", open)
 	}
 }
@@ -148,10 +148,10 @@ func TestInvitationExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 	now = now.Add(invitationTTL)
-	if mine, _ := s.MyInvitations(ctx, bob); len(mine) != 0 {
+	if mine, _ := list(s.MyInvitations(ctx, bob, all)); len(mine) != 0 {
 		t.Fatalf("an expired invitation is listed: %+v", mine)
 	}
-	_, err = s.AcceptInvitation(ctx, bob, inv.ID.Hex())
+	_, err = s.AcceptInvitation(ctx, bob, inv.ID)
 	wantCode(t, "accept an expired invitation", err, apperr.NotFound)
 }
 
@@ -175,7 +175,7 @@ func TestOpenInvitationsHaveALimitABurstCannotBeat(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	open, err := s.Invitations(ctx, owner)
+	open, err := list(s.Invitations(ctx, owner, all))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestOpenInvitationsHaveALimitABurstCannotBeat(t *testing.T) {
 		if _, err := s.InviteMember(ctx, owner, fmt.Sprintf("fill%d@example.com", i), authz.RoleViewer); err != nil {
 			t.Fatalf("invitation %d of %d: %v", len(open)+1, maxPendingInvitations, err)
 		}
-		open, _ = s.Invitations(ctx, owner)
+		open, _ = list(s.Invitations(ctx, owner, all))
 	}
 	_, err = s.InviteMember(ctx, owner, "one-more@example.com", authz.RoleViewer)
 	wantCode(t, "one invitation past the limit", err, apperr.Conflict)

@@ -7,10 +7,64 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/authz"
 )
+
+// ChangePassword sets a new password after checking the current one, and
+// ends every other session of the user; it returns how many it ended.
+// Signed-in users only. Checking the current password is throttled with
+// logins, under the same email and address limits, so a stolen session
+// cannot be used to guess it.
+//
+// Returns FORBIDDEN for an API key, UNAUTHENTICATED for a wrong current
+// password, RATE_LIMITED after too many failures, and BAD_USER_INPUT for an
+// unacceptable new one.
+func (s *Service) ChangePassword(ctx context.Context, p *authz.Principal, current, next string) (int64, error) {
+	if err := authz.RequireUser(p, authz.RoleViewer); err != nil {
+		return 0, err
+	}
+	u, err := s.self(ctx, p.UserID)
+	if err != nil {
+		return 0, err
+	}
+	a, err := s.beginAttempt(ctx, u.Email)
+	if err != nil {
+		return 0, err
+	}
+	defer a.release()
+	if ok, err := s.hasher.Verify(ctx, u.PasswordHash, current); err != nil && !errors.Is(err, errBadHash) {
+		a.forget(ctx)
+		return 0, err
+	} else if !ok {
+		s.opts.Logger.WarnContext(ctx, "password change refused: wrong current password",
+			slog.String("user_id", u.ID.Hex()), slog.String("ip", ClientFromContext(ctx).IP))
+		return 0, &apperr.Error{Code: apperr.Unauthenticated, Field: "currentPassword", Message: "The current password is incorrect."}
+	}
+	a.succeeded(ctx)
+	if err := checkPassword("newPassword", next, u.Email); err != nil {
+		return 0, err
+	}
+	hash, err := s.hasher.Hash(ctx, next)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.store.SetPassword(ctx, u.ID, hash, s.now()); err != nil {
+		return 0, err
+	}
+	n, err := s.store.DeleteOtherSessions(ctx, u.ID, p.SessionID)
+	if err != nil {
+		return 0, err
+	}
+	s.changed(ctx, Change{UserID: u.ID})
+	s.opts.Logger.InfoContext(ctx, "password changed", slog.String("user_id", u.ID.Hex()), slog.Int64("sessions_ended", n))
+	return n, nil
+}
 
 // PasswordParams are the argon2id cost parameters. They are written into
 // every hash, so they can be raised later without breaking old hashes.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/authz"
+	"github.com/omnify/bff/internal/page"
 )
 
 // jar is the HTTP layer's part in a sign-up: it receives the session cookie.
@@ -16,14 +17,20 @@ type jar struct{ token string }
 func (j *jar) Set(token string, _ time.Time) { j.token = token }
 func (j *jar) Clear()                        { j.token = "" }
 
+// all asks for a whole (short) list in one page.
+var all = page.Request{First: page.MaxFirst}
+
+// list is the items of a page.
+func list[T any](p page.Page[T], err error) ([]T, error) { return p.Items, err }
+
 func newService(t *testing.T) (*Service, *Store) {
 	t.Helper()
-	db, _ := dbs.NewDatabase(t)
+	db, _ := dbs.NewDB(t)
 	store := NewStore(db)
 	if err := store.EnsureIndexes(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return NewService(store, Options{}), store
+	return New(store, Options{}), store
 }
 
 func signUpUser(t *testing.T, s *Service, email string) *authz.Principal {
@@ -50,7 +57,7 @@ func TestTwoOwnersStepDownAtOnceLeavesOne(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = s.UpdateMemberRole(ctx, p, p.UserID.Hex(), authz.RoleAdmin)
+			_, errs[i] = s.UpdateMemberRole(ctx, p, p.UserID, authz.RoleAdmin)
 		}()
 	}
 	wg.Wait()
@@ -63,7 +70,7 @@ func TestTwoOwnersStepDownAtOnceLeavesOne(t *testing.T) {
 			t.Fatalf("unexpected error %v", err)
 		}
 	}
-	members, _ := store.MembershipsOfOrganization(ctx, alice.OrganizationID)
+	members, _ := list(store.MembershipsOfOrganization(ctx, alice.OrganizationID, all))
 	owners := 0
 	for _, m := range members {
 		if m.Role == authz.RoleOwner {
@@ -76,11 +83,11 @@ func TestTwoOwnersStepDownAtOnceLeavesOne(t *testing.T) {
 }
 
 func TestSessionsExpire(t *testing.T) {
-	db, _ := dbs.NewDatabase(t)
+	db, _ := dbs.NewDB(t)
 	store := NewStore(db)
 	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	s := NewService(store, Options{Now: clock})
+	s := New(store, Options{Now: clock})
 	j := &jar{}
 	ctx := WithSessionCookie(context.Background(), j)
 	if _, err := s.SignUp(ctx, SignUpInput{Email: "e@example.com", Password: "a long enough password", Name: "E", OrganizationName: "E"}); err != nil {

@@ -18,9 +18,13 @@ type SignUpInput struct {
 	Password         string // see checkPassword: 10 to 256 characters, not the email, not a common password
 	Name             string // the user's name
 	OrganizationName string // the new organization's name
+	// Then, if set, is the rest of the sign-up that other modules do (such
+	// as recording the legal documents the user accepted). It runs once the
+	// account, its organization and its session exist, before the session
+	// cookie is set; if it fails, the sign-up is undone and its error
+	// returned.
+	Then func(ctx context.Context, p *authz.Principal) error
 }
-
-var errEmailTaken = &apperr.Error{Code: apperr.Conflict, Field: "email", Message: "An account with this email address already exists. Log in instead."}
 
 // SignUp creates a user, a new organization with the user as its OWNER, and
 // a session, whose token goes to the browser through the request's
@@ -36,8 +40,14 @@ var errEmailTaken = &apperr.Error{Code: apperr.Conflict, Field: "email", Message
 // a second sign-up with the email, a login with the password, or
 // FinishSignUps when the next process starts.
 //
+// A sign-up either succeeds whole (account, organization, membership,
+// session, and whatever in.Then records) or leaves no account behind: when
+// the session or in.Then fails, the sign-up is undone (see undoSignUp). The
+// session cookie is set last, when nothing can fail any more. Anyone may
+// call it.
+//
 // Returns BAD_USER_INPUT for an unacceptable email, password or name;
-// CONFLICT (field email) if the email is taken.
+// CONFLICT (field email) if the email is taken; in.Then's error if it fails.
 func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*authz.Principal, error) {
 	cookie := sessionCookieFrom(ctx)
 	if cookie == nil {
@@ -61,13 +71,18 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*authz.Principal,
 	}
 	for _, step := range steps[1:] {
 		if err := step(ctx); err != nil {
-			return nil, err
+			return nil, err // the next attempt finishes it (see above)
 		}
 	}
-	p, err := s.startSession(ctx, cookie, u.ID, u.PendingSignUp.OrganizationID, authz.RoleOwner)
+	p, token, expires, err := s.startSession(ctx, u.ID, u.PendingSignUp.OrganizationID, authz.RoleOwner)
+	if err == nil && in.Then != nil {
+		err = in.Then(ctx, p)
+	}
 	if err != nil {
+		s.undoSignUp(ctx, u)
 		return nil, err
 	}
+	cookie.Set(token, expires)
 	s.opts.Logger.InfoContext(ctx, "user signed up", slog.String("user_id", u.ID.Hex()),
 		slog.String("organization_id", u.PendingSignUp.OrganizationID.Hex()))
 	return p, nil
@@ -131,6 +146,33 @@ func existing(err error) error {
 		return nil
 	}
 	return err
+}
+
+// undoSignUp deletes what u's sign-up created, by the ids its first write
+// fixed: the user first, so that the email is free again and nobody can log
+// in or finish the sign-up meanwhile, then its sessions, its membership and
+// its organization. Every delete is by id and may run again. A failure is
+// logged; what a later step leaves behind is unreachable without the user,
+// and if the user itself cannot be deleted the rest is kept, so that the
+// account stays whole.
+func (s *Service) undoSignUp(ctx context.Context, u User) {
+	ctx = context.WithoutCancel(ctx)
+	ps := u.PendingSignUp
+	steps := []func(context.Context) error{
+		func(ctx context.Context) error { return s.store.DeleteUser(ctx, u.ID) },
+		func(ctx context.Context) error { return s.store.DeleteSessionsOfUser(ctx, u.ID) },
+		func(ctx context.Context) error { return s.store.DeleteMembershipByID(ctx, ps.MembershipID) },
+		func(ctx context.Context) error { return s.store.DeleteOrganization(ctx, ps.OrganizationID) },
+	}
+	for i, step := range steps {
+		if err := step(ctx); err != nil {
+			s.opts.Logger.ErrorContext(ctx, "undo sign-up", slog.String("user_id", u.ID.Hex()), slog.Any("error", err))
+			if i == 0 {
+				return // the account stays whole rather than without its organization
+			}
+		}
+	}
+	s.opts.Logger.InfoContext(ctx, "sign-up undone", slog.String("user_id", u.ID.Hex()))
 }
 
 // finishSignUp completes u's sign-up if it is pending. It is safe to run

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -66,7 +67,7 @@ func TestInterruptedSignUpsConverge(t *testing.T) {
 					t.Fatalf("user %+v, want one complete user", users)
 				}
 				orgs, _ := store.OrganizationsByIDs(ctx, []bson.ObjectID{u.PendingSignUp.OrganizationID})
-				members, _ := store.MembershipsOfUser(ctx, u.ID)
+				members, _ := list(store.MembershipsOfUser(ctx, u.ID, all))
 				if len(orgs) != 1 || orgs[0].Name != "Interrupted Co" || len(members) != 1 ||
 					members[0].Role != authz.RoleOwner || members[0].OrganizationID != orgs[0].ID {
 					t.Fatalf("organizations %+v, memberships %+v", orgs, members)
@@ -103,9 +104,42 @@ func TestFinishSignUpsIsIdempotent(t *testing.T) {
 		}
 	}
 	for _, id := range []bson.ObjectID{done.UserID, u.ID} {
-		ms, err := store.MembershipsOfUser(ctx, id)
+		ms, err := list(store.MembershipsOfUser(ctx, id, all))
 		if err != nil || len(ms) != 1 {
 			t.Fatalf("user %s has memberships %+v (%v), want one", id.Hex(), ms, err)
 		}
+	}
+}
+
+func TestSignUpWhoseLastStepFailsIsUndone(t *testing.T) {
+	s, store := newService(t)
+	j := &jar{}
+	ctx := WithSessionCookie(context.Background(), j)
+	in := SignUpInput{Email: "undo@example.com", Password: "a long enough password", Name: "U", OrganizationName: "Undo"}
+	failed := errors.New("recording failed")
+	var started *authz.Principal
+	in.Then = func(_ context.Context, p *authz.Principal) error { started = p; return failed }
+	if _, err := s.SignUp(ctx, in); !errors.Is(err, failed) {
+		t.Fatalf("sign-up: %v, want the last step's error", err)
+	}
+	if j.token != "" {
+		t.Fatal("a failed sign-up set the session cookie")
+	}
+	if _, err := store.UserByEmail(ctx, "undo@example.com"); !errors.Is(err, errNotFound) {
+		t.Fatalf("the user is left: %v", err)
+	}
+	if orgs, _ := store.OrganizationsByIDs(ctx, []bson.ObjectID{started.OrganizationID}); len(orgs) != 0 {
+		t.Fatalf("the organization is left: %+v", orgs)
+	}
+	if ms, _ := list(store.MembershipsOfOrganization(ctx, started.OrganizationID, all)); len(ms) != 0 {
+		t.Fatalf("the membership is left: %+v", ms)
+	}
+	if _, err := store.Session(ctx, started.SessionID); !errors.Is(err, errNotFound) {
+		t.Fatalf("the session is left: %v", err)
+	}
+
+	in.Then = nil
+	if _, err := s.SignUp(ctx, in); err != nil || j.token == "" {
+		t.Fatalf("sign up again: %v (cookie %q)", err, j.token)
 	}
 }

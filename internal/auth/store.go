@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/mongodb"
+	"github.com/omnify/bff/internal/page"
 )
 
 // errNotFound and errDuplicate are the store's own failures; the service
@@ -21,23 +24,25 @@ var (
 	errDuplicate = errors.New("auth store: duplicate key")
 )
 
-// Store keeps the auth module's documents in MongoDB.
+// Store keeps the auth module's documents in MongoDB. It is the one place
+// of the module that knows their BSON shape: filters, sorts and updates are
+// all here, and the service sees only Go values.
 type Store struct {
 	users, orgs, members, sessions, keys, failures, locks, invitations *mongo.Collection
 }
 
-// NewStore returns a store on db.
-func NewStore(db *mongo.Database) *Store {
+// NewStore returns a store over db's auth collections.
+func NewStore(db *mongodb.DB) *Store {
+	d := db.Database
 	return &Store{
-		users:    db.Collection("users"),
-		orgs:     db.Collection("organizations"),
-		members:  db.Collection("memberships"),
-		sessions: db.Collection("sessions"),
-		keys:     db.Collection("api_keys"),
-		failures: db.Collection("login_failures"),
-		locks:    db.Collection("locks"),
-
-		invitations: db.Collection("invitations"),
+		users:       d.Collection("users"),
+		orgs:        d.Collection("organizations"),
+		members:     d.Collection("memberships"),
+		sessions:    d.Collection("sessions"),
+		keys:        d.Collection("api_keys"),
+		failures:    d.Collection("login_failures"),
+		locks:       d.Collection("locks"),
+		invitations: d.Collection("invitations"),
 	}
 }
 
@@ -61,16 +66,22 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		{s.members, []mongodb.Index{
 			{Name: "user_org_unique", Keys: asc("userId", "organizationId"), Unique: true},
 			{Name: "organization", Keys: asc("organizationId")},
+			{Name: "organization_created", Keys: asc("organizationId", "createdAt", "_id")},
+			{Name: "user_created", Keys: asc("userId", "createdAt", "_id")},
 		}},
 		{s.sessions, []mongodb.Index{
 			{Name: "user", Keys: asc("userId")},
 			{Name: "expires_ttl", Keys: asc("expiresAt"), TTL: 1},
 		}},
-		{s.keys, []mongodb.Index{{Name: "organization", Keys: asc("organizationId")}}},
+		{s.keys, []mongodb.Index{
+			{Name: "organization", Keys: asc("organizationId")},
+			{Name: "organization_created", Keys: asc("organizationId", "createdAt", "_id")},
+		}},
 		{s.invitations, []mongodb.Index{
 			// One open invitation per address and organization.
 			{Name: "organization_email_unique", Keys: asc("organizationId", "email"), Unique: true},
 			{Name: "email", Keys: asc("email")},
+			{Name: "organization_created", Keys: asc("organizationId", "createdAt", "_id")},
 		}},
 		{s.failures, []mongodb.Index{
 			{Name: "key_at", Keys: asc("key", "at")},
@@ -119,6 +130,52 @@ func findAll[T any](ctx context.Context, c *mongo.Collection, filter any, opts .
 	return out, nil
 }
 
+// Every paged list of the module is in creation order, and its cursors
+// carry the creation time (Unix milliseconds) and the id that breaks ties.
+const (
+	ascending  = 1
+	descending = -1
+)
+
+// createdKey is the sort key of a document created at at with id id.
+func createdKey(at time.Time, id bson.ObjectID) []string {
+	return []string{strconv.FormatInt(at.UnixMilli(), 10), id.Hex()}
+}
+
+// findPage returns a page of the documents matching filter, in (createdAt,
+// _id) order in direction dir, after r.After, and the number of all of
+// them. key is the sort key of a document (createdKey).
+func findPage[T any](ctx context.Context, c *mongo.Collection, filter bson.D, dir int, r page.Request, key func(T) []string) (page.Page[T], error) {
+	total, err := c.CountDocuments(ctx, filter)
+	if err != nil {
+		return page.Page[T]{}, fmt.Errorf("count %s: %w", c.Name(), err)
+	}
+	q := filter
+	if r.After != nil {
+		ms, err1 := strconv.ParseInt(r.After[0], 10, 64)
+		id, err2 := bson.ObjectIDFromHex(r.After[1])
+		if err1 != nil || err2 != nil {
+			return page.Page[T]{}, apperr.Invalid("after", "The cursor is not valid; start again from the first page.")
+		}
+		at := time.UnixMilli(ms).UTC()
+		op := "$gt"
+		if dir == descending {
+			op = "$lt"
+		}
+		q = append(append(bson.D{}, filter...), bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "createdAt", Value: bson.D{{Key: op, Value: at}}}},
+			bson.D{{Key: "createdAt", Value: at}, {Key: "_id", Value: bson.D{{Key: op, Value: id}}}},
+		}})
+	}
+	items, err := findAll[T](ctx, c, q, options.Find().
+		SetSort(bson.D{{Key: "createdAt", Value: dir}, {Key: "_id", Value: dir}}).
+		SetLimit(int64(r.First+1)))
+	if err != nil {
+		return page.Page[T]{}, err
+	}
+	return page.Make(r, items, int(total), key), nil
+}
+
 // InsertUser stores a new user; errDuplicate when the email is taken.
 func (s *Store) InsertUser(ctx context.Context, u User) error { return insert(ctx, s.users, u) }
 
@@ -141,6 +198,19 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	return findOne[User](ctx, s.users, bson.M{"email": email})
 }
 
+// User finds a user by id.
+func (s *Store) User(ctx context.Context, id bson.ObjectID) (User, error) {
+	return findOne[User](ctx, s.users, bson.M{"_id": id})
+}
+
+// DeleteUser removes a user (a sign-up being undone).
+func (s *Store) DeleteUser(ctx context.Context, id bson.ObjectID) error {
+	if _, err := s.users.DeleteOne(ctx, bson.M{"_id": id}); err != nil {
+		return fmt.Errorf("delete user: %w", err)
+	}
+	return nil
+}
+
 // UsersByIDs returns the users with the given ids, in no particular order.
 func (s *Store) UsersByIDs(ctx context.Context, ids []bson.ObjectID) ([]User, error) {
 	return findAll[User](ctx, s.users, bson.M{"_id": bson.M{"$in": ids}})
@@ -155,6 +225,19 @@ func (s *Store) SetPassword(ctx context.Context, id bson.ObjectID, hash string, 
 // InsertOrganization stores a new organization.
 func (s *Store) InsertOrganization(ctx context.Context, o Organization) error {
 	return insert(ctx, s.orgs, o)
+}
+
+// Organization finds an organization by id.
+func (s *Store) Organization(ctx context.Context, id bson.ObjectID) (Organization, error) {
+	return findOne[Organization](ctx, s.orgs, bson.M{"_id": id})
+}
+
+// DeleteOrganization removes an organization (a sign-up being undone).
+func (s *Store) DeleteOrganization(ctx context.Context, id bson.ObjectID) error {
+	if _, err := s.orgs.DeleteOne(ctx, bson.M{"_id": id}); err != nil {
+		return fmt.Errorf("delete organization: %w", err)
+	}
+	return nil
 }
 
 // OrganizationsByIDs returns the organizations with the given ids.
@@ -188,14 +271,43 @@ func (s *Store) Membership(ctx context.Context, orgID, userID bson.ObjectID) (Me
 	return findOne[Membership](ctx, s.members, bson.M{"organizationId": orgID, "userId": userID})
 }
 
-// MembershipsOfUser lists a user's memberships, oldest first.
-func (s *Store) MembershipsOfUser(ctx context.Context, userID bson.ObjectID) ([]Membership, error) {
-	return findAll[Membership](ctx, s.members, bson.M{"userId": userID}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}}))
+// MembershipByID finds a membership by its id.
+func (s *Store) MembershipByID(ctx context.Context, id bson.ObjectID) (Membership, error) {
+	return findOne[Membership](ctx, s.members, bson.M{"_id": id})
 }
 
-// MembershipsOfOrganization lists an organization's members, oldest first.
-func (s *Store) MembershipsOfOrganization(ctx context.Context, orgID bson.ObjectID) ([]Membership, error) {
-	return findAll[Membership](ctx, s.members, bson.M{"organizationId": orgID}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}}))
+// FirstMembershipOfUser finds the user's oldest membership.
+func (s *Store) FirstMembershipOfUser(ctx context.Context, userID bson.ObjectID) (Membership, error) {
+	ms, err := findAll[Membership](ctx, s.members, bson.M{"userId": userID},
+		options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(1))
+	if err != nil {
+		return Membership{}, err
+	}
+	if len(ms) == 0 {
+		return Membership{}, errNotFound
+	}
+	return ms[0], nil
+}
+
+// MembershipsOfUser returns a page of a user's memberships, oldest first.
+func (s *Store) MembershipsOfUser(ctx context.Context, userID bson.ObjectID, r page.Request) (page.Page[Membership], error) {
+	return findPage(ctx, s.members, bson.D{{Key: "userId", Value: userID}}, ascending, r, membershipKey)
+}
+
+// MembershipsOfOrganization returns a page of an organization's members,
+// oldest first.
+func (s *Store) MembershipsOfOrganization(ctx context.Context, orgID bson.ObjectID, r page.Request) (page.Page[Membership], error) {
+	return findPage(ctx, s.members, bson.D{{Key: "organizationId", Value: orgID}}, ascending, r, membershipKey)
+}
+
+func membershipKey(m Membership) []string { return createdKey(m.CreatedAt, m.ID) }
+
+// DeleteMembershipByID removes a membership by id (a sign-up being undone).
+func (s *Store) DeleteMembershipByID(ctx context.Context, id bson.ObjectID) error {
+	if _, err := s.members.DeleteOne(ctx, bson.M{"_id": id}); err != nil {
+		return fmt.Errorf("delete membership: %w", err)
+	}
+	return nil
 }
 
 // SetRole changes a member's role if it is still from; false if it changed
@@ -255,6 +367,14 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	return err
 }
 
+// DeleteSessionsOfUser ends every session of a user.
+func (s *Store) DeleteSessionsOfUser(ctx context.Context, userID bson.ObjectID) error {
+	if _, err := s.sessions.DeleteMany(ctx, bson.M{"userId": userID}); err != nil {
+		return fmt.Errorf("delete sessions: %w", err)
+	}
+	return nil
+}
+
 // DeleteOtherSessions ends every session of a user except keep.
 func (s *Store) DeleteOtherSessions(ctx context.Context, userID bson.ObjectID, keep string) (int64, error) {
 	res, err := s.sessions.DeleteMany(ctx, bson.M{"userId": userID, "_id": bson.M{"$ne": keep}})
@@ -274,9 +394,15 @@ func (s *Store) APIKeyForAuthentication(ctx context.Context, id bson.ObjectID) (
 	return findOne[APIKey](ctx, s.keys, bson.M{"_id": id})
 }
 
-// APIKeys lists an organization's keys, newest first.
-func (s *Store) APIKeys(ctx context.Context, orgID bson.ObjectID) ([]APIKey, error) {
-	return findAll[APIKey](ctx, s.keys, bson.M{"organizationId": orgID}, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(1000))
+// APIKey finds a key of the organization.
+func (s *Store) APIKey(ctx context.Context, orgID, id bson.ObjectID) (APIKey, error) {
+	return findOne[APIKey](ctx, s.keys, bson.M{"_id": id, "organizationId": orgID})
+}
+
+// APIKeys returns a page of an organization's keys, newest first.
+func (s *Store) APIKeys(ctx context.Context, orgID bson.ObjectID, r page.Request) (page.Page[APIKey], error) {
+	return findPage(ctx, s.keys, bson.D{{Key: "organizationId", Value: orgID}}, descending, r,
+		func(k APIKey) []string { return createdKey(k.CreatedAt, k.ID) })
 }
 
 // DeleteAPIKey removes a key of the organization (only one just inserted
@@ -378,20 +504,23 @@ func (s *Store) Invitation(ctx context.Context, id bson.ObjectID) (Invitation, e
 	return findOne[Invitation](ctx, s.invitations, bson.D{{Key: "_id", Value: id}})
 }
 
-// InvitationsOfOrganization returns the organization's invitations that
-// expire after now, newest first.
-func (s *Store) InvitationsOfOrganization(ctx context.Context, orgID bson.ObjectID, now time.Time) ([]Invitation, error) {
-	return findAll[Invitation](ctx, s.invitations, bson.D{
+// InvitationsOfOrganization returns a page of the organization's
+// invitations that expire after now, newest first.
+func (s *Store) InvitationsOfOrganization(ctx context.Context, orgID bson.ObjectID, now time.Time, r page.Request) (page.Page[Invitation], error) {
+	return findPage(ctx, s.invitations, bson.D{
 		{Key: "organizationId", Value: orgID}, {Key: "expiresAt", Value: bson.D{{Key: "$gt", Value: now}}},
-	}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}).SetLimit(maxPendingInvitations+1))
+	}, descending, r, invitationKey)
 }
 
-// InvitationsTo returns the invitations to email that expire after now.
-func (s *Store) InvitationsTo(ctx context.Context, email string, now time.Time) ([]Invitation, error) {
-	return findAll[Invitation](ctx, s.invitations, bson.D{
+// InvitationsTo returns a page of the invitations to email that expire
+// after now, newest first.
+func (s *Store) InvitationsTo(ctx context.Context, email string, now time.Time, r page.Request) (page.Page[Invitation], error) {
+	return findPage(ctx, s.invitations, bson.D{
 		{Key: "email", Value: email}, {Key: "expiresAt", Value: bson.D{{Key: "$gt", Value: now}}},
-	}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}).SetLimit(100))
+	}, descending, r, invitationKey)
 }
+
+func invitationKey(inv Invitation) []string { return createdKey(inv.CreatedAt, inv.ID) }
 
 // CountInvitations counts the organization's invitations that expire after now.
 func (s *Store) CountInvitations(ctx context.Context, orgID bson.ObjectID, now time.Time) (int64, error) {

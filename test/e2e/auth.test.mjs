@@ -62,7 +62,7 @@ describe('authentication and organizations', () => {
       assert.equal(me.organization.name, 'Org A');
       assert.equal(me.role, 'OWNER');
       assert.deepEqual(
-        me.organizations.map((m) => [m.organization.name, m.role]),
+        me.organizations.nodes.map((m) => [m.organization.name, m.role]),
         [['Org A', 'OWNER']],
       );
       assert.equal(me.legal.upToDate, true, JSON.stringify(me.legal));
@@ -72,7 +72,7 @@ describe('authentication and organizations', () => {
       assert.equal((await anon.data('{ me { role } }')).me, null);
 
       // logOut clears it.
-      await c.data('mutation { logOut }');
+      assert.deepEqual((await c.data('mutation { logOut { loggedOut } }')).logOut, { loggedOut: true });
       assert.equal((await c.data('{ me { role } }')).me, null);
     }),
   );
@@ -80,18 +80,32 @@ describe('authentication and organizations', () => {
   test("another organization's ids are NOT_FOUND", { timeout: 20_000 }, () =>
     withLogs(server, async () => {
       const bUser = b.viewer.user.id;
-      await a.client.fails('NOT_FOUND', `mutation ($id: ID!) { updateMemberRole(input: { userId: $id, role: VIEWER }) { role } }`, { id: bUser });
-      await a.client.fails('NOT_FOUND', `mutation ($id: ID!) { removeMember(userId: $id) { role } }`, { id: bUser });
-      await a.client.fails('NOT_FOUND', `mutation ($id: ID!) { revokeApiKey(id: $id) { id revoked } }`, { id: bKeyId });
-      await a.client.fails('NOT_FOUND', `mutation ($id: ID!) { switchOrganization(organizationId: $id) { organization { id } } }`, {
+      await a.client.fails('NOT_FOUND', `mutation ($id: ID!) { updateMemberRole(input: { userId: $id, role: VIEWER }) { member { role } } }`, { id: bUser });
+      await a.client.fails('NOT_FOUND', `mutation ($id: ID!) { removeMember(input: { userId: $id }) { removedMemberId } }`, { id: bUser });
+      await a.client.fails('NOT_FOUND', `mutation ($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { id revoked } } }`, { id: bKeyId });
+      await a.client.fails('NOT_FOUND', `mutation ($id: ID!) { switchOrganization(input: { organizationId: $id }) { viewer { organization { id } } } }`, {
         id: b.viewer.organization.id,
       });
+      // node(id:) keeps B's objects as secret as the typed fields do.
+      for (const id of [bUser, bKeyId, b.viewer.organization.id]) {
+        const { response } = await a.client.fails('NOT_FOUND', `query ($id: ID!) { node(id: $id) { id } }`, { id });
+        assert.equal(response.body.data?.node ?? null, null);
+      }
+      // A malformed id names the input field at fault.
+      const { error } = await a.client.fails('BAD_USER_INPUT', `mutation { removeMember(input: { userId: "not-an-id" }) { removedMemberId } }`);
+      assert.equal(error.extensions.field, 'userId');
 
       // Nothing changed on B's side.
-      const bState = await b.client.data(`{ me { role organization { members { user { id } role } } } apiKeys { id revoked } }`);
+      const bState = await b.client.data(`{ me { role organization { members { nodes { user { id } role } totalCount } } } apiKeys { nodes { id revoked } } }`);
       assert.equal(bState.me.role, 'OWNER');
-      assert.deepEqual(bState.me.organization.members, [{ user: { id: bUser }, role: 'OWNER' }]);
-      assert.deepEqual(bState.apiKeys.find((k) => k.id === bKeyId), { id: bKeyId, revoked: false });
+      assert.deepEqual(bState.me.organization.members, { nodes: [{ user: { id: bUser }, role: 'OWNER' }], totalCount: 1 });
+      assert.deepEqual(bState.apiKeys.nodes.find((k) => k.id === bKeyId), { id: bKeyId, revoked: false });
+      // B reads its own objects back by id, the same as from the typed fields.
+      const own = await b.client.data(`query ($u: ID!, $k: ID!) { u: node(id: $u) { id ... on User { email } } k: node(id: $k) { id ... on ApiKey { revoked } } }`, {
+        u: bUser,
+        k: bKeyId,
+      });
+      assert.deepEqual(own, { u: { id: bUser, email: b.email }, k: { id: bKeyId, revoked: false } });
       // And A is still in A.
       assert.equal((await a.client.data('{ me { organization { name } } }')).me.organization.name, 'Org A');
     }),
@@ -115,7 +129,10 @@ describe('authentication and organizations', () => {
       assert.match(error.message, /READ/);
       assert.equal(response.body.data?.disconnectIntegration ?? null, null);
 
-      const revoked = (await a.client.data(`mutation ($id: ID!) { revokeApiKey(id: $id) { id revoked revokedAt } }`, { id: created.apiKey.id })).revokeApiKey;
+      const revoked = (
+        await a.client.data(`mutation ($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { id revoked revokedAt } } }`, { id: created.apiKey.id })
+      ).revokeApiKey.apiKey;
+      assert.equal(revoked.id, created.apiKey.id);
       assert.equal(revoked.revoked, true);
       assert.ok(revoked.revokedAt);
 

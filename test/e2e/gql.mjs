@@ -120,7 +120,7 @@ export const VIEWER = `
     user { id email name }
     organization { id name }
     role
-    organizations { organization { id name } role }
+    organizations { nodes { organization { id name } role } totalCount }
     legal { upToDate pending { id kind version } }
   }`;
 

@@ -171,7 +171,7 @@ describe('legal documents', () => {
       assert.equal(legal.upToDate, true, `after a restart the user is gated again: ${JSON.stringify(legal.pending)}`);
       const docs = await legalDocuments(c);
       assert.equal(docs.find((x) => x.kind === 'TERMS_OF_SERVICE').version, 2, 'start-up publishing replaced the operator-published terms');
-      const keys = (await c.data('{ apiKeys { name } }')).apiKeys.map((k) => k.name);
+      const keys = (await c.data('{ apiKeys { nodes { name } } }')).apiKeys.nodes.map((k) => k.name);
       assert.deepEqual(keys, ['gated', 'gated']);
       // The old session cookie survived the restart too (same jar, new port).
       user.client.server = server;
