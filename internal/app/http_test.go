@@ -93,7 +93,7 @@ func TestBadRequestsGetTheirProtocolErrors(t *testing.T) {
 		{name: "GET query", method: "GET", url: gql + "?query=" + url.QueryEscape(`{__typename}`), wantStatus: 200, wantInBody: `"__typename":"Query"`},
 		{name: "GET with malformed variables", method: "GET", url: gql + "?query=" + url.QueryEscape(`{__typename}`) + "&variables=%7B", wantStatus: 400, wantInBody: "variables"},
 		{name: "GET without query", method: "GET", url: gql, wantStatus: 400, wantInBody: `"errors"`},
-		{name: "mutation over GET", method: "GET", url: gql + "?query=" + url.QueryEscape(`mutation { logOut }`), wantStatus: 405, wantInBody: "only queries"},
+		{name: "mutation over GET", method: "GET", url: gql + "?query=" + url.QueryEscape(`mutation { logOut { loggedOut } }`), wantStatus: 405, wantInBody: "only queries"},
 		{name: "malformed JSON is not echoed", method: "POST", contentType: "application/json", body: `{"query":"` + strings.Repeat("y", 3000), wantStatus: 400, wantInBody: "not valid JSON"},
 		{name: "unknown path", method: "GET", url: env.URL + "/nope.js", wantStatus: 404},
 		{name: "POST to the web app", method: "POST", url: env.URL + "/", contentType: "application/json", body: `{}`, wantStatus: 405},
@@ -248,7 +248,7 @@ func TestStatusCodesPerMediaType(t *testing.T) {
 		{name: "a query over GET", method: "GET", url: gql + "?query=" + url.QueryEscape(`{ __typename }`), wantJSON: 200, wantResp: 200, wantData: true},
 		{name: "a document that does not parse over GET", method: "GET", url: gql + "?query=" + url.QueryEscape(`{`), wantJSON: 200, wantResp: 400, wantInBody: "GRAPHQL_PARSE_FAILED"},
 		{name: "no query over GET", method: "GET", url: gql, wantJSON: 400, wantResp: 400},
-		{name: "a mutation over GET", method: "GET", url: gql + "?query=" + url.QueryEscape(`mutation { logOut }`), wantJSON: 405, wantResp: 405},
+		{name: "a mutation over GET", method: "GET", url: gql + "?query=" + url.QueryEscape(`mutation { logOut { loggedOut } }`), wantJSON: 405, wantResp: 405},
 	}
 	for _, tt := range tests {
 		for _, accept := range []string{asJSON, asResponse} {

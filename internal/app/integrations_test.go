@@ -550,7 +550,7 @@ func TestIntegrationConnectionsAndNodes(t *testing.T) {
 	}
 	for _, l := range lists {
 		t.Run("walk "+l.field+l.args, func(t *testing.T) {
-			all := walkConnection(t, alice.c, l.field, l.args, l.selection, 100)
+			all := walkConnection(t, alice.c, l.field, l.args, l.selection, 50)
 			if len(all) == 0 {
 				t.Fatal("nothing synced")
 			}

@@ -443,7 +443,8 @@ func TestAnonymousIntrospectionInProductionIsOneCleanError(t *testing.T) {
 func TestComplexityCountsEveryItemOfAPage(t *testing.T) {
 	env := apptest.Start(t, dbs, func(c *config.Config) { c.MaxQueryComplexity = 400 })
 	owner := signUp(t, env, "pages@example.com", "Pages Co")
-	// nodes and its four fields, pageInfo and its two: 8 per item, plus 1.
+	// nodes and its four fields per item (5), pageInfo and its two once (3),
+	// plus 1: first: 79 costs 399.
 	const literal = `{ deals(first: %d) { nodes { id name amount stage } pageInfo { hasNextPage endCursor } } }`
 	const variable = `query Deals($n: Int) { deals(first: $n) { nodes { id name amount stage } pageInfo { hasNextPage endCursor } } }`
 	tests := []struct {
@@ -453,8 +454,8 @@ func TestComplexityCountsEveryItemOfAPage(t *testing.T) {
 		wantCode string
 	}{
 		{name: "first: 1", query: fmt.Sprintf(literal, 1)},
-		{name: "first: 49 is at most 400", query: fmt.Sprintf(literal, 49)},
-		{name: "first: 50 is past 400", query: fmt.Sprintf(literal, 50), wantCode: "COMPLEXITY_LIMIT_EXCEEDED"},
+		{name: "first: 79 is at most 400", query: fmt.Sprintf(literal, 79)},
+		{name: "first: 80 is past 400", query: fmt.Sprintf(literal, 80), wantCode: "COMPLEXITY_LIMIT_EXCEEDED"},
 		{name: "first: 100", query: fmt.Sprintf(literal, 100), wantCode: "COMPLEXITY_LIMIT_EXCEEDED"},
 		{name: "first left out counts the default page of 20", query: `{ deals { nodes { id name amount stage } pageInfo { hasNextPage endCursor } } }`},
 		{name: "first: 1 from a variable", query: variable, vars: map[string]any{"n": 1}},

@@ -11,6 +11,7 @@ import (
 	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/page"
+	"github.com/omnify/bff/internal/text"
 )
 
 // AuthenticateAPIKey turns a bearer secret into a principal. Returns
@@ -94,7 +95,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *authz.Principal, name str
 		return APIKey{}, "", err
 	}
 	if !scope.Valid() {
-		return APIKey{}, "", apperr.Invalid("scope", "%q is not a scope; use READ or READ_WRITE.", truncate(string(scope), 20))
+		return APIKey{}, "", apperr.Invalid("scope", "%q is not a scope; use READ or READ_WRITE.", text.Shorten(string(scope), 20))
 	}
 	id := bson.NewObjectID()
 	secret, hash := newAPIKeySecret(id)

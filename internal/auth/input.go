@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/text"
 )
 
 // Input limits.
@@ -56,7 +57,7 @@ func normalizeEmail(field, raw string) (string, error) {
 	addr, err := mail.ParseAddress(email)
 	at := strings.LastIndexByte(email, '@')
 	if err != nil || addr.Address != email || at < 0 {
-		return "", apperr.Invalid(field, "%q is not an email address such as name@example.com.", truncate(email, 60))
+		return "", apperr.Invalid(field, "%q is not an email address such as name@example.com.", text.Shorten(email, 60))
 	}
 	domain := email[at+1:]
 	if ipDomain(domain) {
@@ -66,7 +67,7 @@ func normalizeEmail(field, raw string) (string, error) {
 	if dot < 0 || strings.Trim(domain[dot+1:], "0123456789") == "" {
 		// No top-level domain is all digits; "a@example.123" and
 		// "a@127.1" are mistakes or addresses in disguise.
-		return "", apperr.Invalid(field, "%q is not an email address such as name@example.com.", truncate(email, 60))
+		return "", apperr.Invalid(field, "%q is not an email address such as name@example.com.", text.Shorten(email, 60))
 	}
 	return email, nil
 }
@@ -151,13 +152,4 @@ func commonPassword(p string) bool {
 	}
 	first, _ := utf8.DecodeRuneInString(p)
 	return strings.Trim(p, string(first)) == ""
-}
-
-// truncate shortens s to n characters for a message or a record.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n]) + "…"
 }

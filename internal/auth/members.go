@@ -10,6 +10,7 @@ import (
 	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/mongodb"
 	"github.com/omnify/bff/internal/page"
+	"github.com/omnify/bff/internal/text"
 )
 
 // Memberships returns a page of the caller's organizations with the
@@ -125,7 +126,7 @@ func (s *Service) User(ctx context.Context, p *authz.Principal, id bson.ObjectID
 
 func (s *Service) checkGrant(p *authz.Principal, role authz.Role) error {
 	if !role.Valid() {
-		return apperr.Invalid("role", "%q is not a role; use OWNER, ADMIN, MEMBER or VIEWER.", truncate(string(role), 20))
+		return apperr.Invalid("role", "%q is not a role; use OWNER, ADMIN, MEMBER or VIEWER.", text.Shorten(string(role), 20))
 	}
 	if role == authz.RoleOwner && p.Role != authz.RoleOwner {
 		return apperr.New(apperr.Forbidden, "Only an OWNER can make someone an OWNER.")

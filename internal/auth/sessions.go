@@ -11,6 +11,7 @@ import (
 
 	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/authz"
+	"github.com/omnify/bff/internal/text"
 )
 
 // startSession stores a new session of the user acting in orgID and
@@ -25,7 +26,7 @@ func (s *Service) startSession(ctx context.Context, userID, orgID bson.ObjectID,
 		CreatedAt: now, LastUsedAt: now,
 		AbsoluteExpiresAt: now.Add(s.opts.SessionTTL),
 		ExpiresAt:         now.Add(min(s.opts.SessionIdleTTL, s.opts.SessionTTL)),
-		IP:                client.IP, UserAgent: truncate(client.UserAgent, 512),
+		IP:                client.IP, UserAgent: text.Truncate(client.UserAgent, 512),
 	}
 	if err := s.store.InsertSession(ctx, sess); err != nil {
 		return nil, "", time.Time{}, err

@@ -14,6 +14,7 @@ import (
 	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/integrations/platform"
+	"github.com/omnify/bff/internal/text"
 )
 
 // Integrations returns the organization's integration with every platform,
@@ -153,7 +154,7 @@ func normalizeShopDomain(raw string) (string, error) {
 		return "", apperr.Invalid("shopDomain", "Enter your shop's domain, such as store.myshopify.com.")
 	}
 	if !isHostname(d) {
-		return "", apperr.Invalid("shopDomain", "%q is not a shop domain; enter one such as store.myshopify.com.", truncate(raw, 80))
+		return "", apperr.Invalid("shopDomain", "%q is not a shop domain; enter one such as store.myshopify.com.", text.Shorten(raw, 80))
 	}
 	return d, nil
 }

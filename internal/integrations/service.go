@@ -3,15 +3,14 @@ package integrations
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/integrations/platform"
+	"github.com/omnify/bff/internal/text"
 )
 
 // Limits and defaults.
@@ -108,7 +107,7 @@ func inOrganization(p *authz.Principal) error {
 // checkPlatform returns BAD_USER_INPUT on field platform for an unknown platform.
 func checkPlatform(p Platform) error {
 	if !p.Valid() {
-		return apperr.Invalid("platform", "Unknown platform %q; choose TRIPLE_WHALE, HUBSPOT or KLAVIYO.", truncate(string(p), 40))
+		return apperr.Invalid("platform", "Unknown platform %q; choose TRIPLE_WHALE, HUBSPOT or KLAVIYO.", text.Shorten(string(p), 40))
 	}
 	return nil
 }
@@ -116,17 +115,4 @@ func checkPlatform(p Platform) error {
 // sealContext binds a sealed credential to its integration.
 func sealContext(org bson.ObjectID, p Platform) []byte {
 	return []byte("integration:" + integrationKey(org, p))
-}
-
-// truncate returns s as valid UTF-8 of at most n bytes, cut at a rune
-// boundary, for quoting user input in a message.
-func truncate(s string, n int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
