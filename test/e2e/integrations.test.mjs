@@ -367,11 +367,11 @@ describe('integrations', () => {
     withAllLogs(async () => {
       const q = `{ deals(first: 2) { edges { cursor node { id hubspotId name } } } contacts(first: 1) { nodes { id hubspotId email } }
         emailCampaigns(first: 1) { nodes { id klaviyoId name } } emailFlows(first: 1) { nodes { id klaviyoId name } }
-        integrations { id platform status syncs(first: 1) { nodes { id status } } } }`;
+        integrations { id platform status syncs(first: 1) { nodes { id syncStatus: status } } } }`;
       const d = await owner.client.data(q);
       const NODE = `query ($id: ID!) { node(id: $id) { id
         ... on Deal { hubspotId name } ... on Contact { hubspotId email } ... on EmailCampaign { klaviyoId name }
-        ... on EmailFlow { klaviyoId name } ... on Integration { platform status } ... on IntegrationSync { status } } }`;
+        ... on EmailFlow { klaviyoId name } ... on Integration { platform status } ... on IntegrationSync { syncStatus: status } } }`;
       const hubspot = d.integrations.find((i) => i.platform === 'HUBSPOT');
       const objects = [
         ...d.deals.edges.map((e) => e.node),
