@@ -62,12 +62,3 @@ func authPayload(p *authz.Principal, err error) (*model.AuthPayload, error) {
 	}
 	return &model.AuthPayload{Viewer: &model.Viewer{Principal: p}}, nil
 }
-
-// pageInfo is the PageInfo of a page not yet served by the page package.
-func pageInfo(hasNext bool, endCursor string) *model.PageInfo {
-	pi := &model.PageInfo{HasNextPage: hasNext}
-	if endCursor != "" {
-		pi.EndCursor = &endCursor
-	}
-	return pi
-}

@@ -103,29 +103,6 @@ func walk(t *testing.T, c *apptest.Client, query string, size int, path ...strin
 	return got
 }
 
-// invitationTo returns the id of member's open invitation from orgID.
-func invitationTo(t *testing.T, member account, orgID string) string {
-	t.Helper()
-	var out struct {
-		Me struct {
-			Invitations struct {
-				Nodes []struct {
-					ID           string
-					Organization struct{ ID string }
-				}
-			}
-		}
-	}
-	member.c.MustData(t, `{ me { invitations { nodes { id organization { id } } } } }`, nil, &out)
-	for _, inv := range out.Me.Invitations.Nodes {
-		if inv.Organization.ID == orgID {
-			return inv.ID
-		}
-	}
-	t.Fatalf("%s has no invitation from %s", member.email, orgID)
-	return ""
-}
-
 func TestAuthConnectionsPageWithTheirTotalCount(t *testing.T) {
 	env := apptest.Start(t, dbs)
 	alice := signUp(t, env, "alice@example.com", "A")

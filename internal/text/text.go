@@ -1,15 +1,14 @@
-// Package text holds the few string helpers every module needs when it
-// stores or quotes what a client sent: cutting to a byte budget without
-// breaking UTF-8, and quoting untrusted input in an error message.
+// Package text holds the string helpers every module needs when it stores
+// or quotes what a client sent: cutting to a byte budget without breaking
+// UTF-8 (Truncate), with a mark where it was cut for messages (Shorten).
 package text
 
 import (
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
 
-// QuoteBytes is how much of a client's input Quote shows.
+// QuoteBytes is how much of a client's input a message quotes.
 const QuoteBytes = 40
 
 // Truncate returns s as valid UTF-8 of at most n bytes, cut at a rune
@@ -33,7 +32,3 @@ func Shorten(s string, n int) string {
 	}
 	return t
 }
-
-// Quote returns untrusted input shortened to QuoteBytes and quoted with Go
-// syntax, so that control characters and quotes cannot forge a message.
-func Quote(s string) string { return strconv.Quote(Shorten(s, QuoteBytes)) }

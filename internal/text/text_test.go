@@ -19,17 +19,11 @@ func TestTruncateNeverBreaksUTF8(t *testing.T) {
 	}
 }
 
-func TestShortenAndQuote(t *testing.T) {
+func TestShorten(t *testing.T) {
 	if got := Shorten("abc", 3); got != "abc" {
 		t.Errorf("at the edge: %q", got)
 	}
 	if got := Shorten("abcd", 3); got != "abc…" {
 		t.Errorf("one past: %q", got)
-	}
-	if got := Quote("a\"b\n"); got != `"a\"b\n"` {
-		t.Errorf("Quote = %s", got)
-	}
-	if got := Quote(strings.Repeat("x", 100)); len(got) != QuoteBytes+len("…")+2 {
-		t.Errorf("Quote of 100 bytes is %d bytes", len(got))
 	}
 }
