@@ -5,6 +5,7 @@ import (
 
 	"github.com/omnify/bff/graph/model"
 	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/globalid"
 )
 
@@ -19,6 +20,11 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	typ, key, err := globalid.Decode(id, "id")
 	if err != nil {
 		return nil, err
+	}
+	// Legal documents are public; everything else needs a caller, as the
+	// typed fields do. The answer does not depend on whether the id exists.
+	if authz.FromContext(ctx) == nil && typ != typeLegalDocument {
+		return nil, authz.Unauthenticated()
 	}
 	for _, lookup := range []nodeLookup{r.authNode, r.legalNode, r.integrationsNode} {
 		n, ok, err := lookup(ctx, typ, key)

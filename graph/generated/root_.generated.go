@@ -3398,9 +3398,9 @@ type Query {
   """
   Fetch any object by its global id, with the same rules as the field that
   returned it: null with NOT_FOUND when it does not exist or is not yours to
-  see (an id of another organization included), BAD_USER_INPUT when the id is
-  malformed. Anyone may call it; what an object needs is stated on its type's
-  fields.
+  see (an id of another organization included), UNAUTHENTICATED for an
+  anonymous caller (legal documents excepted: they are public), and
+  BAD_USER_INPUT when the id is malformed. Anyone may call it.
   """
   node("The object's global id." id: ID!): Node
 }

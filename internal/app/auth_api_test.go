@@ -268,9 +268,9 @@ func TestNodeFindsAuthObjectsAsTheirFieldsDo(t *testing.T) {
 			}
 		})
 	}
-	t.Run("anonymous callers find nothing", func(t *testing.T) {
+	t.Run("anonymous callers must log in, as for the typed fields", func(t *testing.T) {
 		r := env.Client().Do(t, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": alice.userID})
-		if r.Code() != "NOT_FOUND" {
+		if r.Code() != "UNAUTHENTICATED" || string(at(t, r.Data, "node")) != "null" {
 			t.Fatalf("%+v", r.Errors)
 		}
 	})
