@@ -5,10 +5,24 @@
 // The bus is for liveness only: whatever an event reports is stored in
 // MongoDB before it is published, so a subscriber that misses an event
 // (a full buffer, a reconnect) loses no data, only a nudge to refresh.
+//
+// Two buses implement Bus: Local, in-process, for a single process that
+// serves every role; and NATS, which carries messages between the processes
+// of a deployment through a NATS server. Both deliver the same way: each
+// subscription has a bounded buffer, publishing never waits for a
+// subscriber, and a subscriber that falls behind loses the newest messages
+// (counted by Dropped).
+//
+// Subjects are chosen by the callers, as dot-separated tokens
+// ("integrations.<org>", "agents.<org>.executions.<exec>"); see
+// ValidSubject. Wildcards are not part of the API: a subscriber hears one
+// subject exactly.
 package events
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 )
@@ -22,6 +36,51 @@ type Bus interface {
 	Subscribe(ctx context.Context, subject string) (*Subscription, error)
 	// Close stops the bus; subscriptions end.
 	Close() error
+}
+
+// Checker is implemented by a bus that depends on something outside the
+// process (NATS): Check reports an error while messages cannot reach other
+// processes, for readiness probes.
+type Checker interface {
+	Check(ctx context.Context) error
+}
+
+// maxSubjectLength bounds a subject, far above any the callers build.
+const maxSubjectLength = 256
+
+// ErrInvalidSubject is returned (wrapped) for a subject ValidSubject refuses.
+var ErrInvalidSubject = errors.New("events: invalid subject")
+
+// ValidSubject checks that subject is one or more tokens separated by
+// single dots, each made of ASCII letters, digits, '-' and '_', at most 256
+// bytes in all. Everything NATS treats specially is refused: the wildcards
+// '*' and '>', whitespace and control characters, empty tokens, and the
+// '$' of system subjects. So a subject built from an id always names
+// exactly one subject, on every bus.
+func ValidSubject(subject string) error {
+	if subject == "" || len(subject) > maxSubjectLength {
+		return fmt.Errorf("%w: must be 1 to %d bytes", ErrInvalidSubject, maxSubjectLength)
+	}
+	tokenStart := true
+	for i := 0; i < len(subject); i++ {
+		c := subject[i]
+		switch {
+		case c == '.':
+			if tokenStart {
+				return fmt.Errorf("%w: %q has an empty token", ErrInvalidSubject, subject)
+			}
+			tokenStart = true
+			continue
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_':
+		default:
+			return fmt.Errorf("%w: %q contains %q (tokens are letters, digits, '-' and '_')", ErrInvalidSubject, subject, c)
+		}
+		tokenStart = false
+	}
+	if tokenStart {
+		return fmt.Errorf("%w: %q ends with a dot", ErrInvalidSubject, subject)
+	}
+	return nil
 }
 
 // Subscription is a stream of messages on one subject.
@@ -66,6 +125,9 @@ func NewLocal() *Local {
 // Publish delivers data to the subject's subscribers without blocking: a
 // subscriber whose buffer is full misses this message.
 func (b *Local) Publish(_ context.Context, subject string, data []byte) error {
+	if err := ValidSubject(subject); err != nil {
+		return err
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for s := range b.subs[subject] {
@@ -80,6 +142,9 @@ func (b *Local) Publish(_ context.Context, subject string, data []byte) error {
 
 // Subscribe registers a subscriber on subject.
 func (b *Local) Subscribe(ctx context.Context, subject string) (*Subscription, error) {
+	if err := ValidSubject(subject); err != nil {
+		return nil, err
+	}
 	ls := &localSub{ch: make(chan []byte, bufferSize)}
 	ls.sub = &Subscription{C: ls.ch}
 	ls.sub.close = func() {
