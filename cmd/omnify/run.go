@@ -81,6 +81,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return &usageError{err}
 		}
 	}
+	if err := cfg.CheckRole(); err != nil {
+		return &usageError{fmt.Errorf("invalid configuration:\n%w", err)}
+	}
 	logger := newLogger(cfg, stderr)
 
 	a, err := app.New(ctx, cfg, app.Options{Version: version, Logger: logger})

@@ -22,6 +22,8 @@ func TestRun(t *testing.T) {
 		{name: "invalid environment", args: []string{"omnify", "serve"}, env: map[string]string{"OMNIFY_MAX_QUERY_DEPTH": "deep"}, wantUsage: true, wantOutput: "OMNIFY_MAX_QUERY_DEPTH"},
 		{name: "invalid role flag", args: []string{"omnify", "serve", "--role=everything"}, wantUsage: true, wantOutput: "--role"},
 		{name: "unknown flag", args: []string{"omnify", "--port=1"}, wantUsage: true, wantOutput: "flag provided but not defined"},
+		{name: "API role without NATS", args: []string{"omnify", "serve", "--role=api"}, wantUsage: true, wantOutput: "OMNIFY_NATS_URL: is required with role \"api\""},
+		{name: "worker role without NATS", args: []string{"omnify"}, env: map[string]string{"OMNIFY_ROLE": "worker"}, wantUsage: true, wantOutput: "OMNIFY_NATS_URL: is required with role \"worker\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

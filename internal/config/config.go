@@ -136,6 +136,10 @@ type Config struct {
 	SyncInterval time.Duration
 	// SecretKey is the 32-byte credential encryption key (OMNIFY_SECRET_KEY, base64); nil when unset.
 	SecretKey []byte
+	// NATSURL is the NATS server (or comma-separated servers) that carries
+	// live events between processes; empty keeps them in the process
+	// (OMNIFY_NATS_URL).
+	NATSURL string
 }
 
 // FieldError says which variable is wrong and why.
@@ -191,6 +195,7 @@ func Load(getenv func(string) string) (Config, error) {
 		KlaviyoBaseURL:               p.baseURL("OMNIFY_KLAVIYO_BASE_URL", "https://a.klaviyo.com"),
 		SyncInterval:                 p.duration("OMNIFY_SYNC_INTERVAL", time.Hour),
 		SecretKey:                    p.key("OMNIFY_SECRET_KEY"),
+		NATSURL:                      p.natsURLs("OMNIFY_NATS_URL"),
 	}
 	if c.HTTPAddr != "" {
 		if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
@@ -220,6 +225,23 @@ func (c Config) RunsAPI() bool { return c.Role == RoleAll || c.Role == RoleAPI }
 
 // RunsWorker reports whether this process runs background work.
 func (c Config) RunsWorker() bool { return c.Role == RoleAll || c.Role == RoleWorker }
+
+// CheckRole reports a configuration that cannot work for the process's
+// role: a process that serves only the API or only background work shares
+// live events with the other processes through NATS, so it needs
+// OMNIFY_NATS_URL. Without it, what a worker reports (sync progress) would
+// never reach the subscribers connected to API processes, and a change of
+// authority made on one API process would not reach the others at once.
+// Call it once the role is final (after serve --role).
+func (c Config) CheckRole() error {
+	if c.Role != RoleAll && c.NATSURL == "" {
+		return &FieldError{Var: "OMNIFY_NATS_URL", Reason: fmt.Sprintf("is required with role %q: a process that runs only "+
+			"the API or only the worker shares live events with the other processes through NATS; without it, "+
+			"the events of worker processes (sync progress) would never reach the subscribers on API processes. "+
+			"Set OMNIFY_NATS_URL (for example nats://nats:4222) on every process, or run one process with role all", c.Role)}
+	}
+	return nil
+}
 
 // ParseRole validates a role given on the command line.
 func ParseRole(s string) (Role, error) {
@@ -360,6 +382,33 @@ func (p *parser) baseURL(name, def string) string {
 		return def
 	}
 	return v
+}
+
+// natsURLs is a comma-separated list of NATS server URLs (nats://, tls://,
+// ws:// or wss://), returned as given with blanks removed.
+func (p *parser) natsURLs(name string) string {
+	v := p.str(name, "")
+	if v == "" {
+		return ""
+	}
+	var out []string
+	for part := range strings.SplitSeq(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		u, err := url.Parse(part)
+		if err != nil || u.Host == "" || (u.Scheme != "nats" && u.Scheme != "tls" && u.Scheme != "ws" && u.Scheme != "wss") {
+			shown := "a part" // that cannot be parsed, and may hold a password
+			if err == nil {
+				shown = fmt.Sprintf("%q", u.Redacted())
+			}
+			p.fail(name, fmt.Sprintf("%s is not a NATS server URL such as nats://nats:4222 (several are separated by commas)", shown))
+			continue
+		}
+		out = append(out, part)
+	}
+	return strings.Join(out, ",")
 }
 
 func (p *parser) key(name string) []byte {

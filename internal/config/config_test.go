@@ -99,6 +99,8 @@ func TestInvalidValuesNameTheirVariable(t *testing.T) {
 		{"proxy that is not an address", map[string]string{"OMNIFY_TRUSTED_PROXIES": "10.0.0.0/8, lb.internal"}, "OMNIFY_TRUSTED_PROXIES"},
 		{"negative drain delay", map[string]string{"OMNIFY_SHUTDOWN_DRAIN_DELAY": "-5s"}, "OMNIFY_SHUTDOWN_DRAIN_DELAY"},
 		{"platform URL without scheme", map[string]string{"OMNIFY_HUBSPOT_BASE_URL": "api.hubapi.com"}, "OMNIFY_HUBSPOT_BASE_URL"},
+		{"NATS URL without scheme", map[string]string{"OMNIFY_NATS_URL": "nats:4222"}, "OMNIFY_NATS_URL"},
+		{"NATS URL of another protocol", map[string]string{"OMNIFY_NATS_URL": "nats://a:4222, http://b:4222"}, "OMNIFY_NATS_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,6 +117,39 @@ func TestEveryProblemIsReported(t *testing.T) {
 	_, err := Load(env(map[string]string{"OMNIFY_ENV": "x", "OMNIFY_LOG_LEVEL": "y"}))
 	if err == nil || !strings.Contains(err.Error(), "OMNIFY_ENV") || !strings.Contains(err.Error(), "OMNIFY_LOG_LEVEL") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestNATSURL(t *testing.T) {
+	c, err := Load(env(map[string]string{"OMNIFY_NATS_URL": " nats://a:4222, tls://user:pw@b:4222 ,"}))
+	if err != nil || c.NATSURL != "nats://a:4222,tls://user:pw@b:4222" {
+		t.Fatalf("NATSURL %q, err %v", c.NATSURL, err)
+	}
+	_, err = Load(env(map[string]string{"OMNIFY_NATS_URL": "http://user:hunter2@b:4222"}))
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("a bad URL's error shows its password, or none: %v", err)
+	}
+}
+
+func TestSplitRolesNeedNATS(t *testing.T) {
+	for _, role := range []Role{RoleAPI, RoleWorker} {
+		c, err := Load(env(map[string]string{"OMNIFY_ROLE": string(role)}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.CheckRole()
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Var != "OMNIFY_NATS_URL" || !strings.Contains(err.Error(), "never reach the subscribers") {
+			t.Fatalf("role %s without NATS: %v", role, err)
+		}
+		c.NATSURL = "nats://nats:4222"
+		if err := c.CheckRole(); err != nil {
+			t.Fatalf("role %s with NATS: %v", role, err)
+		}
+	}
+	c, _ := Load(env(nil))
+	if err := c.CheckRole(); err != nil {
+		t.Fatalf("role all without NATS: %v", err)
 	}
 }
 
