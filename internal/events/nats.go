@@ -123,7 +123,10 @@ func Connect(ctx context.Context, url string, opts NATSOptions) (*NATS, error) {
 		nats.PingInterval(opts.PingInterval),
 		nats.MaxPingsOutstanding(2),
 		nats.ConnectHandler(func(*nats.Conn) { once.Do(func() { close(connected) }) }),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+		nats.DisconnectErrHandler(func(c *nats.Conn, err error) {
+			if c.IsClosed() {
+				return // closed on purpose
+			}
 			logger.Warn("events: lost the NATS connection; reconnecting", slog.String("url", shown), slog.Any("error", err))
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) {
