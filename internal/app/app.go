@@ -44,6 +44,7 @@ type App struct {
 	logger   *slog.Logger
 	db       *mongodb.DB
 	bus      events.Bus
+	auth     *authChanges
 	worker   *integrations.Worker
 	server   *httpserver.Server
 	http     *http.Server
@@ -75,8 +76,17 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	a := &App{cfg: cfg, logger: o.Logger, db: db}
 	fail := func(err error) (*App, error) {
+		if a.bus != nil {
+			_ = a.bus.Close()
+		}
 		_ = a.db.Close(context.WithoutCancel(ctx))
 		return nil, err
+	}
+
+	// One bus for every live event of the process: NATS between the
+	// processes of a deployment, or in-process for a single one.
+	if a.bus, err = openBus(ctx, cfg, o.Logger); err != nil {
+		return fail(err)
 	}
 
 	authStore := auth.NewStore(db)
@@ -84,6 +94,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return fail(err)
 	}
 	authService := auth.New(authStore, auth.Options{Logger: o.Logger.With("module", "auth")})
+	// Changes of authority reach the open connections of every process at once.
+	if a.auth, err = shareAuthChanges(ctx, a.bus, authService, cfg.RunsAPI(), o.Logger.With("module", "auth")); err != nil {
+		return fail(err)
+	}
 	if err := authService.FinishSignUps(ctx); err != nil {
 		// Those left stay pending and are finished at their next sign-up or login.
 		o.Logger.Warn("interrupted sign-ups", slog.Any("error", err))
@@ -94,8 +108,6 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return fail(err)
 	}
 
-	// One bus per process for now; replicas need a shared one (NATS).
-	a.bus = events.NewLocal()
 	sealer, err := credentialSealer(cfg, o.Logger)
 	if err != nil {
 		return fail(err)
@@ -122,9 +134,13 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	metrics := httpserver.NewMetrics(metricsOptions)
 	metrics.Registry().MustRegister(db.Metrics())
+	checks := map[string]httpserver.Check{"database": db.Check}
+	if c, ok := a.bus.(events.Checker); ok {
+		checks["bus"] = c.Check // NATS: without it, live events stop between processes
+	}
 	sopts := httpserver.Options{
 		Logger:          o.Logger,
-		Checks:          map[string]httpserver.Check{"database": db.Check},
+		Checks:          checks,
 		Metrics:         metrics,
 		RequestTimeout:  cfg.RequestTimeout,
 		MaxBodyBytes:    cfg.MaxBodyBytes,
@@ -266,6 +282,9 @@ func (a *App) shutdown() error {
 		}
 	}
 	_ = a.bus.Close()
+	if err := a.auth.wait(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("changes of authority still being applied: %w", err))
+	}
 	if err := a.db.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("close database: %w", err))
 	}

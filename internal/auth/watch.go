@@ -50,19 +50,38 @@ type watch struct {
 }
 
 // watchers are the open connections of this process. Other replicas learn
-// of a change only from their periodic re-check; this process need not wait.
+// of a change through notify (see OnChange), or else from their periodic
+// re-check; this process need not wait.
 type watchers struct {
-	mu  sync.Mutex
-	set map[*watch]struct{}
+	mu     sync.Mutex
+	set    map[*watch]struct{}
+	notify func(context.Context, Change)
 }
+
+// OnChange sets the function told of every change this process makes, so
+// that other processes can re-check their connections at once too (the
+// composition root publishes it on the event bus; they call ApplyChange).
+// It is called as the change is made, before this process's own
+// connections are re-checked, and must not wait for the other processes.
+func (s *Service) OnChange(notify func(ctx context.Context, c Change)) {
+	s.watchers.mu.Lock()
+	s.watchers.notify = notify
+	s.watchers.mu.Unlock()
+}
+
+// ApplyChange re-checks this process's open connections that c affects, as
+// a change made here does, and waits for them (within a bound). It is for
+// changes made by other processes; a change that affects no connection
+// here costs nothing.
+func (s *Service) ApplyChange(ctx context.Context, c Change) { s.recheck(ctx, c) }
 
 // Watch registers a long-lived connection: after each change this process
 // makes that affects current(), recheck runs before the call that made the
 // change returns. recheck must check the principal again and act on the
 // answer; it may run concurrently with the connection's own periodic
-// re-check, which remains the backstop (for changes made by other replicas,
-// and for re-checks that could not finish within changeRecheckWait). Call
-// stop when the connection ends.
+// re-check, which remains the backstop (for changes of other replicas that
+// did not arrive through ApplyChange, and for re-checks that could not
+// finish within changeRecheckWait). Call stop when the connection ends.
 func (s *Service) Watch(current func() *authz.Principal, recheck func(context.Context)) (stop func()) {
 	w := &watch{current: current, recheck: recheck}
 	s.watchers.mu.Lock()
@@ -85,10 +104,22 @@ const (
 	changeRecheckConcurrency = 16
 )
 
-// changed re-checks the open connections c affects and waits for them, so
-// that when the mutation that reduced someone's authority answers, none of
-// this process's connections still acts with the old authority.
+// changed tells the other processes of c (OnChange), then re-checks the
+// open connections c affects and waits for them, so that when the mutation
+// that reduced someone's authority answers, none of this process's
+// connections still acts with the old authority.
 func (s *Service) changed(ctx context.Context, c Change) {
+	s.watchers.mu.Lock()
+	notify := s.watchers.notify
+	s.watchers.mu.Unlock()
+	if notify != nil {
+		notify(ctx, c)
+	}
+	s.recheck(ctx, c)
+}
+
+// recheck re-checks the open connections c affects and waits for them.
+func (s *Service) recheck(ctx context.Context, c Change) {
 	s.watchers.mu.Lock()
 	var affected []*watch
 	for w := range s.watchers.set {
