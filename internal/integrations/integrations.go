@@ -246,6 +246,22 @@ type Summary struct {
 	Daily []Day
 }
 
+// EmailDay is one UTC calendar day of a store's email figures from
+// Klaviyo: what the email reports and the agents compute rates from.
+type EmailDay struct {
+	// Date is the day's midnight, UTC.
+	Date time.Time
+	// Received counts "Received Email" events: emails delivered.
+	Received int
+	// Opened counts "Opened Email" events (every open, not unique opens).
+	Opened int
+	// Clicked counts "Clicked Email" events.
+	Clicked int
+	// Revenue is the value of the day's "Placed Order" events that
+	// Klaviyo attributes to email, in the shop's currency.
+	Revenue float64
+}
+
 // Deal is a HubSpot deal.
 type Deal struct {
 	// Key is Omnify's key of the deal: unique across organizations (it

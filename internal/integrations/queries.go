@@ -42,13 +42,9 @@ func (s *Service) MarketingSummary(ctx context.Context, p *authz.Principal, from
 	if err := require(p, readRole); err != nil {
 		return Summary{}, err
 	}
-	from, to = utcDay(from), utcDay(to)
-	if from.After(to) {
-		return Summary{}, apperr.Invalid("from", "The start date %s is after the end date %s.", from.Format(time.DateOnly), to.Format(time.DateOnly))
-	}
-	days := int(to.Sub(from).Hours()/24) + 1
-	if days > MaxSummaryDays {
-		return Summary{}, apperr.Invalid("to", "Choose at most %d days; %s to %s is %d days.", MaxSummaryDays, from.Format(time.DateOnly), to.Format(time.DateOnly), days)
+	from, to, days, err := dayRange(from, to)
+	if err != nil {
+		return Summary{}, err
 	}
 	prevFrom := from.AddDate(0, 0, -days)
 	// One row per day and daily platform in both periods.
@@ -89,6 +85,22 @@ func (s *Service) MarketingSummary(ctx context.Context, p *authz.Principal, from
 	return sum, nil
 }
 
+// dayRange reduces from and to to their UTC days and counts the days from
+// one to the other, both included. Returns BAD_USER_INPUT on field from
+// when from is after to, and on field to when the range exceeds
+// MaxSummaryDays.
+func dayRange(from, to time.Time) (time.Time, time.Time, int, error) {
+	from, to = utcDay(from), utcDay(to)
+	if from.After(to) {
+		return from, to, 0, apperr.Invalid("from", "The start date %s is after the end date %s.", from.Format(time.DateOnly), to.Format(time.DateOnly))
+	}
+	days := int(to.Sub(from).Hours()/24) + 1
+	if days > MaxSummaryDays {
+		return from, to, 0, apperr.Invalid("to", "Choose at most %d days; %s to %s is %d days.", MaxSummaryDays, from.Format(time.DateOnly), to.Format(time.DateOnly), days)
+	}
+	return from, to, days, nil
+}
+
 // sums accumulates daily rows of both platforms.
 type sums struct {
 	revenue, adSpend, orders, emailRevenue float64
@@ -118,6 +130,39 @@ func ratio(a, b float64) float64 {
 		return 0
 	}
 	return a / b
+}
+
+// EmailDaily returns the organization's Klaviyo email figures for the UTC
+// days of from to to, both included, one entry per day that a sync stored,
+// by date. A day missing from the answer has no data (Klaviyo not yet
+// synced that far, or not connected then), which is not the same as a day
+// with no email: the caller tells the two apart. The times are reduced to
+// their UTC calendar days.
+//
+// Returns what MarketingSummary returns.
+func (s *Service) EmailDaily(ctx context.Context, p *authz.Principal, from, to time.Time) ([]EmailDay, error) {
+	if err := require(p, readRole); err != nil {
+		return nil, err
+	}
+	from, to, days, err := dayRange(from, to)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.store.emailRows(ctx, p.OrganizationID, from, to, days)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]EmailDay, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, EmailDay{
+			Date:     utcDay(r.Date),
+			Received: int(math.Round(r.EmailsReceived)),
+			Opened:   int(math.Round(r.EmailsOpened)),
+			Clicked:  int(math.Round(r.EmailsClicked)),
+			Revenue:  r.EmailRevenue,
+		})
+	}
+	return out, nil
 }
 
 // Deals returns a page of the organization's HubSpot deals, most recently

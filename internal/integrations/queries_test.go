@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/page"
@@ -138,6 +140,80 @@ func TestMarketingSummary(t *testing.T) {
 			t.Errorf("summary of %d days, %v; want %d", len(got.Daily), err, MaxSummaryDays)
 		}
 	})
+}
+
+func TestEmailDaily(t *testing.T) {
+	t.Parallel()
+	e := syncedEnv(t, TripleWhale, Klaviyo)
+	viewer := e.actor(authz.RoleViewer)
+
+	// wantDays is what the fake reports for the days from first to last.
+	wantDays := func(first, last time.Time) []EmailDay {
+		var out []EmailDay
+		for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
+			f := fig(d)
+			out = append(out, EmailDay{Date: d, Received: int(f.EmailsReceived), Opened: int(f.EmailsOpened),
+				Clicked: int(f.EmailsClicked), Revenue: f.EmailRevenue})
+		}
+		return out
+	}
+	t.Run("every synced day, by date, from the Klaviyo rows only", func(t *testing.T) {
+		cet := time.FixedZone("CET", 3600)
+		got, err := e.svc.EmailDaily(t.Context(), viewer, time.Date(2026, 3, 1, 0, 30, 0, 0, cet), time.Date(2026, 3, 10, 23, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatalf("EmailDaily: %v", err)
+		}
+		// 00:30 CET on 1 March is 28 February in UTC.
+		if want := wantDays(date(2026, 2, 28), date(2026, 3, 10)); !slices.Equal(got, want) {
+			t.Errorf("days = %+v\nwant %+v", got, want)
+		}
+		// 10 March: 200 received, 30 opened, 10 clicked.
+		if d := got[len(got)-1]; d.Received != 200 || d.Opened != 30 || d.Clicked != 10 {
+			t.Errorf("10 March = %+v", d)
+		}
+	})
+	t.Run("days without data are left out, not zero", func(t *testing.T) {
+		got, err := e.svc.EmailDaily(t.Context(), viewer, date(2026, 3, 14), date(2026, 3, 18))
+		if want := wantDays(date(2026, 3, 14), date(2026, 3, 15)); err != nil || !slices.Equal(got, want) {
+			t.Errorf("days = %+v, %v\nwant %+v", got, err, want)
+		}
+	})
+	t.Run("an organization without Klaviyo gets no days", func(t *testing.T) {
+		other := syncedEnv(t, TripleWhale)
+		got, err := other.svc.EmailDaily(t.Context(), other.actor(authz.RoleViewer), date(2026, 3, 1), date(2026, 3, 15))
+		if err != nil || len(got) != 0 {
+			t.Errorf("days = %+v, %v; want none", got, err)
+		}
+	})
+	t.Run("another organization sees none of them", func(t *testing.T) {
+		stranger := &authz.Principal{OrganizationID: bson.NewObjectID(), UserID: bson.NewObjectID(), Role: authz.RoleOwner}
+		got, err := e.svc.EmailDaily(t.Context(), stranger, date(2026, 3, 1), date(2026, 3, 15))
+		if err != nil || len(got) != 0 {
+			t.Errorf("days = %+v, %v; want none", got, err)
+		}
+	})
+	t.Run("one find", func(t *testing.T) {
+		e.counter.Reset()
+		if _, err := e.svc.EmailDaily(t.Context(), viewer, date(2025, 12, 16), date(2026, 3, 15)); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.counter.Count(); n != 1 {
+			t.Errorf("EmailDaily sent %d commands, want 1", n)
+		}
+	})
+	for _, tt := range []struct {
+		name     string
+		from, to time.Time
+		field    string
+	}{
+		{"from after to", date(2026, 3, 2), date(2026, 3, 1), "from"},
+		{"367 days", date(2025, 1, 1), date(2026, 1, 2), "to"},
+	} {
+		t.Run("rejects "+tt.name, func(t *testing.T) {
+			_, err := e.svc.EmailDaily(t.Context(), viewer, tt.from, tt.to)
+			wantAppErr(t, err, apperr.BadUserInput, tt.field)
+		})
+	}
 }
 
 // walk pages through a list with pages of first, checks every page

@@ -215,6 +215,10 @@ func TestRolesGateEachAction(t *testing.T) {
 		{"read contacts", authz.RoleViewer, false, func(a *authz.Principal) error { _, err := e.svc.Contacts(ctx, a, nil, nil); return err }},
 		{"read the pipeline", authz.RoleViewer, false, func(a *authz.Principal) error { _, err := e.svc.PipelineSummary(ctx, a); return err }},
 		{"read campaigns", authz.RoleViewer, false, func(a *authz.Principal) error { _, err := e.svc.EmailCampaigns(ctx, a, nil, nil); return err }},
+		{"read the email days", authz.RoleViewer, false, func(a *authz.Principal) error {
+			_, err := e.svc.EmailDaily(ctx, a, epoch(), epoch())
+			return err
+		}},
 		{"read flows", authz.RoleViewer, false, func(a *authz.Principal) error { _, err := e.svc.EmailFlows(ctx, a, nil, nil); return err }},
 	}
 	roles := []authz.Role{authz.RoleOwner, authz.RoleAdmin, authz.RoleMember, authz.RoleViewer, "", "SUPERUSER"}

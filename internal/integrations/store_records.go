@@ -29,10 +29,11 @@ type dailyDoc struct {
 	AverageOrderValue float64 `bson:"averageOrderValue"`
 	NetProfit         float64 `bson:"netProfit"`
 	// Klaviyo.
-	EmailsOpened  float64 `bson:"emailsOpened"`
-	EmailsClicked float64 `bson:"emailsClicked"`
-	EmailOrders   float64 `bson:"emailOrders"`
-	EmailRevenue  float64 `bson:"emailRevenue"`
+	EmailsReceived float64 `bson:"emailsReceived"`
+	EmailsOpened   float64 `bson:"emailsOpened"`
+	EmailsClicked  float64 `bson:"emailsClicked"`
+	EmailOrders    float64 `bson:"emailOrders"`
+	EmailRevenue   float64 `bson:"emailRevenue"`
 
 	SyncRunID bson.ObjectID `bson:"syncRunId"`
 	SyncedAt  time.Time     `bson:"syncedAt"`
@@ -201,6 +202,25 @@ func (s *Store) dailyRows(ctx context.Context, org bson.ObjectID, from, to time.
 	}, options.Find().
 		SetProjection(bson.D{{Key: "_id", Value: 0}, {Key: "syncRunId", Value: 0}, {Key: "syncedAt", Value: 0}}).
 		SetBatchSize(int32(expected)))
+}
+
+// emailRows returns the organization's Klaviyo daily figures from the day
+// from to the day to, included, by date, with only the date and the email
+// figures. days is how many rows there are at most: the batch holds one
+// more, so that one reply carries them all and closes the cursor, with no
+// getMore.
+func (s *Store) emailRows(ctx context.Context, org bson.ObjectID, from, to time.Time, days int) ([]dailyDoc, error) {
+	return findAll[dailyDoc](ctx, s.daily, bson.D{
+		{Key: "organizationId", Value: org},
+		{Key: "platform", Value: Klaviyo},
+		{Key: "date", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lte", Value: to}}},
+	}, options.Find().
+		SetProjection(bson.D{
+			{Key: "_id", Value: 0}, {Key: "date", Value: 1}, {Key: "emailsReceived", Value: 1},
+			{Key: "emailsOpened", Value: 1}, {Key: "emailsClicked", Value: 1}, {Key: "emailRevenue", Value: 1},
+		}).
+		SetSort(bson.D{{Key: "date", Value: 1}}).
+		SetBatchSize(int32(days+1)))
 }
 
 // stageAmounts returns the stage and amount of every deal of the

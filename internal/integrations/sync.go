@@ -247,7 +247,7 @@ func (j *syncJob) klaviyo(ctx context.Context) error {
 		return err
 	}
 
-	metrics, err := c.FindMetrics(ctx, klaviyo.MetricOpenedEmail, klaviyo.MetricClickedEmail, klaviyo.MetricPlacedOrder)
+	metrics, err := c.FindMetrics(ctx, klaviyo.MetricReceivedEmail, klaviyo.MetricOpenedEmail, klaviyo.MetricClickedEmail, klaviyo.MetricPlacedOrder)
 	if err != nil {
 		return err
 	}
@@ -264,6 +264,7 @@ func (j *syncJob) klaviyo(ctx context.Context) error {
 		name string
 		set  func(d *dailyDoc, v klaviyo.DailyValue)
 	}{
+		{klaviyo.MetricReceivedEmail, func(d *dailyDoc, v klaviyo.DailyValue) { d.EmailsReceived = v.Count }},
 		{klaviyo.MetricOpenedEmail, func(d *dailyDoc, v klaviyo.DailyValue) { d.EmailsOpened = v.Count }},
 		{klaviyo.MetricClickedEmail, func(d *dailyDoc, v klaviyo.DailyValue) { d.EmailsClicked = v.Count }},
 		{klaviyo.MetricPlacedOrder, func(d *dailyDoc, v klaviyo.DailyValue) { d.EmailOrders, d.EmailRevenue = v.Count, v.Sum }},

@@ -117,13 +117,13 @@ func TestFullSyncPerPlatform(t *testing.T) {
 			for i, d := range docs {
 				day := first.AddDate(0, 0, i)
 				f := fig(day)
-				if !d.Date.Equal(day) || d.EmailsOpened != f.EmailsOpened || d.EmailsClicked != f.EmailsClicked ||
+				if !d.Date.Equal(day) || d.EmailsReceived != f.EmailsReceived || d.EmailsOpened != f.EmailsOpened || d.EmailsClicked != f.EmailsClicked ||
 					d.EmailOrders != f.EmailOrders || d.EmailRevenue != f.EmailRevenue || d.Revenue != 0 {
 					t.Errorf("day %s = %+v", day.Format(time.DateOnly), d)
 				}
 			}
-			if n := e.fake.Count("POST /api/metric-aggregates"); n != 3 {
-				t.Errorf("%d aggregate requests, want 3 (one per metric)", n)
+			if n := e.fake.Count("POST /api/metric-aggregates"); n != 4 {
+				t.Errorf("%d aggregate requests, want 4 (one per metric)", n)
 			}
 		}},
 	}

@@ -101,7 +101,8 @@ export async function startPlatforms({ hubSpotPageSize = 2, klaviyoPageSize = 2 
    * An account on the three platforms (see platformtest.AccountConfig):
    * { name, keys: { tripleWhale, hubSpot, klaviyo }, shopDomain,
    * organizationName, days: { 'YYYY-MM-DD': { revenue, adSpend, orders,
-   * netProfit, emailsOpened, emailsClicked, emailOrders, emailRevenue } },
+   * netProfit, emailsReceived, emailsOpened, emailsClicked, emailOrders,
+   * emailRevenue } },
    * deals, contacts, campaigns, flows }. What is left out is generated.
    *
    * @typedef {{

@@ -30,9 +30,10 @@ const Revision = "2024-10-15"
 
 // Names of the Klaviyo metrics the reports read.
 const (
-	MetricOpenedEmail  = "Opened Email"
-	MetricClickedEmail = "Clicked Email"
-	MetricPlacedOrder  = "Placed Order"
+	MetricReceivedEmail = "Received Email"
+	MetricOpenedEmail   = "Opened Email"
+	MetricClickedEmail  = "Clicked Email"
+	MetricPlacedOrder   = "Placed Order"
 )
 
 // name prefixes this package's errors.

@@ -35,10 +35,13 @@ type Figures struct {
 	AdSpend   float64 `json:"adSpend"`   // Triple Whale "blendedAds"
 	Orders    float64 `json:"orders"`    // Triple Whale "orders"
 	NetProfit float64 `json:"netProfit"` // Triple Whale "totalNetProfit"
-	// EmailsOpened and EmailsClicked are the counts of Klaviyo's "Opened
-	// Email" and "Clicked Email" metrics.
-	EmailsOpened  float64 `json:"emailsOpened"`
-	EmailsClicked float64 `json:"emailsClicked"`
+	// EmailsReceived, EmailsOpened and EmailsClicked are the counts of
+	// Klaviyo's "Received Email", "Opened Email" and "Clicked Email"
+	// metrics. Generated figures have Received >= Opened >= Clicked; figures
+	// a test sets are served as they are.
+	EmailsReceived float64 `json:"emailsReceived"`
+	EmailsOpened   float64 `json:"emailsOpened"`
+	EmailsClicked  float64 `json:"emailsClicked"`
 	// EmailOrders and EmailRevenue are the count and the summed value of
 	// Klaviyo's "Placed Order" metric.
 	EmailOrders  float64 `json:"emailOrders"`
@@ -66,7 +69,7 @@ func (f Figures) AverageOrderValue() float64 {
 func (f Figures) Add(g Figures) Figures {
 	return Figures{
 		Revenue: f.Revenue + g.Revenue, AdSpend: f.AdSpend + g.AdSpend, Orders: f.Orders + g.Orders,
-		NetProfit: f.NetProfit + g.NetProfit, EmailsOpened: f.EmailsOpened + g.EmailsOpened,
+		NetProfit: f.NetProfit + g.NetProfit, EmailsReceived: f.EmailsReceived + g.EmailsReceived, EmailsOpened: f.EmailsOpened + g.EmailsOpened,
 		EmailsClicked: f.EmailsClicked + g.EmailsClicked, EmailOrders: f.EmailOrders + g.EmailOrders,
 		EmailRevenue: f.EmailRevenue + g.EmailRevenue,
 	}
@@ -75,19 +78,22 @@ func (f Figures) Add(g Figures) Figures {
 // DefaultFigures is the generator of the figures of account number n on a
 // day, used when an AccountConfig sets neither Days nor Daily. Every value
 // is a whole or half number, so sums over any period are exact in float64
-// and compare with ==; every day has revenue, ad spend and orders.
+// and compare with ==; every day has revenue, ad spend and orders, and
+// emails received (100 + 10 × day of month), opened (3 × day) and clicked
+// (day), so Received > Opened > Clicked.
 func DefaultFigures(n int, day time.Time) Figures {
 	d := day.UTC().Day()
 	revenue := float64(n*(100+d)) + 0.5*float64(day.UTC().YearDay()%2)
 	return Figures{
-		Revenue:       revenue,
-		AdSpend:       float64(20*n + d%5),
-		Orders:        float64(1 + d%3),
-		NetProfit:     revenue / 4,
-		EmailsOpened:  float64(3 * d),
-		EmailsClicked: float64(d),
-		EmailOrders:   float64(d % 3),
-		EmailRevenue:  float64(d%3) * 40.5 * float64(n),
+		Revenue:        revenue,
+		AdSpend:        float64(20*n + d%5),
+		Orders:         float64(1 + d%3),
+		NetProfit:      revenue / 4,
+		EmailsReceived: float64(100 + 10*d),
+		EmailsOpened:   float64(3 * d),
+		EmailsClicked:  float64(d),
+		EmailOrders:    float64(d % 3),
+		EmailRevenue:   float64(d%3) * 40.5 * float64(n),
 	}
 }
 

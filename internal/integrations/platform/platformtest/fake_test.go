@@ -65,6 +65,44 @@ func TestClientsReadTheAccounts(t *testing.T) {
 	}
 }
 
+// TestEmailFunnel reads the three email metrics of a generated account
+// through the client: each day has what Figures says, and received >=
+// opened >= clicked, as email works.
+func TestEmailFunnel(t *testing.T) {
+	fake := platformtest.Start(t, platformtest.Config{})
+	acct := fake.AddAccount(platformtest.AccountConfig{})
+	opts, _, _ := platformtest.Options(t)
+	kl, _ := klaviyo.New(fake.URLs().Klaviyo, acct.Key(platformtest.Klaviyo), opts)
+	names := []string{klaviyo.MetricReceivedEmail, klaviyo.MetricOpenedEmail, klaviyo.MetricClickedEmail}
+	metrics, err := kl.FindMetrics(t.Context(), names...)
+	if err != nil || len(metrics) != len(names) {
+		t.Fatalf("FindMetrics = %v, %v", metrics, err)
+	}
+	from := time.Date(2026, 1, 25, 0, 0, 0, 0, time.UTC)
+	const days = 14 // across a month's end, where the day of the month restarts
+	counts := make(map[string][]float64)
+	for _, n := range names {
+		values, err := kl.DailyValues(t.Context(), metrics[n].ID, from, from.AddDate(0, 0, days))
+		if err != nil || len(values) != days {
+			t.Fatalf("%s: %d values, %v", n, len(values), err)
+		}
+		for _, v := range values {
+			counts[n] = append(counts[n], v.Count)
+		}
+	}
+	for i := range days {
+		day := from.AddDate(0, 0, i)
+		f := acct.Figures(day)
+		r, o, c := counts[names[0]][i], counts[names[1]][i], counts[names[2]][i]
+		if r != f.EmailsReceived || o != f.EmailsOpened || c != f.EmailsClicked {
+			t.Errorf("%s: received %v, opened %v, clicked %v; want %+v", day.Format(time.DateOnly), r, o, c, f)
+		}
+		if !(r >= o && o >= c && c > 0) {
+			t.Errorf("%s: received %v, opened %v, clicked %v; want received >= opened >= clicked > 0", day.Format(time.DateOnly), r, o, c)
+		}
+	}
+}
+
 func TestFaultsAndRevocation(t *testing.T) {
 	fake := platformtest.Start(t, platformtest.Config{})
 	acct := fake.AddAccount(platformtest.AccountConfig{})

@@ -214,7 +214,7 @@ func (f *Fake) hubSpot(w http.ResponseWriter, r *http.Request, a *Account) {
 // klaviyoMetrics are every account's Klaviyo metrics: id and name.
 func klaviyoMetrics() [][2]string {
 	return [][2]string{
-		{"MetOpened", "Opened Email"}, {"MetViewed", "Viewed Product"}, {"MetClicked", "Clicked Email"}, {"MetOrdered", "Placed Order"},
+		{"MetReceived", "Received Email"}, {"MetOpened", "Opened Email"}, {"MetViewed", "Viewed Product"}, {"MetClicked", "Clicked Email"}, {"MetOrdered", "Placed Order"},
 	}
 }
 
@@ -323,10 +323,11 @@ func (f *Fake) klaviyoAggregates(w http.ResponseWriter, r *http.Request, a *Acco
 		}
 	}
 	value := map[string]func(Figures) (float64, float64){
-		"MetOpened":  func(f Figures) (float64, float64) { return f.EmailsOpened, 0 },
-		"MetViewed":  func(f Figures) (float64, float64) { return f.EmailsOpened / 3, 0 },
-		"MetClicked": func(f Figures) (float64, float64) { return f.EmailsClicked, 0 },
-		"MetOrdered": func(f Figures) (float64, float64) { return f.EmailOrders, f.EmailRevenue },
+		"MetReceived": func(f Figures) (float64, float64) { return f.EmailsReceived, 0 },
+		"MetOpened":   func(f Figures) (float64, float64) { return f.EmailsOpened, 0 },
+		"MetViewed":   func(f Figures) (float64, float64) { return f.EmailsOpened / 3, 0 },
+		"MetClicked":  func(f Figures) (float64, float64) { return f.EmailsClicked, 0 },
+		"MetOrdered":  func(f Figures) (float64, float64) { return f.EmailOrders, f.EmailRevenue },
 	}[body.Data.Attributes.MetricID]
 	if value == nil || from.IsZero() || to.IsZero() || !to.After(from) || to.Sub(from) > 366*24*time.Hour {
 		WriteError(w, Klaviyo, http.StatusBadRequest, "invalid", "an existing metric_id and a datetime range of at most a year are required")
