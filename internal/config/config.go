@@ -140,6 +140,15 @@ type Config struct {
 	// live events between processes; empty keeps them in the process
 	// (OMNIFY_NATS_URL).
 	NATSURL string
+	// AgentKitURL is the base URL of the agent service that runs EXTERNAL
+	// agents (OMNIFY_AGENTKIT_URL); empty offers the built-in agents only.
+	AgentKitURL string
+	// AgentKitSecret signs requests to the agent service and verifies its
+	// reports (OMNIFY_AGENTKIT_SECRET); required with AgentKitURL.
+	AgentKitSecret string
+	// PublicURL is the address at which the agent service reaches this
+	// deployment, for its callback (OMNIFY_PUBLIC_URL).
+	PublicURL string
 }
 
 // FieldError says which variable is wrong and why.
@@ -196,6 +205,12 @@ func Load(getenv func(string) string) (Config, error) {
 		SyncInterval:                 p.duration("OMNIFY_SYNC_INTERVAL", time.Hour),
 		SecretKey:                    p.key("OMNIFY_SECRET_KEY"),
 		NATSURL:                      p.natsURLs("OMNIFY_NATS_URL"),
+		AgentKitURL:                  p.optionalBaseURL("OMNIFY_AGENTKIT_URL", "https://agents.example.com"),
+		AgentKitSecret:               p.str("OMNIFY_AGENTKIT_SECRET", ""),
+		PublicURL:                    p.baseURL("OMNIFY_PUBLIC_URL", "http://localhost:8080"),
+	}
+	if c.AgentKitURL != "" && len(c.AgentKitSecret) < 32 {
+		p.fail("OMNIFY_AGENTKIT_SECRET", "must be at least 32 characters when OMNIFY_AGENTKIT_URL is set (it signs both directions)")
 	}
 	if c.HTTPAddr != "" {
 		if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
@@ -382,6 +397,14 @@ func (p *parser) baseURL(name, def string) string {
 		return def
 	}
 	return v
+}
+
+// optionalBaseURL is baseURL with no default: empty stays empty.
+func (p *parser) optionalBaseURL(name, example string) string {
+	if p.str(name, "") == "" {
+		return ""
+	}
+	return p.baseURL(name, example)
 }
 
 // natsURLs is a comma-separated list of NATS server URLs (nats://, tls://,

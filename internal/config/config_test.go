@@ -101,6 +101,10 @@ func TestInvalidValuesNameTheirVariable(t *testing.T) {
 		{"platform URL without scheme", map[string]string{"OMNIFY_HUBSPOT_BASE_URL": "api.hubapi.com"}, "OMNIFY_HUBSPOT_BASE_URL"},
 		{"NATS URL without scheme", map[string]string{"OMNIFY_NATS_URL": "nats:4222"}, "OMNIFY_NATS_URL"},
 		{"NATS URL of another protocol", map[string]string{"OMNIFY_NATS_URL": "nats://a:4222, http://b:4222"}, "OMNIFY_NATS_URL"},
+		{"agent service without a secret", map[string]string{"OMNIFY_AGENTKIT_URL": "https://agents.internal"}, "OMNIFY_AGENTKIT_SECRET"},
+		{"agent service secret one short", map[string]string{"OMNIFY_AGENTKIT_URL": "https://agents.internal", "OMNIFY_AGENTKIT_SECRET": strings.Repeat("s", 31)}, "OMNIFY_AGENTKIT_SECRET"},
+		{"agent service URL without scheme", map[string]string{"OMNIFY_AGENTKIT_URL": "agents.internal", "OMNIFY_AGENTKIT_SECRET": strings.Repeat("s", 32)}, "OMNIFY_AGENTKIT_URL"},
+		{"public URL without scheme", map[string]string{"OMNIFY_PUBLIC_URL": "omnify.example.com"}, "OMNIFY_PUBLIC_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,6 +114,17 @@ func TestInvalidValuesNameTheirVariable(t *testing.T) {
 				t.Fatalf("err = %v, want one naming %s", err, tt.wantVar)
 			}
 		})
+	}
+}
+
+func TestAgentService(t *testing.T) {
+	c, err := Load(env(map[string]string{"OMNIFY_AGENTKIT_URL": "https://agents.internal/", "OMNIFY_AGENTKIT_SECRET": strings.Repeat("s", 32),
+		"OMNIFY_PUBLIC_URL": "https://omnify.example.com"}))
+	if err != nil || c.AgentKitURL != "https://agents.internal" || c.PublicURL != "https://omnify.example.com" {
+		t.Fatalf("Load = %+v, %v", c, err)
+	}
+	if c, err := Load(env(nil)); err != nil || c.AgentKitURL != "" || c.PublicURL != "http://localhost:8080" {
+		t.Fatalf("defaults: %q %q %v", c.AgentKitURL, c.PublicURL, err)
 	}
 }
 
