@@ -60,6 +60,19 @@ BENCH ?= .
 bench: ## Go benchmarks: start-up, request handling, one per hostile request (BENCH=Attack).
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime 20x -count=1 ./...
 
+# Subscribers under load (README, "Subscribers under load"). Every socket uses
+# one sign-up's session, so the server started for the run lifts
+# OMNIFY_WS_MAX_SOCKETS_PER_CLIENT; each side holds one file per socket, so the
+# open-file limit is raised to its hard limit first.
+LOAD_SUBSCRIBERS ?= 2000
+LOAD_EVENTS      ?= 20
+LOAD_FLAGS       ?=
+
+.PHONY: load
+load: build ## Subscriber load: LOAD_SUBSCRIBERS (2000) idle subscriptions, LOAD_EVENTS (20) events fanned out, memory per subscriber.
+	$(GO) build -o bin/omnify-load ./cmd/omnify-load
+	ulimit -n $$(ulimit -Hn); ./bin/omnify-load -serve ./$(BIN) -n $(LOAD_SUBSCRIBERS) -events $(LOAD_EVENTS) $(LOAD_FLAGS)
+
 SOAK_DURATION ?= 10m
 
 .PHONY: soak

@@ -94,31 +94,18 @@ func PublishIntegrationEvents(bus events.Bus, logger *slog.Logger) integrations.
 }
 
 // subscribeIntegrationEvents streams the caller's organization's events
-// until the subscription ends.
-func subscribeIntegrationEvents(ctx context.Context, bus events.Bus, p *authz.Principal) (<-chan *model.IntegrationEvent, error) {
+// until the subscription ends. The organization's bus subscription is
+// shared by every subscriber of this process (liveFeeds).
+func subscribeIntegrationEvents(ctx context.Context, feeds *liveFeeds, bus events.Bus, p *authz.Principal) (<-chan *model.IntegrationEvent, error) {
 	if err := authz.Require(p, authz.RoleViewer); err != nil {
 		return nil, err
 	}
-	sub, err := bus.Subscribe(ctx, integrationSubject(p.OrganizationID))
-	if err != nil {
-		return nil, err
-	}
-	out := make(chan *model.IntegrationEvent)
-	go func() {
-		defer close(out)
-		defer sub.Close()
-		for data := range sub.C {
-			var e integrations.Event
-			if json.Unmarshal(data, &e) != nil || e.OrganizationID != p.OrganizationID {
-				continue
-			}
-			ev := &model.IntegrationEvent{ID: globalid.Encode(typeIntegrationEvent, e.ID.Hex()), Platform: e.Platform, Status: e.Status, Sync: e.Sync, At: e.At}
-			select {
-			case out <- ev:
-			case <-ctx.Done():
-				return
-			}
+	org := p.OrganizationID
+	return subscribeFeed(ctx, feeds, bus, integrationSubject(org), func(data []byte) (*model.IntegrationEvent, bool) {
+		var e integrations.Event
+		if json.Unmarshal(data, &e) != nil || e.OrganizationID != org {
+			return nil, false
 		}
-	}()
-	return out, nil
+		return &model.IntegrationEvent{ID: globalid.Encode(typeIntegrationEvent, e.ID.Hex()), Platform: e.Platform, Status: e.Status, Sync: e.Sync, At: e.At}, true
+	})
 }

@@ -143,7 +143,7 @@ func (r *queryResolver) EmailFlows(ctx context.Context, first *int, after *strin
 }
 
 func (r *subscriptionResolver) IntegrationEvents(ctx context.Context) (<-chan *model.IntegrationEvent, error) {
-	return subscribeIntegrationEvents(ctx, r.Bus, authz.FromContext(ctx))
+	return subscribeIntegrationEvents(ctx, &r.feeds, r.Bus, authz.FromContext(ctx))
 }
 
 func (r *Resolver) Contact() generated.ContactResolver { return &contactResolver{r} }

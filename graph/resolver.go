@@ -28,4 +28,8 @@ type Resolver struct {
 	IntegrationService *integrations.Service
 	// Bus carries live events to subscriptions.
 	Bus events.Bus
+
+	// feeds shares the bus's subscriptions among this process's GraphQL
+	// subscriptions (feeds.go).
+	feeds liveFeeds
 }

@@ -248,22 +248,31 @@ func (s *Server) websocketInit(ctx context.Context, payload transport.InitPayloa
 // connection goes on as what they are now. When nothing is left (session
 // ended, key revoked or suspended, user removed) the principal becomes nil
 // and lost is called to end the connection.
+//
+// An idle connection costs a timer here, not a goroutine: each re-check
+// runs on the timer's own goroutine and arms the next.
 func (s *Server) keepCurrent(ctx context.Context, p *authz.Principal, lost func()) context.Context {
 	w := &authWatch{authn: s.authn, logger: s.logger, live: authz.NewLive(p), lost: lost}
 	stop := s.authn.Watch(w.live.Load, w.recheck)
-	go func() {
-		defer stop()
-		t := time.NewTicker(s.recheckInterval)
-		defer t.Stop()
-		for w.live.Load() != nil {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				w.recheck(ctx)
-			}
+	w.mu.Lock()
+	w.timer = time.AfterFunc(s.recheckInterval, func() {
+		if ctx.Err() != nil {
+			return
 		}
-	}()
+		w.recheck(ctx)
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.live.Load() != nil && ctx.Err() == nil {
+			w.timer.Reset(s.recheckInterval)
+		}
+	})
+	w.mu.Unlock()
+	context.AfterFunc(ctx, func() {
+		w.mu.Lock()
+		w.timer.Stop()
+		w.mu.Unlock()
+		stop()
+	})
 	return authz.WithLive(ctx, w.live)
 }
 
@@ -274,8 +283,10 @@ type authWatch struct {
 	live   *authz.Live
 	lost   func()
 	// mu makes re-checks take turns, so that an answer read before a change
-	// is never stored after the answer read after it.
+	// is never stored after the answer read after it; it also guards timer.
 	mu sync.Mutex
+	// timer runs the periodic re-check.
+	timer *time.Timer
 }
 
 // recheck asks again what the connection may do and acts on the answer.

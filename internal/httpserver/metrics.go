@@ -2,6 +2,7 @@ package httpserver
 
 import (
 	"context"
+	"regexp"
 	"strconv"
 	"sync"
 	"time"
@@ -84,7 +85,10 @@ func NewMetrics(o MetricsOptions) *Metrics {
 		operationNames: &boundedNames{max: o.OperationNames, maxLen: o.OperationNameLength, seen: map[string]struct{}{}},
 	}
 	m.registry.MustRegister(
-		collectors.NewGoCollector(),
+		// The defaults, plus the live heap as of the last GC: what the
+		// process holds, garbage aside (memory per connection).
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+			collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.httpRequests, m.requests, m.duration, m.errors, m.websockets, m.subscriptions,
 		m.cacheBytes, m.refusedSockets,

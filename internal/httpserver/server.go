@@ -143,7 +143,7 @@ func New(o Options) *Server {
 		secureCookies:   o.SecureCookies,
 		trustedProxies:  o.TrustedProxies,
 		recheckInterval: o.WebsocketRecheckInterval,
-		ws:              newWSHub(o.Metrics, o.WebsocketMaxSubscriptions, o.WebsocketMaxSocketsPerClient),
+		ws:              newWSHub(o.Metrics, o.WebsocketMaxSubscriptions, o.WebsocketMaxSocketsPerClient, o.WebsocketPingInterval),
 	}
 
 	mux := http.NewServeMux()
@@ -165,8 +165,9 @@ func New(o Options) *Server {
 				InitFunc:              s.websocketInitWithinLimits,
 				InitTimeout:           o.WebsocketInitTimeout,
 				KeepAlivePingInterval: o.WebsocketPingInterval,
-				PingPongInterval:      o.WebsocketPingInterval,
-				PayloadReadLimit:      &o.MaxBodyBytes,
+				// graphql-transport-ws pings come from protocolConn, on a
+				// timer rather than a goroutine per socket.
+				PayloadReadLimit: &o.MaxBodyBytes,
 				ErrorFunc: func(ctx context.Context, err error) {
 					o.Logger.DebugContext(ctx, "websocket", slog.String("request_id", RequestID(ctx)), slog.Any("error", err))
 				},

@@ -49,6 +49,7 @@ type wsHub struct {
 	metrics       *Metrics
 	maxOperations int // per socket
 	maxPerClient  int
+	pingInterval  time.Duration // between graphql-transport-ws pings; 0 never
 
 	mu      sync.Mutex
 	closing bool
@@ -57,9 +58,9 @@ type wsHub struct {
 	wg      sync.WaitGroup
 }
 
-func newWSHub(m *Metrics, maxOperations, maxPerClient int) *wsHub {
+func newWSHub(m *Metrics, maxOperations, maxPerClient int, pingInterval time.Duration) *wsHub {
 	return &wsHub{
-		metrics: m, maxOperations: maxOperations, maxPerClient: maxPerClient,
+		metrics: m, maxOperations: maxOperations, maxPerClient: maxPerClient, pingInterval: pingInterval,
 		conns: map[*protocolConn]struct{}{}, clients: map[string]int{},
 	}
 }
@@ -284,6 +285,7 @@ func (i wsImplementation) Accept(w http.ResponseWriter, r *http.Request, opts tr
 	pc := &protocolConn{
 		inner: c, transportWS: c.Subprotocol() == subprotocolTransportWS, hub: i.hub,
 		maxActive: i.hub.maxOperations, active: map[string]struct{}{},
+		pingEvery: i.hub.pingInterval,
 	}
 	if slot, ok := r.Context().Value(wsSlotKey{}).(*wsSlot); ok {
 		slot.conn = pc
@@ -300,6 +302,12 @@ func (i wsImplementation) Accept(w http.ResponseWriter, r *http.Request, opts tr
 // acknowledged with 4401, a second connection_init with 4429, a reused
 // subscription id with 4409, and gqlgen's init timeout is reported as 4408.
 // Only the first close code sent counts.
+//
+// On graphql-transport-ws it also pings the client every pingEvery once
+// the connection is acknowledged, and drops it (closing the TCP
+// connection, which the client sees as 1006) when two pings in a row went
+// unanswered. gqlgen would run a goroutine per socket for that; a timer
+// costs far less on an idle socket.
 //
 // On both subprotocols it also caps the operations running at once: one
 // more is answered with an error message for its id (extensions.code
@@ -320,6 +328,10 @@ type protocolConn struct {
 	acked    bool
 	active   map[string]struct{}
 	refused  int // operations refused since the last one admitted
+
+	pingEvery  time.Duration
+	pinger     *time.Timer // guarded by mu
+	unanswered int         // pings sent since the last pong; guarded by mu
 }
 
 var (
@@ -406,7 +418,9 @@ func (c *protocolConn) check(data []byte) verdict {
 		return c.start(m.ID)
 	case "complete":
 		delete(c.active, m.ID)
-	case "ping", "pong":
+	case "pong":
+		c.unanswered = 0
+	case "ping":
 	default:
 		return verdict{code: closeInvalidMessage, reason: "Invalid message received"}
 	}
@@ -463,6 +477,9 @@ func (c *protocolConn) WriteJSON(v any) error {
 		switch m.Type {
 		case "connection_ack":
 			c.acked = true
+			if c.transportWS && c.pingEvery > 0 && c.pinger == nil && !c.closed {
+				c.pinger = time.AfterFunc(c.pingEvery, c.ping)
+			}
 		case "complete", "error":
 			delete(c.active, m.ID)
 		}
@@ -471,6 +488,35 @@ func (c *protocolConn) WriteJSON(v any) error {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	return c.inner.WriteJSON(json.RawMessage(data))
+}
+
+// ping sends the next ping, or drops a client that answered neither of
+// the last two.
+func (c *protocolConn) ping() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	if c.unanswered >= 2 {
+		c.closed = true
+		c.mu.Unlock()
+		_ = c.inner.Close()
+		return
+	}
+	c.unanswered++
+	c.pinger.Reset(c.pingEvery)
+	c.mu.Unlock()
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	_ = c.inner.WriteJSON(json.RawMessage(`{"type":"ping"}`))
+}
+
+// stopPinging ends the pings. c.mu is held.
+func (c *protocolConn) stopPinging() {
+	if c.pinger != nil {
+		c.pinger.Stop()
+	}
 }
 
 // WriteClose starts the close handshake; later calls are ignored so the
@@ -482,6 +528,7 @@ func (c *protocolConn) WriteClose(code int, reason string) error {
 		return nil
 	}
 	c.closed = true
+	c.stopPinging()
 	c.mu.Unlock()
 	if c.transportWS && code == transport.WebsocketCloseProtocolError && strings.Contains(reason, "initialisation timeout") {
 		code, reason = closeInitTimeout, "Connection initialisation timeout"
@@ -491,6 +538,9 @@ func (c *protocolConn) WriteClose(code int, reason string) error {
 
 // Close releases the connection.
 func (c *protocolConn) Close() error {
+	c.mu.Lock()
+	c.stopPinging()
+	c.mu.Unlock()
 	c.hub.forget(c)
 	return c.inner.Close()
 }
