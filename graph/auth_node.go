@@ -21,26 +21,18 @@ import (
 //     signed-in users only);
 //   - Invitation: as `invitations`, or an open one addressed to the caller.
 //
-// Whatever the caller may not see, an anonymous caller included, is
-// NOT_FOUND with no hint of whether it exists. Viewer ids are not nodes.
+// Whatever the caller may not see is NOT_FOUND with no hint of whether it
+// exists (an anonymous caller is refused before, in node). Viewer ids are
+// not nodes.
 func (r *Resolver) authNode(ctx context.Context, typ, key string) (model.Node, bool, error) {
-	var fetch func(ctx context.Context, p *authz.Principal, id bson.ObjectID) (model.Node, error)
+	var fetch nodeFetch
 	switch typ {
 	case typeUser:
-		fetch = func(ctx context.Context, p *authz.Principal, id bson.ObjectID) (model.Node, error) {
-			u, err := r.Auth.User(ctx, p, id)
-			return &u, err
-		}
+		fetch = asNode(r.Auth.User)
 	case typeOrganization:
-		fetch = func(ctx context.Context, p *authz.Principal, id bson.ObjectID) (model.Node, error) {
-			o, err := r.Auth.Organization(ctx, p, id)
-			return &o, err
-		}
+		fetch = asNode(r.Auth.Organization)
 	case typeMember:
-		fetch = func(ctx context.Context, p *authz.Principal, id bson.ObjectID) (model.Node, error) {
-			m, err := r.Auth.Member(ctx, p, id)
-			return &m, err
-		}
+		fetch = asNode(r.Auth.Member)
 	case typeOrganizationMembership:
 		fetch = func(ctx context.Context, p *authz.Principal, id bson.ObjectID) (model.Node, error) {
 			m, err := r.Auth.Membership(ctx, p, id)
@@ -48,15 +40,9 @@ func (r *Resolver) authNode(ctx context.Context, typ, key string) (model.Node, b
 			return &om, err
 		}
 	case typeAPIKey:
-		fetch = func(ctx context.Context, p *authz.Principal, id bson.ObjectID) (model.Node, error) {
-			k, err := r.Auth.APIKey(ctx, p, id)
-			return &k, err
-		}
+		fetch = asNode(r.Auth.APIKey)
 	case typeInvitation:
-		fetch = func(ctx context.Context, p *authz.Principal, id bson.ObjectID) (model.Node, error) {
-			inv, err := r.Auth.Invitation(ctx, p, id)
-			return &inv, err
-		}
+		fetch = asNode(r.Auth.Invitation)
 	default:
 		return nil, false, nil
 	}
@@ -73,4 +59,15 @@ func (r *Resolver) authNode(ctx context.Context, typ, key string) (model.Node, b
 		return nil, true, errNoNode()
 	}
 	return nil, true, err
+}
+
+// nodeFetch fetches one object by its key for node(id:).
+type nodeFetch func(ctx context.Context, p *authz.Principal, id bson.ObjectID) (model.Node, error)
+
+// asNode adapts a service's lookup by id to a nodeFetch.
+func asNode[T any](get func(context.Context, *authz.Principal, bson.ObjectID) (T, error)) nodeFetch {
+	return func(ctx context.Context, p *authz.Principal, id bson.ObjectID) (model.Node, error) {
+		v, err := get(ctx, p, id)
+		return &v, err
+	}
 }
