@@ -24,6 +24,8 @@ const (
 	typeContact                = "Contact"
 	typeEmailCampaign          = "EmailCampaign"
 	typeEmailFlow              = "EmailFlow"
+	typeAgent                  = "Agent"
+	typeAgentExecution         = "AgentExecution"
 )
 
 // oid is the global id of an object keyed by an ObjectID.

@@ -26,7 +26,7 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	if authz.FromContext(ctx) == nil && typ != typeLegalDocument {
 		return nil, authz.Unauthenticated()
 	}
-	for _, lookup := range []nodeLookup{r.authNode, r.legalNode, r.integrationsNode} {
+	for _, lookup := range []nodeLookup{r.authNode, r.legalNode, r.integrationsNode, r.agentsNode} {
 		n, ok, err := lookup(ctx, typ, key)
 		if !ok {
 			continue

@@ -6,6 +6,7 @@ package graph
 import (
 	"time"
 
+	"github.com/omnify/bff/internal/agents"
 	"github.com/omnify/bff/internal/auth"
 	"github.com/omnify/bff/internal/events"
 	"github.com/omnify/bff/internal/integrations"
@@ -26,6 +27,9 @@ type Resolver struct {
 	// IntegrationService is the integrations module (named apart from the
 	// `integrations` query resolver method).
 	IntegrationService *integrations.Service
+	// AgentService is the agents module (named apart from the `agents`
+	// query resolver method).
+	AgentService *agents.Service
 	// Bus carries live events to subscriptions.
 	Bus events.Bus
 

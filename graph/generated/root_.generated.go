@@ -25,6 +25,9 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Agent() AgentResolver
+	AgentExecution() AgentExecutionResolver
+	AgentExecutionEvent() AgentExecutionEventResolver
 	ApiKey() ApiKeyResolver
 	Contact() ContactResolver
 	Deal() DealResolver
@@ -63,6 +66,61 @@ type ComplexityRoot struct {
 		Viewer      func(childComplexity int) int
 	}
 
+	Agent struct {
+		Description      func(childComplexity int) int
+		Enabled          func(childComplexity int) int
+		Executions       func(childComplexity int, first *int, after *string) int
+		ID               func(childComplexity int) int
+		Key              func(childComplexity int) int
+		Kind             func(childComplexity int) int
+		LastExecution    func(childComplexity int) int
+		Name             func(childComplexity int) int
+		ParametersSchema func(childComplexity int) int
+		Status           func(childComplexity int) int
+	}
+
+	AgentActivity struct {
+		Agent     func(childComplexity int) int
+		At        func(childComplexity int) int
+		Execution func(childComplexity int) int
+		Status    func(childComplexity int) int
+	}
+
+	AgentExecution struct {
+		Agent       func(childComplexity int) int
+		Error       func(childComplexity int) int
+		Events      func(childComplexity int, afterSequence *int, first *int) int
+		FinishedAt  func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Parameters  func(childComplexity int) int
+		QueuedAt    func(childComplexity int) int
+		RequestedBy func(childComplexity int) int
+		Result      func(childComplexity int) int
+		StartedAt   func(childComplexity int) int
+		Status      func(childComplexity int) int
+	}
+
+	AgentExecutionConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AgentExecutionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	AgentExecutionEvent struct {
+		At          func(childComplexity int) int
+		Data        func(childComplexity int) int
+		ExecutionID func(childComplexity int) int
+		Message     func(childComplexity int) int
+		Sequence    func(childComplexity int) int
+		Type        func(childComplexity int) int
+	}
+
 	ApiKey struct {
 		CreatedAt  func(childComplexity int) int
 		CreatedBy  func(childComplexity int) int
@@ -89,6 +147,10 @@ type ComplexityRoot struct {
 
 	AuthPayload struct {
 		Viewer func(childComplexity int) int
+	}
+
+	CancelAgentExecutionPayload struct {
+		Execution func(childComplexity int) int
 	}
 
 	ChangePasswordPayload struct {
@@ -335,6 +397,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AcceptInvitation      func(childComplexity int, input model.AcceptInvitationInput) int
 		AcceptLegalDocuments  func(childComplexity int, input model.AcceptLegalDocumentsInput) int
+		CancelAgentExecution  func(childComplexity int, input model.CancelAgentExecutionInput) int
 		ChangePassword        func(childComplexity int, input model.ChangePasswordInput) int
 		ConnectIntegration    func(childComplexity int, input model.ConnectIntegrationInput) int
 		CreateAPIKey          func(childComplexity int, input model.CreateAPIKeyInput) int
@@ -345,6 +408,8 @@ type ComplexityRoot struct {
 		RemoveMember          func(childComplexity int, input model.RemoveMemberInput) int
 		RevokeAPIKey          func(childComplexity int, input model.RevokeAPIKeyInput) int
 		RevokeInvitation      func(childComplexity int, input model.RevokeInvitationInput) int
+		RunAgent              func(childComplexity int, input model.RunAgentInput) int
+		SetAgentEnabled       func(childComplexity int, input model.SetAgentEnabledInput) int
 		SignUp                func(childComplexity int, input model.SignUpInput) int
 		SwitchOrganization    func(childComplexity int, input model.SwitchOrganizationInput) int
 		SyncIntegration       func(childComplexity int, input model.SyncIntegrationInput) int
@@ -396,6 +461,9 @@ type ComplexityRoot struct {
 
 	Query struct {
 		APIKeys          func(childComplexity int, first *int, after *string) int
+		Agent            func(childComplexity int, id string) int
+		AgentExecution   func(childComplexity int, id string) int
+		Agents           func(childComplexity int) int
 		Contacts         func(childComplexity int, first *int, after *string) int
 		Deals            func(childComplexity int, first *int, after *string, stage *string) int
 		EmailCampaigns   func(childComplexity int, first *int, after *string) int
@@ -425,13 +493,23 @@ type ComplexityRoot struct {
 		Invitation func(childComplexity int) int
 	}
 
+	RunAgentPayload struct {
+		Execution func(childComplexity int) int
+	}
+
 	ServerInfo struct {
 		StartedAt func(childComplexity int) int
 		Version   func(childComplexity int) int
 	}
 
+	SetAgentEnabledPayload struct {
+		Agent func(childComplexity int) int
+	}
+
 	Subscription struct {
-		IntegrationEvents func(childComplexity int) int
+		AgentActivity        func(childComplexity int) int
+		AgentExecutionEvents func(childComplexity int, executionID string, afterSequence *int) int
+		IntegrationEvents    func(childComplexity int) int
 	}
 
 	SwitchOrganizationPayload struct {
@@ -523,6 +601,244 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AcceptLegalDocumentsPayload.Viewer(childComplexity), true
+
+	case "Agent.description":
+		if e.ComplexityRoot.Agent.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.Description(childComplexity), true
+	case "Agent.enabled":
+		if e.ComplexityRoot.Agent.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.Enabled(childComplexity), true
+	case "Agent.executions":
+		if e.ComplexityRoot.Agent.Executions == nil {
+			break
+		}
+
+		args, err := ec.field_Agent_executions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Agent.Executions(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Agent.id":
+		if e.ComplexityRoot.Agent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.ID(childComplexity), true
+	case "Agent.key":
+		if e.ComplexityRoot.Agent.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.Key(childComplexity), true
+	case "Agent.kind":
+		if e.ComplexityRoot.Agent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.Kind(childComplexity), true
+	case "Agent.lastExecution":
+		if e.ComplexityRoot.Agent.LastExecution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.LastExecution(childComplexity), true
+	case "Agent.name":
+		if e.ComplexityRoot.Agent.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.Name(childComplexity), true
+	case "Agent.parametersSchema":
+		if e.ComplexityRoot.Agent.ParametersSchema == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.ParametersSchema(childComplexity), true
+	case "Agent.status":
+		if e.ComplexityRoot.Agent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.Status(childComplexity), true
+
+	case "AgentActivity.agent":
+		if e.ComplexityRoot.AgentActivity.Agent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentActivity.Agent(childComplexity), true
+	case "AgentActivity.at":
+		if e.ComplexityRoot.AgentActivity.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentActivity.At(childComplexity), true
+	case "AgentActivity.execution":
+		if e.ComplexityRoot.AgentActivity.Execution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentActivity.Execution(childComplexity), true
+	case "AgentActivity.status":
+		if e.ComplexityRoot.AgentActivity.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentActivity.Status(childComplexity), true
+
+	case "AgentExecution.agent":
+		if e.ComplexityRoot.AgentExecution.Agent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecution.Agent(childComplexity), true
+	case "AgentExecution.error":
+		if e.ComplexityRoot.AgentExecution.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecution.Error(childComplexity), true
+	case "AgentExecution.events":
+		if e.ComplexityRoot.AgentExecution.Events == nil {
+			break
+		}
+
+		args, err := ec.field_AgentExecution_events_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.AgentExecution.Events(childComplexity, args["afterSequence"].(*int), args["first"].(*int)), true
+	case "AgentExecution.finishedAt":
+		if e.ComplexityRoot.AgentExecution.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecution.FinishedAt(childComplexity), true
+	case "AgentExecution.id":
+		if e.ComplexityRoot.AgentExecution.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecution.ID(childComplexity), true
+	case "AgentExecution.parameters":
+		if e.ComplexityRoot.AgentExecution.Parameters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecution.Parameters(childComplexity), true
+	case "AgentExecution.queuedAt":
+		if e.ComplexityRoot.AgentExecution.QueuedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecution.QueuedAt(childComplexity), true
+	case "AgentExecution.requestedBy":
+		if e.ComplexityRoot.AgentExecution.RequestedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecution.RequestedBy(childComplexity), true
+	case "AgentExecution.result":
+		if e.ComplexityRoot.AgentExecution.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecution.Result(childComplexity), true
+	case "AgentExecution.startedAt":
+		if e.ComplexityRoot.AgentExecution.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecution.StartedAt(childComplexity), true
+	case "AgentExecution.status":
+		if e.ComplexityRoot.AgentExecution.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecution.Status(childComplexity), true
+
+	case "AgentExecutionConnection.edges":
+		if e.ComplexityRoot.AgentExecutionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecutionConnection.Edges(childComplexity), true
+	case "AgentExecutionConnection.nodes":
+		if e.ComplexityRoot.AgentExecutionConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecutionConnection.Nodes(childComplexity), true
+	case "AgentExecutionConnection.pageInfo":
+		if e.ComplexityRoot.AgentExecutionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecutionConnection.PageInfo(childComplexity), true
+	case "AgentExecutionConnection.totalCount":
+		if e.ComplexityRoot.AgentExecutionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecutionConnection.TotalCount(childComplexity), true
+
+	case "AgentExecutionEdge.cursor":
+		if e.ComplexityRoot.AgentExecutionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecutionEdge.Cursor(childComplexity), true
+	case "AgentExecutionEdge.node":
+		if e.ComplexityRoot.AgentExecutionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecutionEdge.Node(childComplexity), true
+
+	case "AgentExecutionEvent.at":
+		if e.ComplexityRoot.AgentExecutionEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecutionEvent.At(childComplexity), true
+	case "AgentExecutionEvent.data":
+		if e.ComplexityRoot.AgentExecutionEvent.Data == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecutionEvent.Data(childComplexity), true
+	case "AgentExecutionEvent.executionId":
+		if e.ComplexityRoot.AgentExecutionEvent.ExecutionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecutionEvent.ExecutionID(childComplexity), true
+	case "AgentExecutionEvent.message":
+		if e.ComplexityRoot.AgentExecutionEvent.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecutionEvent.Message(childComplexity), true
+	case "AgentExecutionEvent.sequence":
+		if e.ComplexityRoot.AgentExecutionEvent.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecutionEvent.Sequence(childComplexity), true
+	case "AgentExecutionEvent.type":
+		if e.ComplexityRoot.AgentExecutionEvent.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentExecutionEvent.Type(childComplexity), true
 
 	case "ApiKey.createdAt":
 		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
@@ -623,6 +939,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuthPayload.Viewer(childComplexity), true
+
+	case "CancelAgentExecutionPayload.execution":
+		if e.ComplexityRoot.CancelAgentExecutionPayload.Execution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancelAgentExecutionPayload.Execution(childComplexity), true
 
 	case "ChangePasswordPayload.otherSessionsEnded":
 		if e.ComplexityRoot.ChangePasswordPayload.OtherSessionsEnded == nil {
@@ -1519,6 +1842,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AcceptLegalDocuments(childComplexity, args["input"].(model.AcceptLegalDocumentsInput)), true
+	case "Mutation.cancelAgentExecution":
+		if e.ComplexityRoot.Mutation.CancelAgentExecution == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelAgentExecution_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelAgentExecution(childComplexity, args["input"].(model.CancelAgentExecutionInput)), true
 	case "Mutation.changePassword":
 		if e.ComplexityRoot.Mutation.ChangePassword == nil {
 			break
@@ -1624,6 +1958,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeInvitation(childComplexity, args["input"].(model.RevokeInvitationInput)), true
+	case "Mutation.runAgent":
+		if e.ComplexityRoot.Mutation.RunAgent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_runAgent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RunAgent(childComplexity, args["input"].(model.RunAgentInput)), true
+	case "Mutation.setAgentEnabled":
+		if e.ComplexityRoot.Mutation.SetAgentEnabled == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setAgentEnabled_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetAgentEnabled(childComplexity, args["input"].(model.SetAgentEnabledInput)), true
 	case "Mutation.signUp":
 		if e.ComplexityRoot.Mutation.SignUp == nil {
 			break
@@ -1824,6 +2180,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APIKeys(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.agent":
+		if e.ComplexityRoot.Query.Agent == nil {
+			break
+		}
+
+		args, err := ec.field_Query_agent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Agent(childComplexity, args["id"].(string)), true
+	case "Query.agentExecution":
+		if e.ComplexityRoot.Query.AgentExecution == nil {
+			break
+		}
+
+		args, err := ec.field_Query_agentExecution_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AgentExecution(childComplexity, args["id"].(string)), true
+	case "Query.agents":
+		if e.ComplexityRoot.Query.Agents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Agents(childComplexity), true
 	case "Query.contacts":
 		if e.ComplexityRoot.Query.Contacts == nil {
 			break
@@ -1982,6 +2366,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RevokeInvitationPayload.Invitation(childComplexity), true
 
+	case "RunAgentPayload.execution":
+		if e.ComplexityRoot.RunAgentPayload.Execution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunAgentPayload.Execution(childComplexity), true
+
 	case "ServerInfo.startedAt":
 		if e.ComplexityRoot.ServerInfo.StartedAt == nil {
 			break
@@ -1995,6 +2386,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServerInfo.Version(childComplexity), true
 
+	case "SetAgentEnabledPayload.agent":
+		if e.ComplexityRoot.SetAgentEnabledPayload.Agent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetAgentEnabledPayload.Agent(childComplexity), true
+
+	case "Subscription.agentActivity":
+		if e.ComplexityRoot.Subscription.AgentActivity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.AgentActivity(childComplexity), true
+	case "Subscription.agentExecutionEvents":
+		if e.ComplexityRoot.Subscription.AgentExecutionEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_agentExecutionEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.AgentExecutionEvents(childComplexity, args["executionId"].(string), args["afterSequence"].(*int)), true
 	case "Subscription.integrationEvents":
 		if e.ComplexityRoot.Subscription.IntegrationEvents == nil {
 			break
@@ -2186,6 +2601,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AcceptInvitationInput", ec.unmarshalInputAcceptInvitationInput),
 			graphql.NewInputUnmarshaler("AcceptLegalDocumentsInput", ec.unmarshalInputAcceptLegalDocumentsInput),
+			graphql.NewInputUnmarshaler("CancelAgentExecutionInput", ec.unmarshalInputCancelAgentExecutionInput),
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
 			graphql.NewInputUnmarshaler("ConnectIntegrationInput", ec.unmarshalInputConnectIntegrationInput),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
@@ -2195,6 +2611,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RemoveMemberInput", ec.unmarshalInputRemoveMemberInput),
 			graphql.NewInputUnmarshaler("RevokeApiKeyInput", ec.unmarshalInputRevokeApiKeyInput),
 			graphql.NewInputUnmarshaler("RevokeInvitationInput", ec.unmarshalInputRevokeInvitationInput),
+			graphql.NewInputUnmarshaler("RunAgentInput", ec.unmarshalInputRunAgentInput),
+			graphql.NewInputUnmarshaler("SetAgentEnabledInput", ec.unmarshalInputSetAgentEnabledInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("SwitchOrganizationInput", ec.unmarshalInputSwitchOrganizationInput),
 			graphql.NewInputUnmarshaler("SyncIntegrationInput", ec.unmarshalInputSyncIntegrationInput),
@@ -2292,6 +2710,283 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../schema/agents.graphqls", Input: `"""
+Where an agent comes from.
+"""
+enum AgentKind {
+  "Ships with Omnify and runs in its workers."
+  BUILT_IN
+  "Served by an agent service outside Omnify."
+  EXTERNAL
+}
+
+"""
+Where an agent stands, after its last execution.
+"""
+enum AgentStatus {
+  "Enabled and not running; its last execution, if any, did not fail."
+  IDLE
+  "An execution is queued or running."
+  RUNNING
+  "Its last execution failed; see lastExecution.error."
+  ERROR
+  "An admin turned it off; it cannot be run."
+  DISABLED
+}
+
+"""
+Where an execution stands.
+"""
+enum AgentExecutionStatus {
+  "Waiting for a worker."
+  QUEUED
+  "A worker is running it."
+  RUNNING
+  "Finished; see result."
+  SUCCEEDED
+  "Stopped with an error; see error."
+  FAILED
+  "Cancelled by a member."
+  CANCELLED
+}
+
+"""
+What an event of an execution's log reports.
+"""
+enum AgentExecutionEventType {
+  "The execution was queued (again, after a worker stopped, when it is not the first event)."
+  QUEUED
+  "A worker started it."
+  STARTED
+  "A step began."
+  STEP_STARTED
+  "A note about the work."
+  LOG
+  "Something the agent found; data holds severity, title, detail and figures."
+  FINDING
+  "A step ended."
+  STEP_COMPLETED
+  "The execution finished; data holds the result. The last event."
+  SUCCEEDED
+  "The execution failed; the message says why. The last event."
+  FAILED
+  "The execution was cancelled. The last event."
+  CANCELLED
+}
+
+"""
+An agent: an analyzer of the organization's marketing data that reports findings.
+"""
+type Agent implements Node {
+  "The agent's global id."
+  id: ID!
+  "The agent's key in the catalog, for example ` + "`" + `roas-guardian` + "`" + `."
+  key: String!
+  "The agent's display name."
+  name: String!
+  "What the agent does."
+  description: String!
+  "Where the agent comes from."
+  kind: AgentKind!
+  "Where the agent stands."
+  status: AgentStatus!
+  "False when an admin turned it off."
+  enabled: Boolean!
+  "The JSON Schema of the parameters ` + "`" + `runAgent` + "`" + ` accepts (an object of number, integer, string and boolean properties with defaults and bounds)."
+  parametersSchema: JSON!
+  "The newest execution; null before the first. VIEWER or above; API keys with READ may call it."
+  lastExecution: AgentExecution
+  "The agent's executions, newest first. VIEWER or above; API keys with READ may call it."
+  executions(
+    "How many, 1 to 100."
+    first: Int = 20
+    "The ` + "`" + `endCursor` + "`" + ` of the previous page; omit it for the first page."
+    after: String
+  ): AgentExecutionConnection!
+}
+
+"""
+A page of an agent's executions, newest first.
+"""
+type AgentExecutionConnection {
+  "The executions of this page with their cursors."
+  edges: [AgentExecutionEdge!]!
+  "The executions of this page."
+  nodes: [AgentExecution!]!
+  "Where this page starts and ends."
+  pageInfo: PageInfo!
+  "How many executions the agent has, over all pages."
+  totalCount: Int!
+}
+
+"""
+One execution of a page, with its cursor.
+"""
+type AgentExecutionEdge {
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this one."
+  cursor: String!
+  "The execution."
+  node: AgentExecution!
+}
+
+"""
+One run of an agent, with its log of events.
+"""
+type AgentExecution implements Node {
+  "The execution's global id."
+  id: ID!
+  "The agent it runs."
+  agent: Agent!
+  "Where it stands."
+  status: AgentExecutionStatus!
+  "The parameters it runs with, defaults filled in."
+  parameters: JSON!
+  "The member who ran it; null when an API key did."
+  requestedBy: User
+  "When it was queued."
+  queuedAt: DateTime!
+  "When a worker last started it."
+  startedAt: DateTime
+  "When it ended."
+  finishedAt: DateTime
+  "The report (summary, findings, recommendations, metrics) once it SUCCEEDED."
+  result: JSON
+  "Why it failed, in words a shop owner can act on."
+  error: String
+  "Its events in order, after ` + "`" + `afterSequence` + "`" + `. VIEWER or above; API keys with READ may call it."
+  events(
+    "Only events with a greater sequence; omit it (or 0) for all."
+    afterSequence: Int
+    "How many, 1 to 500; 100 when omitted."
+    first: Int
+  ): [AgentExecutionEvent!]!
+}
+
+"""
+One entry of an execution's log. Sequences count 1, 2, 3, … without gaps.
+"""
+type AgentExecutionEvent {
+  "The global id of the execution it belongs to."
+  executionId: ID!
+  "Its place in the execution's log: 1 for the first event."
+  sequence: Int!
+  "What it reports."
+  type: AgentExecutionEventType!
+  "What happened, for the shop owner."
+  message: String!
+  "Details: a finding's figures, the result; null when there are none."
+  data: JSON
+  "When it happened."
+  at: DateTime!
+}
+
+"""
+A status change of one of the organization's agent executions.
+"""
+type AgentActivity {
+  "The execution that changed."
+  execution: AgentExecution!
+  "Its agent."
+  agent: Agent!
+  "The execution's status after the change."
+  status: AgentExecutionStatus!
+  "When it changed."
+  at: DateTime!
+}
+
+"Input of ` + "`" + `runAgent` + "`" + `."
+input RunAgentInput {
+  "The global id of the agent to run."
+  agentId: ID!
+  "The parameters, as the agent's ` + "`" + `parametersSchema` + "`" + ` describes them; omitted ones take their defaults."
+  parameters: JSON
+}
+
+"Result of ` + "`" + `runAgent` + "`" + `."
+type RunAgentPayload {
+  "The queued execution."
+  execution: AgentExecution!
+}
+
+"Input of ` + "`" + `cancelAgentExecution` + "`" + `."
+input CancelAgentExecutionInput {
+  "The global id of the execution to cancel."
+  id: ID!
+}
+
+"Result of ` + "`" + `cancelAgentExecution` + "`" + `."
+type CancelAgentExecutionPayload {
+  "The execution: CANCELLED when it was queued, still RUNNING (until its next step) when it was running."
+  execution: AgentExecution!
+}
+
+"Input of ` + "`" + `setAgentEnabled` + "`" + `."
+input SetAgentEnabledInput {
+  "The global id of the agent."
+  agentId: ID!
+  "True to turn it on, false to turn it off."
+  enabled: Boolean!
+}
+
+"Result of ` + "`" + `setAgentEnabled` + "`" + `."
+type SetAgentEnabledPayload {
+  "The agent after the change."
+  agent: Agent!
+}
+
+extend type Query {
+  "The organization's agents, by key. VIEWER or above; API keys with READ may call it."
+  agents: [Agent!]! @hasRole(role: VIEWER)
+  "One of the organization's agents; null with NOT_FOUND when it is not the organization's. VIEWER or above; API keys with READ may call it."
+  agent("The agent's global id." id: ID!): Agent @hasRole(role: VIEWER)
+  "One of the organization's agent executions; null with NOT_FOUND when it is not the organization's. VIEWER or above; API keys with READ may call it."
+  agentExecution("The execution's global id." id: ID!): AgentExecution @hasRole(role: VIEWER)
+}
+
+extend type Mutation {
+  """
+  Queue an execution of an agent. Parameters are checked against its
+  schema (BAD_USER_INPUT naming ` + "`" + `parameters.<name>` + "`" + `); an agent that is
+  disabled or already has an execution queued or running gets CONFLICT.
+  MEMBER or above (a READ_WRITE API key acts as ADMIN; READ keys may not).
+  """
+  runAgent("The agent and its parameters." input: RunAgentInput!): RunAgentPayload! @hasRole(role: MEMBER)
+  """
+  Cancel an execution: a queued one at once, a running one at its next
+  step; one that ended gets CONFLICT. MEMBER or above (a READ_WRITE API key
+  acts as ADMIN; READ keys may not).
+  """
+  cancelAgentExecution("The execution to cancel." input: CancelAgentExecutionInput!): CancelAgentExecutionPayload! @hasRole(role: MEMBER)
+  """
+  Turn an agent on or off. OWNER or ADMIN (a READ_WRITE API key acts as
+  ADMIN; READ keys may not).
+  """
+  setAgentEnabled("The agent and whether it is enabled." input: SetAgentEnabledInput!): SetAgentEnabledPayload! @hasRole(role: ADMIN)
+}
+
+extend type Subscription {
+  """
+  The events of one execution: those stored after ` + "`" + `afterSequence` + "`" + ` (all when
+  omitted), then the live ones, with no gap and no duplicate; it completes
+  after the last event (SUCCEEDED, FAILED or CANCELLED). A client that falls
+  too far behind gets an error coded SLOW_CONSUMER and subscribes again with
+  ` + "`" + `afterSequence` + "`" + ` set to the last sequence it received. VIEWER or above; API
+  keys with READ may call it.
+  """
+  agentExecutionEvents(
+    "The execution's global id."
+    executionId: ID!
+    "Only events with a greater sequence; omit it for all."
+    afterSequence: Int
+  ): AgentExecutionEvent! @hasRole(role: VIEWER)
+  """
+  Every status change of the organization's agent executions, as it
+  happens. A client that falls too far behind gets an error coded
+  SLOW_CONSUMER. VIEWER or above; API keys with READ may call it.
+  """
+  agentActivity: AgentActivity! @hasRole(role: VIEWER)
+}
+`, BuiltIn: false},
 	{Name: "../../schema/auth.graphqls", Input: `"""
 The caller must be signed in (a browser session) or send a partner API key;
 anonymous callers get UNAUTHENTICATED. The service checks again.
@@ -3365,6 +4060,11 @@ A calendar day, as ` + "`" + `YYYY-MM-DD` + "`" + `, for example ` + "`" + `2026
 scalar Date
 
 """
+Any JSON value: an object, an array, a string, a number, a boolean or null.
+"""
+scalar JSON
+
+"""
 Where a page of a connection starts and ends (the GraphQL Cursor Connections
 specification). Every connection takes ` + "`" + `first` + "`" + ` (1 to 100, default 20 unless
 the field says otherwise) and ` + "`" + `after` + "`" + ` (an ` + "`" + `endCursor` + "`" + `), and pages forward.
@@ -3442,6 +4142,116 @@ func (ec *executionContext) childFields_AcceptLegalDocumentsPayload(ctx context.
 	return nil, fmt.Errorf("no field named %q was found under type AcceptLegalDocumentsPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Agent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Agent_id(ctx, field)
+	case "key":
+		return ec.fieldContext_Agent_key(ctx, field)
+	case "name":
+		return ec.fieldContext_Agent_name(ctx, field)
+	case "description":
+		return ec.fieldContext_Agent_description(ctx, field)
+	case "kind":
+		return ec.fieldContext_Agent_kind(ctx, field)
+	case "status":
+		return ec.fieldContext_Agent_status(ctx, field)
+	case "enabled":
+		return ec.fieldContext_Agent_enabled(ctx, field)
+	case "parametersSchema":
+		return ec.fieldContext_Agent_parametersSchema(ctx, field)
+	case "lastExecution":
+		return ec.fieldContext_Agent_lastExecution(ctx, field)
+	case "executions":
+		return ec.fieldContext_Agent_executions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Agent", field.Name)
+}
+
+func (ec *executionContext) childFields_AgentActivity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "execution":
+		return ec.fieldContext_AgentActivity_execution(ctx, field)
+	case "agent":
+		return ec.fieldContext_AgentActivity_agent(ctx, field)
+	case "status":
+		return ec.fieldContext_AgentActivity_status(ctx, field)
+	case "at":
+		return ec.fieldContext_AgentActivity_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgentActivity", field.Name)
+}
+
+func (ec *executionContext) childFields_AgentExecution(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AgentExecution_id(ctx, field)
+	case "agent":
+		return ec.fieldContext_AgentExecution_agent(ctx, field)
+	case "status":
+		return ec.fieldContext_AgentExecution_status(ctx, field)
+	case "parameters":
+		return ec.fieldContext_AgentExecution_parameters(ctx, field)
+	case "requestedBy":
+		return ec.fieldContext_AgentExecution_requestedBy(ctx, field)
+	case "queuedAt":
+		return ec.fieldContext_AgentExecution_queuedAt(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_AgentExecution_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_AgentExecution_finishedAt(ctx, field)
+	case "result":
+		return ec.fieldContext_AgentExecution_result(ctx, field)
+	case "error":
+		return ec.fieldContext_AgentExecution_error(ctx, field)
+	case "events":
+		return ec.fieldContext_AgentExecution_events(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgentExecution", field.Name)
+}
+
+func (ec *executionContext) childFields_AgentExecutionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AgentExecutionConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_AgentExecutionConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AgentExecutionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AgentExecutionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgentExecutionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AgentExecutionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AgentExecutionEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AgentExecutionEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgentExecutionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AgentExecutionEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "executionId":
+		return ec.fieldContext_AgentExecutionEvent_executionId(ctx, field)
+	case "sequence":
+		return ec.fieldContext_AgentExecutionEvent_sequence(ctx, field)
+	case "type":
+		return ec.fieldContext_AgentExecutionEvent_type(ctx, field)
+	case "message":
+		return ec.fieldContext_AgentExecutionEvent_message(ctx, field)
+	case "data":
+		return ec.fieldContext_AgentExecutionEvent_data(ctx, field)
+	case "at":
+		return ec.fieldContext_AgentExecutionEvent_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgentExecutionEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3496,6 +4306,14 @@ func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field g
 		return ec.fieldContext_AuthPayload_viewer(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CancelAgentExecutionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "execution":
+		return ec.fieldContext_CancelAgentExecutionPayload_execution(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CancelAgentExecutionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ChangePasswordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4092,6 +4910,14 @@ func (ec *executionContext) childFields_RevokeInvitationPayload(ctx context.Cont
 	return nil, fmt.Errorf("no field named %q was found under type RevokeInvitationPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_RunAgentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "execution":
+		return ec.fieldContext_RunAgentPayload_execution(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RunAgentPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "version":
@@ -4100,6 +4926,14 @@ func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field gr
 		return ec.fieldContext_ServerInfo_startedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServerInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_SetAgentEnabledPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "agent":
+		return ec.fieldContext_SetAgentEnabledPayload_agent(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetAgentEnabledPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SwitchOrganizationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -5,6 +5,7 @@ package model
 import (
 	"time"
 
+	"github.com/omnify/bff/internal/agents"
 	"github.com/omnify/bff/internal/auth"
 	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/integrations"
@@ -39,6 +40,26 @@ type AcceptLegalDocumentsPayload struct {
 	Viewer *Viewer `json:"viewer"`
 }
 
+// A page of an agent's executions, newest first.
+type AgentExecutionConnection struct {
+	// The executions of this page with their cursors.
+	Edges []*AgentExecutionEdge `json:"edges"`
+	// The executions of this page.
+	Nodes []*agents.Execution `json:"nodes"`
+	// Where this page starts and ends.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many executions the agent has, over all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// One execution of a page, with its cursor.
+type AgentExecutionEdge struct {
+	// Pass as `after` to continue after this one.
+	Cursor string `json:"cursor"`
+	// The execution.
+	Node *agents.Execution `json:"node"`
+}
+
 // A page of an organization's API keys.
 type APIKeyConnection struct {
 	// The page's keys with their cursors.
@@ -63,6 +84,18 @@ type APIKeyEdge struct {
 type AuthPayload struct {
 	// The newly signed-in caller.
 	Viewer *Viewer `json:"viewer"`
+}
+
+// Input of `cancelAgentExecution`.
+type CancelAgentExecutionInput struct {
+	// The global id of the execution to cancel.
+	ID string `json:"id"`
+}
+
+// Result of `cancelAgentExecution`.
+type CancelAgentExecutionPayload struct {
+	// The execution: CANCELLED when it was queued, still RUNNING (until its next step) when it was running.
+	Execution *agents.Execution `json:"execution"`
 }
 
 // Input of `changePassword`.
@@ -443,12 +476,40 @@ type RevokeInvitationPayload struct {
 	Invitation *auth.Invitation `json:"invitation"`
 }
 
+// Input of `runAgent`.
+type RunAgentInput struct {
+	// The global id of the agent to run.
+	AgentID string `json:"agentId"`
+	// The parameters, as the agent's `parametersSchema` describes them; omitted ones take their defaults.
+	Parameters any `json:"parameters,omitempty"`
+}
+
+// Result of `runAgent`.
+type RunAgentPayload struct {
+	// The queued execution.
+	Execution *agents.Execution `json:"execution"`
+}
+
 // Facts about the running server.
 type ServerInfo struct {
 	// The version of the omnify binary, for example `v1.4.0` or `dev`.
 	Version string `json:"version"`
 	// When this server process started.
 	StartedAt time.Time `json:"startedAt"`
+}
+
+// Input of `setAgentEnabled`.
+type SetAgentEnabledInput struct {
+	// The global id of the agent.
+	AgentID string `json:"agentId"`
+	// True to turn it on, false to turn it off.
+	Enabled bool `json:"enabled"`
+}
+
+// Result of `setAgentEnabled`.
+type SetAgentEnabledPayload struct {
+	// The agent after the change.
+	Agent *agents.Agent `json:"agent"`
 }
 
 // Input of `signUp`.

@@ -3,6 +3,7 @@
 package model
 
 import (
+	"encoding/json"
 	"io"
 	"strconv"
 	"time"
@@ -64,3 +65,22 @@ func UnmarshalDate(v any) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// JSON is the GraphQL JSON scalar: any JSON value (agent parameters and
+// results, event data, JSON Schemas).
+type JSON = any
+
+// MarshalJSON writes v as JSON; a value that cannot be written is null.
+func MarshalJSON(v any) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			_, _ = io.WriteString(w, "null")
+			return
+		}
+		_, _ = w.Write(b)
+	})
+}
+
+// UnmarshalJSON accepts any input value as it was sent.
+func UnmarshalJSON(v any) (any, error) { return v, nil }

@@ -10,10 +10,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/graph"
 	"github.com/omnify/bff/graph/generated"
+	"github.com/omnify/bff/internal/agents"
 	"github.com/omnify/bff/internal/auth"
 	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/config"
@@ -46,11 +50,16 @@ type App struct {
 	bus      events.Bus
 	auth     *authChanges
 	worker   *integrations.Worker
-	server   *httpserver.Server
-	http     *http.Server
-	listener net.Listener
-	stopWork context.CancelFunc
-	workDone chan struct{}
+	agents   *agents.Service
+	agentRun *agents.Worker
+	// organizationIDs pages through every organization (the agents
+	// catalog's start-up pass).
+	organizationIDs func(ctx context.Context, after bson.ObjectID, limit int) ([]bson.ObjectID, error)
+	server          *httpserver.Server
+	http            *http.Server
+	listener        net.Listener
+	stopWork        context.CancelFunc
+	workDone        chan struct{}
 }
 
 // New opens the database, builds the modules and the HTTP server, and binds
@@ -128,6 +137,22 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		})
 	}
 
+	agentStore := agents.NewStore(db)
+	if err := agentStore.EnsureIndexes(ctx); err != nil {
+		return fail(err)
+	}
+	a.agents = agents.New(agentStore, agents.Options{
+		Bus:                a.bus,
+		Analyzers:          agentAnalyzers(),
+		Source:             integrationSource{svc: integrationService},
+		SubscriptionBuffer: cfg.AgentSubscriptionBuffer,
+		Logger:             o.Logger.With("module", "agents"),
+	})
+	if cfg.RunsWorker() {
+		a.agentRun = agents.NewWorker(a.agents, agents.WorkerOptions{Workers: cfg.AgentWorkers})
+	}
+	a.organizationIDs = authService.OrganizationIDs
+
 	metricsOptions := httpserver.MetricsOptions{
 		OperationNames:      cfg.MetricsOperationNames,
 		OperationNameLength: cfg.MetricsOperationNameLength,
@@ -169,13 +194,16 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		},
 		PerOperation: func(ctx context.Context) context.Context {
 			ctx = authz.Pin(ctx) // a connection's authority may change; an operation's may not
+			ctx = graph.WithStreamEnds(ctx)
 			return loaders.With(ctx, loaders.New(loaders.Sources{
-				Users:          authService.UsersByIDs,
-				Organizations:  authService.OrganizationsByIDs,
-				LegalDocuments: legalService.DocumentsByIDs,
-				SyncRuns:       graph.SyncRunsSource(integrationService),
+				Users:           authService.UsersByIDs,
+				Organizations:   authService.OrganizationsByIDs,
+				LegalDocuments:  legalService.DocumentsByIDs,
+				SyncRuns:        graph.SyncRunsSource(integrationService),
+				AgentExecutions: graph.AgentExecutionsSource(a.agents),
 			}))
 		},
+		StreamError:                  graph.StreamEndError,
 		WebsocketRecheckInterval:     cfg.WebsocketRecheckInterval,
 		AllowedOrigins:               cfg.AllowedOrigins,
 		WebsocketInitTimeout:         cfg.WebsocketInitTimeout,
@@ -187,7 +215,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	if cfg.RunsAPI() {
 		resolver := &graph.Resolver{Version: o.Version, StartedAt: started, Auth: authService, Legal: legalService,
-			IntegrationService: integrationService, Bus: a.bus}
+			IntegrationService: integrationService, AgentService: a.agents, Bus: a.bus}
 		sopts.Schema = generated.NewExecutableSchema(generated.Config{Resolvers: resolver, Directives: graph.Directives()})
 	}
 	a.server = httpserver.New(sopts)
@@ -237,11 +265,25 @@ func (a *App) Serve(ctx context.Context) error {
 	a.workDone = make(chan struct{})
 	go func() {
 		defer close(a.workDone)
+		var wg sync.WaitGroup
+		if a.agentRun != nil {
+			wg.Go(func() {
+				// Organizations created before the agents module get their
+				// catalog here; new ones at their first read of agents.
+				if n, err := a.agents.EnsureAllCatalogs(workCtx, a.organizationIDs); err != nil && workCtx.Err() == nil {
+					a.logger.Warn("agents: catalog of existing organizations", slog.Any("error", err), slog.Int("done", n))
+				}
+				if err := a.agentRun.Run(workCtx); err != nil {
+					a.logger.Error("agents worker stopped", slog.Any("error", err))
+				}
+			})
+		}
 		if a.worker != nil {
 			if err := a.worker.Run(workCtx); err != nil {
 				a.logger.Error("integrations worker stopped", slog.Any("error", err))
 			}
 		}
+		wg.Wait()
 	}()
 
 	var err error

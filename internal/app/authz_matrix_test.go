@@ -36,6 +36,9 @@ type matrixRow struct {
 	// fresh runs the operation on a new client holding the caller's
 	// credential, because it changes the session it runs on.
 	fresh bool
+	// trigger causes an event a subscription row waits for (the i-th
+	// try); nil disconnects an integration.
+	trigger func(t *testing.T, f *matrixFixture, i int)
 }
 
 // matrix has a row for every root field; TestAuthorizationMatrix fails for
@@ -94,6 +97,32 @@ var matrix = map[string]matrixRow{
 		vars: func(f *matrixFixture, _ int) map[string]any { return map[string]any{"ids": f.currentLegalIDs} }},
 
 	"Subscription.integrationEvents": {op: `subscription { integrationEvents { id platform status } }`, want: "uoooooo"},
+
+	"Query.agents": {op: `{ agents { id status } }`, want: "uoooooo"},
+	"Query.agent": {op: `query($id: ID!) { agent(id: $id) { id status } }`, want: "uoooooo",
+		vars: func(f *matrixFixture, _ int) map[string]any { return map[string]any{"id": f.agentID} }},
+	"Query.agentExecution": {op: `query($id: ID!) { agentExecution(id: $id) { id status } }`, want: "uoooooo",
+		vars: func(f *matrixFixture, _ int) map[string]any { return map[string]any{"id": f.executionID} }},
+	"Mutation.runAgent": {op: `mutation($id: ID!) { runAgent(input: {agentId: $id}) { execution { id } } }`, want: "ufooofo",
+		vars: func(f *matrixFixture, _ int) map[string]any { return map[string]any{"id": f.runAgentID} }},
+	"Mutation.cancelAgentExecution": {op: `mutation($id: ID!) { cancelAgentExecution(input: {id: $id}) { execution { id } } }`, want: "ufooofo",
+		vars: func(f *matrixFixture, _ int) map[string]any { return map[string]any{"id": f.executionID} }},
+	"Mutation.setAgentEnabled": {op: `mutation($id: ID!) { setAgentEnabled(input: {agentId: $id, enabled: true}) { agent { id } } }`, want: "uffoofo",
+		vars: func(f *matrixFixture, _ int) map[string]any { return map[string]any{"id": f.agentID} }},
+	"Subscription.agentExecutionEvents": {op: `subscription($id: ID!) { agentExecutionEvents(executionId: $id) { sequence type } }`, want: "uoooooo",
+		vars: func(f *matrixFixture, _ int) map[string]any { return map[string]any{"id": f.executionID} }},
+	"Subscription.agentActivity": {op: `subscription { agentActivity { status execution { id } } }`, want: "uoooooo",
+		trigger: func(t *testing.T, f *matrixFixture, _ int) {
+			// A run of the owner's is a change; it ends at once (no
+			// analyzer needs a platform it lacks) or is cancelled.
+			r := f.clients[4].Do(t, `mutation($id: ID!) { runAgent(input: {agentId: $id}) { execution { id } } }`, map[string]any{"id": f.activityAgentID})
+			var out struct {
+				RunAgent struct{ Execution struct{ ID string } }
+			}
+			if json.Unmarshal(r.Data, &out) == nil && out.RunAgent.Execution.ID != "" {
+				f.clients[4].Do(t, `mutation($id: ID!) { cancelAgentExecution(input: {id: $id}) { execution { id } } }`, map[string]any{"id": out.RunAgent.Execution.ID})
+			}
+		}},
 }
 
 const matrixPassword = "correct horse battery staple"
@@ -110,6 +139,10 @@ type matrixFixture struct {
 	orgID, legalDocumentID                              string
 	currentLegalIDs                                     []string
 	unknownInvitationID, unknownUserID, unknownAPIKeyID string
+	// agentID is an agent of the organization, runAgentID the one the
+	// runAgent row runs, activityAgentID the one the activity row runs,
+	// executionID an execution of the organization's.
+	agentID, runAgentID, activityAgentID, executionID string
 }
 
 // TestAuthorizationMatrix runs every operation of the schema as every kind
@@ -147,7 +180,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 			got := make([]byte, len(matrixCallers))
 			for caller := range matrixCallers {
 				if strings.HasPrefix(f, "Subscription.") {
-					got[caller] = fx.subscribe(t, caller, row.op)
+					var vars map[string]any
+					if row.vars != nil {
+						vars = row.vars(fx, caller)
+					}
+					got[caller] = fx.subscribe(t, caller, row.op, vars, row.trigger)
 					continue
 				}
 				c := fx.clients[caller]
@@ -281,6 +318,23 @@ func newMatrixFixture(t *testing.T, env *apptest.Env) *matrixFixture {
 		owner.MustData(t, `mutation($p: Platform!, $k: String!) { connectIntegration(input: {platform: $p, apiKey: $k}) { integration { id } } }`,
 			map[string]any{"p": platform, "k": key}, nil)
 	}
+	var agents struct{ Agents []struct{ ID, Key string } }
+	owner.MustData(t, `{ agents { id key } }`, nil, &agents)
+	for _, a := range agents.Agents {
+		switch a.Key {
+		case "roas-guardian":
+			fx.agentID = a.ID
+		case "pipeline-scout":
+			fx.runAgentID = a.ID
+		case "email-auditor":
+			fx.activityAgentID = a.ID
+		}
+	}
+	var run struct {
+		RunAgent struct{ Execution struct{ ID string } }
+	}
+	owner.MustData(t, `mutation($id: ID!) { runAgent(input: {agentId: $id}) { execution { id } } }`, map[string]any{"id": fx.agentID}, &run)
+	fx.executionID = run.RunAgent.Execution.ID
 	_, outsider := signUp("outsider@example.com")
 	fx.orgID = ownerOrg
 	fx.unknownUserID = outsider
@@ -309,9 +363,9 @@ func (fx *matrixFixture) freshClient(t *testing.T, caller int) *apptest.Client {
 // subscribe runs a subscription as caller over server-sent events: a
 // refused one ends with an error event; an allowed one stays open, and
 // hears the event the OWNER then causes (a platform connected).
-func (fx *matrixFixture) subscribe(t *testing.T, caller int, op string) byte {
+func (fx *matrixFixture) subscribe(t *testing.T, caller int, op string, vars map[string]any, trigger func(*testing.T, *matrixFixture, int)) byte {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": op})
+	body, _ := json.Marshal(map[string]any{"query": op, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, fx.env.URL+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "text/event-stream")
@@ -356,6 +410,10 @@ func (fx *matrixFixture) subscribe(t *testing.T, caller int, op string) byte {
 		case <-time.After(200 * time.Millisecond):
 			if i > 50 {
 				t.Fatalf("%s: no event on the stream", matrixCallers[caller])
+			}
+			if trigger != nil {
+				trigger(t, fx, i)
+				continue
 			}
 			fx.clients[4].Do(t, `mutation($p: Platform!) { disconnectIntegration(input: {platform: $p}) { integration { id } } }`,
 				map[string]any{"p": platforms[i%2]})

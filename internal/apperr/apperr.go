@@ -24,7 +24,10 @@ const (
 	LegalAcceptanceRequired Code = "LEGAL_ACCEPTANCE_REQUIRED"
 	RateLimited             Code = "RATE_LIMITED"
 	IntegrationError        Code = "INTEGRATION_ERROR"
-	Internal                Code = "INTERNAL_SERVER_ERROR"
+	// SlowConsumer ends a subscription whose client fell too far behind;
+	// the client subscribes again from the last event it received.
+	SlowConsumer Code = "SLOW_CONSUMER"
+	Internal     Code = "INTERNAL_SERVER_ERROR"
 )
 
 // Error is a failure with a code and a message fit to show to the caller.

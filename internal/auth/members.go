@@ -252,6 +252,13 @@ func (s *Service) OrganizationsByIDs(ctx context.Context, ids []bson.ObjectID) (
 	return s.store.OrganizationsByIDs(ctx, ids)
 }
 
+// OrganizationIDs returns up to limit organization ids greater than after,
+// in order, so that other modules can prepare every organization at
+// start-up (the agents catalog). It reads no tenant data.
+func (s *Service) OrganizationIDs(ctx context.Context, after bson.ObjectID, limit int) ([]bson.ObjectID, error) {
+	return s.store.OrganizationIDs(ctx, after, limit)
+}
+
 // self returns the signed-in caller's own user; UNAUTHENTICATED when it is
 // gone.
 func (s *Service) self(ctx context.Context, id bson.ObjectID) (User, error) {

@@ -245,6 +245,23 @@ func (s *Store) OrganizationsByIDs(ctx context.Context, ids []bson.ObjectID) ([]
 	return findAll[Organization](ctx, s.orgs, bson.M{"_id": bson.M{"$in": ids}})
 }
 
+// OrganizationIDs returns up to limit organization ids greater than after,
+// in order, for passes over every organization.
+func (s *Store) OrganizationIDs(ctx context.Context, after bson.ObjectID, limit int) ([]bson.ObjectID, error) {
+	docs, err := findAll[struct {
+		ID bson.ObjectID `bson:"_id"`
+	}](ctx, s.orgs, bson.M{"_id": bson.M{"$gt": after}},
+		options.Find().SetSort(bson.M{"_id": 1}).SetLimit(int64(limit)).SetProjection(bson.M{"_id": 1}))
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]bson.ObjectID, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids, nil
+}
+
 // CountOwners counts an organization's OWNERs.
 func (s *Store) CountOwners(ctx context.Context, orgID bson.ObjectID) (int64, error) {
 	n, err := s.members.CountDocuments(ctx, bson.M{"organizationId": orgID, "role": authz.RoleOwner})

@@ -134,6 +134,13 @@ type Config struct {
 	TripleWhaleBaseURL, HubSpotBaseURL, KlaviyoBaseURL string
 	// SyncInterval is how often every connected integration is synced (OMNIFY_SYNC_INTERVAL).
 	SyncInterval time.Duration
+	// AgentWorkers is how many agent executions a worker process runs at
+	// once (OMNIFY_AGENT_WORKERS).
+	AgentWorkers int
+	// AgentSubscriptionBuffer is how many events an agent subscription
+	// holds for a slow client before it is ended with SLOW_CONSUMER
+	// (OMNIFY_AGENT_SUBSCRIPTION_BUFFER).
+	AgentSubscriptionBuffer int
 	// SecretKey is the 32-byte credential encryption key (OMNIFY_SECRET_KEY, base64); nil when unset.
 	SecretKey []byte
 	// NATSURL is the NATS server (or comma-separated servers) that carries
@@ -203,6 +210,8 @@ func Load(getenv func(string) string) (Config, error) {
 		HubSpotBaseURL:               p.baseURL("OMNIFY_HUBSPOT_BASE_URL", "https://api.hubapi.com"),
 		KlaviyoBaseURL:               p.baseURL("OMNIFY_KLAVIYO_BASE_URL", "https://a.klaviyo.com"),
 		SyncInterval:                 p.duration("OMNIFY_SYNC_INTERVAL", time.Hour),
+		AgentWorkers:                 p.intRange("OMNIFY_AGENT_WORKERS", 4, 1, 256),
+		AgentSubscriptionBuffer:      p.intRange("OMNIFY_AGENT_SUBSCRIPTION_BUFFER", 256, 1, 100_000),
 		SecretKey:                    p.key("OMNIFY_SECRET_KEY"),
 		NATSURL:                      p.natsURLs("OMNIFY_NATS_URL"),
 		AgentKitURL:                  p.optionalBaseURL("OMNIFY_AGENTKIT_URL", "https://agents.example.com"),

@@ -26,6 +26,7 @@ type graphQLOptions struct {
 	introspection   bool
 	gates           gates
 	perOperation    func(context.Context) context.Context
+	streamError     func(context.Context) error
 	websocket       transport.Websocket
 	queryCacheBytes int64
 	apqCacheBytes   int64
@@ -65,6 +66,9 @@ func newGraphQLHandler(es graphql.ExecutableSchema, o graphQLOptions) *handler.S
 	srv.Use(o.gates)
 	if o.perOperation != nil {
 		srv.Use(perOperation{hook: o.perOperation})
+	}
+	if o.streamError != nil {
+		srv.Use(streamEnd{reason: o.streamError})
 	}
 
 	srv.SetErrorPresenter(errorPresenter(o.logger))
@@ -256,4 +260,37 @@ func (perOperation) Validate(graphql.ExecutableSchema) error { return nil }
 // InterceptOperation runs the hook and then the operation.
 func (p perOperation) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	return next(p.hook(ctx))
+}
+
+// streamEnd sends the reason a subscription's stream ended, when it ended
+// with one, as the stream's last response.
+type streamEnd struct {
+	reason func(context.Context) error
+}
+
+var (
+	_ graphql.HandlerExtension    = streamEnd{}
+	_ graphql.ResponseInterceptor = streamEnd{}
+)
+
+func (streamEnd) ExtensionName() string                   { return "StreamEnd" }
+func (streamEnd) Validate(graphql.ExecutableSchema) error { return nil }
+
+// InterceptResponse turns the end of a stream that has a reason into one
+// more response carrying it; the stream then ends as usual.
+func (e streamEnd) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp != nil {
+		return resp
+	}
+	oc := graphql.GetOperationContext(ctx)
+	if oc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
+		return nil
+	}
+	err := e.reason(ctx)
+	if err == nil {
+		return nil
+	}
+	graphql.AddError(ctx, err)
+	return &graphql.Response{Errors: graphql.GetErrors(ctx)}
 }

@@ -64,6 +64,10 @@ type Options struct {
 	// PerOperation runs at the start of every GraphQL operation; it returns
 	// the context the operation runs with (per-operation dataloaders).
 	PerOperation func(context.Context) context.Context
+	// StreamError, when set, is asked when a subscription's stream ends
+	// why it ended; a non-nil error is sent as the stream's last response
+	// (a "next" with errors, before "complete"), for example SLOW_CONSUMER.
+	StreamError func(context.Context) error
 	// WebsocketRecheckInterval is how often an authenticated WebSocket's or
 	// event stream's session or key is checked again [30s]; changes made in
 	// this process reach them at once (Authenticator.Watch).
@@ -158,6 +162,7 @@ func New(o Options) *Server {
 			introspection:   o.Introspection,
 			gates:           gates{gates: o.Gates, introspection: o.Introspection, introspectionPublic: o.IntrospectionPublic},
 			perOperation:    o.PerOperation,
+			streamError:     o.StreamError,
 			queryCacheBytes: o.QueryCacheBytes,
 			apqCacheBytes:   o.APQCacheBytes,
 			websocket: transport.Websocket{

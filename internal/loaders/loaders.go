@@ -14,6 +14,7 @@ import (
 	"github.com/graph-gophers/dataloader/v7"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/omnify/bff/internal/agents"
 	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/auth"
 	"github.com/omnify/bff/internal/integrations"
@@ -31,6 +32,8 @@ type Sources struct {
 	LegalDocuments func(ctx context.Context, ids []bson.ObjectID) ([]legal.Document, error)
 	// SyncRuns finds the newest runs of the caller's integrations, per platform.
 	SyncRuns func(ctx context.Context, ps []integrations.Platform) (map[integrations.Platform][]integrations.SyncRun, error)
+	// AgentExecutions finds the caller's organization's agent executions by id.
+	AgentExecutions func(ctx context.Context, ids []bson.ObjectID) ([]agents.Execution, error)
 }
 
 // Loaders are one operation's dataloaders.
@@ -43,6 +46,8 @@ type Loaders struct {
 	LegalDocument *dataloader.Loader[bson.ObjectID, *legal.Document]
 	// SyncRuns loads the newest sync runs of the caller's integrations by platform.
 	SyncRuns *dataloader.Loader[integrations.Platform, []integrations.SyncRun]
+	// AgentExecution loads agent executions by id (an agent's last one).
+	AgentExecution *dataloader.Loader[bson.ObjectID, *agents.Execution]
 }
 
 // wait is how long a loader collects keys before it queries. Resolvers of
@@ -52,10 +57,11 @@ const wait = 2 * time.Millisecond
 // New returns fresh loaders over src.
 func New(src Sources) *Loaders {
 	return &Loaders{
-		User:          newLoader(src.Users, func(u *auth.User) bson.ObjectID { return u.ID }, "user"),
-		Organization:  newLoader(src.Organizations, func(o *auth.Organization) bson.ObjectID { return o.ID }, "organization"),
-		LegalDocument: newLoader(src.LegalDocuments, func(d *legal.Document) bson.ObjectID { return d.ID }, "legal document"),
-		SyncRuns:      newGroupLoader(src.SyncRuns),
+		User:           newLoader(src.Users, func(u *auth.User) bson.ObjectID { return u.ID }, "user"),
+		Organization:   newLoader(src.Organizations, func(o *auth.Organization) bson.ObjectID { return o.ID }, "organization"),
+		LegalDocument:  newLoader(src.LegalDocuments, func(d *legal.Document) bson.ObjectID { return d.ID }, "legal document"),
+		SyncRuns:       newGroupLoader(src.SyncRuns),
+		AgentExecution: newLoader(src.AgentExecutions, func(e *agents.Execution) bson.ObjectID { return e.ID }, "agent execution"),
 	}
 }
 

@@ -1,0 +1,210 @@
+package agents
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// writeLog appends n LOG events and then SUCCEEDED to the execution, as a
+// worker would, publishing each.
+func (e *testEnv) writeLog(t *testing.T, id bson.ObjectID, n int) {
+	t.Helper()
+	doc, err := e.store.execution(context.Background(), id)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	anyHead := func(eventDoc) bool { return true }
+	for i := range n {
+		if _, _, err := e.svc.append(context.Background(), doc, eventDoc{Type: EventLog, Message: "step", Data: map[string]any{"i": i}}, anyHead); err != nil {
+			t.Error(err)
+			return
+		}
+	}
+	if _, _, err := e.svc.append(context.Background(), doc, eventDoc{Type: EventSucceeded, Message: "done"}, anyHead); err != nil {
+		t.Error(err)
+	}
+}
+
+// drain reads a stream to its end.
+func drain(t *testing.T, s *Stream[Event]) []Event {
+	t.Helper()
+	var out []Event
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case e, ok := <-s.C:
+			if !ok {
+				return out
+			}
+			out = append(out, e)
+		case <-timeout:
+			t.Fatalf("stream did not end; %d events", len(out))
+		}
+	}
+}
+
+func checkSequences(t *testing.T, evs []Event, from, to int) {
+	t.Helper()
+	if len(evs) != to-from+1 {
+		t.Fatalf("%d events, want %d (%d..%d)", len(evs), to-from+1, from, to)
+	}
+	for i, e := range evs {
+		if e.Sequence != from+i {
+			t.Fatalf("event %d has sequence %d, want %d", i, e.Sequence, from+i)
+		}
+	}
+	if !evs[len(evs)-1].Type.Terminal() {
+		t.Fatalf("the last event is %s", evs[len(evs)-1].Type)
+	}
+}
+
+func TestExecutionEventsReplayThenLiveWithoutGapOrDuplicate(t *testing.T) {
+	before := runtime.NumGoroutine()
+	e := newEnv(t, func(o *Options) { o.SubscriptionBuffer = 10_000 })
+	p := member()
+	exec, err := e.svc.Run(t.Context(), p, KeyROASGuardian, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const logs = 120
+	// Subscribers join while the log is being written: each must see
+	// every event once, in order, and end after the last.
+	var wg sync.WaitGroup
+	wg.Go(func() { e.writeLog(t, exec.ID, logs) })
+	results := make([][]Event, 6)
+	for i := range results {
+		time.Sleep(time.Duration(i) * 15 * time.Millisecond)
+		s, err := e.svc.ExecutionEvents(t.Context(), p, exec.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() { results[i] = drain(t, s) })
+	}
+	wg.Wait()
+	for _, evs := range results {
+		checkSequences(t, evs, 1, logs+2)
+	}
+	// Resuming after a sequence sends the rest, then ends.
+	after := 50
+	s, err := e.svc.ExecutionEvents(t.Context(), p, exec.ID, &after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSequences(t, drain(t, s), 51, logs+2)
+	if s.Err() != nil {
+		t.Fatal(s.Err())
+	}
+
+	// No goroutine outlives its stream.
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before+2 {
+		t.Fatalf("%d goroutines after the streams ended, %d before", n, before)
+	}
+}
+
+func TestExecutionEventsFillAGapTheBusLeft(t *testing.T) {
+	e := newEnv(t)
+	p := member()
+	exec, err := e.svc.Run(t.Context(), p, KeyROASGuardian, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := e.svc.ExecutionEvents(t.Context(), p, exec.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Events written without a publish (a bus that lost them), then one
+	// that is published: the stream reads the missing ones from the log.
+	doc, _ := e.store.execution(t.Context(), exec.ID)
+	for i := range 3 {
+		if _, err := e.store.insertEvent(t.Context(), eventDoc{ExecutionID: exec.ID, OrganizationID: p.OrganizationID, Sequence: 2 + i, Type: EventLog, At: e.clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := e.svc.append(t.Context(), doc, eventDoc{Type: EventFailed, Message: "stop"}, func(eventDoc) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	checkSequences(t, drain(t, s), 1, 5)
+}
+
+func TestSlowConsumerIsDroppedAndResumes(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.SubscriptionBuffer = 4 })
+	p := member()
+	exec, err := e.svc.Run(t.Context(), p, KeyROASGuardian, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := e.svc.ExecutionEvents(t.Context(), p, exec.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.writeLog(t, exec.ID, 20) // nobody reads meanwhile
+	got := drain(t, s)
+	if code(s.Err()) != "SLOW_CONSUMER" {
+		t.Fatalf("stream ended with %v after %d events", s.Err(), len(got))
+	}
+	if len(got) != 4 || got[0].Sequence != 1 || got[3].Sequence != 4 {
+		t.Fatalf("received %d events before the end", len(got))
+	}
+	last := got[len(got)-1].Sequence
+	s2, err := e.svc.ExecutionEvents(t.Context(), p, exec.ID, &last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The rest is stored: it is replayed at the reader's pace.
+	var rest []Event
+	for ev := range s2.C {
+		rest = append(rest, ev)
+	}
+	if s2.Err() != nil {
+		t.Fatal(s2.Err())
+	}
+	checkSequences(t, rest, last+1, 22)
+}
+
+func TestActivityStreamsStatusChanges(t *testing.T) {
+	e := newEnv(t)
+	p := member()
+	ctx, cancel := context.WithCancel(t.Context())
+	s, err := e.svc.Activity(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := member()
+	if _, err := e.svc.Run(t.Context(), other, KeyROASGuardian, nil); err != nil {
+		t.Fatal(err)
+	}
+	exec, err := e.svc.Run(t.Context(), p, KeyROASGuardian, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewWorker(e.svc, WorkerOptions{}).RunOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewWorker(e.svc, WorkerOptions{}).RunOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var statuses []ExecutionStatus
+	for len(statuses) < 3 {
+		a := <-s.C
+		if a.Execution.ID != exec.ID || a.Agent.Key != KeyROASGuardian || a.Agent.LastExecution == nil {
+			t.Fatalf("activity %+v", a)
+		}
+		statuses = append(statuses, a.Status)
+	}
+	if statuses[0] != ExecutionQueued || statuses[1] != ExecutionRunning || statuses[2] != ExecutionSucceeded {
+		t.Fatalf("statuses %v", statuses)
+	}
+	cancel()
+	for range s.C {
+	}
+}
