@@ -105,8 +105,12 @@ type Flow struct {
 	TriggerType string // what starts the flow
 }
 
-// EmailDay is one day of email figures.
+// EmailDay is one day of email figures. Days without synced figures are
+// left out.
 type EmailDay struct {
 	Date         time.Time // the day's midnight, UTC
+	Received     int       // emails delivered ("Received Email")
+	Opened       int       // opens ("Opened Email", every open)
+	Clicked      int       // clicks ("Clicked Email")
 	EmailRevenue float64   // Klaviyo "Placed Order" value
 }

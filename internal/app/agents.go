@@ -7,33 +7,133 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/internal/agents"
+	"github.com/omnify/bff/internal/agents/builtin"
 	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/integrations"
 	"github.com/omnify/bff/internal/page"
 )
 
-// agentAnalyzers is the analyzer of each built-in agent, by key. The
-// built-in analyzers (package internal/agents/builtin: ROASGuardian,
-// PipelineScout, EmailAuditor, pure functions over the data a Source
-// reads) plug in here, each as an agents.AnalyzerFunc that reads its
-// parameters and data and converts the report:
-//
-//	agents.KeyROASGuardian: agents.AnalyzerFunc(func(ctx context.Context, org bson.ObjectID, params map[string]any, data agents.Source) (agents.Report, error) {
-//		days, target := intParam(params, "days"), floatParam(params, "targetRoas")
-//		today := time.Now().UTC()
-//		ad, err := data.AdDays(ctx, org, today.AddDate(0, 0, -days), today)
-//		...
-//		return report(builtin.ROASGuardian(builtin.ROASParams{...}, adDays(ad), today)), nil
-//	}),
-//
-// Until they are merged an agent without an analyzer fails its executions
-// with a message saying it cannot run on this server yet. Tests install
-// their own table (testAnalyzers).
+// agentAnalyzers is the analyzer of each built-in agent, by key: the pure
+// functions of internal/agents/builtin over the data a Source reads. Tests
+// may install their own table (testAnalyzers).
 func agentAnalyzers() map[string]agents.Analyzer {
 	if testAnalyzers != nil {
 		return testAnalyzers()
 	}
-	return map[string]agents.Analyzer{}
+	return map[string]agents.Analyzer{
+		agents.KeyROASGuardian:  agents.AnalyzerFunc(roasGuardian),
+		agents.KeyPipelineScout: agents.AnalyzerFunc(pipelineScout),
+		agents.KeyEmailAuditor:  agents.AnalyzerFunc(emailAuditor),
+	}
+}
+
+// analysisClock is the clock of the built-in analyzers; tests move it.
+var analysisClock = time.Now
+
+// roasGuardian reads the ad figures of the analyzed days and the trailing
+// days before them, and runs builtin.ROASGuardian.
+func roasGuardian(ctx context.Context, org bson.ObjectID, params map[string]any, data agents.Source) (agents.Report, error) {
+	p := builtin.DefaultROASParams()
+	p.Days = intParam(params, "days", p.Days)
+	p.TargetROAS = floatParam(params, "targetRoas", p.TargetROAS)
+	today := analysisClock().UTC()
+	yesterday := today.Truncate(24*time.Hour).AddDate(0, 0, -1)
+	days, err := data.AdDays(ctx, org, yesterday.AddDate(0, 0, -(p.Days+builtin.TrailingDays-1)), yesterday)
+	if err != nil {
+		return agents.Report{}, err
+	}
+	in := make([]builtin.AdDay, len(days))
+	for i, d := range days {
+		in[i] = builtin.AdDay{Date: d.Date, Revenue: d.Revenue, AdSpend: d.AdSpend, Orders: d.Orders}
+	}
+	return fromBuiltin(builtin.ROASGuardian(p, in, today)), nil
+}
+
+// pipelineScout reads every deal and runs builtin.PipelineScout.
+func pipelineScout(ctx context.Context, org bson.ObjectID, params map[string]any, data agents.Source) (agents.Report, error) {
+	p := builtin.DefaultPipelineParams()
+	p.StaleDays = intParam(params, "staleDays", p.StaleDays)
+	deals, err := data.Deals(ctx, org)
+	if err != nil {
+		return agents.Report{}, err
+	}
+	in := make([]builtin.Deal, len(deals))
+	for i, d := range deals {
+		in[i] = builtin.Deal{ID: d.ID, Name: d.Name, Stage: d.Stage, Pipeline: d.Pipeline, Amount: d.Amount,
+			CloseDate: d.CloseDate, UpdatedAt: d.UpdatedAt}
+	}
+	return fromBuiltin(builtin.PipelineScout(p, in, analysisClock().UTC())), nil
+}
+
+// emailAuditor reads campaigns, flows and the daily email figures of the
+// analyzed days (and of the cadence window, if longer) and runs
+// builtin.EmailAuditor.
+func emailAuditor(ctx context.Context, org bson.ObjectID, params map[string]any, data agents.Source) (agents.Report, error) {
+	p := builtin.DefaultEmailParams()
+	p.Days = intParam(params, "days", p.Days)
+	today := analysisClock().UTC()
+	campaigns, err := data.Campaigns(ctx, org)
+	if err != nil {
+		return agents.Report{}, err
+	}
+	flows, err := data.Flows(ctx, org)
+	if err != nil {
+		return agents.Report{}, err
+	}
+	yesterday := today.Truncate(24*time.Hour).AddDate(0, 0, -1)
+	days, err := data.EmailDays(ctx, org, yesterday.AddDate(0, 0, -(max(p.Days, builtin.CadenceDays)-1)), yesterday)
+	if err != nil {
+		return agents.Report{}, err
+	}
+	cs := make([]builtin.Campaign, len(campaigns))
+	for i, c := range campaigns {
+		cs[i] = builtin.Campaign{ID: c.ID, Name: c.Name, Status: c.Status, SendTime: c.SendTime}
+	}
+	fs := make([]builtin.Flow, len(flows))
+	for i, f := range flows {
+		fs[i] = builtin.Flow{ID: f.ID, Name: f.Name, Status: f.Status, TriggerType: f.TriggerType}
+	}
+	ds := make([]builtin.EmailDay, len(days))
+	for i, d := range days {
+		ds[i] = builtin.EmailDay{Date: d.Date, Received: d.Received, Opened: d.Opened, Clicked: d.Clicked, Revenue: d.EmailRevenue}
+	}
+	return fromBuiltin(builtin.EmailAuditor(p, cs, fs, ds, today)), nil
+}
+
+// fromBuiltin converts a builtin report into the runtime's.
+func fromBuiltin(r builtin.Report) agents.Report {
+	out := agents.Report{Summary: r.Summary, Recommendations: r.Recommendations, Metrics: r.Metrics}
+	for _, f := range r.Findings {
+		out.Findings = append(out.Findings, agents.Finding{Severity: f.Severity, Title: f.Title, Detail: f.Detail, Data: f.Data})
+	}
+	return out
+}
+
+// intParam reads a validated integer parameter (JSON numbers arrive as
+// float64), or def.
+func intParam(params map[string]any, name string, def int) int {
+	switch v := params[name].(type) {
+	case float64:
+		return int(v)
+	case int:
+		return v
+	case int64:
+		return int(v)
+	}
+	return def
+}
+
+// floatParam reads a validated number parameter, or def.
+func floatParam(params map[string]any, name string, def float64) float64 {
+	switch v := params[name].(type) {
+	case float64:
+		return v
+	case int:
+		return float64(v)
+	case int64:
+		return float64(v)
+	}
+	return def
 }
 
 // testAnalyzers, when set by a test of this package, replaces the analyzer
@@ -77,15 +177,22 @@ func (s integrationSource) AdDays(ctx context.Context, org bson.ObjectID, from, 
 	return out, nil
 }
 
-// EmailDays returns the daily email figures from from to to.
+// EmailDays returns the daily email figures from from to to: the days
+// Klaviyo has figures for.
 func (s integrationSource) EmailDays(ctx context.Context, org bson.ObjectID, from, to time.Time) ([]agents.EmailDay, error) {
-	sum, err := s.summary(ctx, org, from, to)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]agents.EmailDay, len(sum))
-	for i, d := range sum {
-		out[i] = agents.EmailDay{Date: d.Date, EmailRevenue: d.EmailRevenue}
+	var out []agents.EmailDay
+	for start := from; !start.After(to); start = start.AddDate(0, 0, integrations.MaxSummaryDays) {
+		end := start.AddDate(0, 0, integrations.MaxSummaryDays-1)
+		if end.After(to) {
+			end = to
+		}
+		days, err := s.svc.EmailDaily(ctx, viewer(org), start, end)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range days {
+			out = append(out, agents.EmailDay{Date: d.Date, Received: d.Received, Opened: d.Opened, Clicked: d.Clicked, EmailRevenue: d.Revenue})
+		}
 	}
 	return out, nil
 }

@@ -38,7 +38,7 @@ const (
 func twDay(d time.Time) platformtest.Figures {
 	rev := float64(100 + d.Day())
 	return platformtest.Figures{Revenue: rev, AdSpend: 20, Orders: float64(1 + d.Day()%3), NetProfit: rev / 4,
-		EmailsOpened: 3, EmailsClicked: 3, EmailOrders: 3, EmailRevenue: 10}
+		EmailsReceived: 100, EmailsOpened: 3, EmailsClicked: 3, EmailOrders: 3, EmailRevenue: 10}
 }
 
 func newPlatforms(t *testing.T) *platforms {
