@@ -54,6 +54,15 @@ type Options struct {
 	// ResyncInterval is how often an execution's subscription reads the
 	// log again in case the bus lost a message [DefaultResyncInterval].
 	ResyncInterval time.Duration
+	// External is the agent service that runs EXTERNAL agents [none: their
+	// executions fail saying so].
+	External AgentService
+	// CallbackURL is where the agent service reports progress
+	// (OMNIFY_PUBLIC_URL and the hook's path).
+	CallbackURL string
+	// ExternalTimeout is how long an external run may take
+	// [DefaultExternalTimeout].
+	ExternalTimeout time.Duration
 	// Now is the clock [time.Now].
 	Now func() time.Time
 	// Logger receives failures that are not the caller's [discarded].
@@ -74,6 +83,9 @@ func New(store *Store, opts Options) *Service {
 	}
 	if opts.Catalog == nil {
 		opts.Catalog = []CatalogSource{BuiltIn{}}
+	}
+	if opts.ExternalTimeout <= 0 {
+		opts.ExternalTimeout = DefaultExternalTimeout
 	}
 	if opts.LeaseTTL <= 0 {
 		opts.LeaseTTL = DefaultLeaseTTL

@@ -22,6 +22,7 @@ const (
 	executionsCollection = "agent_executions"
 	eventsCollection     = "agent_execution_events"
 	activeCollection     = "agent_active_executions"
+	reportsCollection    = "agent_service_reports"
 )
 
 // Store keeps the agents module's documents in MongoDB. Its methods are
@@ -32,8 +33,8 @@ const (
 // their conditions hold against writers in other processes on every
 // engine; events and active-execution locks are unique inserts.
 type Store struct {
-	db                                 *mongodb.DB
-	agents, executions, events, active *mongo.Collection
+	db                                          *mongodb.DB
+	agents, executions, events, active, reports *mongo.Collection
 }
 
 // NewStore returns a Store over db's agent collections.
@@ -48,6 +49,7 @@ func NewStore(db *mongodb.DB) *Store {
 		executions: d.Collection(executionsCollection, maps),
 		events:     d.Collection(eventsCollection, maps),
 		active:     d.Collection(activeCollection),
+		reports:    d.Collection(reportsCollection),
 	}
 }
 
@@ -491,4 +493,35 @@ func findAll[T any](ctx context.Context, c *mongo.Collection, filter any, opts .
 		return nil, fmt.Errorf("agents: read %s: %w", c.Name(), err)
 	}
 	return out, nil
+}
+
+// reportMark records that the agent service's report of an execution with
+// a sequence was recorded; its _id makes a replay a duplicate insert.
+type reportMark struct {
+	ID         string    `bson:"_id"`
+	RecordedAt time.Time `bson:"recordedAt"`
+}
+
+func reportMarkID(exec bson.ObjectID, seq int) string { return exec.Hex() + ":" + strconv.Itoa(seq) }
+
+// markReport records the report (exec, seq) and reports whether it is the
+// first time: a unique insert, so of replays racing one wins.
+func (s *Store) markReport(ctx context.Context, exec bson.ObjectID, seq int, at time.Time) (bool, error) {
+	_, err := s.reports.InsertOne(ctx, reportMark{ID: reportMarkID(exec, seq), RecordedAt: at})
+	switch {
+	case err == nil:
+		return true, nil
+	case mongo.IsDuplicateKeyError(err):
+		return false, nil
+	}
+	return false, fmt.Errorf("agents: mark a report: %w", err)
+}
+
+// unmarkReport forgets a mark whose report could not be recorded.
+func (s *Store) unmarkReport(ctx context.Context, exec bson.ObjectID, seq int) error {
+	_, err := s.reports.DeleteOne(ctx, bson.D{{Key: "_id", Value: reportMarkID(exec, seq)}})
+	if err != nil {
+		return fmt.Errorf("agents: forget a report mark: %w", err)
+	}
+	return nil
 }

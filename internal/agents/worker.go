@@ -216,6 +216,9 @@ type run struct {
 	head    eventDoc
 	attempt int
 	mu      sync.Mutex // guards head: the renewal goroutine does not write events
+	// external is set for an agent the agent service runs: its end is
+	// written by the hook, and the worker then finds its lease gone.
+	external bool
 }
 
 // mine approves a head this worker may write after: its own attempt,
@@ -295,6 +298,10 @@ func (w *Worker) execute(ctx context.Context, doc *executionDoc, head eventDoc) 
 	case err == nil:
 		final = eventDoc{Type: EventSucceeded, Message: result.Summary, Data: reportData(result)}
 	case errors.Is(err, errLeaseLost):
+		if r.external {
+			w.opts.Logger.Info("agents: the agent service ended the execution", "execution", doc.ID.Hex())
+			return nil
+		}
 		w.opts.Logger.Warn("agents: execution stopped: its lease was lost", "execution", doc.ID.Hex())
 		return nil
 	case errors.Is(err, errCancelled):
@@ -350,6 +357,10 @@ func (r *run) perform(ctx context.Context) (Report, error) {
 	}
 	if def == nil {
 		return Report{}, &failure{msg: "This agent is no longer in the catalog."}
+	}
+	if def.Kind == KindExternal {
+		r.external = true
+		return Report{}, r.performExternal(ctx)
 	}
 	analyzer := svc.opts.Analyzers[doc.AgentKey]
 	if analyzer == nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/omnify/bff/graph"
 	"github.com/omnify/bff/graph/generated"
 	"github.com/omnify/bff/internal/agents"
+	"github.com/omnify/bff/internal/agents/agentkit"
 	"github.com/omnify/bff/internal/auth"
 	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/config"
@@ -52,6 +53,9 @@ type App struct {
 	worker   *integrations.Worker
 	agents   *agents.Service
 	agentRun *agents.Worker
+	// external is the agent service's catalog, kept fresh in the
+	// background; nil without OMNIFY_AGENTKIT_URL.
+	external *agents.ExternalCatalog
 	// organizationIDs pages through every organization (the agents
 	// catalog's start-up pass).
 	organizationIDs func(ctx context.Context, after bson.ObjectID, limit int) ([]bson.ObjectID, error)
@@ -61,6 +65,9 @@ type App struct {
 	stopWork        context.CancelFunc
 	workDone        chan struct{}
 }
+
+// catalogRefresh is how often the agent service's catalog is read again.
+const catalogRefresh = 5 * time.Minute
 
 // New opens the database, builds the modules and the HTTP server, and binds
 // the listener (so Addr is known before Serve). On error, whatever was
@@ -141,13 +148,32 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err := agentStore.EnsureIndexes(ctx); err != nil {
 		return fail(err)
 	}
-	a.agents = agents.New(agentStore, agents.Options{
+	agentOptions := agents.Options{
 		Bus:                a.bus,
 		Analyzers:          agentAnalyzers(),
 		Source:             integrationSource{svc: integrationService},
 		SubscriptionBuffer: cfg.AgentSubscriptionBuffer,
 		Logger:             o.Logger.With("module", "agents"),
-	})
+	}
+	routes := map[string]http.Handler{}
+	if cfg.AgentKitURL != "" {
+		client, err := agentkit.NewClient(cfg.AgentKitURL, []byte(cfg.AgentKitSecret), agentkit.Options{})
+		if err != nil {
+			return fail(err)
+		}
+		a.external = agents.NewExternalCatalog(client, agentOptions.Logger)
+		if err := a.external.Refresh(ctx); err != nil {
+			// The agent service may start after us: its agents appear at the next refresh.
+			o.Logger.Warn("agents: read the agent service's catalog", slog.Any("error", err))
+		}
+		agentOptions.Catalog = []agents.CatalogSource{agents.BuiltIn{}, a.external}
+		agentOptions.External = client
+		agentOptions.CallbackURL = cfg.PublicURL + agentkit.HookPath
+	}
+	a.agents = agents.New(agentStore, agentOptions)
+	if cfg.AgentKitURL != "" {
+		routes["POST "+agentkit.HookPath] = agentkit.Hook([]byte(cfg.AgentKitSecret), a.agents, agentOptions.Logger, nil)
+	}
 	if cfg.RunsWorker() {
 		a.agentRun = agents.NewWorker(a.agents, agents.WorkerOptions{Workers: cfg.AgentWorkers})
 	}
@@ -164,6 +190,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		checks["bus"] = c.Check // NATS: without it, live events stop between processes
 	}
 	sopts := httpserver.Options{
+		Routes:          routes,
 		Logger:          o.Logger,
 		Checks:          checks,
 		Metrics:         metrics,
@@ -266,6 +293,9 @@ func (a *App) Serve(ctx context.Context) error {
 	go func() {
 		defer close(a.workDone)
 		var wg sync.WaitGroup
+		if a.external != nil {
+			wg.Go(func() { a.external.Keep(workCtx, catalogRefresh) })
+		}
 		if a.agentRun != nil {
 			wg.Go(func() {
 				// Organizations created before the agents module get their

@@ -88,6 +88,10 @@ type Options struct {
 	Web fs.FS
 	// Playground is the HTML page served at /playground.
 	Playground []byte
+	// Routes are more handlers by ServeMux pattern, such as the agent
+	// service's signed webhook; they get the middleware chain but no
+	// session or CSRF handling (they authenticate their own way).
+	Routes map[string]http.Handler
 }
 
 // Server is Omnify's HTTP handler plus what shutdown needs to know.
@@ -180,6 +184,9 @@ func New(o Options) *Server {
 		})
 		s.route(mux, "/graphql", s.graphqlEndpoint(gql))
 		s.route(mux, "GET /playground", htmlPage(o.Playground))
+		for pattern, h := range o.Routes {
+			s.route(mux, pattern, h)
+		}
 		s.route(mux, "/", webApp(o.Web))
 	}
 
