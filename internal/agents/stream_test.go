@@ -147,6 +147,15 @@ func TestSlowConsumerIsDroppedAndResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Once the stored QUEUED event is queued, the stream has read the log
+	// and follows the bus: what is written from now on arrives live.
+	// (Written before that, it would be replayed at the reader's pace,
+	// which is no slow consumer.)
+	for deadline := time.Now().Add(30 * time.Second); len(s.C) < 1; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the stream did not catch up")
+		}
+	}
 	e.writeLog(t, exec.ID, 20) // nobody reads meanwhile
 	got := drain(t, s)
 	if code(s.Err()) != "SLOW_CONSUMER" {

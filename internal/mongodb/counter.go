@@ -14,7 +14,14 @@ type CommandCounter struct {
 	mu     sync.Mutex
 	counts map[string]int
 	db     string
+	only   func(context.Context) bool
 }
+
+// Only makes the counter count only the commands whose context keep
+// approves, for example those sent while serving a request, so that a
+// worker polling in the background does not blur a count. Call it before
+// any command is sent.
+func (c *CommandCounter) Only(keep func(context.Context) bool) { c.only = keep }
 
 // NewCommandCounter counts commands sent to database db, or to any database
 // when db is empty. Connection housekeeping (hello, ping, endSessions, auth)
@@ -29,12 +36,15 @@ func (c *CommandCounter) Monitor() *event.CommandMonitor {
 }
 
 // Started records one command; it has the signature of event.CommandMonitor.Started.
-func (c *CommandCounter) Started(_ context.Context, e *event.CommandStartedEvent) {
+func (c *CommandCounter) Started(ctx context.Context, e *event.CommandStartedEvent) {
 	switch e.CommandName {
 	case "hello", "isMaster", "ismaster", "ping", "endSessions", "saslStart", "saslContinue", "buildInfo", "getParameter":
 		return
 	}
 	if c.db != "" && e.DatabaseName != c.db {
+		return
+	}
+	if c.only != nil && !c.only(ctx) {
 		return
 	}
 	c.mu.Lock()

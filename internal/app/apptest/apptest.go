@@ -20,6 +20,7 @@ import (
 
 	"github.com/omnify/bff/internal/app"
 	"github.com/omnify/bff/internal/config"
+	"github.com/omnify/bff/internal/httpserver"
 	"github.com/omnify/bff/internal/mongodb"
 	"github.com/omnify/bff/internal/mongodb/mongotest"
 )
@@ -30,7 +31,8 @@ type Env struct {
 	URL string
 	// Config is the configuration the server runs with.
 	Config config.Config
-	// Commands counts the database commands the server sends.
+	// Commands counts the database commands the server sends while serving
+	// requests (background work is not counted).
 	Commands *mongodb.CommandCounter
 	// Logs holds everything the server logged.
 	Logs *SyncBuffer
@@ -57,6 +59,8 @@ func Start(t testing.TB, dbs *mongotest.Server, opts ...func(*config.Config)) *E
 	}
 	logs := &SyncBuffer{}
 	counter := mongodb.NewCommandCounter(cfg.MongoDatabase)
+	// Count what requests cost, not what the workers do meanwhile.
+	counter.Only(func(ctx context.Context) bool { return httpserver.RequestID(ctx) != "" })
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, app.Options{
 		Version:      "test",
