@@ -302,3 +302,71 @@ func TestStoppingAProcessOnNATSLeavesNoGoroutines(t *testing.T) {
 		t.Fatalf("%d goroutines before start, %d after shutdown:\n%s", before, n, buf[:runtime.Stack(buf, true)])
 	}
 }
+
+// TestAgentExecutionAcrossThreeReplicas subscribes to an execution's
+// events on the first process, runs the agent through the second, and
+// lets the worker in the third run it: every event arrives once and in
+// order, then the stream completes; the activity stream on the first
+// hears the execution start and end.
+func TestAgentExecutionAcrossThreeReplicas(t *testing.T) {
+	nats := natstest.Start(t)
+	p := newPlatforms(t)
+	deployment := replicas(t, nats)
+	first := apptest.Start(t, dbs, p.configure, deployment, role(config.RoleAPI))
+	second := apptest.Start(t, dbs, p.configure, deployment, role(config.RoleAPI))
+	apptest.Start(t, dbs, p.configure, deployment, role(config.RoleWorker))
+
+	alice := signUp(t, first, "alice@example.com", "Acme")
+	onSecond := logInClient(t, second, alice)
+	if r := connect(t, onSecond, "TRIPLE_WHALE", twGoodKey, shop); len(r.Errors) != 0 {
+		t.Fatal(r.Errors)
+	}
+	roas := agentIDs(t, alice.c)["roas-guardian"]
+
+	ws := mustDialWSWithCookie(t, first, alice.c)
+	ws.initAndAck()
+	ws.send(wsMsg{ID: "activity", Type: "subscribe", Payload: map[string]any{"query": `subscription { agentActivity { status execution { id } } }`}})
+	waitFor(t, "the activity subscription to be live", func() bool {
+		return strings.Contains(send(t, "GET", first.URL+"/metrics", "", "", nil).body, "omnify_graphql_active_subscriptions 1")
+	})
+	id := runAgent(t, onSecond, roas, nil)
+	eventsSub(ws, "events", id, nil)
+
+	var seqs []int
+	var statuses []string
+	completed := false
+	for !completed {
+		m := ws.read(false)
+		switch {
+		case m.ID == "events" && m.Type == "next":
+			data, _ := m.Payload["data"].(map[string]any)
+			ev, _ := data["agentExecutionEvents"].(map[string]any)
+			if ev == nil {
+				t.Fatalf("event stream: %s", toJSON(m.Payload))
+			}
+			seqs = append(seqs, int(ev["sequence"].(float64)))
+		case m.ID == "events" && m.Type == "complete":
+			completed = true
+		case m.ID == "activity" && m.Type == "next":
+			a := m.Payload["data"].(map[string]any)["agentActivity"].(map[string]any)
+			statuses = append(statuses, a["status"].(string))
+		default:
+			t.Fatalf("unexpected message %+v", m)
+		}
+	}
+	checkRun(t, seqs, 1)
+	if got := waitEnded(t, onSecond, id); got != "SUCCEEDED" {
+		t.Fatalf("execution %s", got)
+	}
+	// The activity stream hears the end too (it may come after the
+	// events' completion).
+	for !slices.Contains(statuses, "SUCCEEDED") {
+		m := ws.read(false)
+		if m.ID == "activity" && m.Type == "next" {
+			statuses = append(statuses, m.Payload["data"].(map[string]any)["agentActivity"].(map[string]any)["status"].(string))
+		}
+	}
+	if !slices.Contains(statuses, "RUNNING") {
+		t.Fatalf("activity %v, want RUNNING then SUCCEEDED", statuses)
+	}
+}
