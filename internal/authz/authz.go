@@ -145,6 +145,32 @@ func RequireWrite(p *Principal, min Role) error {
 	return nil
 }
 
+// RequireIn is Require for organization-scoped data: a caller who acts in
+// no organization gets FORBIDDEN too.
+func RequireIn(p *Principal, min Role) error {
+	if err := Require(p, min); err != nil {
+		return err
+	}
+	return inOrganization(p)
+}
+
+// RequireWriteIn is RequireWrite for organization-scoped data.
+func RequireWriteIn(p *Principal, min Role) error {
+	if err := RequireWrite(p, min); err != nil {
+		return err
+	}
+	return inOrganization(p)
+}
+
+// inOrganization refuses a caller who acts in no organization: every
+// organization-scoped query is scoped to one.
+func inOrganization(p *Principal) error {
+	if p.OrganizationID.IsZero() {
+		return apperr.New(apperr.Forbidden, "Choose an organization first.")
+	}
+	return nil
+}
+
 type principalKey struct{}
 
 // WithPrincipal returns a context carrying p.

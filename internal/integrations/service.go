@@ -77,32 +77,12 @@ func New(store *Store, opts Options) *Service {
 // now returns the current time in UTC at the precision BSON stores.
 func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Millisecond) }
 
-// require checks that p may act with at least role min in an organization.
-// It returns UNAUTHENTICATED for no caller and FORBIDDEN below min or
-// without an organization.
-func require(p *authz.Principal, min authz.Role) error {
-	if err := authz.Require(p, min); err != nil {
-		return err
-	}
-	return inOrganization(p)
-}
-
-// requireWrite is require for changes: a READ API key is FORBIDDEN too.
-func requireWrite(p *authz.Principal, min authz.Role) error {
-	if err := authz.RequireWrite(p, min); err != nil {
-		return err
-	}
-	return inOrganization(p)
-}
-
-// inOrganization refuses a caller who acts in no organization: every
-// query is scoped to one.
-func inOrganization(p *authz.Principal) error {
-	if p.OrganizationID.IsZero() {
-		return apperr.New(apperr.Forbidden, "Choose an organization first.")
-	}
-	return nil
-}
+// require checks that p may act with at least role min in an
+// organization; requireWrite also refuses a READ API key.
+var (
+	require      = authz.RequireIn
+	requireWrite = authz.RequireWriteIn
+)
 
 // checkPlatform returns BAD_USER_INPUT on field platform for an unknown platform.
 func checkPlatform(p Platform) error {
