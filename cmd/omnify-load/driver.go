@@ -22,10 +22,34 @@ type driver interface {
 	fire(ctx context.Context, owner *gqlClient, i int) error
 }
 
+// multiEvent is a driver whose every fire publishes several events to each
+// subscriber.
+type multiEvent interface {
+	eventsPerFire() int
+}
+
+// eventsPerFire is how many events one fire of drv publishes to each
+// subscriber.
+func eventsPerFire(drv driver) int {
+	if m, ok := drv.(multiEvent); ok {
+		return m.eventsPerFire()
+	}
+	return 1
+}
+
+// workerRole is implemented by a driver whose events come from background
+// work, which a server started with -serve must then run (role all).
+type workerRole interface {
+	needsWorker()
+}
+
 // drivers makes a driver from the options, by -driver name.
 var drivers = map[string]func(o options) driver{
 	"integrations": func(o options) driver {
 		return &integrationsDriver{platform: o.platform, key: o.platformKey}
+	},
+	"agents": func(o options) driver {
+		return &agentsDriver{platform: o.platform, key: o.platformKey}
 	},
 }
 
@@ -67,4 +91,51 @@ func (d *integrationsDriver) fire(ctx context.Context, owner *gqlClient, i int) 
 	}
 	return owner.do(ctx, `mutation($i: DisconnectIntegrationInput!) { disconnectIntegration(input: $i) { integration { status } } }`,
 		map[string]any{"i": map[string]any{"platform": d.platform}}, nil)
+}
+
+// agentsDriver runs the Email Auditor agent, one execution per fire, and
+// every subscriber holds agentActivity: each execution is three activity
+// events (queued, running, succeeded). The email auditor reads Klaviyo,
+// which prepare connects; the server must run agent workers (role all).
+type agentsDriver struct {
+	platform, key string
+	agentID       string
+}
+
+func (d *agentsDriver) document() string {
+	return `subscription { agentActivity { status at execution { id } } }`
+}
+
+func (d *agentsDriver) eventsPerFire() int { return 3 }
+
+func (d *agentsDriver) needsWorker() {}
+
+func (d *agentsDriver) prepare(ctx context.Context, owner *gqlClient) (map[string]any, error) {
+	if d.platform != "KLAVIYO" || d.key == "" {
+		return nil, fmt.Errorf("the agents driver needs -platform KLAVIYO and -platform-key, or -serve")
+	}
+	if err := owner.do(ctx, `mutation($i: ConnectIntegrationInput!) { connectIntegration(input: $i) { integration { status } } }`,
+		map[string]any{"i": map[string]any{"platform": d.platform, "apiKey": d.key}}, nil); err != nil {
+		return nil, err
+	}
+	var out struct {
+		Agents []struct{ ID, Key string }
+	}
+	if err := owner.do(ctx, `{ agents { id key } }`, nil, &out); err != nil {
+		return nil, err
+	}
+	for _, a := range out.Agents {
+		if a.Key == "email-auditor" {
+			d.agentID = a.ID
+		}
+	}
+	if d.agentID == "" {
+		return nil, fmt.Errorf("the server offers no email-auditor agent")
+	}
+	return nil, nil
+}
+
+func (d *agentsDriver) fire(ctx context.Context, owner *gqlClient, _ int) error {
+	return owner.do(ctx, `mutation($id: ID!) { runAgent(input: {agentId: $id}) { execution { id } } }`,
+		map[string]any{"id": d.agentID}, nil)
 }

@@ -342,7 +342,9 @@ func runLoad(ctx context.Context, o options, out io.Writer) error {
 		return fmt.Errorf("metrics: %w", err)
 	}
 
-	// Drive events, one at a time, each until every subscriber has it.
+	// Drive events, one fire at a time, each until every subscriber has
+	// what it publishes.
+	perFire := eventsPerFire(drv)
 	returned := make([]time.Time, 0, o.events)
 	var fireErrs int
 	for i := 0; i < o.events && ctx.Err() == nil; i++ {
@@ -352,7 +354,7 @@ func runLoad(ctx context.Context, o options, out io.Writer) error {
 			continue
 		}
 		returned = append(returned, time.Now())
-		want := int64(n) * int64(len(returned))
+		want := int64(n) * int64(len(returned)*perFire)
 		deadline := time.Now().Add(o.eventWait)
 		for t.delivered.Load() < want && time.Now().Before(deadline) && ctx.Err() == nil {
 			time.Sleep(2 * time.Millisecond)
@@ -377,7 +379,7 @@ func runLoad(ctx context.Context, o options, out io.Writer) error {
 
 	// Report.
 	fired := len(returned)
-	expected := int64(n) * int64(fired)
+	expected := int64(n) * int64(fired*perFire)
 	var fromAt, fromAnswer []time.Duration
 	ended := map[string]int{}
 	for _, s := range subs {
@@ -385,16 +387,16 @@ func runLoad(ctx context.Context, o options, out io.Writer) error {
 			if !r.at.IsZero() {
 				fromAt = append(fromAt, r.got.Sub(r.at))
 			}
-			if j < fired {
-				fromAnswer = append(fromAnswer, r.got.Sub(returned[j]))
+			if j/perFire < fired {
+				fromAnswer = append(fromAnswer, r.got.Sub(returned[j/perFire]))
 			}
 		}
 		if s.ended != "" {
 			ended[shortError(errors.New(s.ended))]++
 		}
 	}
-	fmt.Fprintf(out, "events   %d fired (%d failed); delivered %d of %d (%.2f%%); errors %d; sockets lost %d\n",
-		fired, fireErrs, t.delivered.Load(), expected, 100*float64(t.delivered.Load())/max(1, float64(expected)), t.errors.Load(), t.lost.Load())
+	fmt.Fprintf(out, "events   %d fired (%d failed, %d events each); delivered %d of %d (%.2f%%); errors %d; sockets lost %d\n",
+		fired, fireErrs, perFire, t.delivered.Load(), expected, 100*float64(t.delivered.Load())/max(1, float64(expected)), t.errors.Load(), t.lost.Load())
 	for e, c := range ended {
 		fmt.Fprintf(out, "         %d ended early: %s\n", c, e)
 	}

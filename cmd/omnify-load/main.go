@@ -119,13 +119,19 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if o.serve != "" {
-		srv, err := startServer(ctx, o.serve, o.serverEnv)
+		// No background work adds events of its own, unless the events
+		// are the workers' (agent executions).
+		role := "api"
+		if _, ok := drivers[o.driver](o).(workerRole); ok {
+			role = "all"
+		}
+		srv, err := startServer(ctx, o.serve, o.serverEnv, role)
 		if err != nil {
 			return err
 		}
 		defer srv.stop(out)
 		o.url, o.pid, o.platformKey = srv.url, srv.pid, srv.platformKey
-		fmt.Fprintf(out, "server   %s (pid %d), data in a temporary directory, role api, %s\n", o.url, o.pid, srv.settings)
+		fmt.Fprintf(out, "server   %s (pid %d), data in a temporary directory, role %s, %s\n", o.url, o.pid, role, srv.settings)
 	}
 	return runLoad(ctx, o, out)
 }

@@ -39,7 +39,7 @@ var serverSettings = []string{
 	"OMNIFY_LOG_LEVEL=warn",
 }
 
-func startServer(ctx context.Context, bin, extraEnv string) (_ *server, err error) {
+func startServer(ctx context.Context, bin, extraEnv, role string) (_ *server, err error) {
 	s := &server{fake: platformtest.New(platformtest.Config{}), done: make(chan error, 1)}
 	defer func() {
 		if err != nil {
@@ -81,7 +81,7 @@ func startServer(ctx context.Context, bin, extraEnv string) (_ *server, err erro
 	}
 	s.settings = strings.Join(settings, " ")
 
-	s.cmd = exec.Command(bin, "serve", "--role=api")
+	s.cmd = exec.Command(bin, "serve", "--role="+role)
 	s.cmd.Env, s.cmd.Stdout, s.cmd.Stderr = env, s.log, s.log
 	if err := s.cmd.Start(); err != nil {
 		return nil, err

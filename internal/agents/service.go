@@ -19,7 +19,7 @@ const (
 	// DefaultSubscriptionBuffer is how many events a subscription holds for
 	// a client that reads slower than they come before it is ended with
 	// SLOW_CONSUMER.
-	DefaultSubscriptionBuffer = 256
+	DefaultSubscriptionBuffer = 32
 	// DefaultResyncInterval is how often a subscription to an execution
 	// reads the log again, in case the bus lost a message.
 	DefaultResyncInterval = 5 * time.Second

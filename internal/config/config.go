@@ -211,7 +211,7 @@ func Load(getenv func(string) string) (Config, error) {
 		KlaviyoBaseURL:               p.baseURL("OMNIFY_KLAVIYO_BASE_URL", "https://a.klaviyo.com"),
 		SyncInterval:                 p.duration("OMNIFY_SYNC_INTERVAL", time.Hour),
 		AgentWorkers:                 p.intRange("OMNIFY_AGENT_WORKERS", 4, 1, 256),
-		AgentSubscriptionBuffer:      p.intRange("OMNIFY_AGENT_SUBSCRIPTION_BUFFER", 256, 1, 100_000),
+		AgentSubscriptionBuffer:      p.intRange("OMNIFY_AGENT_SUBSCRIPTION_BUFFER", 32, 1, 100_000),
 		SecretKey:                    p.key("OMNIFY_SECRET_KEY"),
 		NATSURL:                      p.natsURLs("OMNIFY_NATS_URL"),
 		AgentKitURL:                  p.optionalBaseURL("OMNIFY_AGENTKIT_URL", "https://agents.example.com"),
