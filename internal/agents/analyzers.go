@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/omnify/bff/internal/agents/builtin"
 )
 
 // Analyzer is what a built-in agent does: it reads the organization's data
@@ -23,29 +25,13 @@ func (f AnalyzerFunc) Run(ctx context.Context, org bson.ObjectID, params map[str
 	return f(ctx, org, params, data)
 }
 
-// Report is an analyzer's outcome.
-type Report struct {
-	// Summary says in a sentence or two what the analyzer found.
-	Summary string
-	// Findings are the individual observations, most severe first.
-	Findings []Finding
-	// Recommendations are what the shop owner could do next.
-	Recommendations []string
-	// Metrics are the figures the analyzer computed, by name.
-	Metrics map[string]any
-}
+// Report is an analyzer's outcome: a summary, the findings most severe
+// first, recommendations and the figures computed. It is the built-in
+// analyzers' own type, so their reports need no conversion.
+type Report = builtin.Report
 
 // Finding is one observation of a report.
-type Finding struct {
-	// Severity is "critical", "warning" or "info".
-	Severity string
-	// Title names the finding in a few words.
-	Title string
-	// Detail explains it.
-	Detail string
-	// Data carries the figures behind it.
-	Data map[string]any
-}
+type Finding = builtin.Finding
 
 // Source is the integrations data analyzers read, for one organization at
 // a time. The composition root implements it over the integrations

@@ -2,17 +2,14 @@ package agents
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/omnify/bff/internal/apperr"
+	"github.com/omnify/bff/internal/mongodb"
 )
 
 // Worker defaults.
@@ -63,23 +60,12 @@ func NewWorker(svc *Service, opts WorkerOptions) *Worker {
 		opts.PollInterval = DefaultPollInterval
 	}
 	if opts.Owner == "" {
-		opts.Owner = defaultOwner()
+		opts.Owner = mongodb.ProcessOwner()
 	}
 	if opts.Logger == nil {
 		opts.Logger = svc.opts.Logger
 	}
 	return &Worker{svc: svc, store: svc.store, opts: opts}
-}
-
-// defaultOwner names this process uniquely.
-func defaultOwner() string {
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "worker"
-	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b)
 }
 
 // Run runs Workers goroutines that sweep expired leases and claim and

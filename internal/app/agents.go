@@ -46,7 +46,7 @@ func roasGuardian(ctx context.Context, org bson.ObjectID, params map[string]any,
 	for i, d := range days {
 		in[i] = builtin.AdDay{Date: d.Date, Revenue: d.Revenue, AdSpend: d.AdSpend, Orders: d.Orders}
 	}
-	return fromBuiltin(builtin.ROASGuardian(p, in, today)), nil
+	return builtin.ROASGuardian(p, in, today), nil
 }
 
 // pipelineScout reads every deal and runs builtin.PipelineScout.
@@ -62,7 +62,7 @@ func pipelineScout(ctx context.Context, org bson.ObjectID, params map[string]any
 		in[i] = builtin.Deal{ID: d.ID, Name: d.Name, Stage: d.Stage, Pipeline: d.Pipeline, Amount: d.Amount,
 			CloseDate: d.CloseDate, UpdatedAt: d.UpdatedAt}
 	}
-	return fromBuiltin(builtin.PipelineScout(p, in, analysisClock().UTC())), nil
+	return builtin.PipelineScout(p, in, analysisClock().UTC()), nil
 }
 
 // emailAuditor reads campaigns, flows and the daily email figures of the
@@ -97,16 +97,7 @@ func emailAuditor(ctx context.Context, org bson.ObjectID, params map[string]any,
 	for i, d := range days {
 		ds[i] = builtin.EmailDay{Date: d.Date, Received: d.Received, Opened: d.Opened, Clicked: d.Clicked, Revenue: d.EmailRevenue}
 	}
-	return fromBuiltin(builtin.EmailAuditor(p, cs, fs, ds, today)), nil
-}
-
-// fromBuiltin converts a builtin report into the runtime's.
-func fromBuiltin(r builtin.Report) agents.Report {
-	out := agents.Report{Summary: r.Summary, Recommendations: r.Recommendations, Metrics: r.Metrics}
-	for _, f := range r.Findings {
-		out.Findings = append(out.Findings, agents.Finding{Severity: f.Severity, Title: f.Title, Detail: f.Detail, Data: f.Data})
-	}
-	return out
+	return builtin.EmailAuditor(p, cs, fs, ds, today), nil
 }
 
 // intParam reads a validated integer parameter (JSON numbers arrive as

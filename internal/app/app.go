@@ -69,6 +69,10 @@ type App struct {
 // catalogRefresh is how often the agent service's catalog is read again.
 const catalogRefresh = 5 * time.Minute
 
+// catalogFirstRead bounds the first read of the agent service's catalog,
+// which start-up waits for.
+const catalogFirstRead = 3 * time.Second
+
 // New opens the database, builds the modules and the HTTP server, and binds
 // the listener (so Addr is known before Serve). On error, whatever was
 // started is stopped again.
@@ -162,7 +166,11 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			return fail(err)
 		}
 		a.external = agents.NewExternalCatalog(client, agentOptions.Logger)
-		if err := a.external.Refresh(ctx); err != nil {
+		// Start-up waits for the agent service a few seconds at most.
+		first, cancel := context.WithTimeout(ctx, catalogFirstRead)
+		err = a.external.Refresh(first)
+		cancel()
+		if err != nil {
 			// The agent service may start after us: its agents appear at the next refresh.
 			o.Logger.Warn("agents: read the agent service's catalog", slog.Any("error", err))
 		}

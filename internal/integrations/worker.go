@@ -2,19 +2,16 @@ package integrations
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"strconv"
 	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/internal/integrations/platform"
+	"github.com/omnify/bff/internal/mongodb"
 )
 
 // Worker defaults.
@@ -79,7 +76,7 @@ func NewWorker(svc *Service, opts WorkerOptions) *Worker {
 		opts.PollInterval = DefaultPollInterval
 	}
 	if opts.Owner == "" {
-		opts.Owner = defaultOwner()
+		opts.Owner = mongodb.ProcessOwner()
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -88,18 +85,6 @@ func NewWorker(svc *Service, opts WorkerOptions) *Worker {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Worker{svc: svc, store: svc.store, opts: opts}
-}
-
-// defaultOwner names this process uniquely: host, pid and a random suffix,
-// so two workers in one process differ too.
-func defaultOwner() string {
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "worker"
-	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b)
 }
 
 // now returns the current time in UTC at the precision BSON stores.

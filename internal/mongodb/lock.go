@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -163,4 +165,16 @@ func (db *DB) Exclusive(ctx context.Context, collection string, id any, fn func(
 	}
 	defer release()
 	return fn(ctx)
+}
+
+// ProcessOwner names this process uniquely (host, process id and a random
+// suffix), for the owner of the leases its workers take.
+func ProcessOwner() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "worker"
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b)
 }
