@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	natsserver "github.com/nats-io/nats-server/v2/server"
+
 	"github.com/omnify/bff/internal/integrations/platform/platformtest"
 )
 
@@ -27,6 +29,7 @@ type server struct {
 	dir  string
 	log  *os.File
 	fake *platformtest.Fake
+	nats *natsserver.Server // the bus a server of one role needs
 	done chan error
 }
 
@@ -71,6 +74,19 @@ func startServer(ctx context.Context, bin, extraEnv, role string) (_ *server, er
 		"OMNIFY_HUBSPOT_BASE_URL="+urls.HubSpot,
 		"OMNIFY_KLAVIYO_BASE_URL="+urls.Klaviyo,
 	)
+	if role != "all" {
+		// A process of one role refuses to start without a bus between
+		// processes: give it one of its own.
+		s.nats, err = natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
+		if err != nil {
+			return nil, err
+		}
+		go s.nats.Start()
+		if !s.nats.ReadyForConnections(10 * time.Second) {
+			return nil, fmt.Errorf("the NATS server for the run did not start")
+		}
+		env = append(env, "OMNIFY_NATS_URL="+s.nats.ClientURL())
+	}
 	env = append(env, serverSettings...)
 	settings := append([]string(nil), serverSettings...)
 	if extraEnv != "" {
@@ -129,6 +145,9 @@ func (s *server) stop(out io.Writer) {
 			<-s.done
 			fmt.Fprintf(out, "server   killed: no exit within 30s of SIGTERM\n%s", s.logTail())
 		}
+	}
+	if s.nats != nil {
+		s.nats.Shutdown()
 	}
 	if s.log != nil {
 		_ = s.log.Close()
