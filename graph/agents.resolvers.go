@@ -37,6 +37,7 @@ func (r *agentResolver) Executions(ctx context.Context, obj *agents.Agent, first
 	if err != nil {
 		return nil, err
 	}
+	preloadRequesters(ctx, p.Items)
 	return &model.AgentExecutionConnection{Edges: edgesOf(p, agentExecutionEdge), Nodes: nodesOf(p), PageInfo: pageInfoOf(p), TotalCount: p.TotalCount}, nil
 }
 
@@ -127,7 +128,12 @@ func (r *mutationResolver) SetAgentEnabled(ctx context.Context, input model.SetA
 }
 
 func (r *queryResolver) Agents(ctx context.Context) ([]*agents.Agent, error) {
-	return pointers(r.AgentService.Agents(ctx, authz.FromContext(ctx)))
+	list, err := pointers(r.AgentService.Agents(ctx, authz.FromContext(ctx)))
+	if err != nil {
+		return nil, err
+	}
+	preloadAgents(ctx, list)
+	return list, nil
 }
 
 func (r *queryResolver) Agent(ctx context.Context, id string) (*agents.Agent, error) {

@@ -189,7 +189,11 @@ func (r *organizationResolver) Members(ctx context.Context, obj *auth.Organizati
 	if err != nil {
 		return nil, err
 	}
-	return memberConnection(r.Auth.Members(ctx, authz.FromContext(ctx), obj.ID, req))
+	p, err := r.Auth.Members(ctx, authz.FromContext(ctx), obj.ID, req)
+	if err == nil {
+		preloadMemberUsers(ctx, p.Items)
+	}
+	return memberConnection(p, err)
 }
 
 func (r *organizationMembershipResolver) ID(ctx context.Context, obj *model.OrganizationMembership) (string, error) {
@@ -212,7 +216,11 @@ func (r *queryResolver) APIKeys(ctx context.Context, first *int, after *string) 
 	if err != nil {
 		return nil, err
 	}
-	return apiKeyConnection(r.Auth.APIKeys(ctx, authz.FromContext(ctx), req))
+	p, err := r.Auth.APIKeys(ctx, authz.FromContext(ctx), req)
+	if err == nil {
+		preloadKeyCreators(ctx, p.Items)
+	}
+	return apiKeyConnection(p, err)
 }
 
 func (r *queryResolver) Invitations(ctx context.Context, first *int, after *string) (*model.InvitationConnection, error) {

@@ -94,7 +94,12 @@ func (r *mutationResolver) SyncIntegration(ctx context.Context, input model.Sync
 }
 
 func (r *queryResolver) Integrations(ctx context.Context) ([]*integrations.Integration, error) {
-	return pointers(r.IntegrationService.Integrations(ctx, authz.FromContext(ctx)))
+	list, err := r.IntegrationService.Integrations(ctx, authz.FromContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	preloadSyncs(ctx, list)
+	return pointersOf(list), nil
 }
 
 func (r *queryResolver) MarketingSummary(ctx context.Context, from time.Time, to time.Time) (*model.MarketingSummary, error) {

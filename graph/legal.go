@@ -62,7 +62,8 @@ func (r *Resolver) viewerLegal(ctx context.Context, p *authz.Principal) (*model.
 }
 
 // legalAcceptanceConnection is a page of acceptance records in the schema's shape.
-func legalAcceptanceConnection(p page.Page[legal.Acceptance]) *model.LegalAcceptanceConnection {
+func legalAcceptanceConnection(ctx context.Context, p page.Page[legal.Acceptance]) *model.LegalAcceptanceConnection {
+	preloadAcceptances(ctx, p.Items)
 	return &model.LegalAcceptanceConnection{
 		Edges: edgesOf(p, func(c string, n *legal.Acceptance) *model.LegalAcceptanceEdge {
 			return &model.LegalAcceptanceEdge{Cursor: c, Node: n}

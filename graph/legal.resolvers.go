@@ -81,7 +81,7 @@ func (r *queryResolver) LegalAcceptances(ctx context.Context, first *int, after 
 	if err != nil {
 		return nil, err
 	}
-	return legalAcceptanceConnection(p), nil
+	return legalAcceptanceConnection(ctx, p), nil
 }
 
 func (r *viewerResolver) Legal(ctx context.Context, obj *model.Viewer) (*model.ViewerLegal, error) {
@@ -97,7 +97,7 @@ func (r *viewerLegalResolver) Acceptances(ctx context.Context, obj *model.Viewer
 	if err != nil {
 		return nil, err
 	}
-	return legalAcceptanceConnection(p), nil
+	return legalAcceptanceConnection(ctx, p), nil
 }
 
 func (r *Resolver) LegalAcceptance() generated.LegalAcceptanceResolver {

@@ -9,6 +9,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/omnify/bff/internal/app"
 	"github.com/omnify/bff/internal/app/apptest"
 	"github.com/omnify/bff/internal/config"
 	"github.com/omnify/bff/internal/globalid"
@@ -292,9 +293,11 @@ func TestAgentCancelAndActivity(t *testing.T) {
 
 // TestAgentsListCostsFewCommands: the agents with their last execution
 // and who requested it cost a bounded number of database commands, however
-// many agents there are.
+// many agents there are and however late their resolvers start: the
+// loaders wait only a nanosecond for keys here, so a list that relied on
+// its items' loads falling into one batch would cost a query per item.
 func TestAgentsListCostsFewCommands(t *testing.T) {
-	env := apptest.Start(t, dbs, func(c *config.Config) { c.Role = config.RoleAPI })
+	env := apptest.StartWith(t, dbs, app.Options{LoaderWait: time.Nanosecond}, func(c *config.Config) { c.Role = config.RoleAPI })
 	alice := signUp(t, env, "alice@example.com", "Acme")
 	ids := agentIDs(t, alice.c)
 	org, err := globalid.DecodeObjectID(alice.orgID, "Organization", "id")

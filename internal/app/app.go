@@ -41,6 +41,10 @@ type Options struct {
 	Logger *slog.Logger
 	// MongoMonitor, when set, sees every database command (tests count them).
 	MongoMonitor *mongodb.CommandCounter
+	// LoaderWait is how long each operation's dataloaders collect keys
+	// before they query [loaders.DefaultWait]. Tests shorten it to show
+	// that what a list costs does not depend on when its items resolve.
+	LoaderWait time.Duration
 }
 
 // App is a started process: its database is open and its listener bound.
@@ -236,7 +240,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 				LegalDocuments:  legalService.DocumentsByIDs,
 				SyncRuns:        graph.SyncRunsSource(integrationService),
 				AgentExecutions: graph.AgentExecutionsSource(a.agents),
-			}))
+			}, o.LoaderWait))
 		},
 		StreamError:                  graph.StreamEndError,
 		WebsocketRecheckInterval:     cfg.WebsocketRecheckInterval,

@@ -16,6 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/omnify/bff/internal/app"
 	"github.com/omnify/bff/internal/app/apptest"
 	"github.com/omnify/bff/internal/auth"
 	"github.com/omnify/bff/internal/authz"
@@ -510,8 +511,11 @@ func TestMembersAndRoles(t *testing.T) {
 	}
 }
 
+// TestDataloadersBatchUserLookups: a members list loads its users in one
+// query, even when the loaders wait only a nanosecond for keys (the list
+// preloads them rather than relying on its items' timing).
 func TestDataloadersBatchUserLookups(t *testing.T) {
-	env := apptest.Start(t, dbs)
+	env := apptest.StartWith(t, dbs, app.Options{LoaderWait: time.Nanosecond})
 	owner := signUp(t, env, "owner@example.com", "Big Co")
 	for i := range 6 {
 		m := signUp(t, env, "member"+string(rune('a'+i))+"@example.com", "Own")

@@ -48,24 +48,110 @@ type Loaders struct {
 	SyncRuns *dataloader.Loader[integrations.Platform, []integrations.SyncRun]
 	// AgentExecution loads agent executions by id (an agent's last one).
 	AgentExecution *dataloader.Loader[bson.ObjectID, *agents.Execution]
+
+	src Sources
 }
 
-// wait is how long a loader collects keys before it queries. Resolvers of
-// one list run in the same tick, so a short wait is enough to batch them.
-const wait = 2 * time.Millisecond
+// DefaultWait is how long a loader collects keys before it queries.
+// Resolvers of one list usually start within it; lists whose cost must not
+// depend on that preload instead (see PreloadUsers).
+const DefaultWait = 2 * time.Millisecond
 
-// New returns fresh loaders over src.
-func New(src Sources) *Loaders {
+// New returns fresh loaders over src that collect keys for wait (0 means
+// DefaultWait) before they query.
+func New(src Sources, wait time.Duration) *Loaders {
+	if wait <= 0 {
+		wait = DefaultWait
+	}
 	return &Loaders{
-		User:           newLoader(src.Users, func(u *auth.User) bson.ObjectID { return u.ID }, "user"),
-		Organization:   newLoader(src.Organizations, func(o *auth.Organization) bson.ObjectID { return o.ID }, "organization"),
-		LegalDocument:  newLoader(src.LegalDocuments, func(d *legal.Document) bson.ObjectID { return d.ID }, "legal document"),
-		SyncRuns:       newGroupLoader(src.SyncRuns),
-		AgentExecution: newLoader(src.AgentExecutions, func(e *agents.Execution) bson.ObjectID { return e.ID }, "agent execution"),
+		User:           newLoader(src.Users, userID, "user", wait),
+		Organization:   newLoader(src.Organizations, func(o *auth.Organization) bson.ObjectID { return o.ID }, "organization", wait),
+		LegalDocument:  newLoader(src.LegalDocuments, documentID, "legal document", wait),
+		SyncRuns:       newGroupLoader(src.SyncRuns, wait),
+		AgentExecution: newLoader(src.AgentExecutions, executionID, "agent execution", wait),
+		src:            src,
 	}
 }
 
-func newLoader[V any](fetch func(context.Context, []bson.ObjectID) ([]V, error), id func(*V) bson.ObjectID, what string) *dataloader.Loader[bson.ObjectID, *V] {
+func userID(u *auth.User) bson.ObjectID             { return u.ID }
+func documentID(d *legal.Document) bson.ObjectID    { return d.ID }
+func executionID(e *agents.Execution) bson.ObjectID { return e.ID }
+
+// The loaders batch what their callers ask for within one short wait. The
+// executor starts the resolvers of a list's items concurrently, and on a
+// loaded machine the last of them can start after that wait, opening a
+// second batch, so the cost of a list would depend on timing. A list
+// resolver that knows what its items will ask for preloads it instead: one
+// query now, its results primed into the loader, and every item's Load is
+// then answered from the loader's cache.
+
+// PreloadUsers fetches the users in one query and primes the User loader.
+func (l *Loaders) PreloadUsers(ctx context.Context, ids []bson.ObjectID) error {
+	_, err := preload(ctx, l.User, l.src.Users, userID, ids)
+	return err
+}
+
+// PreloadLegalDocuments fetches the document versions in one query and
+// primes the LegalDocument loader.
+func (l *Loaders) PreloadLegalDocuments(ctx context.Context, ids []bson.ObjectID) error {
+	_, err := preload(ctx, l.LegalDocument, l.src.LegalDocuments, documentID, ids)
+	return err
+}
+
+// PreloadAgentExecutions fetches the executions in one query and primes the
+// AgentExecution loader.
+// It returns what it found, for the caller to preload what those ask for.
+func (l *Loaders) PreloadAgentExecutions(ctx context.Context, ids []bson.ObjectID) ([]agents.Execution, error) {
+	return preload(ctx, l.AgentExecution, l.src.AgentExecutions, executionID, ids)
+}
+
+// PreloadSyncRuns fetches the newest runs of the platforms in one query and
+// primes the SyncRuns loader.
+func (l *Loaders) PreloadSyncRuns(ctx context.Context, ps []integrations.Platform) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	groups, err := l.src.SyncRuns(ctx, ps)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		l.SyncRuns.Prime(ctx, p, groups[p])
+	}
+	return nil
+}
+
+// preload fetches ids in one query and primes loader with what was found;
+// an id that was not found is left to the loader, which reports it.
+func preload[V any](ctx context.Context, loader *dataloader.Loader[bson.ObjectID, *V], fetch func(context.Context, []bson.ObjectID) ([]V, error), id func(*V) bson.ObjectID, ids []bson.ObjectID) ([]V, error) {
+	ids = distinct(ids)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	found, err := fetch(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range found {
+		loader.Prime(ctx, id(&found[i]), &found[i])
+	}
+	return found, nil
+}
+
+// distinct returns the non-zero ids once each, in their first order.
+func distinct(ids []bson.ObjectID) []bson.ObjectID {
+	seen := make(map[bson.ObjectID]bool, len(ids))
+	out := make([]bson.ObjectID, 0, len(ids))
+	for _, id := range ids {
+		if !id.IsZero() && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func newLoader[V any](fetch func(context.Context, []bson.ObjectID) ([]V, error), id func(*V) bson.ObjectID, what string, wait time.Duration) *dataloader.Loader[bson.ObjectID, *V] {
 	batch := func(ctx context.Context, ids []bson.ObjectID) []*dataloader.Result[*V] {
 		out := make([]*dataloader.Result[*V], len(ids))
 		found, err := fetch(ctx, ids)
@@ -87,7 +173,7 @@ func newLoader[V any](fetch func(context.Context, []bson.ObjectID) ([]V, error),
 
 // newGroupLoader batches lookups whose answer per key is a list (possibly
 // empty), such as the runs of each platform.
-func newGroupLoader[K comparable, V any](fetch func(context.Context, []K) (map[K][]V, error)) *dataloader.Loader[K, []V] {
+func newGroupLoader[K comparable, V any](fetch func(context.Context, []K) (map[K][]V, error), wait time.Duration) *dataloader.Loader[K, []V] {
 	batch := func(ctx context.Context, keys []K) []*dataloader.Result[[]V] {
 		out := make([]*dataloader.Result[[]V], len(keys))
 		groups, err := fetch(ctx, keys)

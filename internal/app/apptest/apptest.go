@@ -45,6 +45,13 @@ type Env struct {
 // configuration before start.
 func Start(t testing.TB, dbs *mongotest.Server, opts ...func(*config.Config)) *Env {
 	t.Helper()
+	return StartWith(t, dbs, app.Options{}, opts...)
+}
+
+// StartWith is Start with options for the application besides its
+// configuration; their Version, Logger and MongoMonitor are the test's.
+func StartWith(t testing.TB, dbs *mongotest.Server, o app.Options, opts ...func(*config.Config)) *Env {
+	t.Helper()
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatalf("default config: %v", err)
@@ -62,11 +69,10 @@ func Start(t testing.TB, dbs *mongotest.Server, opts ...func(*config.Config)) *E
 	// Count what requests cost, not what the workers do meanwhile.
 	counter.Only(func(ctx context.Context) bool { return httpserver.RequestID(ctx) != "" })
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, app.Options{
-		Version:      "test",
-		Logger:       slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		MongoMonitor: counter,
-	})
+	o.Version = "test"
+	o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	o.MongoMonitor = counter
+	a, err := app.New(ctx, cfg, o)
 	if err != nil {
 		cancel()
 		t.Fatalf("start app: %v", err)

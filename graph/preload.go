@@ -1,0 +1,126 @@
+package graph
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/omnify/bff/internal/agents"
+	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/integrations"
+	"github.com/omnify/bff/internal/legal"
+	"github.com/omnify/bff/internal/loaders"
+)
+
+// The preloads below let a list cost a fixed number of queries whatever
+// the timing of its items' resolvers (see loaders.Loaders.PreloadUsers).
+// Each runs only when the query selects what it loads. A failed preload is
+// not an error of the list: the items' own loads then query and report it.
+
+// connectionItem is the path prefixes under which a connection's items are
+// selected: nodes, and edges' node.
+var connectionItem = [][]string{{"nodes"}, {"edges", "node"}}
+
+// underItems returns the paths to field inside a connection's items.
+func underItems(field ...string) [][]string {
+	out := make([][]string, len(connectionItem))
+	for i, prefix := range connectionItem {
+		out[i] = append(append([]string{}, prefix...), field...)
+	}
+	return out
+}
+
+// preloadAgents loads the last executions of a list of agents, and their
+// requesters, in one query each.
+func preloadAgents(ctx context.Context, list []*agents.Agent) {
+	if !selects(ctx, []string{"status"}, []string{"lastExecution"}) {
+		return
+	}
+	ids := make([]bson.ObjectID, 0, len(list))
+	for _, a := range list {
+		if a.LastExecution == nil {
+			ids = append(ids, a.LastExecutionID)
+		}
+	}
+	found, err := loaders.For(ctx).PreloadAgentExecutions(ctx, ids)
+	if err != nil || !selects(ctx, []string{"lastExecution", "requestedBy"}) {
+		return
+	}
+	users := make([]bson.ObjectID, 0, len(found))
+	for _, e := range found {
+		users = append(users, e.RequestedBy)
+	}
+	for _, a := range list {
+		if a.LastExecution != nil {
+			users = append(users, a.LastExecution.RequestedBy)
+		}
+	}
+	_ = loaders.For(ctx).PreloadUsers(ctx, users)
+}
+
+// preloadRequesters loads who requested a page of executions.
+func preloadRequesters(ctx context.Context, list []agents.Execution) {
+	if !selects(ctx, underItems("requestedBy")...) {
+		return
+	}
+	ids := make([]bson.ObjectID, len(list))
+	for i, e := range list {
+		ids[i] = e.RequestedBy
+	}
+	_ = loaders.For(ctx).PreloadUsers(ctx, ids)
+}
+
+// preloadMemberUsers loads the users of a page of memberships.
+func preloadMemberUsers(ctx context.Context, list []auth.Membership) {
+	if !selects(ctx, underItems("user")...) {
+		return
+	}
+	ids := make([]bson.ObjectID, len(list))
+	for i, m := range list {
+		ids[i] = m.UserID
+	}
+	_ = loaders.For(ctx).PreloadUsers(ctx, ids)
+}
+
+// preloadKeyCreators loads who created a page of API keys.
+func preloadKeyCreators(ctx context.Context, list []auth.APIKey) {
+	if !selects(ctx, underItems("createdBy")...) {
+		return
+	}
+	ids := make([]bson.ObjectID, len(list))
+	for i, k := range list {
+		ids[i] = k.CreatedBy
+	}
+	_ = loaders.For(ctx).PreloadUsers(ctx, ids)
+}
+
+// preloadSyncs loads the newest runs of a list of integrations.
+func preloadSyncs(ctx context.Context, list []integrations.Integration) {
+	if !selects(ctx, []string{"syncs"}) {
+		return
+	}
+	ps := make([]integrations.Platform, len(list))
+	for i, in := range list {
+		ps[i] = in.Platform
+	}
+	_ = loaders.For(ctx).PreloadSyncRuns(ctx, ps)
+}
+
+// preloadAcceptances loads the documents and people of a page of legal
+// acceptances.
+func preloadAcceptances(ctx context.Context, list []legal.Acceptance) {
+	if selects(ctx, underItems("document")...) {
+		ids := make([]bson.ObjectID, len(list))
+		for i, a := range list {
+			ids[i] = a.DocumentID
+		}
+		_ = loaders.For(ctx).PreloadLegalDocuments(ctx, ids)
+	}
+	if selects(ctx, underItems("user")...) {
+		ids := make([]bson.ObjectID, len(list))
+		for i, a := range list {
+			ids[i] = a.UserID
+		}
+		_ = loaders.For(ctx).PreloadUsers(ctx, ids)
+	}
+}
