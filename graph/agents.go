@@ -90,8 +90,8 @@ func paramsObject(v any) (map[string]any, error) {
 // stream ended early (SLOW_CONSUMER); the HTTP layer sends it as the
 // stream's last response.
 type streamEnds struct {
-	mu  sync.Mutex
-	err error
+	mu     sync.Mutex
+	source func() error // the stream's own reason, asked when it ends
 }
 
 type streamEndsKey struct{}
@@ -111,36 +111,22 @@ func StreamEndError(ctx context.Context) error {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	err := h.err
-	h.err = nil
+	if h.source == nil {
+		return nil
+	}
+	err := h.source()
+	h.source = nil
 	return err
 }
 
-// endStream records why the operation's stream ends.
-func endStream(ctx context.Context, err error) {
+// streamOf hands a service's stream to gqlgen as it is (the service's
+// stream is bounded; this adds no buffer and no goroutine), and tells the
+// operation to ask the stream why it ended.
+func streamOf[T any](ctx context.Context, s *agents.Stream[T]) <-chan *T {
 	if h, _ := ctx.Value(streamEndsKey{}).(*streamEnds); h != nil {
 		h.mu.Lock()
-		h.err = err
+		h.source = s.Err
 		h.mu.Unlock()
 	}
-}
-
-// forward passes a service's stream to gqlgen, recording why it ended.
-// The service's stream is bounded; this adds no buffer of its own.
-func forward[T any](ctx context.Context, s *agents.Stream[T]) <-chan *T {
-	out := make(chan *T)
-	go func() {
-		defer close(out)
-		for v := range s.C {
-			select {
-			case out <- &v:
-			case <-ctx.Done():
-				return
-			}
-		}
-		if err := s.Err(); err != nil && ctx.Err() == nil {
-			endStream(ctx, err)
-		}
-	}()
-	return out
+	return s.C
 }

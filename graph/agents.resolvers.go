@@ -169,7 +169,7 @@ func (r *subscriptionResolver) AgentExecutionEvents(ctx context.Context, executi
 	if err != nil {
 		return nil, err
 	}
-	return forward(ctx, s), nil
+	return streamOf(ctx, s), nil
 }
 
 func (r *subscriptionResolver) AgentActivity(ctx context.Context) (<-chan *agents.Activity, error) {
@@ -177,7 +177,7 @@ func (r *subscriptionResolver) AgentActivity(ctx context.Context) (<-chan *agent
 	if err != nil {
 		return nil, err
 	}
-	return forward(ctx, s), nil
+	return streamOf(ctx, s), nil
 }
 
 func (r *Resolver) Agent() generated.AgentResolver { return &agentResolver{r} }

@@ -71,8 +71,9 @@ type Options struct {
 // Service lists and runs agents. Every method checks the caller's role
 // itself and reads only the caller's organization.
 type Service struct {
-	store *Store
-	opts  Options
+	store    *Store
+	opts     Options
+	activity activityFeeds
 }
 
 // New returns a Service over store.

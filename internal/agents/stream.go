@@ -10,15 +10,18 @@ import (
 
 	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/authz"
+	"github.com/omnify/bff/internal/events"
 )
 
 // Stream is a live sequence of values for one subscriber. C is closed when
 // the stream ends; Err then says why (nil for a normal end, such as an
-// execution's terminal event, or the subscriber leaving).
+// execution's terminal event, or the subscriber leaving). C carries
+// pointers, as GraphQL subscriptions take them; a value may be shared with
+// other subscribers and must not be changed.
 type Stream[T any] struct {
 	// C delivers the values, at most the service's SubscriptionBuffer
 	// ahead of the subscriber.
-	C <-chan T
+	C <-chan *T
 
 	mu  sync.Mutex
 	err error
@@ -46,17 +49,17 @@ func errSlowConsumer(resume string) error {
 // sender feeds a stream's bounded queue without ever waiting for the
 // subscriber: a full queue ends the stream.
 type sender[T any] struct {
-	ch     chan T
+	ch     chan *T
 	stream *Stream[T]
 }
 
 func newSender[T any](buffer int) *sender[T] {
-	ch := make(chan T, buffer)
+	ch := make(chan *T, buffer)
 	return &sender[T]{ch: ch, stream: &Stream[T]{C: ch}}
 }
 
 // send queues v, or reports false when the queue is full.
-func (s *sender[T]) send(v T) bool {
+func (s *sender[T]) send(v *T) bool {
 	select {
 	case s.ch <- v:
 		return true
@@ -67,7 +70,7 @@ func (s *sender[T]) send(v T) bool {
 
 // wait queues v when the subscriber makes room, for values read from the
 // store at the stream's own pace; it reports false when ctx ended first.
-func (s *sender[T]) wait(ctx context.Context, v T) bool {
+func (s *sender[T]) wait(ctx context.Context, v *T) bool {
 	select {
 	case s.ch <- v:
 		return true
@@ -186,7 +189,8 @@ func (f *follower) catchUp(ctx context.Context) bool {
 			if d.Sequence != f.last+1 {
 				return false // never: sequences are stored in order
 			}
-			if !f.out.wait(ctx, d.public()) {
+			e := d.public()
+			if !f.out.wait(ctx, &e) {
 				return true
 			}
 			f.last = d.Sequence
@@ -204,7 +208,7 @@ func (f *follower) catchUp(ctx context.Context) bool {
 // the stream is over (e was terminal, or the subscriber fell a whole
 // buffer behind).
 func (f *follower) emit(e Event) bool {
-	if !f.out.send(e) {
+	if !f.out.send(&e) {
 		f.out.stream.fail(errSlowConsumer(" with afterSequence set to the last sequence you received"))
 		return true
 	}
@@ -217,37 +221,100 @@ func (f *follower) emit(e Event) bool {
 // that falls SubscriptionBuffer changes behind is dropped with
 // SLOW_CONSUMER; the executions themselves hold the current state.
 //
+// The subscribers of one organization in this process share one bus
+// subscription, and each change is decoded once for all of them; an idle
+// subscriber costs its queue, not a goroutine.
+//
 // Returns FORBIDDEN without a role in an organization.
 func (s *Service) Activity(ctx context.Context, p *authz.Principal) (*Stream[Activity], error) {
 	if err := require(p, readRole); err != nil {
 		return nil, err
 	}
-	sub, err := s.opts.Bus.Subscribe(ctx, activitySubject(p.OrganizationID))
-	if err != nil {
-		return nil, err
+	return s.activity.join(ctx, s.opts.Bus, p.OrganizationID, s.opts.SubscriptionBuffer)
+}
+
+// activityFeeds are this process's activity subscriptions, one shared bus
+// subscription per organization. The zero value is ready to use.
+type activityFeeds struct {
+	mu    sync.Mutex
+	feeds map[bson.ObjectID]*activityFeed
+}
+
+// activityFeed is one organization's bus subscription and its subscribers.
+type activityFeed struct {
+	sub  *events.Subscription
+	outs map[*sender[Activity]]struct{}
+}
+
+// join adds a subscriber to org's feed, subscribing on the bus first when
+// it is the first. It leaves when ctx ends.
+func (fs *activityFeeds) join(ctx context.Context, bus events.Bus, org bson.ObjectID, buffer int) (*Stream[Activity], error) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	f := fs.feeds[org]
+	if f == nil {
+		// The bus subscription lives until the last subscriber leaves,
+		// not with the context of the first.
+		sub, err := bus.Subscribe(context.WithoutCancel(ctx), activitySubject(org))
+		if err != nil {
+			return nil, err
+		}
+		f = &activityFeed{sub: sub, outs: map[*sender[Activity]]struct{}{}}
+		if fs.feeds == nil {
+			fs.feeds = map[bson.ObjectID]*activityFeed{}
+		}
+		fs.feeds[org] = f
+		go fs.pump(org, f)
 	}
-	out := newSender[Activity](s.opts.SubscriptionBuffer)
-	go func() {
-		defer close(out.ch)
-		defer sub.Close()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case data, ok := <-sub.C:
-				if !ok {
-					return
-				}
-				var a Activity
-				if json.Unmarshal(data, &a) != nil || a.Execution.OrganizationID != p.OrganizationID {
-					continue
-				}
-				if !out.send(a) {
-					out.stream.fail(errSlowConsumer(""))
-					return
-				}
+	out := newSender[Activity](buffer)
+	f.outs[out] = struct{}{}
+	context.AfterFunc(ctx, func() {
+		fs.mu.Lock()
+		defer fs.mu.Unlock()
+		if _, ok := f.outs[out]; !ok {
+			return // dropped as slow, or the feed ended
+		}
+		fs.leave(org, f, out)
+	})
+	return out.stream, nil
+}
+
+// leave ends one subscriber's stream, and the feed with its last one.
+// fs.mu is held.
+func (fs *activityFeeds) leave(org bson.ObjectID, f *activityFeed, out *sender[Activity]) {
+	delete(f.outs, out)
+	close(out.ch)
+	if len(f.outs) == 0 && fs.feeds[org] == f {
+		delete(fs.feeds, org)
+		f.sub.Close()
+	}
+}
+
+// pump decodes each change once and queues it for every subscriber,
+// dropping those whose queue is full; when the bus subscription ends, the
+// subscribers' streams end too.
+func (fs *activityFeeds) pump(org bson.ObjectID, f *activityFeed) {
+	for data := range f.sub.C {
+		a := new(Activity)
+		if json.Unmarshal(data, a) != nil || a.Execution.OrganizationID != org {
+			continue
+		}
+		fs.mu.Lock()
+		for out := range f.outs {
+			if !out.send(a) {
+				out.stream.fail(errSlowConsumer(""))
+				fs.leave(org, f, out)
 			}
 		}
-	}()
-	return out.stream, nil
+		fs.mu.Unlock()
+	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if fs.feeds[org] == f {
+		delete(fs.feeds, org)
+	}
+	for out := range f.outs {
+		delete(f.outs, out)
+		close(out.ch)
+	}
 }

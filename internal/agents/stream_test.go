@@ -2,6 +2,7 @@ package agents
 
 import (
 	"context"
+	"encoding/json"
 	"runtime"
 	"sync"
 	"testing"
@@ -42,7 +43,7 @@ func drain(t *testing.T, s *Stream[Event]) []Event {
 			if !ok {
 				return out
 			}
-			out = append(out, e)
+			out = append(out, *e)
 		case <-timeout:
 			t.Fatalf("stream did not end; %d events", len(out))
 		}
@@ -172,7 +173,7 @@ func TestSlowConsumerIsDroppedAndResumes(t *testing.T) {
 	// The rest is stored: it is replayed at the reader's pace.
 	var rest []Event
 	for ev := range s2.C {
-		rest = append(rest, ev)
+		rest = append(rest, *ev)
 	}
 	if s2.Err() != nil {
 		t.Fatal(s2.Err())
@@ -215,5 +216,71 @@ func TestActivityStreamsStatusChanges(t *testing.T) {
 	}
 	cancel()
 	for range s.C {
+	}
+}
+
+// TestActivitySubscribersShareOneFeed: an organization's activity
+// subscribers in one process share one bus subscription and one decoder,
+// so an idle subscriber costs no goroutine; a subscriber that falls a
+// whole buffer behind is dropped with SLOW_CONSUMER while the others go
+// on; the feed ends with its last subscriber.
+func TestActivitySubscribersShareOneFeed(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.SubscriptionBuffer = 4 })
+	p := member()
+	publish := func(i int) {
+		a := Activity{Execution: Execution{ID: bson.NewObjectID(), OrganizationID: p.OrganizationID, Status: ExecutionQueued}, Status: ExecutionQueued}
+		a.Execution.LastSequence = i
+		data, _ := json.Marshal(a)
+		if err := e.bus.Publish(t.Context(), activitySubject(p.OrganizationID), data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := runtime.NumGoroutine()
+	ctx, cancel := context.WithCancel(t.Context())
+	const n = 100
+	streams := make([]*Stream[Activity], n)
+	for i := range streams {
+		s, err := e.svc.Activity(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		streams[i] = s
+	}
+	if grown := runtime.NumGoroutine() - before; grown > 2 {
+		t.Fatalf("%d subscribers started %d goroutines", n, grown)
+	}
+	slow := streams[0]
+	for i := range 6 {
+		publish(i)
+		for j, s := range streams[1:] {
+			select {
+			case a, ok := <-s.C:
+				if !ok || a.Execution.LastSequence != i {
+					t.Fatalf("subscriber %d: change %d is %+v (open %v)", j+1, i, a, ok)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("subscriber %d: change %d did not arrive", j+1, i)
+			}
+		}
+	}
+	var got []int
+	for a := range slow.C {
+		got = append(got, a.Execution.LastSequence)
+	}
+	if code(slow.Err()) != "SLOW_CONSUMER" || len(got) != 4 {
+		t.Fatalf("slow subscriber: %v after %v", slow.Err(), got)
+	}
+	cancel()
+	for _, s := range streams[1:] {
+		for range s.C {
+		}
+		if s.Err() != nil {
+			t.Fatalf("a subscriber that left ended with %v", s.Err())
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); runtime.NumGoroutine() > before; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("goroutines %d, before %d", runtime.NumGoroutine(), before)
+		}
 	}
 }

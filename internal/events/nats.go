@@ -69,36 +69,64 @@ func (o *NATSOptions) defaults() {
 // subscriptions are restored on reconnect, and messages published while
 // disconnected are buffered (NATSOptions.ReconnectBufSize) and sent then.
 // Check reports the connection's state for readiness probes.
+//
+// However many subscribers a process has on one subject, it holds one
+// NATS subscription for it: the NATS client runs a goroutine and keeps a
+// pending queue per subscription, and a server round trip confirms each,
+// which a thousand dashboards watching one organization would otherwise
+// pay a thousand times. The subject's messages are offered to each local
+// subscriber's buffer in turn.
 type NATS struct {
 	conn       *nats.Conn
 	url        string // redacted, for messages
 	bufferSize int
 
-	mu     sync.Mutex
-	closed bool
-	subs   map[*natsSub]struct{}
+	mu       sync.Mutex
+	closed   bool
+	subs     map[*natsSub]struct{}
+	subjects map[string]*natsSubject
 }
 
-// natsSub is one subscription: the NATS client's handler offers each
+// natsSubject is the one NATS subscription of a subject in this process,
+// and its local subscribers.
+type natsSubject struct {
+	name  string
+	ns    *nats.Subscription
+	ready chan struct{} // closed once the server confirmed ns (or could not)
+
+	mu   sync.Mutex // guards subs against the NATS client's delivery
+	subs map[*natsSub]struct{}
+}
+
+// deliver offers a message to every local subscriber, never waiting.
+func (t *natsSubject) deliver(m *nats.Msg) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for s := range t.subs {
+		s.offer(m.Data)
+	}
+}
+
+// natsSub is one local subscription: its subject's delivery offers each
 // message to ch without blocking.
 type natsSub struct {
-	sub  *Subscription
-	ns   *nats.Subscription
-	once sync.Once
+	sub     *Subscription
+	subject *natsSubject
+	once    sync.Once
 
 	mu   sync.Mutex // guards ch against a send after close
 	ch   chan []byte
 	done bool
 }
 
-func (s *natsSub) offer(m *nats.Msg) {
+func (s *natsSub) offer(data []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.done {
 		return
 	}
 	select {
-	case s.ch <- m.Data:
+	case s.ch <- data:
 	default:
 		s.sub.dropped.Add(1)
 	}
@@ -149,7 +177,7 @@ func Connect(ctx context.Context, url string, opts NATSOptions) (*NATS, error) {
 			return nil, fmt.Errorf("events: NATS at %s did not answer within %s", shown, opts.ConnectTimeout)
 		}
 	}
-	return &NATS{conn: nc, url: shown, bufferSize: opts.BufferSize, subs: map[*natsSub]struct{}{}}, nil
+	return &NATS{conn: nc, url: shown, bufferSize: opts.BufferSize, subs: map[*natsSub]struct{}{}, subjects: map[string]*natsSubject{}}, nil
 }
 
 // backoff is the wait before reconnect attempt n (from 1): doubling from
@@ -201,54 +229,81 @@ func (b *NATS) Publish(_ context.Context, subject string, data []byte) error {
 const subscribeFlushWait = 2 * time.Second
 
 // Subscribe registers a subscriber on subject. When connected, it returns
-// once the server has the subscription, so that anything published after
-// it returns is delivered; while reconnecting, the subscription is made on
-// reconnect.
+// once the server has the subject's subscription, so that anything
+// published after it returns is delivered; while reconnecting, the
+// subscription is made on reconnect. The first subscriber of a subject in
+// this process subscribes on the server; later ones join it (waiting, at
+// most as long, for the server to confirm it).
 func (b *NATS) Subscribe(ctx context.Context, subject string) (*Subscription, error) {
 	if err := ValidSubject(subject); err != nil {
 		return nil, err
 	}
-	s := &natsSub{ch: make(chan []byte, b.bufferSize)}
-	s.sub = &Subscription{C: s.ch}
-	s.sub.close = func() { b.end(s) }
-
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
 		return nil, ErrClosed
 	}
-	ns, err := b.conn.Subscribe(subject, s.offer)
-	if err != nil {
-		b.mu.Unlock()
-		if errors.Is(err, nats.ErrConnectionClosed) {
-			return nil, ErrClosed
+	t, joined := b.subjects[subject]
+	if !joined {
+		t = &natsSubject{name: subject, ready: make(chan struct{}), subs: map[*natsSub]struct{}{}}
+		ns, err := b.conn.Subscribe(subject, t.deliver)
+		if err != nil {
+			b.mu.Unlock()
+			if errors.Is(err, nats.ErrConnectionClosed) {
+				return nil, ErrClosed
+			}
+			return nil, fmt.Errorf("events: subscribe to %s: %w", subject, err)
 		}
-		return nil, fmt.Errorf("events: subscribe to %s: %w", subject, err)
+		t.ns = ns
+		b.subjects[subject] = t
 	}
-	s.ns = ns
+	s := &natsSub{subject: t, ch: make(chan []byte, b.bufferSize)}
+	s.sub = &Subscription{C: s.ch}
+	s.sub.close = func() { b.end(s) }
+	t.mu.Lock()
+	t.subs[s] = struct{}{}
+	t.mu.Unlock()
 	b.subs[s] = struct{}{}
 	b.mu.Unlock()
-	if b.conn.IsConnected() {
-		fctx, cancel := context.WithTimeout(ctx, subscribeFlushWait)
-		// An error leaves the subscription to be confirmed by the server later.
-		_ = b.conn.FlushWithContext(fctx)
-		cancel()
+
+	fctx, cancel := context.WithTimeout(ctx, subscribeFlushWait)
+	if joined {
+		select {
+		case <-t.ready:
+		case <-fctx.Done():
+		}
+	} else {
+		if b.conn.IsConnected() {
+			// An error leaves the subscription to be confirmed by the server later.
+			_ = b.conn.FlushWithContext(fctx)
+		}
+		close(t.ready)
 	}
+	cancel()
 	context.AfterFunc(ctx, s.sub.close)
 	return s.sub, nil
 }
 
 // end closes one subscription: no more messages, then its channel closes.
+// The last local subscriber of a subject unsubscribes from the server.
 func (b *NATS) end(s *natsSub) {
 	s.once.Do(func() {
-		_ = s.ns.Unsubscribe() // fails only when the connection is closed, which ends it too
+		t := s.subject
+		b.mu.Lock()
+		t.mu.Lock()
+		delete(t.subs, s)
+		last := len(t.subs) == 0
+		t.mu.Unlock()
+		if last && b.subjects[t.name] == t {
+			delete(b.subjects, t.name)
+			_ = t.ns.Unsubscribe() // fails only when the connection is closed, which ends it too
+		}
+		delete(b.subs, s)
+		b.mu.Unlock()
 		s.mu.Lock()
 		s.done = true
 		close(s.ch)
 		s.mu.Unlock()
-		b.mu.Lock()
-		delete(b.subs, s)
-		b.mu.Unlock()
 	})
 }
 

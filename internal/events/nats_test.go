@@ -281,3 +281,70 @@ func TestNATSBusLeavesNoGoroutines(t *testing.T) {
 	}
 	settles(t, before)
 }
+
+// TestNATSSharesOneServerSubscriptionPerSubject: many subscribers of one
+// subject in a process cost one subscription on the server (and one
+// goroutine in the NATS client), each still gets every message in its
+// own buffer, and the last to leave unsubscribes.
+func TestNATSSharesOneServerSubscriptionPerSubject(t *testing.T) {
+	srv := natstest.Start(t)
+	bus, publisher := connect(t, srv), connect(t, srv)
+	ctx := context.Background()
+	base := srv.Subscriptions()
+	before := runtime.NumGoroutine()
+	const n = 200
+	subs := make([]*events.Subscription, n)
+	for i := range subs {
+		s, err := bus.Subscribe(ctx, "agents.org1.activity")
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs[i] = s
+	}
+	other, _ := bus.Subscribe(ctx, "agents.org2.activity")
+	waitUntil(t, "the server to hold the subscriptions", func() bool { return srv.Subscriptions() == base+2 })
+	if grown := runtime.NumGoroutine() - before; grown > 4 {
+		t.Fatalf("%d subscribers of two subjects started %d goroutines", n+1, grown)
+	}
+	if err := publisher.Publish(ctx, "agents.org1.activity", []byte("m1")); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range subs {
+		if got := receive(t, s, fmt.Sprint("subscriber ", i)); got != "m1" {
+			t.Fatalf("subscriber %d got %q", i, got)
+		}
+	}
+	nothing(t, other, "another subject")
+
+	// One slow subscriber loses its own newest messages, not the others'.
+	for round := range 2 {
+		for i := range 35 {
+			_ = publisher.Publish(ctx, "agents.org1.activity", []byte(fmt.Sprint(round, i)))
+		}
+		for i, s := range subs[1:] {
+			for j := range 35 {
+				if got := receive(t, s, fmt.Sprint("subscriber ", i+1)); got != fmt.Sprint(round, j) {
+					t.Fatalf("subscriber %d: message %d of round %d is %q", i+1, j, round, got)
+				}
+			}
+		}
+	}
+	waitUntil(t, "the slow subscriber to drop", func() bool { return subs[0].Dropped() == 6 })
+
+	// Leaving: the subject stays subscribed until its last subscriber goes.
+	for _, s := range subs[:n-1] {
+		s.Close()
+	}
+	late, _ := bus.Subscribe(ctx, "agents.org1.activity")
+	_ = publisher.Publish(ctx, "agents.org1.activity", []byte("m2"))
+	if got := receive(t, subs[n-1], "the last subscriber"); got != "m2" {
+		t.Fatalf("last subscriber got %q", got)
+	}
+	if got := receive(t, late, "a subscriber that joined late"); got != "m2" {
+		t.Fatalf("late subscriber got %q", got)
+	}
+	subs[n-1].Close()
+	late.Close()
+	other.Close()
+	waitUntil(t, "the server to drop the subscriptions", func() bool { return srv.Subscriptions() == base })
+}

@@ -79,3 +79,14 @@ func (s *Server) Restart(t testing.TB) {
 	}
 	t.Fatalf("start NATS server: %v", err)
 }
+
+// Subscriptions is how many subscriptions the server holds, of every
+// client; 0 while it is stopped.
+func (s *Server) Subscriptions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv == nil {
+		return 0
+	}
+	return int(s.srv.NumSubscriptions())
+}
