@@ -201,6 +201,13 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if c, ok := a.bus.(events.Checker); ok {
 		checks["bus"] = c.Check // NATS: without it, live events stop between processes
 	}
+	sources := loaders.Sources{
+		Users:           authService.UsersByIDs,
+		Organizations:   authService.OrganizationsByIDs,
+		LegalDocuments:  legalService.DocumentsByIDs,
+		SyncRuns:        graph.SyncRunsSource(integrationService),
+		AgentExecutions: graph.AgentExecutionsSource(a.agents),
+	}
 	sopts := httpserver.Options{
 		Routes:          routes,
 		Logger:          o.Logger,
@@ -234,13 +241,11 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		PerOperation: func(ctx context.Context) context.Context {
 			ctx = authz.Pin(ctx) // a connection's authority may change; an operation's may not
 			ctx = graph.WithStreamEnds(ctx)
-			return loaders.With(ctx, loaders.New(loaders.Sources{
-				Users:           authService.UsersByIDs,
-				Organizations:   authService.OrganizationsByIDs,
-				LegalDocuments:  legalService.DocumentsByIDs,
-				SyncRuns:        graph.SyncRunsSource(integrationService),
-				AgentExecutions: graph.AgentExecutionsSource(a.agents),
-			}, o.LoaderWait))
+			return loaders.WithNew(ctx, sources, o.LoaderWait)
+		},
+		// Each response (each event of a subscription) loads afresh.
+		PerResponse: func(ctx context.Context) context.Context {
+			return loaders.WithNew(ctx, sources, o.LoaderWait)
 		},
 		StreamError:                  graph.StreamEndError,
 		WebsocketRecheckInterval:     cfg.WebsocketRecheckInterval,

@@ -19,13 +19,14 @@ import (
 const idleSockets = 200
 
 // maxGoroutinesPerIdleSubscriber is what one idle WebSocket holding one
-// subscription may cost in goroutines, all three gqlgen's: the
-// connection's message loop, its wait for the connection to end, and the
-// operation's. Pings, authority re-checks and event delivery cost none per
-// socket (timers, and one bus subscription per organization). Memory per
-// idle subscriber is measured by cmd/omnify-load (the README's
-// "Subscribers under load"), never asserted.
-const maxGoroutinesPerIdleSubscriber = 3
+// subscription may cost in goroutines: the socket's reader and the
+// operation's (gqlgen's executor waits on the subscription in it). The
+// HTTP handler's goroutine has returned; pings, the init timeout,
+// authority re-checks and event delivery cost none per socket (timers, and
+// one bus subscription per organization). Memory per idle subscriber is
+// measured by cmd/omnify-load (the README's "Subscribers under load"),
+// never asserted.
+const maxGoroutinesPerIdleSubscriber = 2
 
 // sharedGoroutines is what the server may add for all the sockets
 // together (one organization's event feed, timers firing).

@@ -225,3 +225,26 @@ func TestSubscriptionWorkStopsWhenTheClientLeaves(t *testing.T) {
 		})
 	}
 }
+
+// TestWebsocketMessageSizeLimit: a client message of exactly
+// OMNIFY_MAX_BODY_BYTES is read; one byte more closes the socket with 1009
+// (message too big) before the rest of it is read.
+func TestWebsocketMessageSizeLimit(t *testing.T) {
+	const limit = 2048
+	env := apptest.Start(t, dbs, func(c *config.Config) { c.MaxBodyBytes = limit })
+	subscribe := func(size int) string {
+		head, tail := `{"id":"1","type":"subscribe","payload":{"query":"{ __typename `, `}"}}`
+		return head + strings.Repeat(" ", size-len(head)-len(tail)) + tail
+	}
+	ws := mustDialWS(t, env, "graphql-transport-ws")
+	ws.initAndAck()
+	ws.send(subscribe(limit))
+	if m := ws.read(false); m.Type != "next" || m.ID != "1" {
+		t.Fatalf("a message of exactly the limit: %+v", m)
+	}
+	ws.read(false) // complete
+	ws.send(subscribe(limit + 1))
+	if code := ws.closeCode(); code != 1009 {
+		t.Fatalf("a message one byte past the limit closed with %d, want 1009", code)
+	}
+}

@@ -210,9 +210,9 @@ const closeForbidden = 4403
 // it act with the latest role, and it is closed with 4403 once its session
 // ends, its key is revoked or suspended, or its user leaves the
 // organization.
-func (s *Server) websocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-	forbidden := func(msg string) (context.Context, *transport.InitPayload, error) {
-		return transport.WithWebsocketCloseCode(ctx, closeForbidden), nil, apperr.New(apperr.Forbidden, "%s", msg)
+func (s *Server) websocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, *wsCloseError) {
+	forbidden := func(msg string) (context.Context, *wsCloseError) {
+		return ctx, &wsCloseError{code: closeForbidden, reason: msg}
 	}
 	if err, ok := ctx.Value(authFailureKey{}).(error); ok && err != nil {
 		return forbidden("Forbidden: the credential was refused")
@@ -237,7 +237,7 @@ func (s *Server) websocketInit(ctx context.Context, payload transport.InitPayloa
 			ctx = s.keepCurrent(ctx, p, func() { _ = conn.WriteClose(closeForbidden, "Forbidden: authorization ended") })
 		}
 	}
-	return ctx, nil, nil
+	return ctx, nil
 }
 
 // keepCurrent makes a long-lived connection's principal follow changes to

@@ -26,8 +26,10 @@ type graphQLOptions struct {
 	introspection   bool
 	gates           gates
 	perOperation    func(context.Context) context.Context
+	perResponse     func(context.Context) context.Context
 	streamError     func(context.Context) error
-	websocket       transport.Websocket
+	websocket       transport.Websocket // the legacy graphql-ws protocol
+	transportWS     graphql.Transport   // graphql-transport-ws
 	queryCacheBytes int64
 	apqCacheBytes   int64
 }
@@ -39,6 +41,9 @@ func newGraphQLHandler(es graphql.ExecutableSchema, o graphQLOptions) *handler.S
 
 	// Transport order matters: the first whose Supports accepts the request
 	// serves it. WebSocket upgrades and event streams are picked out first.
+	if o.transportWS != nil {
+		srv.AddTransport(o.transportWS)
+	}
 	srv.AddTransport(o.websocket)
 	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(getTransport{})
@@ -64,8 +69,8 @@ func newGraphQLHandler(es graphql.ExecutableSchema, o graphQLOptions) *handler.S
 		parsed: queryCache,
 	})
 	srv.Use(o.gates)
-	if o.perOperation != nil {
-		srv.Use(perOperation{hook: o.perOperation})
+	if o.perOperation != nil || o.perResponse != nil {
+		srv.Use(perOperation{hook: o.perOperation, perResponse: o.perResponse})
 	}
 	if o.streamError != nil {
 		srv.Use(streamEnd{reason: o.streamError})
@@ -244,14 +249,17 @@ func eachField(set ast.SelectionSet, seen map[string]bool, fn func(*ast.Field)) 
 }
 
 // perOperation runs a hook at the start of every operation, over HTTP and
-// WebSocket alike (the composition root installs fresh dataloaders with it).
+// WebSocket alike, and another before each of its responses (the
+// composition root installs fresh dataloaders with it).
 type perOperation struct {
-	hook func(context.Context) context.Context
+	hook        func(context.Context) context.Context
+	perResponse func(context.Context) context.Context
 }
 
 var (
 	_ graphql.HandlerExtension     = perOperation{}
 	_ graphql.OperationInterceptor = perOperation{}
+	_ graphql.ResponseInterceptor  = perOperation{}
 )
 
 func (perOperation) ExtensionName() string                   { return "PerOperation" }
@@ -259,7 +267,18 @@ func (perOperation) Validate(graphql.ExecutableSchema) error { return nil }
 
 // InterceptOperation runs the hook and then the operation.
 func (p perOperation) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	return next(p.hook(ctx))
+	if p.hook != nil {
+		ctx = p.hook(ctx)
+	}
+	return next(ctx)
+}
+
+// InterceptResponse runs the response hook and then the response.
+func (p perOperation) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if p.perResponse != nil {
+		ctx = p.perResponse(ctx)
+	}
+	return next(ctx)
 }
 
 // streamEnd sends the reason a subscription's stream ended, when it ended

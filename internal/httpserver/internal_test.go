@@ -157,7 +157,7 @@ func TestProtocolConnCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := &protocolConn{transportWS: true, active: map[string]struct{}{}}
+			c := &protocolConn{wsProtocol: wsProtocol{transportWS: true, active: map[string]struct{}{}}}
 			for i, s := range tt.steps {
 				if s.ack {
 					c.acked = true

@@ -207,7 +207,7 @@ func TestProtocolConnCapsOperations(t *testing.T) {
 		msg := func(typ, id string) []byte {
 			return []byte(fmt.Sprintf(`{"type":%q,"id":%q,"payload":{"query":"subscription { x }"}}`, typ, id))
 		}
-		c := &protocolConn{transportWS: transportWS, acked: true, maxActive: 2, active: map[string]struct{}{}}
+		c := &protocolConn{wsProtocol: wsProtocol{transportWS: transportWS, acked: true, maxActive: 2, active: map[string]struct{}{}}}
 		for _, id := range []string{"1", "2"} {
 			if v := c.check(msg(start, id)); v != (verdict{}) {
 				t.Fatalf("%s %s: %+v", start, id, v)

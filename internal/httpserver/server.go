@@ -64,6 +64,11 @@ type Options struct {
 	// PerOperation runs at the start of every GraphQL operation; it returns
 	// the context the operation runs with (per-operation dataloaders).
 	PerOperation func(context.Context) context.Context
+	// PerResponse runs before each response of an operation (each event of
+	// a subscription); it returns the context the response is computed
+	// with (fresh dataloaders, so that no event is answered from what an
+	// earlier one cached).
+	PerResponse func(context.Context) context.Context
 	// StreamError, when set, is asked when a subscription's stream ends
 	// why it ended; a non-nil error is sent as the stream's last response
 	// (a "next" with errors, before "complete"), for example SLOW_CONSUMER.
@@ -166,9 +171,14 @@ func New(o Options) *Server {
 			introspection:   o.Introspection,
 			gates:           gates{gates: o.Gates, introspection: o.Introspection, introspectionPublic: o.IntrospectionPublic},
 			perOperation:    o.PerOperation,
+			perResponse:     o.PerResponse,
 			streamError:     o.StreamError,
 			queryCacheBytes: o.QueryCacheBytes,
 			apqCacheBytes:   o.APQCacheBytes,
+			transportWS: transportWS{
+				s: s, logger: o.Logger, initTimeout: o.WebsocketInitTimeout, readLimit: o.MaxBodyBytes,
+				pingEvery: o.WebsocketPingInterval, maxActive: o.WebsocketMaxSubscriptions,
+			},
 			websocket: transport.Websocket{
 				Implementation:        wsImplementation{hub: s.ws},
 				InitFunc:              s.websocketInitWithinLimits,

@@ -53,7 +53,7 @@ type wsHub struct {
 
 	mu      sync.Mutex
 	closing bool
-	conns   map[*protocolConn]struct{}
+	conns   map[wsSocket]struct{}
 	clients map[string]int // open sockets by clientKey
 	wg      sync.WaitGroup
 }
@@ -61,7 +61,7 @@ type wsHub struct {
 func newWSHub(m *Metrics, maxOperations, maxPerClient int, pingInterval time.Duration) *wsHub {
 	return &wsHub{
 		metrics: m, maxOperations: maxOperations, maxPerClient: maxPerClient, pingInterval: pingInterval,
-		conns: map[*protocolConn]struct{}{}, clients: map[string]int{},
+		conns: map[wsSocket]struct{}{}, clients: map[string]int{},
 	}
 }
 
@@ -116,7 +116,13 @@ func (h *wsHub) enter() bool {
 	return true
 }
 
-func (h *wsHub) track(c *protocolConn) bool {
+// wsSocket is an open socket of either transport, as the hub and the
+// authority re-checks see it: something to close with a code.
+type wsSocket interface {
+	WriteClose(code int, reason string) error
+}
+
+func (h *wsHub) track(c wsSocket) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closing {
@@ -126,7 +132,7 @@ func (h *wsHub) track(c *protocolConn) bool {
 	return true
 }
 
-func (h *wsHub) forget(c *protocolConn) {
+func (h *wsHub) forget(c wsSocket) {
 	h.mu.Lock()
 	delete(h.conns, c)
 	h.mu.Unlock()
@@ -136,7 +142,7 @@ func (h *wsHub) forget(c *protocolConn) {
 func (h *wsHub) closeAll() {
 	h.mu.Lock()
 	h.closing = true
-	conns := make([]*protocolConn, 0, len(h.conns))
+	conns := make([]wsSocket, 0, len(h.conns))
 	for c := range h.conns {
 		conns = append(conns, c)
 	}
@@ -167,10 +173,15 @@ type wsSlotKey struct{}
 
 // wsSlot carries the accepted connection from the transport back to the
 // handler that started it, which makes sure it is closed, and the client
-// the socket is counted against.
+// the socket is counted against. A transport that serves the socket
+// beyond the handler (graphql-transport-ws, see transportws.go) takes the
+// slot over: it calls release itself when the socket ends.
 type wsSlot struct {
-	conn   *protocolConn
-	client string
+	conn     wsSocket
+	legacy   *protocolConn // the socket, when gqlgen's transport serves it
+	client   string
+	release  func()
+	detached bool
 }
 
 // serveWebsocket checks an upgrade request before gqlgen's transport takes
@@ -194,22 +205,29 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request, next htt
 		writeJSONError(w, http.StatusServiceUnavailable, "server is shutting down")
 		return
 	}
-	defer s.ws.wg.Done()
 	slot := &wsSlot{client: clientKey(r.Context())}
 	if !s.ws.acquire(slot.client) {
+		s.ws.wg.Done()
 		s.refuseSocket(w, r)
 		return
 	}
-	defer func() { s.ws.release(slot.client) }()
 	s.metrics.websockets.Inc()
-	defer s.metrics.websockets.Dec()
+	slot.release = func() {
+		s.ws.release(slot.client)
+		s.metrics.websockets.Dec()
+		s.ws.wg.Done()
+	}
 
 	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), wsSlotKey{}, slot)))
-	if slot.conn != nil {
-		// gqlgen leaves a few failed handshakes open; never leak one.
-		_ = slot.conn.WriteClose(transport.WebsocketCloseNormalClosure, "terminated")
-		_ = slot.conn.Close()
+	if slot.detached {
+		return // the socket lives on; its transport releases the slot
 	}
+	if slot.legacy != nil {
+		// gqlgen leaves a few failed handshakes open; never leak one.
+		_ = slot.legacy.WriteClose(transport.WebsocketCloseNormalClosure, "terminated")
+		_ = slot.legacy.Close()
+	}
+	slot.release()
 }
 
 // refuseSocket accepts an upgrade only to close it with 4430: a refused
@@ -230,28 +248,39 @@ func (s *Server) tooManySocketsReason() string {
 	return fmt.Sprintf("Too many connections: at most %d per client", s.ws.maxPerClient)
 }
 
-// websocketInitWithinLimits authenticates connection_init, then counts the
-// socket against the principal the payload named, if that is not who it
-// was counted against at the upgrade (its address).
-func (s *Server) websocketInitWithinLimits(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-	ctx, ack, err := s.websocketInit(ctx, payload)
-	if err != nil {
-		return ctx, ack, err
+// initSocket authenticates connection_init, then counts the socket
+// against the principal the payload named, if that is not who it was
+// counted against at the upgrade (its address). It returns the context
+// the socket's operations run in, or why the socket is to be closed.
+func (s *Server) initSocket(ctx context.Context, payload transport.InitPayload) (context.Context, *wsCloseError) {
+	ctx, refused := s.websocketInit(ctx, payload)
+	if refused != nil {
+		return ctx, refused
 	}
 	slot, ok := ctx.Value(wsSlotKey{}).(*wsSlot)
 	key := principalKey(authz.FromContext(ctx))
 	if !ok || key == "" || key == slot.client {
-		return ctx, ack, nil
+		return ctx, nil
 	}
 	if !s.ws.acquire(key) {
 		s.metrics.refusedSockets.Inc()
-		reason := s.tooManySocketsReason()
-		ctx = transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, closeTooManySockets), reason)
-		return ctx, nil, errors.New(reason)
+		return ctx, &wsCloseError{code: closeTooManySockets, reason: s.tooManySocketsReason()}
 	}
 	s.ws.release(slot.client)
 	slot.client = key
-	return ctx, ack, nil
+	return ctx, nil
+}
+
+// websocketInitWithinLimits is initSocket for gqlgen's transport (the
+// legacy graphql-ws protocol), which takes the close code and reason from
+// the context.
+func (s *Server) websocketInitWithinLimits(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	ctx, refused := s.initSocket(ctx, payload)
+	if refused != nil {
+		ctx = transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, refused.code), refused.reason)
+		return ctx, nil, errors.New(refused.reason)
+	}
+	return ctx, nil, nil
 }
 
 func websocketProtocols(r *http.Request) []string {
@@ -283,12 +312,14 @@ func (i wsImplementation) Accept(w http.ResponseWriter, r *http.Request, opts tr
 		return nil, err
 	}
 	pc := &protocolConn{
-		inner: c, transportWS: c.Subprotocol() == subprotocolTransportWS, hub: i.hub,
-		maxActive: i.hub.maxOperations, active: map[string]struct{}{},
-		pingEvery: i.hub.pingInterval,
+		inner: c, hub: i.hub, pingEvery: i.hub.pingInterval,
+		wsProtocol: wsProtocol{
+			transportWS: c.Subprotocol() == subprotocolTransportWS,
+			maxActive:   i.hub.maxOperations, active: map[string]struct{}{},
+		},
 	}
 	if slot, ok := r.Context().Value(wsSlotKey{}).(*wsSlot); ok {
-		slot.conn = pc
+		slot.conn, slot.legacy = pc, pc
 	}
 	if !i.hub.track(pc) {
 		_ = pc.WriteClose(closeGoingAway, "server shutting down")
@@ -315,23 +346,31 @@ func (i wsImplementation) Accept(w http.ResponseWriter, r *http.Request, opts tr
 // goes on asking, as many times in a row as the cap, is closed with 4400,
 // so a flood of subscribes costs a bounded amount of work per socket.
 type protocolConn struct {
-	inner       transport.WebsocketConn
-	transportWS bool
-	hub         *wsHub
-	maxActive   int
+	inner transport.WebsocketConn
+	hub   *wsHub
 
 	writeMu sync.Mutex // the refusals are written beside gqlgen's own messages
 
-	mu       sync.Mutex
-	closed   bool
-	initSeen bool
-	acked    bool
-	active   map[string]struct{}
-	refused  int // operations refused since the last one admitted
+	mu     sync.Mutex
+	closed bool
+	wsProtocol
 
-	pingEvery  time.Duration
-	pinger     *time.Timer // guarded by mu
-	unanswered int         // pings sent since the last pong; guarded by mu
+	pingEvery time.Duration
+	pinger    *time.Timer // guarded by mu
+}
+
+// wsProtocol is where a socket stands in its protocol: what the client
+// may send next, and which operations run. Both WebSocket transports
+// check every client message against it; its owner guards it.
+type wsProtocol struct {
+	transportWS bool // graphql-transport-ws, else the legacy graphql-ws
+	maxActive   int  // operations at once; 0 is no cap
+
+	initSeen   bool
+	acked      bool
+	active     map[string]struct{}
+	refused    int // operations refused since the last one admitted
+	unanswered int // pings sent since the last pong
 }
 
 var (
@@ -390,6 +429,11 @@ func (c *protocolConn) check(data []byte) verdict {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.wsProtocol.check(m)
+}
+
+// check decides about one well-formed client message.
+func (c *wsProtocol) check(m wsMessage) verdict {
 	if !c.transportWS {
 		switch m.Type {
 		case "start":
@@ -428,8 +472,8 @@ func (c *protocolConn) check(data []byte) verdict {
 }
 
 // start admits an operation under id, if the id is free and the socket
-// runs fewer than maxActive. c.mu is held.
-func (c *protocolConn) start(id string) verdict {
+// runs fewer than maxActive.
+func (c *wsProtocol) start(id string) verdict {
 	if _, dup := c.active[id]; dup {
 		// gqlgen would run both and lose track of the first.
 		return verdict{code: closeSubscriberExists, reason: "Subscriber for " + truncateID(id) + " already exists"}

@@ -3,12 +3,15 @@
 // in one tick into a single `$in` query, so a list of N items costs one
 // query instead of N.
 //
-// Loaders are made fresh for every GraphQL operation (not per connection),
-// so a long-lived WebSocket never serves stale cached objects.
+// Loaders are made fresh for every response of a GraphQL operation (every
+// event of a subscription), and only when a resolver first asks for them:
+// a long-lived subscription never serves an event from what an earlier one
+// cached, and an idle one holds none.
 package loaders
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -204,12 +207,30 @@ type key struct{}
 // With returns a context carrying l.
 func With(ctx context.Context, l *Loaders) context.Context { return context.WithValue(ctx, key{}, l) }
 
+// lazy makes its loaders when first asked for them.
+type lazy struct {
+	once sync.Once
+	src  Sources
+	wait time.Duration
+	l    *Loaders
+}
+
+// WithNew returns a context carrying fresh loaders over src, made when
+// first asked for: a response that loads nothing (the idle wait of a
+// subscription, most queries of a single object) does not pay for them.
+func WithNew(ctx context.Context, src Sources, wait time.Duration) context.Context {
+	return context.WithValue(ctx, key{}, &lazy{src: src, wait: wait})
+}
+
 // For returns the operation's loaders. It panics when none were installed:
 // that is a wiring bug, which the recover func reports as an internal error.
 func For(ctx context.Context) *Loaders {
-	l, ok := ctx.Value(key{}).(*Loaders)
-	if !ok {
-		panic("loaders: no loaders in context; the GraphQL handler must install them per operation")
+	switch l := ctx.Value(key{}).(type) {
+	case *Loaders:
+		return l
+	case *lazy:
+		l.once.Do(func() { l.l = New(l.src, l.wait) })
+		return l.l
 	}
-	return l
+	panic("loaders: no loaders in context; the GraphQL handler must install them per operation")
 }
