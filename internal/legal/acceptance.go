@@ -58,7 +58,18 @@ func (s *Service) Accept(ctx context.Context, p *authz.Principal, origin Origin,
 	now := s.clock()
 	out := make([]Acceptance, len(docs))
 	var again []bson.ObjectID
-	for i, d := range docs {
+	// Personal records first, the organization's signatures last, so that a
+	// failure leaves no signature behind for a sign-up that is undone.
+	order := make([]int, 0, len(docs))
+	for _, scope := range []Scope{ScopePersonal, ScopeOrganization} {
+		for i, d := range docs {
+			if d.Kind.Scope() == scope {
+				order = append(order, i)
+			}
+		}
+	}
+	for _, i := range order {
+		d := docs[i]
 		rec := Acceptance{
 			ID:             bson.NewObjectID(),
 			Scope:          d.Kind.Scope(),
