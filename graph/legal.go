@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/auth"
 	"github.com/omnify/bff/internal/authz"
+	"github.com/omnify/bff/internal/globalid"
 	"github.com/omnify/bff/internal/legal"
 	"github.com/omnify/bff/internal/loaders"
 	"github.com/omnify/bff/internal/page"
@@ -45,7 +47,7 @@ func (r *Resolver) viewerLegal(ctx context.Context, p *authz.Principal) (*model.
 	if p == nil || p.IsAPIKey() {
 		return &model.ViewerLegal{UpToDate: true, Pending: []*legal.Document{}, Principal: p}, nil
 	}
-	pending, err := r.Legal.Pending(ctx, p.UserID, p.Role)
+	pending, err := r.Legal.Pending(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -59,6 +61,21 @@ func (r *Resolver) viewerLegal(ctx context.Context, p *authz.Principal) (*model.
 		return nil, err
 	}
 	return &model.ViewerLegal{UpToDate: len(pending) == 0, Pending: docs, Principal: p}, nil
+}
+
+// organizationAcceptanceKey starts the global-id key of an organization
+// acceptance, whose records are kept apart from personal ones: a personal
+// record's key is its ObjectID, an organization record's this prefix and its
+// ObjectID, so the two kinds never share an id and node(id:) knows where to
+// look.
+const organizationAcceptanceKey = "organization:"
+
+// legalAcceptanceID is the global id of an acceptance record.
+func legalAcceptanceID(a *legal.Acceptance) string {
+	if a.Scope == legal.ScopeOrganization {
+		return globalid.Encode(typeLegalAcceptance, organizationAcceptanceKey+a.ID.Hex())
+	}
+	return oid(typeLegalAcceptance, a.ID)
 }
 
 // legalAcceptanceConnection is a page of acceptance records in the schema's shape.
@@ -91,11 +108,15 @@ func (r *Resolver) legalNode(ctx context.Context, typ, key string) (model.Node, 
 		}
 		return d, true, nil
 	case typeLegalAcceptance:
-		id, err := bson.ObjectIDFromHex(key)
+		scope, hex := legal.ScopePersonal, key
+		if rest, ok := strings.CutPrefix(key, organizationAcceptanceKey); ok {
+			scope, hex = legal.ScopeOrganization, rest
+		}
+		id, err := bson.ObjectIDFromHex(hex)
 		if err != nil {
 			return nil, true, errNoNode()
 		}
-		a, err := r.Legal.Acceptance(ctx, authz.FromContext(ctx), id)
+		a, err := r.Legal.Acceptance(ctx, authz.FromContext(ctx), scope, id)
 		if err != nil {
 			return nil, true, err
 		}

@@ -17,7 +17,7 @@ import (
 )
 
 func (r *legalAcceptanceResolver) ID(ctx context.Context, obj *legal.Acceptance) (string, error) {
-	return oid(typeLegalAcceptance, obj.ID), nil
+	return legalAcceptanceID(obj), nil
 }
 
 func (r *legalAcceptanceResolver) Document(ctx context.Context, obj *legal.Acceptance) (*legal.Document, error) {
@@ -26,6 +26,10 @@ func (r *legalAcceptanceResolver) Document(ctx context.Context, obj *legal.Accep
 
 func (r *legalAcceptanceResolver) User(ctx context.Context, obj *legal.Acceptance) (*auth.User, error) {
 	return loaders.For(ctx).User.Load(ctx, obj.UserID)()
+}
+
+func (r *legalAcceptanceResolver) Organization(ctx context.Context, obj *legal.Acceptance) (*auth.Organization, error) {
+	return loaders.For(ctx).Organization.Load(ctx, obj.OrganizationID)()
 }
 
 func (r *legalDocumentResolver) ID(ctx context.Context, obj *legal.Document) (string, error) {
@@ -58,6 +62,19 @@ func (r *mutationResolver) AcceptLegalDocuments(ctx context.Context, input model
 		return nil, err
 	}
 	return &model.AcceptLegalDocumentsPayload{Acceptances: pointersOf(recs), Legal: status, Viewer: &model.Viewer{Principal: p}}, nil
+}
+
+func (r *organizationResolver) Legal(ctx context.Context, obj *auth.Organization) (*model.OrganizationLegal, error) {
+	pending, err := r.Resolver.Legal.OrganizationPending(ctx, authz.FromContext(ctx), obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.OrganizationLegal{UpToDate: len(pending) == 0, Pending: pointersOf(pending)}, nil
+}
+
+func (r *organizationLegalPendingResolver) Document(ctx context.Context, obj *legal.OrganizationPending) (*legal.Document, error) {
+	// The pending list leaves out the body; the loader brings the whole document.
+	return loaders.For(ctx).LegalDocument.Load(ctx, obj.Document.ID)()
 }
 
 func (r *queryResolver) LegalDocuments(ctx context.Context) ([]*legal.Document, error) {
@@ -106,10 +123,15 @@ func (r *Resolver) LegalAcceptance() generated.LegalAcceptanceResolver {
 
 func (r *Resolver) LegalDocument() generated.LegalDocumentResolver { return &legalDocumentResolver{r} }
 
+func (r *Resolver) OrganizationLegalPending() generated.OrganizationLegalPendingResolver {
+	return &organizationLegalPendingResolver{r}
+}
+
 func (r *Resolver) ViewerLegal() generated.ViewerLegalResolver { return &viewerLegalResolver{r} }
 
 type (
-	legalAcceptanceResolver struct{ *Resolver }
-	legalDocumentResolver   struct{ *Resolver }
-	viewerLegalResolver     struct{ *Resolver }
+	legalAcceptanceResolver          struct{ *Resolver }
+	legalDocumentResolver            struct{ *Resolver }
+	organizationLegalPendingResolver struct{ *Resolver }
+	viewerLegalResolver              struct{ *Resolver }
 )

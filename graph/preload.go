@@ -123,4 +123,11 @@ func preloadAcceptances(ctx context.Context, list []legal.Acceptance) {
 		}
 		_ = loaders.For(ctx).PreloadUsers(ctx, ids)
 	}
+	if selects(ctx, underItems("organization")...) {
+		ids := make([]bson.ObjectID, len(list))
+		for i, a := range list {
+			ids[i] = a.OrganizationID
+		}
+		_ = loaders.For(ctx).PreloadOrganizations(ctx, ids)
+	}
 }

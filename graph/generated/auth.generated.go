@@ -58,6 +58,7 @@ type OrganizationResolver interface {
 	ID(ctx context.Context, obj *auth.Organization) (string, error)
 
 	Members(ctx context.Context, obj *auth.Organization, first *int, after *string) (*model.MemberConnection, error)
+	Legal(ctx context.Context, obj *auth.Organization) (*model.OrganizationLegal, error)
 }
 type OrganizationMembershipResolver interface {
 	ID(ctx context.Context, obj *model.OrganizationMembership) (string, error)
@@ -2867,6 +2868,38 @@ func (ec *executionContext) fieldContext_Organization_members(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Organization_legal(ctx context.Context, field graphql.CollectedField, obj *auth.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_legal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Organization().Legal(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationLegal) graphql.Marshaler {
+			return ec.marshalNOrganizationLegal2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐOrganizationLegal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_legal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationLegal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrganizationMembership_id(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationMembership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5046,6 +5079,12 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Organization_members(ctx, field, obj)
 				})
+		case "legal":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_legal(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -5918,6 +5957,13 @@ func (ec *executionContext) marshalOApiKey2ᚖgithubᚗcomᚋomnifyᚋbffᚋinte
 		return graphql.Null
 	}
 	return ec._ApiKey(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *auth.Organization) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Organization(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐUser(ctx context.Context, sel ast.SelectionSet, v *auth.User) graphql.Marshaler {

@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/omnify/bff/graph/model"
 	"github.com/omnify/bff/internal/auth"
+	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/legal"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -20,13 +21,18 @@ import (
 
 type LegalAcceptanceResolver interface {
 	ID(ctx context.Context, obj *legal.Acceptance) (string, error)
+
 	Document(ctx context.Context, obj *legal.Acceptance) (*legal.Document, error)
 	User(ctx context.Context, obj *legal.Acceptance) (*auth.User, error)
+	Organization(ctx context.Context, obj *legal.Acceptance) (*auth.Organization, error)
 }
 type LegalDocumentResolver interface {
 	ID(ctx context.Context, obj *legal.Document) (string, error)
 
 	Required(ctx context.Context, obj *legal.Document) (bool, error)
+}
+type OrganizationLegalPendingResolver interface {
+	Document(ctx context.Context, obj *legal.OrganizationPending) (*legal.Document, error)
 }
 type ViewerLegalResolver interface {
 	Acceptances(ctx context.Context, obj *model.ViewerLegal, first *int, after *string) (*model.LegalAcceptanceConnection, error)
@@ -181,6 +187,29 @@ func (ec *executionContext) fieldContext_LegalAcceptance_id(_ context.Context, f
 	return graphql.NewScalarFieldContext("LegalAcceptance", field, true, true, "ID")
 }
 
+func (ec *executionContext) _LegalAcceptance_scope(ctx context.Context, field graphql.CollectedField, obj *legal.Acceptance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegalAcceptance_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v legal.Scope) graphql.Marshaler {
+			return ec.marshalNLegalAcceptanceScope2githubᚗcomᚋomnifyᚋbffᚋinternalᚋlegalᚐScope(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegalAcceptance_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegalAcceptance", field, false, false, "LegalAcceptanceScope")
+}
+
 func (ec *executionContext) _LegalAcceptance_document(ctx context.Context, field graphql.CollectedField, obj *legal.Acceptance) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -243,6 +272,61 @@ func (ec *executionContext) fieldContext_LegalAcceptance_user(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _LegalAcceptance_organization(ctx context.Context, field graphql.CollectedField, obj *legal.Acceptance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegalAcceptance_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LegalAcceptance().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋauthᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LegalAcceptance_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LegalAcceptance",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LegalAcceptance_role(ctx context.Context, field graphql.CollectedField, obj *legal.Acceptance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegalAcceptance_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v authz.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegalAcceptance_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegalAcceptance", field, false, false, "Role")
 }
 
 func (ec *executionContext) _LegalAcceptance_acceptedAt(ctx context.Context, field graphql.CollectedField, obj *legal.Acceptance) (ret graphql.Marshaler) {
@@ -672,6 +756,139 @@ func (ec *executionContext) fieldContext_LegalDocument_required(_ context.Contex
 	return graphql.NewScalarFieldContext("LegalDocument", field, true, true, "Boolean")
 }
 
+func (ec *executionContext) _OrganizationLegal_upToDate(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationLegal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationLegal_upToDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpToDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationLegal_upToDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationLegal", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _OrganizationLegal_pending(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationLegal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationLegal_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pending, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*legal.OrganizationPending) graphql.Marshaler {
+			return ec.marshalNOrganizationLegalPending2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋlegalᚐOrganizationPendingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationLegal_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationLegal",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationLegalPending(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationLegalPending_document(ctx context.Context, field graphql.CollectedField, obj *legal.OrganizationPending) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationLegalPending_document(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrganizationLegalPending().Document(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *legal.Document) graphql.Marshaler {
+			return ec.marshalNLegalDocument2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋlegalᚐDocument(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationLegalPending_document(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationLegalPending",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LegalDocument(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationLegalPending_signableBy(ctx context.Context, field graphql.CollectedField, obj *legal.OrganizationPending) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationLegalPending_signableBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignableBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v authz.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋomnifyᚋbffᚋinternalᚋauthzᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationLegalPending_signableBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationLegalPending", field, false, false, "Role")
+}
+
+func (ec *executionContext) _OrganizationLegalPending_pendingSince(ctx context.Context, field graphql.CollectedField, obj *legal.OrganizationPending) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationLegalPending_pendingSince(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Since, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationLegalPending_pendingSince(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationLegalPending", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _ViewerLegal_upToDate(ctx context.Context, field graphql.CollectedField, obj *model.ViewerLegal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -885,6 +1102,11 @@ func (ec *executionContext) _LegalAcceptance(ctx context.Context, sel ast.Select
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._LegalAcceptance_id(ctx, field, obj)
 				})
+		case "scope":
+			out.Values[i] = ec._LegalAcceptance_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "document":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -897,6 +1119,17 @@ func (ec *executionContext) _LegalAcceptance(ctx context.Context, sel ast.Select
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._LegalAcceptance_user(ctx, field, obj)
 				})
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LegalAcceptance_organization(ctx, field, obj)
+				})
+		case "role":
+			out.Values[i] = ec._LegalAcceptance_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "acceptedAt":
 			out.Values[i] = ec._LegalAcceptance_acceptedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -1085,6 +1318,88 @@ func (ec *executionContext) _LegalDocument(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var organizationLegalImplementors = []string{"OrganizationLegal"}
+
+func (ec *executionContext) _OrganizationLegal(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationLegal) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationLegalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationLegal")
+		case "upToDate":
+			out.Values[i] = ec._OrganizationLegal_upToDate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pending":
+			out.Values[i] = ec._OrganizationLegal_pending(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationLegalPendingImplementors = []string{"OrganizationLegalPending"}
+
+func (ec *executionContext) _OrganizationLegalPending(ctx context.Context, sel ast.SelectionSet, obj *legal.OrganizationPending) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationLegalPendingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationLegalPending")
+		case "document":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationLegalPending_document(ctx, field, obj)
+				})
+		case "signableBy":
+			out.Values[i] = ec._OrganizationLegalPending_signableBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pendingSince":
+			out.Values[i] = ec._OrganizationLegalPending_pendingSince(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var viewerLegalImplementors = []string{"ViewerLegal"}
 
 func (ec *executionContext) _ViewerLegal(ctx context.Context, sel ast.SelectionSet, obj *model.ViewerLegal) graphql.Marshaler {
@@ -1202,6 +1517,21 @@ func (ec *executionContext) marshalNLegalAcceptanceEdge2ᚖgithubᚗcomᚋomnify
 	return ec._LegalAcceptanceEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNLegalAcceptanceScope2githubᚗcomᚋomnifyᚋbffᚋinternalᚋlegalᚐScope(ctx context.Context, v any) (legal.Scope, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := legal.Scope(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLegalAcceptanceScope2githubᚗcomᚋomnifyᚋbffᚋinternalᚋlegalᚐScope(ctx context.Context, sel ast.SelectionSet, v legal.Scope) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "LegalAcceptanceScope!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNLegalDocument2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋlegalᚐDocumentᚄ(ctx context.Context, sel ast.SelectionSet, v []*legal.Document) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -1239,6 +1569,38 @@ func (ec *executionContext) marshalNLegalDocumentKind2githubᚗcomᚋomnifyᚋbf
 		graphql.AddInvalidNullFromMarshaler(ctx, "LegalDocumentKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNOrganizationLegal2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐOrganizationLegal(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationLegal) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrganizationLegal!")
+		return graphql.Null
+	}
+	return ec._OrganizationLegal(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrganizationLegalPending2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋlegalᚐOrganizationPendingᚄ(ctx context.Context, sel ast.SelectionSet, v []*legal.OrganizationPending) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrganizationLegalPending2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋlegalᚐOrganizationPending(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrganizationLegalPending2ᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋlegalᚐOrganizationPending(ctx context.Context, sel ast.SelectionSet, v *legal.OrganizationPending) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrganizationLegalPending!")
+		return graphql.Null
+	}
+	return ec._OrganizationLegalPending(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNViewerLegal2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐViewerLegal(ctx context.Context, sel ast.SelectionSet, v *model.ViewerLegal) graphql.Marshaler {

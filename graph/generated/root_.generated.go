@@ -41,6 +41,7 @@ type ResolverRoot interface {
 	Member() MemberResolver
 	Mutation() MutationResolver
 	Organization() OrganizationResolver
+	OrganizationLegalPending() OrganizationLegalPendingResolver
 	OrganizationMembership() OrganizationMembershipResolver
 	Query() QueryResolver
 	Subscription() SubscriptionResolver
@@ -310,12 +311,15 @@ type ComplexityRoot struct {
 	}
 
 	LegalAcceptance struct {
-		AcceptedAt func(childComplexity int) int
-		Document   func(childComplexity int) int
-		ID         func(childComplexity int) int
-		IP         func(childComplexity int) int
-		User       func(childComplexity int) int
-		UserAgent  func(childComplexity int) int
+		AcceptedAt   func(childComplexity int) int
+		Document     func(childComplexity int) int
+		ID           func(childComplexity int) int
+		IP           func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Role         func(childComplexity int) int
+		Scope        func(childComplexity int) int
+		User         func(childComplexity int) int
+		UserAgent    func(childComplexity int) int
 	}
 
 	LegalAcceptanceConnection struct {
@@ -419,8 +423,20 @@ type ComplexityRoot struct {
 	Organization struct {
 		CreatedAt func(childComplexity int) int
 		ID        func(childComplexity int) int
+		Legal     func(childComplexity int) int
 		Members   func(childComplexity int, first *int, after *string) int
 		Name      func(childComplexity int) int
+	}
+
+	OrganizationLegal struct {
+		Pending  func(childComplexity int) int
+		UpToDate func(childComplexity int) int
+	}
+
+	OrganizationLegalPending struct {
+		Document   func(childComplexity int) int
+		SignableBy func(childComplexity int) int
+		Since      func(childComplexity int) int
 	}
 
 	OrganizationMembership struct {
@@ -1521,6 +1537,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LegalAcceptance.IP(childComplexity), true
+	case "LegalAcceptance.organization":
+		if e.ComplexityRoot.LegalAcceptance.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalAcceptance.Organization(childComplexity), true
+	case "LegalAcceptance.role":
+		if e.ComplexityRoot.LegalAcceptance.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalAcceptance.Role(childComplexity), true
+	case "LegalAcceptance.scope":
+		if e.ComplexityRoot.LegalAcceptance.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalAcceptance.Scope(childComplexity), true
 	case "LegalAcceptance.user":
 		if e.ComplexityRoot.LegalAcceptance.User == nil {
 			break
@@ -2037,6 +2071,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.ID(childComplexity), true
+	case "Organization.legal":
+		if e.ComplexityRoot.Organization.Legal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Legal(childComplexity), true
 	case "Organization.members":
 		if e.ComplexityRoot.Organization.Members == nil {
 			break
@@ -2054,6 +2094,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.Name(childComplexity), true
+
+	case "OrganizationLegal.pending":
+		if e.ComplexityRoot.OrganizationLegal.Pending == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationLegal.Pending(childComplexity), true
+	case "OrganizationLegal.upToDate":
+		if e.ComplexityRoot.OrganizationLegal.UpToDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationLegal.UpToDate(childComplexity), true
+
+	case "OrganizationLegalPending.document":
+		if e.ComplexityRoot.OrganizationLegalPending.Document == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationLegalPending.Document(childComplexity), true
+	case "OrganizationLegalPending.signableBy":
+		if e.ComplexityRoot.OrganizationLegalPending.SignableBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationLegalPending.SignableBy(childComplexity), true
+	case "OrganizationLegalPending.pendingSince":
+		if e.ComplexityRoot.OrganizationLegalPending.Since == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationLegalPending.Since(childComplexity), true
 
 	case "OrganizationMembership.id":
 		if e.ComplexityRoot.OrganizationMembership.ID == nil {
@@ -3919,8 +3991,18 @@ enum LegalDocumentKind {
   TERMS_OF_SERVICE
   "Omnify's privacy policy; required of everyone."
   PRIVACY_POLICY
-  "The data processing agreement; required of OWNERs and ADMINs, who sign for the store."
+  "The data processing agreement; signed once per organization and version by one of its OWNERs, on the organization's behalf."
   DATA_PROCESSING_AGREEMENT
+}
+
+"""
+On whose behalf a legal document was accepted.
+"""
+enum LegalAcceptanceScope {
+  "A person accepted it for themself (terms of service, privacy policy); it counts in every organization they belong to."
+  PERSONAL
+  "An OWNER accepted it on behalf of the organization (the data processing agreement); it counts for every member of that organization."
+  ORGANIZATION
 }
 
 """
@@ -3941,20 +4023,26 @@ type LegalDocument implements Node {
   bodySha256: String!
   "When this version was published."
   publishedAt: DateTime!
-  "Whether the caller must accept it (for an anonymous caller: whether a new account, which owns its organization, must)."
+  "Whether the caller must accept it in its role (the data processing agreement: only an OWNER, who signs it for the organization); for an anonymous caller, whether a new account, which owns its organization, must. It does not say whether it is accepted already; ` + "`" + `me.legal.pending` + "`" + ` does."
   required: Boolean!
 }
 
 """
-The record that a user accepted a version of a legal document. Records are never changed or deleted.
+The record that a user accepted a version of a legal document, for themself or, as an OWNER, on behalf of the organization. Records are never changed or deleted.
 """
 type LegalAcceptance implements Node {
   "The record's global id."
   id: ID!
+  "Whether the user accepted for themself (PERSONAL) or signed for the organization (ORGANIZATION)."
+  scope: LegalAcceptanceScope!
   "The accepted version."
   document: LegalDocument!
   "Who accepted it."
   user: User
+  "The organization the user acted in; for an ORGANIZATION acceptance, the organization that is bound by it. Null when it no longer exists."
+  organization: Organization
+  "The user's role in that organization when accepting."
+  role: Role!
   "When it was accepted."
   acceptedAt: DateTime!
   "The IP address it was accepted from."
@@ -3969,9 +4057,9 @@ Where the caller stands with the legal documents.
 type ViewerLegal {
   "True when nothing required is pending."
   upToDate: Boolean!
-  "The current versions the caller must still accept; until then most operations fail with LEGAL_ACCEPTANCE_REQUIRED."
+  "The current versions the caller must still accept in the active organization: the terms and privacy policy not yet accepted personally and, for an OWNER, the data processing agreement the organization has not signed. Until then most operations fail with LEGAL_ACCEPTANCE_REQUIRED."
   pending: [LegalDocument!]!
-  "Everything the caller has accepted, in any organization, newest first. Empty for an API key."
+  "Everything the caller has accepted, in any organization, newest first: personal acceptances and the organization acceptances the caller signed. Empty for an API key."
   acceptances(
     "How many records, 1 to 100."
     first: Int = 20
@@ -4002,6 +4090,28 @@ type LegalAcceptanceConnection {
   totalCount: Int!
 }
 
+"""
+Where an organization stands with the documents it accepts as a whole (the data processing agreement).
+"""
+type OrganizationLegal {
+  "True when the organization has nothing pending."
+  upToDate: Boolean!
+  "The current versions the organization has not accepted yet, for every member to see; only a member with the ` + "`" + `signableBy` + "`" + ` role can accept them, and nobody else is blocked by them."
+  pending: [OrganizationLegalPending!]!
+}
+
+"""
+A current document version an organization has not accepted yet.
+"""
+type OrganizationLegalPending {
+  "The version to accept, with ` + "`" + `acceptLegalDocuments` + "`" + `."
+  document: LegalDocument!
+  "The role that accepts it on the organization's behalf (OWNER)."
+  signableBy: Role!
+  "Since when it is pending: when the version was published."
+  pendingSince: DateTime!
+}
+
 "Input of ` + "`" + `acceptLegalDocuments` + "`" + `."
 input AcceptLegalDocumentsInput {
   "Ids of the current versions to accept (from ` + "`" + `legalDocuments` + "`" + ` or ` + "`" + `me.legal.pending` + "`" + `), 1 to 20, each once."
@@ -4012,7 +4122,7 @@ input AcceptLegalDocumentsInput {
 The result of accepting documents.
 """
 type AcceptLegalDocumentsPayload {
-  "One record per accepted document, in the order of ` + "`" + `documentIds` + "`" + `; accepting a version again returns its first record."
+  "One record per accepted document, in the order of ` + "`" + `documentIds` + "`" + `; accepting a version again returns its first record (for the data processing agreement: the organization's record, whoever signed it)."
   acceptances: [LegalAcceptance!]!
   "Where the caller stands now."
   legal: ViewerLegal!
@@ -4025,6 +4135,11 @@ extend input SignUpInput {
   acceptedLegalDocumentIds: [ID!]
 }
 
+extend type Organization {
+  "Where the organization stands with the documents it accepts as a whole. Any member of the organization (API keys: of their own organization); NOT_FOUND for anyone else."
+  legal: OrganizationLegal!
+}
+
 extend type Viewer {
   "Where the caller stands with the legal documents. Partner API keys are never gated."
   legal: ViewerLegal!
@@ -4035,7 +4150,7 @@ extend type Query {
   legalDocuments: [LegalDocument!]!
   "Any published version of a legal document, for history; null with NOT_FOUND when there is no such version. Anyone may call it."
   legalDocument("Which document." kind: LegalDocumentKind!, "Which version, from 1." version: Int!): LegalDocument
-  "The active organization's acceptance records, newest first: who accepted what, when and from where. OWNER only; signed-in users only."
+  "The active organization's acceptance records, newest first: who accepted what, when and from where; the organization's own acceptances (scope ORGANIZATION) beside the personal acceptances made in it. OWNER only; signed-in users only."
   legalAcceptances(
     "How many records, 1 to 100."
     first: Int = 20
@@ -4045,7 +4160,7 @@ extend type Query {
 }
 
 extend type Mutation {
-  "Accept the current versions of legal documents. Records are kept forever; accepting again changes nothing. Any signed-in member; API keys cannot accept."
+  "Accept the current versions of legal documents. The terms and privacy policy are accepted for the caller; the data processing agreement is signed for the active organization, by an OWNER only (anyone else gets FORBIDDEN and nothing of the request is recorded). Records are kept forever; accepting again changes nothing. Any signed-in member; API keys cannot accept."
   acceptLegalDocuments("The change to make." input: AcceptLegalDocumentsInput!): AcceptLegalDocumentsPayload! @signedIn
 }
 `, BuiltIn: false},
@@ -4632,10 +4747,16 @@ func (ec *executionContext) childFields_LegalAcceptance(ctx context.Context, fie
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_LegalAcceptance_id(ctx, field)
+	case "scope":
+		return ec.fieldContext_LegalAcceptance_scope(ctx, field)
 	case "document":
 		return ec.fieldContext_LegalAcceptance_document(ctx, field)
 	case "user":
 		return ec.fieldContext_LegalAcceptance_user(ctx, field)
+	case "organization":
+		return ec.fieldContext_LegalAcceptance_organization(ctx, field)
+	case "role":
+		return ec.fieldContext_LegalAcceptance_role(ctx, field)
 	case "acceptedAt":
 		return ec.fieldContext_LegalAcceptance_acceptedAt(ctx, field)
 	case "ip":
@@ -4808,8 +4929,32 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_createdAt(ctx, field)
 	case "members":
 		return ec.fieldContext_Organization_members(ctx, field)
+	case "legal":
+		return ec.fieldContext_Organization_legal(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Organization", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationLegal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "upToDate":
+		return ec.fieldContext_OrganizationLegal_upToDate(ctx, field)
+	case "pending":
+		return ec.fieldContext_OrganizationLegal_pending(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationLegal", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationLegalPending(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "document":
+		return ec.fieldContext_OrganizationLegalPending_document(ctx, field)
+	case "signableBy":
+		return ec.fieldContext_OrganizationLegalPending_signableBy(ctx, field)
+	case "pendingSince":
+		return ec.fieldContext_OrganizationLegalPending_pendingSince(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationLegalPending", field.Name)
 }
 
 func (ec *executionContext) childFields_OrganizationMembership(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

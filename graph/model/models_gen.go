@@ -32,7 +32,7 @@ type AcceptLegalDocumentsInput struct {
 
 // The result of accepting documents.
 type AcceptLegalDocumentsPayload struct {
-	// One record per accepted document, in the order of `documentIds`; accepting a version again returns its first record.
+	// One record per accepted document, in the order of `documentIds`; accepting a version again returns its first record (for the data processing agreement: the organization's record, whoever signed it).
 	Acceptances []*legal.Acceptance `json:"acceptances"`
 	// Where the caller stands now.
 	Legal *ViewerLegal `json:"legal"`
@@ -398,6 +398,14 @@ type MemberEdge struct {
 
 // The root of every change.
 type Mutation struct {
+}
+
+// Where an organization stands with the documents it accepts as a whole (the data processing agreement).
+type OrganizationLegal struct {
+	// True when the organization has nothing pending.
+	UpToDate bool `json:"upToDate"`
+	// The current versions the organization has not accepted yet, for every member to see; only a member with the `signableBy` role can accept them, and nobody else is blocked by them.
+	Pending []*legal.OrganizationPending `json:"pending"`
 }
 
 // A page of the caller's organizations.

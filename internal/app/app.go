@@ -127,7 +127,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		o.Logger.Warn("interrupted sign-ups", slog.Any("error", err))
 	}
 
-	legalService := legal.New(legal.NewStore(db), legal.Options{})
+	legalService := legal.New(legal.NewStore(db), legal.Options{Organizations: authService})
 	if err := legalService.EnsureShipped(ctx); err != nil {
 		return fail(err)
 	}

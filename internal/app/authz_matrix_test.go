@@ -93,8 +93,16 @@ var matrix = map[string]matrixRow{
 	"Mutation.connectIntegration":    {op: `mutation { connectIntegration(input: {platform: HUBSPOT, apiKey: "wrong-key"}) { integration { id } } }`, want: "uffoofo"},
 	"Mutation.disconnectIntegration": {op: `mutation { disconnectIntegration(input: {platform: KLAVIYO}) { integration { id } } }`, want: "uffoofo"},
 	"Mutation.syncIntegration":       {op: `mutation { syncIntegration(input: {platform: KLAVIYO}) { sync { id } } }`, want: "ufooofo"},
+	// Every member accepts the documents of its own; only an OWNER signs the
+	// DPA for the organization (TestLegalDPAIsSignedByAnOwnerForTheOrganization
+	// has the others' FORBIDDEN).
 	"Mutation.acceptLegalDocuments": {op: `mutation($ids: [ID!]!) { acceptLegalDocuments(input: {documentIds: $ids}) { viewer { id } } }`, want: "uooooff",
-		vars: func(f *matrixFixture, _ int) map[string]any { return map[string]any{"ids": f.currentLegalIDs} }},
+		vars: func(f *matrixFixture, caller int) map[string]any {
+			if matrixCallers[caller] == "OWNER" {
+				return map[string]any{"ids": f.currentLegalIDs}
+			}
+			return map[string]any{"ids": f.personalLegalIDs}
+		}},
 
 	"Subscription.integrationEvents": {op: `subscription { integrationEvents { id platform status } }`, want: "uoooooo"},
 
@@ -138,6 +146,7 @@ type matrixFixture struct {
 
 	orgID, legalDocumentID                              string
 	currentLegalIDs                                     []string
+	personalLegalIDs                                    []string // the current terms and privacy policy
 	unknownInvitationID, unknownUserID, unknownAPIKeyID string
 	// agentID is an agent of the organization, runAgentID the one the
 	// runAgent row runs, activityAgentID the one the activity row runs,
@@ -230,10 +239,13 @@ func newMatrixFixture(t *testing.T, env *apptest.Env) *matrixFixture {
 	fx := &matrixFixture{env: env, clients: make([]*apptest.Client, len(matrixCallers)), secrets: map[int]string{}}
 	fx.clients[0] = env.Client()
 
-	var docs struct{ LegalDocuments []struct{ ID string } }
-	fx.clients[0].MustData(t, `{ legalDocuments { id } }`, nil, &docs)
+	var docs struct{ LegalDocuments []struct{ ID, Kind string } }
+	fx.clients[0].MustData(t, `{ legalDocuments { id kind } }`, nil, &docs)
 	for _, d := range docs.LegalDocuments {
 		fx.currentLegalIDs = append(fx.currentLegalIDs, d.ID)
+		if d.Kind != "DATA_PROCESSING_AGREEMENT" {
+			fx.personalLegalIDs = append(fx.personalLegalIDs, d.ID)
+		}
 	}
 	fx.legalDocumentID = fx.currentLegalIDs[0]
 

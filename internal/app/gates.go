@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/omnify/bff/graph"
@@ -37,9 +38,16 @@ func ungatedUnderMe(field string) bool {
 }
 
 // legalGate refuses every other operation, subscriptions included, while
-// the signed-in user has a required current legal document pending.
-// Partner API keys are not gated. Pending documents are looked up only when
-// the operation asks for something gated, so `me` costs nothing extra.
+// the signed-in user has a required current legal document pending in the
+// active organization: the terms or privacy policy not accepted personally,
+// and for an OWNER the data processing agreement the organization has not
+// signed. Other members are not blocked by an unsigned DPA (they see it on
+// `me.organization.legal`), partner API keys are not gated, and neither is
+// background work (syncs, agent runs), which never passes through here.
+// Pending documents are looked up only when the operation asks for
+// something gated, so `me` costs nothing extra; a gated operation costs at
+// most three queries more, none reading a document's body (see
+// legal.Service.Pending).
 func legalGate(svc *legal.Service) httpserver.Gate {
 	return func(ctx context.Context, op httpserver.Operation) error {
 		p := authz.FromContext(ctx)
@@ -56,17 +64,31 @@ func legalGate(svc *legal.Service) httpserver.Gate {
 		if !gated {
 			return nil
 		}
-		pending, err := svc.Pending(ctx, p.UserID, p.Role)
+		pending, err := svc.Pending(ctx, p)
 		if err != nil || len(pending) == 0 {
 			return err
 		}
 		list := make([]map[string]any, len(pending))
-		names := make([]string, len(pending))
+		var personal, signed []string
 		for i, d := range pending {
-			list[i] = map[string]any{"id": graph.LegalDocumentID(d.ID), "kind": string(d.Kind), "version": d.Version, "title": d.Title}
-			names[i] = d.Title
+			list[i] = map[string]any{"id": graph.LegalDocumentID(d.ID), "kind": string(d.Kind), "version": d.Version, "title": d.Title,
+				"scope": string(d.Kind.Scope())}
+			if d.Kind.Scope() == legal.ScopeOrganization {
+				signed = append(signed, d.Title)
+			} else {
+				personal = append(personal, d.Title)
+			}
 		}
-		return apperr.New(apperr.LegalAcceptanceRequired,
-			"Accept the current %s to continue.", strings.Join(names, ", ")).With("pending", list)
+		var msg string
+		switch {
+		case len(signed) == 0:
+			msg = fmt.Sprintf("Accept the current %s to continue.", strings.Join(personal, ", "))
+		case len(personal) == 0:
+			msg = fmt.Sprintf("As an owner, accept the current %s on behalf of the organization to continue.", strings.Join(signed, ", "))
+		default:
+			msg = fmt.Sprintf("Accept the current %s and, as an owner, the %s on behalf of the organization to continue.",
+				strings.Join(personal, ", "), strings.Join(signed, ", "))
+		}
+		return apperr.New(apperr.LegalAcceptanceRequired, "%s", msg).With("pending", list)
 	}
 }

@@ -26,7 +26,7 @@ const everything = `{
   emailCampaigns(first: 50) { nodes { __typename id klaviyoId name } }
   emailFlows(first: 50) { nodes { __typename id klaviyoId name } }
   legalDocuments { __typename id kind version }
-  legalAcceptances(first: 50) { nodes { __typename id user { __typename id email } document { __typename id } } }
+  legalAcceptances(first: 50) { nodes { __typename id scope user { __typename id email } organization { __typename id name } document { __typename id } } }
 }`
 
 // cached is one normalized object: its type and its fields as seen.
@@ -144,7 +144,17 @@ func TestIdentityAcrossTypesAndTenants(t *testing.T) {
 		}
 	}
 
-	const node = `query($id: ID!) { node(id: $id) { __typename id ... on Deal { hubspotId } ... on ApiKey { name } ... on Member { role } } }`
+	scopes := map[any]int{}
+	for _, o := range mine {
+		if o.typename == "LegalAcceptance" {
+			scopes[o.fields["scope"]]++
+		}
+	}
+	if scopes["PERSONAL"] == 0 || scopes["ORGANIZATION"] == 0 {
+		t.Errorf("alice's acceptances by scope: %v, want personal and organization records", scopes)
+	}
+
+	const node = `query($id: ID!) { node(id: $id) { __typename id ... on Deal { hubspotId } ... on ApiKey { name } ... on Member { role } ... on LegalAcceptance { scope } } }`
 	anonymous := env.Client()
 	for id, o := range mine {
 		if o.typename == "Viewer" {
@@ -156,7 +166,7 @@ func TestIdentityAcrossTypesAndTenants(t *testing.T) {
 			if got.Node["__typename"] != o.typename || got.Node["id"] != id {
 				t.Fatalf("node = %v, want the %s", got.Node, o.typename)
 			}
-			for _, k := range []string{"hubspotId", "name", "role"} {
+			for _, k := range []string{"hubspotId", "name", "role", "scope"} {
 				if v, selected := got.Node[k]; selected && v != o.fields[k] {
 					t.Errorf("node's %s = %v, the typed field's %v", k, v, o.fields[k])
 				}

@@ -62,6 +62,14 @@ func (s *Service) canSee(ctx context.Context, p *authz.Principal, orgID bson.Obj
 	return nil
 }
 
+// CanSee returns nil when the caller may see the organization orgID: its
+// active organization, or for a signed-in user any organization the user
+// belongs to. Returns NOT_FOUND otherwise. Other modules use it to answer
+// for an organization the same way this one does.
+func (s *Service) CanSee(ctx context.Context, p *authz.Principal, orgID bson.ObjectID) error {
+	return s.canSee(ctx, p, orgID)
+}
+
 // Organization returns an organization the caller belongs to (an API key:
 // its own). Any caller. Returns NOT_FOUND for any other organization.
 func (s *Service) Organization(ctx context.Context, p *authz.Principal, id bson.ObjectID) (Organization, error) {

@@ -29,13 +29,18 @@ const DocumentIDsField = "documentIds"
 
 // Accept records that the signed-in caller accepted the documents with the
 // given ids, from origin, and returns one record per id, in the order of
-// ids. Accepting a version the user accepted before records nothing and
-// returns the first record (which may name another organization). Nothing
-// is written unless every id is valid.
+// ids. The terms and the privacy policy are accepted personally: accepting
+// a version the user accepted before records nothing and returns the first
+// record (which may name another organization). The DPA is signed for the
+// caller's active organization (see Kind.Scope), by an OWNER only:
+// accepting a version the organization signed before records nothing and
+// returns its record, whoever signed it. Nothing is written unless every id
+// is valid and the caller may accept every one.
 //
-// Any signed-in member may accept; an API key gets FORBIDDEN. Returns
-// BAD_USER_INPUT on field documentIds when the list is empty or too long, or
-// an id is given twice, unknown, or not the current version of its kind.
+// Any signed-in member may accept personal documents; an API key gets
+// FORBIDDEN, and so does a member other than an OWNER given a DPA. Returns
+// BAD_USER_INPUT on field documentIds when the list is empty or too long,
+// or an id is given twice, unknown, or not the current version of its kind.
 func (s *Service) Accept(ctx context.Context, p *authz.Principal, origin Origin, ids []bson.ObjectID) ([]Acceptance, error) {
 	if err := authz.RequireUser(p, authz.RoleViewer); err != nil {
 		return nil, err
@@ -44,12 +49,30 @@ func (s *Service) Accept(ctx context.Context, p *authz.Principal, origin Origin,
 	if err != nil {
 		return nil, err
 	}
+	for _, d := range docs {
+		if d.Kind.Scope() == ScopeOrganization && !p.Role.AtLeast(Signer) {
+			return nil, apperr.New(apperr.Forbidden,
+				"An OWNER signs the %s on behalf of the organization; ask an owner to accept it. Nothing was accepted.", d.Title)
+		}
+	}
 	now := s.clock()
 	out := make([]Acceptance, len(docs))
 	var again []bson.ObjectID
-	for i, d := range docs {
+	// Personal records first, the organization's signatures last, so that a
+	// failure leaves no signature behind for a sign-up that is undone.
+	order := make([]int, 0, len(docs))
+	for _, scope := range []Scope{ScopePersonal, ScopeOrganization} {
+		for i, d := range docs {
+			if d.Kind.Scope() == scope {
+				order = append(order, i)
+			}
+		}
+	}
+	for _, i := range order {
+		d := docs[i]
 		rec := Acceptance{
 			ID:             bson.NewObjectID(),
+			Scope:          d.Kind.Scope(),
 			UserID:         p.UserID,
 			OrganizationID: p.OrganizationID,
 			Role:           p.Role,
@@ -60,6 +83,12 @@ func (s *Service) Accept(ctx context.Context, p *authz.Principal, origin Origin,
 			AcceptedAt:     now,
 			IP:             text.Truncate(origin.IP, MaxIPBytes),
 			UserAgent:      text.Truncate(origin.UserAgent, MaxUserAgentBytes),
+		}
+		if rec.Scope == ScopeOrganization {
+			if out[i], err = s.sign(ctx, rec); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		err := s.store.insertAcceptance(ctx, rec)
 		switch {
@@ -155,35 +184,60 @@ func (s *Service) acceptable(ctx context.Context, field string, ids []bson.Objec
 	return docs, nil
 }
 
-// Pending returns the current versions required for role that the user has
-// not accepted, ordered terms, privacy policy, DPA, without their bodies
-// (Body is empty; load it with DocumentsByIDs). An unknown role is treated
-// like MEMBER. Acceptances count whichever organization they were made in.
-// It runs on every gated request and costs at most two queries, both
-// without bodies.
-func (s *Service) Pending(ctx context.Context, userID bson.ObjectID, role authz.Role) ([]Document, error) {
+// Pending returns the current versions the signed-in caller must still
+// accept in its active organization, ordered terms, privacy policy, DPA,
+// without their bodies (Body is empty; load it with DocumentsByIDs): the
+// terms and the privacy policy the user has not accepted (in any
+// organization), and for an OWNER the DPA when the organization has not
+// signed it (a personal record by an OWNER of the organization, from before
+// organization acceptances, counts as its signature). Members other than
+// OWNERs are never asked for the DPA; see OrganizationPending. An API key
+// has nothing pending. An unknown role is treated like MEMBER.
+//
+// It runs on every gated request and costs at most three queries, all
+// without bodies: the documents, the user's acceptances (and OWNERs' old
+// personal DPA records) and, for an OWNER, the organization's signature.
+func (s *Service) Pending(ctx context.Context, p *authz.Principal) ([]Document, error) {
+	if p == nil || p.IsAPIKey() {
+		return nil, nil
+	}
 	meta, err := s.store.allMetadata(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var required []Document
-	var ids []bson.ObjectID
+	var personal []bson.ObjectID
+	var signature bson.ObjectID // the DPA the organization must have signed
 	for _, d := range currentVersions(meta) {
-		if d.RequiredFor(role) {
-			required = append(required, d)
-			ids = append(ids, d.ID)
+		if !d.RequiredFor(p.Role) {
+			continue
+		}
+		required = append(required, d)
+		if d.Kind.Scope() == ScopeOrganization {
+			signature = d.ID
+		} else {
+			personal = append(personal, d.ID)
 		}
 	}
 	if len(required) == 0 {
 		return nil, nil
 	}
-	accepted, err := s.store.acceptedDocumentIDs(ctx, userID, ids)
+	accepted, signed, err := s.store.acceptedForGate(ctx, p.UserID, personal, p.OrganizationID, signature)
 	if err != nil {
 		return nil, err
 	}
+	if !signature.IsZero() && !signed {
+		if signed, err = s.store.signed(ctx, p.OrganizationID, signature); err != nil {
+			return nil, err
+		}
+	}
 	var pending []Document
 	for _, d := range required {
-		if !accepted[d.ID] {
+		done := accepted[d.ID]
+		if d.ID == signature {
+			done = signed
+		}
+		if !done {
 			pending = append(pending, d)
 		}
 	}
@@ -218,7 +272,8 @@ func afterAcceptance(r page.Request) (bson.ObjectID, error) {
 }
 
 // MyAcceptances returns a page of the signed-in caller's own acceptance
-// records in every organization, newest first. An API key has none.
+// records in every organization, newest first: personal acceptances and the
+// organization acceptances the caller signed. An API key has none.
 func (s *Service) MyAcceptances(ctx context.Context, p *authz.Principal, r page.Request) (page.Page[Acceptance], error) {
 	if err := authz.Require(p, authz.RoleViewer); err != nil {
 		return page.Page[Acceptance]{}, err
@@ -239,7 +294,9 @@ func (s *Service) MyAcceptances(ctx context.Context, p *authz.Principal, r page.
 
 // OrganizationAcceptances returns a page of the active organization's
 // acceptance records, newest first, for the audit list: who accepted what,
-// when and from where. OWNERs only; API keys get FORBIDDEN.
+// when and from where. It lists the organization's own acceptances (the DPA
+// versions it signed) beside the personal acceptances made in it. OWNERs
+// only; API keys get FORBIDDEN.
 func (s *Service) OrganizationAcceptances(ctx context.Context, p *authz.Principal, r page.Request) (page.Page[Acceptance], error) {
 	if err := authz.RequireUser(p, authz.RoleOwner); err != nil {
 		return page.Page[Acceptance]{}, err
@@ -255,15 +312,16 @@ func (s *Service) OrganizationAcceptances(ctx context.Context, p *authz.Principa
 	return page.Make(r, recs, total, acceptanceKey), nil
 }
 
-// Acceptance returns one acceptance record, as the lists show it: the
-// caller's own record, or for an OWNER signed in to the record's
-// organization, any record of it. Anything else is NOT_FOUND.
-func (s *Service) Acceptance(ctx context.Context, p *authz.Principal, id bson.ObjectID) (Acceptance, error) {
+// Acceptance returns one acceptance record of the scope, as the lists show
+// it: the caller's own record (one the caller accepted or signed), or for
+// an OWNER signed in to the record's organization, any record of it.
+// Anything else is NOT_FOUND.
+func (s *Service) Acceptance(ctx context.Context, p *authz.Principal, scope Scope, id bson.ObjectID) (Acceptance, error) {
 	notFound := apperr.New(apperr.NotFound, "There is no such acceptance record.")
 	if p == nil || p.IsAPIKey() {
 		return Acceptance{}, notFound
 	}
-	rec, err := s.store.acceptanceByID(ctx, id)
+	rec, err := s.store.acceptanceByID(ctx, scope, id)
 	if err != nil {
 		return Acceptance{}, err
 	}
@@ -271,7 +329,7 @@ func (s *Service) Acceptance(ctx context.Context, p *authz.Principal, id bson.Ob
 		return Acceptance{}, notFound
 	}
 	own := rec.UserID == p.UserID
-	audit := rec.OrganizationID == p.OrganizationID && p.Role.AtLeast(authz.RoleOwner)
+	audit := rec.OrganizationID == p.OrganizationID && p.Role.AtLeast(Signer)
 	if !own && !audit {
 		return Acceptance{}, notFound
 	}

@@ -179,15 +179,15 @@ func TestPending(t *testing.T) {
 	e.accept(t, owner, terms, dpa)
 	e.accept(t, viewer, terms, privacy)
 
-	check := func(t *testing.T, user bson.ObjectID, role authz.Role, want ...Document) {
+	check := func(t *testing.T, p *authz.Principal, want ...Document) {
 		t.Helper()
 		e.counter.Reset()
-		got, err := e.svc.Pending(t.Context(), user, role)
+		got, err := e.svc.Pending(t.Context(), p)
 		if err != nil {
 			t.Fatalf("Pending: %v", err)
 		}
-		if n := e.counter.Count("find", "aggregate"); n > 2 {
-			t.Errorf("Pending sent %d queries, want at most 2", n)
+		if n := e.counter.Count("find", "aggregate"); n > 3 {
+			t.Errorf("Pending sent %d queries, want at most 3", n)
 		}
 		if len(got) != len(want) {
 			t.Fatalf("Pending = %d documents %+v, want %d", len(got), got, len(want))
@@ -201,27 +201,42 @@ func TestPending(t *testing.T) {
 			}
 		}
 	}
+	as := func(user, org bson.ObjectID, role authz.Role) *authz.Principal {
+		return &authz.Principal{UserID: user, OrganizationID: org, Role: role}
+	}
 
 	t.Run("new member must accept terms and privacy", func(t *testing.T) {
-		check(t, bson.NewObjectID(), authz.RoleMember, terms, privacy)
+		check(t, as(bson.NewObjectID(), org, authz.RoleMember), terms, privacy)
 	})
-	t.Run("new admin must also accept the DPA", func(t *testing.T) {
-		check(t, bson.NewObjectID(), authz.RoleAdmin, terms, privacy, dpa)
+	t.Run("new admin is not asked for the DPA", func(t *testing.T) {
+		check(t, as(bson.NewObjectID(), bson.NewObjectID(), authz.RoleAdmin), terms, privacy)
+	})
+	t.Run("new owner of an organization that has not signed must also sign the DPA", func(t *testing.T) {
+		check(t, as(bson.NewObjectID(), bson.NewObjectID(), authz.RoleOwner), terms, privacy, dpa)
 	})
 	t.Run("owner has only privacy left", func(t *testing.T) {
-		check(t, owner.UserID, authz.RoleOwner, privacy)
+		check(t, owner.Principal, privacy)
+	})
+	t.Run("another owner of the organization is done with the DPA", func(t *testing.T) {
+		check(t, as(bson.NewObjectID(), org, authz.RoleOwner), terms, privacy)
+	})
+	t.Run("the same owner in an organization that has not signed must sign there", func(t *testing.T) {
+		check(t, as(owner.UserID, bson.NewObjectID(), authz.RoleOwner), privacy, dpa)
 	})
 	t.Run("viewer has nothing left", func(t *testing.T) {
-		check(t, viewer.UserID, authz.RoleViewer)
+		check(t, viewer.Principal)
 	})
-	t.Run("viewer promoted to admin must accept the DPA", func(t *testing.T) {
-		check(t, viewer.UserID, authz.RoleAdmin, dpa)
+	t.Run("viewer promoted to owner of a signed organization has nothing left", func(t *testing.T) {
+		check(t, as(viewer.UserID, org, authz.RoleOwner))
+	})
+	t.Run("an API key has nothing pending", func(t *testing.T) {
+		check(t, &authz.Principal{OrganizationID: bson.NewObjectID(), APIKeyID: bson.NewObjectID(), Role: authz.RoleAdmin, Scope: authz.ScopeReadWrite})
 	})
 	t.Run("new terms version is pending again", func(t *testing.T) {
 		terms2 := e.publish(t, TermsOfService, "Terms 2")
-		check(t, viewer.UserID, authz.RoleViewer, terms2)
+		check(t, viewer.Principal, terms2)
 		e.accept(t, viewer, terms2)
-		check(t, viewer.UserID, authz.RoleViewer)
+		check(t, viewer.Principal)
 	})
 }
 
@@ -289,15 +304,15 @@ func TestOrganizationAcceptances(t *testing.T) {
 
 	t.Run("one record: your own, or any of your organization as its OWNER", func(t *testing.T) {
 		mine := want[len(want)-1] // the first member's first record
-		if got, err := e.svc.Acceptance(t.Context(), members[0].Principal, mine.ID); err != nil || got != mine {
+		if got, err := e.svc.Acceptance(t.Context(), members[0].Principal, ScopePersonal, mine.ID); err != nil || got != mine {
 			t.Errorf("own record: %+v, %v", got, err)
 		}
-		if got, err := e.svc.Acceptance(t.Context(), owner, mine.ID); err != nil || got != mine {
+		if got, err := e.svc.Acceptance(t.Context(), owner, ScopePersonal, mine.ID); err != nil || got != mine {
 			t.Errorf("owner: %+v, %v", got, err)
 		}
-		_, err := e.svc.Acceptance(t.Context(), members[1].Principal, mine.ID)
+		_, err := e.svc.Acceptance(t.Context(), members[1].Principal, ScopePersonal, mine.ID)
 		wantAppErr(t, err, apperr.NotFound, "")
-		_, err = e.svc.Acceptance(t.Context(), newActor(other, authz.RoleOwner).Principal, mine.ID)
+		_, err = e.svc.Acceptance(t.Context(), newActor(other, authz.RoleOwner).Principal, ScopePersonal, mine.ID)
 		wantAppErr(t, err, apperr.NotFound, "")
 	})
 

@@ -23,7 +23,7 @@ func TestRequiredFor(t *testing.T) {
 		{PrivacyPolicy, authz.RoleMember, true},
 		{PrivacyPolicy, authz.RoleAdmin, true},
 		{DataProcessingAgreement, authz.RoleOwner, true},
-		{DataProcessingAgreement, authz.RoleAdmin, true},
+		{DataProcessingAgreement, authz.RoleAdmin, false}, // an OWNER signs it for the organization
 		{DataProcessingAgreement, authz.RoleMember, false},
 		{DataProcessingAgreement, authz.RoleViewer, false},
 		{DataProcessingAgreement, "", false},

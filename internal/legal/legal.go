@@ -3,6 +3,20 @@
 // when and from where, so that Omnify processes a store's data only after its
 // people accepted the current terms and can prove it later.
 //
+// The terms and the privacy policy are accepted by each person, once per
+// version, whichever organization they act in: a personal acceptance. The
+// data processing agreement (DPA) is signed by the organization: an OWNER
+// accepts it on the organization's behalf, once per organization and
+// version, and every OWNER of the organization is then done with it: an
+// organization acceptance. Other members never sign it and are never
+// blocked by it; they see it pending on their organization.
+//
+// Before organization acceptances existed, OWNERs and ADMINs accepted the
+// DPA personally. Such a personal record of a DPA version made by an OWNER
+// in an organization counts as that organization's acceptance of that
+// version (see legacySignatureFilter), so that nobody who had signed is asked again;
+// one made by an ADMIN does not count. No new personal DPA record is made.
+//
 // Published versions and acceptance records are immutable: the package has no
 // method that updates or deletes either. Every state change is a single
 // document insert, guarded by a unique index, so that concurrent replicas
@@ -10,6 +24,7 @@
 package legal
 
 import (
+	"context"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -50,6 +65,31 @@ func (k Kind) rank() int {
 	return -1
 }
 
+// Scope returns who accepts documents of kind k: the organization, through
+// an OWNER, for the DPA; each person for the others.
+func (k Kind) Scope() Scope {
+	if k == DataProcessingAgreement {
+		return ScopeOrganization
+	}
+	return ScopePersonal
+}
+
+// Scope says on whose behalf an acceptance was made.
+type Scope string
+
+// The scopes of acceptances.
+const (
+	// ScopePersonal is a person's own acceptance (terms, privacy policy).
+	ScopePersonal Scope = "PERSONAL"
+	// ScopeOrganization is an OWNER's acceptance on behalf of the
+	// organization (the DPA).
+	ScopeOrganization Scope = "ORGANIZATION"
+)
+
+// Signer is the role that accepts documents of organization scope on the
+// organization's behalf.
+const Signer = authz.RoleOwner
+
 // Document is one published, immutable version of a legal document.
 type Document struct {
 	// ID identifies this version.
@@ -70,10 +110,11 @@ type Document struct {
 
 // RequiredFor reports whether a member with the given role must accept this
 // document: the terms and the privacy policy are required for every role, the
-// data processing agreement only for OWNER and ADMIN.
+// data processing agreement only for an OWNER, who signs it for the
+// organization (once per organization, not per person).
 func (d Document) RequiredFor(role authz.Role) bool {
-	if d.Kind == DataProcessingAgreement {
-		return role.AtLeast(authz.RoleAdmin)
+	if d.Kind.Scope() == ScopeOrganization {
+		return role.AtLeast(Signer)
 	}
 	return true
 }
@@ -86,14 +127,20 @@ type Origin struct {
 	UserAgent string
 }
 
-// Acceptance records that a user accepted one version of a document. Records
-// are never updated or deleted.
+// Acceptance records that a user accepted one version of a document, for
+// themself (ScopePersonal) or as an OWNER on behalf of the organization
+// (ScopeOrganization). Records are never updated or deleted.
 type Acceptance struct {
-	// ID identifies the record; it also orders records by creation.
+	// ID identifies the record among the records of its scope; it also
+	// orders records by creation.
 	ID bson.ObjectID `bson:"_id"`
+	// Scope says whether the user accepted for themself or signed for the
+	// organization. The store sets it from where the record is kept.
+	Scope Scope `bson:"-"`
 	// UserID is the user who accepted.
 	UserID bson.ObjectID `bson:"userId"`
-	// OrganizationID is the organization the user acted for.
+	// OrganizationID is the organization the user acted for; for an
+	// organization acceptance, the organization that signed.
 	OrganizationID bson.ObjectID `bson:"organizationId"`
 	// Role is the user's role in the organization at the time.
 	Role authz.Role `bson:"role"`
@@ -113,16 +160,30 @@ type Acceptance struct {
 	UserAgent string `bson:"userAgent"`
 }
 
+// Organizations tells the legal module which organizations a caller may
+// see; the auth module implements it.
+type Organizations interface {
+	// CanSee returns nil when p may see the organization orgID (its active
+	// organization, or for a signed-in user any organization the user
+	// belongs to), and NOT_FOUND otherwise.
+	CanSee(ctx context.Context, p *authz.Principal, orgID bson.ObjectID) error
+}
+
 // Service publishes legal documents and records acceptances.
 type Service struct {
 	store *Store
 	now   func() time.Time
+	orgs  Organizations
 }
 
 // Options configure a Service.
 type Options struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Organizations decides whether a caller may see an organization other
+	// than its active one; nil limits OrganizationPending to the active
+	// organization.
+	Organizations Organizations
 }
 
 // New returns a Service over store.
@@ -131,7 +192,7 @@ func New(store *Store, opts Options) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, now: now}
+	return &Service{store: store, now: now, orgs: opts.Organizations}
 }
 
 // clock returns the current time in UTC at the precision BSON stores.

@@ -1,9 +1,11 @@
 package legal
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -14,22 +16,29 @@ import (
 
 // Collection names.
 const (
-	documentsCollection   = "legal_documents"
+	documentsCollection = "legal_documents"
+	// acceptancesCollection holds personal acceptances, and the personal
+	// DPA acceptances of the time before organization acceptances.
 	acceptancesCollection = "legal_acceptances"
+	// signaturesCollection holds organization acceptances: one per
+	// organization and DPA version.
+	signaturesCollection = "legal_organization_acceptances"
 )
 
 // Store holds the legal collections of Omnify's database.
 type Store struct {
 	documents   *mongo.Collection
 	acceptances *mongo.Collection
+	signatures  *mongo.Collection
 }
 
-// NewStore returns a Store over db's collections legal_documents and
-// legal_acceptances.
+// NewStore returns a Store over db's collections legal_documents,
+// legal_acceptances and legal_organization_acceptances.
 func NewStore(db *mongodb.DB) *Store {
 	return &Store{
 		documents:   db.Database.Collection(documentsCollection),
 		acceptances: db.Database.Collection(acceptancesCollection),
+		signatures:  db.Database.Collection(signaturesCollection),
 	}
 }
 
@@ -56,6 +65,18 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		s.acceptances, mongo.IndexModel{
 			Keys:    bson.D{{Key: "organizationId", Value: 1}, {Key: "_id", Value: -1}},
 			Options: options.Index().SetName("organization_newest"),
+		},
+	}, {
+		// One organization acceptance per organization and version,
+		// however many OWNERs or replicas accept at once.
+		s.signatures, mongo.IndexModel{
+			Keys:    bson.D{{Key: "organizationId", Value: 1}, {Key: "documentId", Value: 1}},
+			Options: options.Index().SetName("organization_document_unique").SetUnique(true),
+		},
+	}, {
+		s.signatures, mongo.IndexModel{
+			Keys:    bson.D{{Key: "userId", Value: 1}, {Key: "_id", Value: -1}},
+			Options: options.Index().SetName("user_newest"),
 		},
 	}} {
 		if _, err := ix.coll.Indexes().CreateOne(ctx, ix.model); err != nil {
@@ -134,6 +155,120 @@ func (s *Store) insertAcceptance(ctx context.Context, a Acceptance) error {
 	return err
 }
 
+// insertSignature inserts the organization acceptance a; an acceptance of
+// the same document by the same organization yields an error for which
+// mongo.IsDuplicateKeyError is true.
+func (s *Store) insertSignature(ctx context.Context, a Acceptance) error {
+	_, err := s.signatures.InsertOne(ctx, a)
+	return err
+}
+
+// signature returns the organization's acceptance of the document, or nil
+// when there is none. A personal record of the document made by an OWNER
+// in the organization, from before organization acceptances, counts as
+// one: it is returned when the organization has no record of its own.
+// It costs one query, or two when the organization has none of its own.
+func (s *Store) signature(ctx context.Context, orgID, documentID bson.ObjectID) (*Acceptance, error) {
+	var a Acceptance
+	err := s.signatures.FindOne(ctx, bson.D{
+		{Key: "organizationId", Value: orgID},
+		{Key: "documentId", Value: documentID},
+	}).Decode(&a)
+	switch {
+	case err == nil:
+		return decoded(a, ScopeOrganization), nil
+	case !errors.Is(err, mongo.ErrNoDocuments):
+		return nil, fmt.Errorf("legal: find organization acceptance: %w", err)
+	}
+	err = s.acceptances.FindOne(ctx, legacySignatureFilter(orgID, documentID),
+		options.FindOne().SetSort(bson.D{{Key: "_id", Value: 1}})).Decode(&a)
+	switch {
+	case err == nil:
+		return decoded(a, ScopePersonal), nil
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return nil, nil
+	}
+	return nil, fmt.Errorf("legal: find personal acceptance by an owner: %w", err)
+}
+
+// legacySignatureFilter selects the personal records of a document made by
+// an OWNER in the organization: before organization acceptances existed,
+// that is how an organization accepted the DPA, and such records still
+// count as the organization's acceptance of that version.
+func legacySignatureFilter(orgID, documentID bson.ObjectID) bson.D {
+	return bson.D{
+		{Key: "organizationId", Value: orgID},
+		{Key: "documentId", Value: documentID},
+		{Key: "role", Value: Signer},
+	}
+}
+
+// signed reports whether the organization has accepted the document, in one
+// query that reads only ids: its own record only (personal records by an
+// OWNER, which also count, are found by acceptedForGate).
+func (s *Store) signed(ctx context.Context, orgID, documentID bson.ObjectID) (bool, error) {
+	cur, err := s.signatures.Find(ctx, bson.D{
+		{Key: "organizationId", Value: orgID},
+		{Key: "documentId", Value: documentID},
+	}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetLimit(1))
+	if err != nil {
+		return false, fmt.Errorf("legal: find organization acceptance: %w", err)
+	}
+	var ids []struct {
+		ID bson.ObjectID `bson:"_id"`
+	}
+	if err := cur.All(ctx, &ids); err != nil {
+		return false, fmt.Errorf("legal: read organization acceptance: %w", err)
+	}
+	return len(ids) > 0, nil
+}
+
+// acceptedForGate answers, in one query that reads only a few fields, which
+// of the documents personal the user has accepted and, when signature is
+// not zero, whether a personal record of that document made by an OWNER
+// in the organization orgID (from before organization acceptances) counts
+// as the organization's acceptance.
+func (s *Store) acceptedForGate(ctx context.Context, userID bson.ObjectID, personal []bson.ObjectID, orgID, signature bson.ObjectID) (map[bson.ObjectID]bool, bool, error) {
+	var or bson.A
+	if len(personal) > 0 {
+		or = append(or, bson.D{
+			{Key: "userId", Value: userID},
+			{Key: "documentId", Value: bson.D{{Key: "$in", Value: personal}}},
+		})
+	}
+	if !signature.IsZero() {
+		or = append(or, legacySignatureFilter(orgID, signature))
+	}
+	if len(or) == 0 {
+		return map[bson.ObjectID]bool{}, false, nil
+	}
+	filter := bson.D{{Key: "$or", Value: or}}
+	if len(or) == 1 {
+		filter = or[0].(bson.D)
+	}
+	cur, err := s.acceptances.Find(ctx, filter, options.Find().SetProjection(bson.D{
+		{Key: "userId", Value: 1}, {Key: "organizationId", Value: 1}, {Key: "documentId", Value: 1}, {Key: "role", Value: 1},
+	}))
+	if err != nil {
+		return nil, false, fmt.Errorf("legal: find accepted documents: %w", err)
+	}
+	recs, err := decodeAcceptances(ctx, cur, ScopePersonal)
+	if err != nil {
+		return nil, false, err
+	}
+	accepted := make(map[bson.ObjectID]bool, len(recs))
+	signed := false
+	for _, r := range recs {
+		if r.UserID == userID {
+			accepted[r.DocumentID] = true
+		}
+		if !signature.IsZero() && r.DocumentID == signature && r.OrganizationID == orgID && r.Role == Signer {
+			signed = true
+		}
+	}
+	return accepted, signed, nil
+}
+
 // acceptedBy returns the user's acceptances of the given documents.
 func (s *Store) acceptedBy(ctx context.Context, userID bson.ObjectID, documentIDs []bson.ObjectID) ([]Acceptance, error) {
 	cur, err := s.acceptances.Find(ctx, bson.D{
@@ -143,28 +278,7 @@ func (s *Store) acceptedBy(ctx context.Context, userID bson.ObjectID, documentID
 	if err != nil {
 		return nil, fmt.Errorf("legal: find acceptances: %w", err)
 	}
-	return decodeAcceptances(ctx, cur)
-}
-
-// acceptedDocumentIDs returns which of the documents the user has accepted,
-// reading only the document ids.
-func (s *Store) acceptedDocumentIDs(ctx context.Context, userID bson.ObjectID, documentIDs []bson.ObjectID) (map[bson.ObjectID]bool, error) {
-	cur, err := s.acceptances.Find(ctx, bson.D{
-		{Key: "userId", Value: userID},
-		{Key: "documentId", Value: bson.D{{Key: "$in", Value: documentIDs}}},
-	}, options.Find().SetProjection(bson.D{{Key: "documentId", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("legal: find accepted documents: %w", err)
-	}
-	recs, err := decodeAcceptances(ctx, cur)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[bson.ObjectID]bool, len(recs))
-	for _, r := range recs {
-		out[r.DocumentID] = true
-	}
-	return out, nil
+	return decodeAcceptances(ctx, cur, ScopePersonal)
 }
 
 // acceptanceFilter selects the records of one user or of one organization.
@@ -180,39 +294,63 @@ func (f acceptanceFilter) bson() bson.D {
 	return bson.D{{Key: "organizationId", Value: f.organizationID}}
 }
 
-// listAcceptances returns up to limit records selected by f, newest first,
-// older than after unless after is zero, and how many f selects in all.
+// listAcceptances returns up to limit records selected by f, personal and
+// organization acceptances together, newest first, older than after unless
+// after is zero, and how many f selects in all. It costs four queries: a
+// count and a find on each collection.
 func (s *Store) listAcceptances(ctx context.Context, f acceptanceFilter, after bson.ObjectID, limit int) ([]Acceptance, int, error) {
-	total, err := s.acceptances.CountDocuments(ctx, f.bson())
-	if err != nil {
-		return nil, 0, fmt.Errorf("legal: count acceptances: %w", err)
+	var all []Acceptance
+	total := 0
+	for _, c := range []struct {
+		coll  *mongo.Collection
+		scope Scope
+	}{{s.acceptances, ScopePersonal}, {s.signatures, ScopeOrganization}} {
+		n, err := c.coll.CountDocuments(ctx, f.bson())
+		if err != nil {
+			return nil, 0, fmt.Errorf("legal: count acceptances: %w", err)
+		}
+		total += int(n)
+		if n == 0 {
+			continue
+		}
+		filter := f.bson()
+		if !after.IsZero() {
+			filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: after}}})
+		}
+		cur, err := c.coll.Find(ctx, filter, options.Find().
+			SetSort(bson.D{{Key: "_id", Value: -1}}).
+			SetLimit(int64(limit)))
+		if err != nil {
+			return nil, 0, fmt.Errorf("legal: find acceptances: %w", err)
+		}
+		recs, err := decodeAcceptances(ctx, cur, c.scope)
+		if err != nil {
+			return nil, 0, err
+		}
+		all = append(all, recs...)
 	}
-	filter := f.bson()
-	if !after.IsZero() {
-		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: after}}})
+	slices.SortFunc(all, func(a, b Acceptance) int { return bytes.Compare(b.ID[:], a.ID[:]) })
+	if len(all) > limit {
+		all = all[:limit]
 	}
-	cur, err := s.acceptances.Find(ctx, filter, options.Find().
-		SetSort(bson.D{{Key: "_id", Value: -1}}).
-		SetLimit(int64(limit)))
-	if err != nil {
-		return nil, 0, fmt.Errorf("legal: find acceptances: %w", err)
-	}
-	recs, err := decodeAcceptances(ctx, cur)
-	return recs, int(total), err
+	return all, total, nil
 }
 
-// acceptanceByID returns one record, or nil when there is none.
-func (s *Store) acceptanceByID(ctx context.Context, id bson.ObjectID) (*Acceptance, error) {
+// acceptanceByID returns one record of the scope, or nil when there is none.
+func (s *Store) acceptanceByID(ctx context.Context, scope Scope, id bson.ObjectID) (*Acceptance, error) {
+	coll := s.acceptances
+	if scope == ScopeOrganization {
+		coll = s.signatures
+	}
 	var a Acceptance
-	err := s.acceptances.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&a)
+	err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&a)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("legal: find acceptance: %w", err)
 	}
-	a.AcceptedAt = a.AcceptedAt.UTC()
-	return &a, nil
+	return decoded(a, scope), nil
 }
 
 func decodeDocuments(ctx context.Context, cur *mongo.Cursor) ([]Document, error) {
@@ -226,13 +364,21 @@ func decodeDocuments(ctx context.Context, cur *mongo.Cursor) ([]Document, error)
 	return ds, nil
 }
 
-func decodeAcceptances(ctx context.Context, cur *mongo.Cursor) ([]Acceptance, error) {
+// decodeAcceptances reads the records of scope from cur.
+func decodeAcceptances(ctx context.Context, cur *mongo.Cursor, scope Scope) ([]Acceptance, error) {
 	var as []Acceptance
 	if err := cur.All(ctx, &as); err != nil {
 		return nil, fmt.Errorf("legal: read acceptances: %w", err)
 	}
 	for i := range as {
-		as[i].AcceptedAt = as[i].AcceptedAt.UTC()
+		as[i] = *decoded(as[i], scope)
 	}
 	return as, nil
+}
+
+// decoded completes a record read from the collection of scope.
+func decoded(a Acceptance, scope Scope) *Acceptance {
+	a.Scope = scope
+	a.AcceptedAt = a.AcceptedAt.UTC()
+	return &a
 }

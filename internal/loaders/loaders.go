@@ -76,9 +76,10 @@ func New(src Sources, wait time.Duration) *Loaders {
 	}
 }
 
-func userID(u *auth.User) bson.ObjectID             { return u.ID }
-func documentID(d *legal.Document) bson.ObjectID    { return d.ID }
-func executionID(e *agents.Execution) bson.ObjectID { return e.ID }
+func userID(u *auth.User) bson.ObjectID                 { return u.ID }
+func organizationID(o *auth.Organization) bson.ObjectID { return o.ID }
+func documentID(d *legal.Document) bson.ObjectID        { return d.ID }
+func executionID(e *agents.Execution) bson.ObjectID     { return e.ID }
 
 // The loaders batch what their callers ask for within one short wait. The
 // executor starts the resolvers of a list's items concurrently, and on a
@@ -91,6 +92,13 @@ func executionID(e *agents.Execution) bson.ObjectID { return e.ID }
 // PreloadUsers fetches the users in one query and primes the User loader.
 func (l *Loaders) PreloadUsers(ctx context.Context, ids []bson.ObjectID) error {
 	_, err := preload(ctx, l.User, l.src.Users, userID, ids)
+	return err
+}
+
+// PreloadOrganizations fetches the organizations in one query and primes the
+// Organization loader.
+func (l *Loaders) PreloadOrganizations(ctx context.Context, ids []bson.ObjectID) error {
+	_, err := preload(ctx, l.Organization, l.src.Organizations, organizationID, ids)
 	return err
 }
 

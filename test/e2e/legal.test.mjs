@@ -125,7 +125,7 @@ describe('legal documents', () => {
       for (let page = 0; page < 10; page++) {
         const d = await user.client.data(
           `query ($after: String) { legalAcceptances(first: 2, after: $after) {
-             edges { cursor node { id document { kind version } user { email } acceptedAt ip userAgent } }
+             edges { cursor node { id scope document { kind version } user { email } acceptedAt ip userAgent } }
              nodes { id } totalCount
              pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`,
           { after },
@@ -148,6 +148,8 @@ describe('legal documents', () => {
       // Newest first.
       assert.deepEqual(terms.map((n) => n.document.version), [2, 1]);
       for (const n of nodes) {
+        // The owner signed the DPA for the organization; the rest are personal.
+        assert.equal(n.scope, n.document.kind === 'DATA_PROCESSING_AGREEMENT' ? 'ORGANIZATION' : 'PERSONAL');
         assert.equal(n.user.email, user.email);
         assert.equal(n.userAgent, 'omnify-e2e');
         assert.ok(n.ip.length > 0);
