@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -65,7 +64,7 @@ func dial(ctx context.Context, o options, i int, cookie, apiKey string, vars map
 	if cookie != "" {
 		header.Set("Cookie", cookie)
 	}
-	u := "ws" + strings.TrimPrefix(o.url, "http") + "/graphql"
+	u := "ws" + strings.TrimPrefix(o.urls[i%len(o.urls)], "http") + "/graphql"
 	conn, resp, err := d.DialContext(ctx, u, header)
 	if err != nil {
 		if resp != nil {
@@ -137,7 +136,9 @@ func (s *subscriber) read(t *tally, leaving *atomic.Bool) {
 			_ = json.Unmarshal(m.Payload, &p)
 			if len(p.Errors) > 0 {
 				t.errors.Add(1)
-				s.ended = "error: " + p.Errors[0].Message
+				if s.ended == "" {
+					s.ended = "error: " + p.Errors[0].Message
+				}
 				continue
 			}
 			r := receipt{got: now}
@@ -151,7 +152,9 @@ func (s *subscriber) read(t *tally, leaving *atomic.Bool) {
 			t.delivered.Add(1)
 		case "error", "complete":
 			t.errors.Add(1)
-			s.ended = m.Type + " " + string(m.Payload)
+			if s.ended == "" { // the first reason: an error, then its complete
+				s.ended = m.Type + " " + string(m.Payload)
+			}
 		}
 	}
 }
@@ -227,32 +230,61 @@ func vmRSS(pid int) float64 {
 	return 0
 }
 
-// settled waits for the settle time, then makes the server collect its
+// settled waits for the settle time, then makes each server collect its
 // garbage once (by asking cheap queries until a GC has run, at most 30s)
-// and reads its memory, so that the live heap is what it holds now.
-func settled(ctx context.Context, o options, c *gqlClient) (sample, error) {
+// and reads their memory, summed, so that the live heap is what they hold
+// now.
+func settled(ctx context.Context, o options) (sample, error) {
 	time.Sleep(o.settle)
-	first, err := readSample(ctx, o.url, 0)
-	if err != nil {
-		return first, err
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for ctx.Err() == nil && time.Now().Before(deadline) {
-		for range 100 {
-			_ = c.do(ctx, `{ __typename }`, nil, nil)
+	for _, u := range o.urls {
+		first, err := readSample(ctx, u, 0)
+		if err != nil {
+			return first, err
 		}
-		if s, err := readSample(ctx, o.url, 0); err == nil && s.gcs > first.gcs {
-			break
+		c := newGQLClient(u)
+		deadline := time.Now().Add(30 * time.Second)
+		for ctx.Err() == nil && time.Now().Before(deadline) {
+			for range 100 {
+				_ = c.do(ctx, `{ __typename }`, nil, nil)
+			}
+			if s, err := readSample(ctx, u, 0); err == nil && s.gcs > first.gcs {
+				break
+			}
 		}
 	}
-	return readSample(ctx, o.url, o.pid)
+	return readAll(ctx, o, true)
 }
 
-// waitFor polls the server's metrics until ok holds or the wait ends.
+// readAll sums the samples of every server (with VmRSS when asked and known).
+func readAll(ctx context.Context, o options, rss bool) (sample, error) {
+	var sum sample
+	for i, u := range o.urls {
+		pid := 0
+		if rss {
+			pid = o.pids[i]
+		}
+		s, err := readSample(ctx, u, pid)
+		if err != nil {
+			return sum, err
+		}
+		sum.vmRSS += s.vmRSS
+		sum.rss += s.rss
+		sum.heapInuse += s.heapInuse
+		sum.stackInuse += s.stackInuse
+		sum.heapLive += s.heapLive
+		sum.goroutines += s.goroutines
+		sum.sockets += s.sockets
+		sum.subs += s.subs
+		sum.gcs += s.gcs
+	}
+	return sum, nil
+}
+
+// waitFor polls the servers' metrics until ok holds or the wait ends.
 func waitFor(ctx context.Context, o options, wait time.Duration, ok func(sample) bool) (sample, bool) {
 	deadline := time.Now().Add(wait)
 	for {
-		s, err := readSample(ctx, o.url, 0)
+		s, err := readAll(ctx, o, false)
 		if err == nil && ok(s) {
 			return s, true
 		}
@@ -286,47 +318,23 @@ func runLoad(ctx context.Context, o options, out io.Writer) error {
 		cookie = owner.cookieHeader()
 	}
 
-	probe := newGQLClient(o.url)
-	before, err := settled(ctx, o, probe)
+	before, err := settled(ctx, o)
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
 
 	// Connect.
-	var (
-		t       tally
-		leaving atomic.Bool
-		mu      sync.Mutex
-		subs    []*subscriber
-		errs    = map[string]int{}
-		next    atomic.Int64
-		wg      sync.WaitGroup
-	)
-	start := time.Now()
-	for range min(o.concurrency, o.n) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= o.n || ctx.Err() != nil {
-					return
-				}
-				s, err := dial(ctx, o, i, cookie, apiKey, vars, doc)
-				mu.Lock()
-				if err != nil {
-					errs[shortError(err)]++
-				} else {
-					subs = append(subs, s)
-				}
-				mu.Unlock()
-				if s != nil {
-					go s.read(&t, &leaving)
-				}
-			}
-		})
+	spec := poolSpec{URLs: o.urls, Cookie: cookie, APIKey: apiKey, Vars: vars, Document: doc, N: o.n}
+	var p pool = &localPool{o: o, spec: spec}
+	if o.clients > 1 {
+		p = &childPool{o: o, spec: spec}
 	}
-	wg.Wait()
+	start := time.Now()
+	n, errs, err := p.connect(ctx)
+	if err != nil {
+		return err
+	}
 	connectTime := time.Since(start)
-	n := len(subs)
 	live, allLive := waitFor(ctx, o, 60*time.Second, func(s sample) bool { return s.subs >= before.subs+float64(n) })
 	fmt.Fprintf(out, "connect  %d of %d subscribers (%s) in %.1fs, %.0f/s; subscriptions live on the server: %.0f\n",
 		n, o.n, o.auth, connectTime.Seconds(), float64(n)/connectTime.Seconds(), live.subs-before.subs)
@@ -337,7 +345,7 @@ func runLoad(ctx context.Context, o options, out io.Writer) error {
 		fmt.Fprintln(out, "         not every subscription went live within 60s")
 	}
 
-	idle, err := settled(ctx, o, probe)
+	idle, err := settled(ctx, o)
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
@@ -356,48 +364,40 @@ func runLoad(ctx context.Context, o options, out io.Writer) error {
 		returned = append(returned, time.Now())
 		want := int64(n) * int64(len(returned)*perFire)
 		deadline := time.Now().Add(o.eventWait)
-		for t.delivered.Load() < want && time.Now().Before(deadline) && ctx.Err() == nil {
+		for p.delivered() < want && time.Now().Before(deadline) && ctx.Err() == nil {
 			time.Sleep(2 * time.Millisecond)
 		}
 		time.Sleep(o.interval)
 	}
-	loaded, _ := settled(ctx, o, probe)
+	loaded, _ := settled(ctx, o)
 
 	// Leave.
-	leaving.Store(true)
-	for _, s := range subs {
-		s.writeMu.Lock()
-		_ = s.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
-		s.writeMu.Unlock()
-		_ = s.conn.Close()
-	}
-	for _, s := range subs {
-		<-s.done
+	res, err := p.leave(ctx)
+	if err != nil {
+		return err
 	}
 	waitFor(ctx, o, 30*time.Second, func(s sample) bool { return s.sockets <= before.sockets })
-	after, _ := settled(ctx, o, probe)
+	after, _ := settled(ctx, o)
 
 	// Report.
 	fired := len(returned)
 	expected := int64(n) * int64(fired*perFire)
 	var fromAt, fromAnswer []time.Duration
-	ended := map[string]int{}
-	for _, s := range subs {
-		for j, r := range s.got {
-			if !r.at.IsZero() {
-				fromAt = append(fromAt, r.got.Sub(r.at))
+	var delivered int64
+	for _, got := range res.Got {
+		delivered += int64(len(got))
+		for j, r := range got {
+			if r[0] != 0 {
+				fromAt = append(fromAt, time.Duration(r[1]-r[0]))
 			}
 			if j/perFire < fired {
-				fromAnswer = append(fromAnswer, r.got.Sub(returned[j/perFire]))
+				fromAnswer = append(fromAnswer, time.Unix(0, r[1]).Sub(returned[j/perFire]))
 			}
-		}
-		if s.ended != "" {
-			ended[shortError(errors.New(s.ended))]++
 		}
 	}
 	fmt.Fprintf(out, "events   %d fired (%d failed, %d events each); delivered %d of %d (%.2f%%); errors %d; sockets lost %d\n",
-		fired, fireErrs, perFire, t.delivered.Load(), expected, 100*float64(t.delivered.Load())/max(1, float64(expected)), t.errors.Load(), t.lost.Load())
-	for e, c := range ended {
+		fired, fireErrs, perFire, delivered, expected, 100*float64(delivered)/max(1, float64(expected)), res.Errors, res.Lost)
+	for e, c := range res.Ended {
 		fmt.Fprintf(out, "         %d ended early: %s\n", c, e)
 	}
 	fmt.Fprintf(out, "latency  from the event's time: %s\n", percentiles(fromAt))
@@ -421,8 +421,8 @@ func runLoad(ctx context.Context, o options, out io.Writer) error {
 	}
 	row("goroutines", func(s sample) float64 { return s.goroutines }, "")
 
-	if n < o.n || t.delivered.Load() < expected || fireErrs > 0 {
-		return fmt.Errorf("%d of %d subscribers connected, %d of %d events delivered", n, o.n, t.delivered.Load(), expected)
+	if n < o.n || delivered < expected || fireErrs > 0 {
+		return fmt.Errorf("%d of %d subscribers connected, %d of %d events delivered", n, o.n, delivered, expected)
 	}
 	return nil
 }

@@ -28,6 +28,15 @@
 // Against a server started elsewhere, pass -url, and -pid for its resident
 // set; the integrations driver then needs a platform key the server's
 // platform accepts (-platform, -platform-key).
+//
+// -replicas R starts R servers on one embedded database (served by this
+// process) and one NATS server, the first with the driver's role and the
+// rest as API replicas; subscriber i connects to replica i mod R, the
+// driver works through the first, and memory is summed over all of them.
+// -clients C spreads the subscribers' sockets over C processes of this
+// program, since a process may hold no more open files than its limit:
+//
+//	omnify-load -serve bin/omnify -n 20000 -replicas 2 -clients 2
 package main
 
 import (
@@ -71,13 +80,19 @@ type options struct {
 	interval    time.Duration
 	dialTimeout time.Duration
 	serverEnv   string
+	replicas    int
+	clients     int
+	child       bool
+
+	urls []string // every server's base URL: -url's list, or the replicas -serve started
+	pids []int    // their process ids, where known (0 where not)
 }
 
 func parse(args []string, out io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(out)
-	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "the server's base URL (ignored with -serve)")
+	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "the server's base URL, or several replicas' separated by commas (ignored with -serve)")
 	fs.StringVar(&o.serve, "serve", "", "start this omnify binary on a temporary embedded database, run against it, stop it")
 	fs.IntVar(&o.pid, "pid", 0, "the server's process id, to read its VmRSS from /proc (set by -serve)")
 	fs.IntVar(&o.n, "n", 1000, "subscribers: WebSockets, one subscription each")
@@ -94,6 +109,9 @@ func parse(args []string, out io.Writer) (options, error) {
 	fs.DurationVar(&o.interval, "interval", 200*time.Millisecond, "pause between events")
 	fs.DurationVar(&o.dialTimeout, "dial-timeout", 30*time.Second, "longest wait for one subscriber to connect and be acknowledged")
 	fs.StringVar(&o.serverEnv, "server-env", "", "with -serve: more environment for the server, as NAME=value,NAME=value")
+	fs.IntVar(&o.replicas, "replicas", 1, "with -serve: servers to start on one database and one NATS server; subscriber i connects to replica i mod replicas")
+	fs.IntVar(&o.clients, "clients", 1, "processes that hold the subscribers' sockets (a process may open no more files than its limit)")
+	fs.BoolVar(&o.child, "child", false, "run as one of -clients' processes (set by the tool itself)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return o, err
 	}
@@ -106,7 +124,15 @@ func parse(args []string, out io.Writer) (options, error) {
 		return o, fmt.Errorf("-auth %q: use cookie or apikey", o.auth)
 	case o.concurrency < 1 || o.sourceIPs < 1 || o.sourceIPs > 254:
 		return o, errors.New("-concurrency must be at least 1, -source-ips 1 to 254")
+	case o.replicas < 1 || o.replicas > 16 || o.clients < 1 || o.clients > 16:
+		return o, errors.New("-replicas and -clients must be 1 to 16")
 	}
+	for u := range strings.SplitSeq(o.url, ",") {
+		o.urls = append(o.urls, strings.TrimSpace(u))
+	}
+	o.url = o.urls[0]
+	o.pids = make([]int, len(o.urls))
+	o.pids[0] = o.pid
 	if _, ok := drivers[o.driver]; !ok {
 		return o, fmt.Errorf("-driver %q: one of %s", o.driver, strings.Join(driverNames(), ", "))
 	}
@@ -118,6 +144,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if o.child {
+		return runChild(ctx, o, os.Stdin, out)
+	}
 	if o.serve != "" {
 		// No background work adds events of its own, unless the events
 		// are the workers' (agent executions).
@@ -125,13 +154,24 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if _, ok := drivers[o.driver](o).(workerRole); ok {
 			role = "all"
 		}
-		srv, err := startServer(ctx, o.serve, o.serverEnv, role)
+		c, err := startCluster(ctx, o.serve, o.serverEnv, role, o.replicas)
 		if err != nil {
 			return err
 		}
-		defer srv.stop(out)
-		o.url, o.pid, o.platformKey = srv.url, srv.pid, srv.platformKey
-		fmt.Fprintf(out, "server   %s (pid %d), data in a temporary directory, role %s, %s\n", o.url, o.pid, role, srv.settings)
+		defer c.stop(out)
+		o.urls, o.pids, o.platformKey = nil, nil, c.platformKey
+		for i, s := range c.servers {
+			o.urls, o.pids = append(o.urls, s.url), append(o.pids, s.pid)
+			r := role
+			if i > 0 {
+				r = "api"
+			}
+			fmt.Fprintf(out, "server   %s (pid %d), data in a temporary directory, role %s, %s\n", s.url, s.pid, r, c.settings)
+		}
+		o.url, o.pid = o.urls[0], o.pids[0]
+		if c.db != nil {
+			fmt.Fprintf(out, "         %d replicas on one embedded database served by this process, events between them over NATS\n", len(c.servers))
+		}
 	}
 	return runLoad(ctx, o, out)
 }
