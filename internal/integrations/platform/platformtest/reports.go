@@ -57,6 +57,14 @@ func (l ReportLimits) orDefault() ReportLimits {
 	return l
 }
 
+// SetKlaviyoReportLimits replaces the limits of the reporting endpoints
+// (Config.KlaviyoReportLimits) from now on.
+func (f *Fake) SetKlaviyoReportLimits(l ReportLimits) {
+	f.mu.Lock()
+	f.opts.KlaviyoReportLimits = l
+	f.mu.Unlock()
+}
+
 // ReportCall is one call to a Klaviyo reporting endpoint.
 type ReportCall struct {
 	Path   string    `json:"path"`
@@ -176,7 +184,9 @@ func reportError(w http.ResponseWriter, pointer, detail string) {
 // records it; it returns the seconds to wait when the call is over a
 // limit (answered 429), else 0.
 func (f *Fake) admitReport(a *Account, path string, now time.Time) int {
+	f.mu.Lock()
 	limits := f.opts.KlaviyoReportLimits.orDefault()
+	f.mu.Unlock()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	wait := time.Duration(0)
