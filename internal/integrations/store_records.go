@@ -212,7 +212,7 @@ func (s *Store) dailyRows(ctx context.Context, org bson.ObjectID, from, to time.
 		{Key: "date", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lte", Value: to}}},
 	}, options.Find().
 		SetProjection(bson.D{{Key: "_id", Value: 0}, {Key: "syncRunId", Value: 0}, {Key: "syncedAt", Value: 0}}).
-		SetBatchSize(int32(expected + 1)))
+		SetBatchSize(int32(expected+1)))
 }
 
 // emailRows returns the organization's Klaviyo daily figures from the day
