@@ -26,7 +26,8 @@ type ReportLimits struct {
 	// stricter than Klaviyo's fixed ones, so a day is the last 24 hours.
 	Burst, Steady, Daily RateLimit
 	// Margin widens the burst and steady windows, for the time between
-	// recording a call and its arrival at Klaviyo.
+	// recording a call and its arrival at Klaviyo; zero is
+	// DefaultReportMargin or a quarter of the burst window, the smaller.
 	Margin time.Duration
 	// Reserve is how many of the daily calls syncs leave unspent, for the
 	// one retry a 429 may take and for a member's manual sync.
@@ -74,8 +75,8 @@ func (l ReportLimits) withDefaults() ReportLimits {
 			*p.v = *p.d
 		}
 	}
-	if l.Margin < 0 {
-		l.Margin = 0
+	if l.Margin <= 0 {
+		l.Margin = min(DefaultReportMargin, l.Burst.Window/4)
 	}
 	if l.Reserve < 0 || l.Reserve >= l.Daily.Calls {
 		l.Reserve = min(def.Reserve, l.Daily.Calls/10)
