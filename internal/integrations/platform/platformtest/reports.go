@@ -42,6 +42,26 @@ func KlaviyoReportLimits() ReportLimits {
 	}
 }
 
+// ParseReportLimits reads the limits as "burst,steady,daily", each
+// calls/window: "1/1s,2/1m,225/24h" is Klaviyo's.
+func ParseReportLimits(v string) (ReportLimits, error) {
+	parts := strings.Split(v, ",")
+	if len(parts) != 3 {
+		return ReportLimits{}, fmt.Errorf("report limits %q: want burst,steady,daily as calls/window", v)
+	}
+	var out [3]Limit
+	for i, part := range parts {
+		calls, window, ok := strings.Cut(strings.TrimSpace(part), "/")
+		n, err1 := strconv.Atoi(calls)
+		d, err2 := time.ParseDuration(window)
+		if !ok || err1 != nil || err2 != nil || n < 1 || d <= 0 {
+			return ReportLimits{}, fmt.Errorf("report limit %q is not calls/window, such as 2/1m", part)
+		}
+		out[i] = Limit{Calls: n, Window: d}
+	}
+	return ReportLimits{Burst: out[0], Steady: out[1], Daily: out[2]}, nil
+}
+
 // orDefault fills the zero limits of l with Klaviyo's.
 func (l ReportLimits) orDefault() ReportLimits {
 	def := KlaviyoReportLimits()
