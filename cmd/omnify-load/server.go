@@ -40,10 +40,22 @@ type server struct {
 var serverSettings = []string{
 	"OMNIFY_WS_MAX_SOCKETS_PER_CLIENT=100000",
 	"OMNIFY_LOG_LEVEL=warn",
+	// Every organization connects the fake's one Klaviyo account, whose
+	// reporting limits would make its syncs wait minutes for each other:
+	// the load is not about those, so server and fake share short windows.
+	"OMNIFY_KLAVIYO_REPORT_LIMITS=" + loadReportLimits,
 }
 
+// loadReportLimits are the Klaviyo reporting limits of the load's server
+// and platform fake.
+const loadReportLimits = "1/5ms,2/50ms,100000/24h"
+
 func startServer(ctx context.Context, bin, extraEnv, role string) (_ *server, err error) {
-	s := &server{fake: platformtest.New(platformtest.Config{}), done: make(chan error, 1)}
+	limits, err := platformtest.ParseReportLimits(loadReportLimits)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{fake: platformtest.New(platformtest.Config{KlaviyoReportLimits: limits}), done: make(chan error, 1)}
 	defer func() {
 		if err != nil {
 			s.stop(io.Discard)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 
@@ -122,6 +123,7 @@ func isBudgetStop(err error) bool {
 // proceeds... or neither, and both wait and try again; never both.
 type reportBudget struct {
 	store    *Store
+	log      *slog.Logger
 	account  string
 	limits   ReportLimits
 	deadline time.Time
@@ -133,31 +135,47 @@ type reportBudget struct {
 // reporting ends at the latest limits.MaxTime from now.
 func (w *Worker) newReportBudget(ctx context.Context, account string) *reportBudget {
 	l := w.opts.ReportLimits
-	b := &reportBudget{store: w.store, account: "klaviyo/" + account, limits: l, deadline: l.Now().Add(l.MaxTime)}
+	b := &reportBudget{store: w.store, log: w.opts.Logger, account: "klaviyo/" + account, limits: l, deadline: l.Now().Add(l.MaxTime)}
 	if err := w.store.pruneReportCalls(ctx, b.account, l.Now()); err != nil {
 		w.opts.Logger.Warn("integrations: prune Klaviyo report calls", "err", err)
 	}
 	return b
 }
 
-// take reserves one reporting call to path: it records the call, counts
-// the account's calls in the windows, and keeps the record when every
-// limit holds. Over the daily limit (less the reserve) it returns
-// errReportDayBudget; over the burst or steady limit it deletes the record
-// and waits for the window to free, or returns errReportNoTime when that
-// would pass the deadline.
-func (b *reportBudget) take(ctx context.Context, path string) error {
+// gate is take as a klaviyo.Gate: once the call is answered, its record
+// is dated by the answer, the latest time Klaviyo can have seen it, so
+// that the windows of later calls count from there whatever the latency
+// (only a call still in flight counts from its start, plus the margin).
+func (b *reportBudget) gate(ctx context.Context, path string) (func(), error) {
+	id, err := b.take(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		if err := b.store.redateReportCall(context.WithoutCancel(ctx), id, b.limits.Now()); err != nil {
+			b.log.Warn("integrations: date a Klaviyo report call by its answer", "err", err)
+		}
+	}, nil
+}
+
+// take reserves one reporting call to path and returns its record's id:
+// it records the call, counts the account's calls in the windows, and
+// keeps the record when every limit holds. Over the daily limit (less the
+// reserve) it returns errReportDayBudget; over the burst or steady limit
+// it deletes the record and waits for the window to free, or returns
+// errReportNoTime when that would pass the deadline.
+func (b *reportBudget) take(ctx context.Context, path string) (string, error) {
 	l := b.limits
 	burst, steady := l.Burst.Window+l.Margin, l.Steady.Window+l.Margin
 	for {
 		now := l.Now()
 		id, err := b.store.recordReportCall(ctx, b.account, path, now)
 		if err != nil {
-			return err
+			return "", storeError{err}
 		}
 		times, err := b.store.reportCallTimes(ctx, b.account, now.Add(-l.Daily.Window))
 		if err != nil {
-			return errors.Join(err, b.store.deleteReportCall(context.WithoutCancel(ctx), id))
+			return "", storeError{errors.Join(err, b.store.deleteReportCall(context.WithoutCancel(ctx), id))}
 		}
 		// The counts include this call's own record.
 		var inBurst, inSteady []time.Time
@@ -171,13 +189,13 @@ func (b *reportBudget) take(ctx context.Context, path string) error {
 		}
 		if len(times) <= l.Daily.Calls-l.Reserve && len(inBurst) <= l.Burst.Calls && len(inSteady) <= l.Steady.Calls {
 			b.calls++
-			return nil
+			return id, nil
 		}
 		if err := b.store.deleteReportCall(context.WithoutCancel(ctx), id); err != nil {
-			return err
+			return "", storeError{err}
 		}
 		if len(times) > l.Daily.Calls-l.Reserve {
-			return errReportDayBudget
+			return "", errReportDayBudget
 		}
 		// Wait until all but Calls-1 of the other calls left each window
 		// (a racing caller's record may be among them, and may be deleted
@@ -198,10 +216,10 @@ func (b *reportBudget) take(ctx context.Context, path string) error {
 		// collide again.
 		wait += time.Duration(rand.Int64N(int64(max(l.Burst.Window/4, time.Millisecond))))
 		if now.Add(wait).After(b.deadline) {
-			return errReportNoTime
+			return "", errReportNoTime
 		}
 		if err := l.Sleep(ctx, wait); err != nil {
-			return fmt.Errorf("integrations: waiting for the Klaviyo reporting window: %w", err)
+			return "", fmt.Errorf("integrations: waiting for the Klaviyo reporting window: %w", err)
 		}
 	}
 }

@@ -208,7 +208,7 @@ func testLimits() ReportLimits {
 		Burst:   RateLimit{Calls: 1, Window: testBurstWindow},
 		Steady:  RateLimit{Calls: 2, Window: testSteadyWindow},
 		Daily:   RateLimit{Calls: 225, Window: 24 * time.Hour},
-		Margin:  5 * time.Millisecond,
+		Margin:  30 * time.Millisecond,
 		MaxTime: 20 * time.Second,
 	}
 }

@@ -232,7 +232,8 @@ func TestReportBudgetBurstCannotBeatTheCounter(t *testing.T) {
 	for range callers {
 		wg.Go(func() {
 			b := w.newReportBudget(t.Context(), "burst-account")
-			errs <- b.take(t.Context(), "/api/campaign-values-reports")
+			_, err := b.take(t.Context(), "/api/campaign-values-reports")
+			errs <- err
 		})
 	}
 	wg.Wait()

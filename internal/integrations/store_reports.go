@@ -88,6 +88,15 @@ func (s *Store) deleteReportCall(ctx context.Context, id string) error {
 	return nil
 }
 
+// redateReportCall sets the time of a recorded call to at.
+func (s *Store) redateReportCall(ctx context.Context, id string, at time.Time) error {
+	_, err := s.reportCalls.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "at", Value: at}}}})
+	if err != nil {
+		return fmt.Errorf("integrations: date a Klaviyo report call: %w", err)
+	}
+	return nil
+}
+
 // reportCallTimes returns the times of the account's recorded calls since
 // since, oldest first.
 func (s *Store) reportCallTimes(ctx context.Context, account string, since time.Time) ([]time.Time, error) {

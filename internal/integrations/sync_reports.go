@@ -50,7 +50,7 @@ func (j *syncJob) klaviyoAttribution(ctx context.Context, c KlaviyoAPI, metricID
 	org := j.run.OrganizationID
 	log := j.w.opts.Logger.With("run", j.run.ID.Hex(), "organization", org.Hex(), "platform", Klaviyo)
 	b := j.w.newReportBudget(ctx, j.reportAccount())
-	gate := func(ctx context.Context, path string) error { return b.take(ctx, path) }
+	gate := b.gate
 	now := j.w.now()
 	skipped := func(what string, err error) error {
 		if !isBudgetStop(err) {

@@ -40,8 +40,10 @@ var ErrReportNotOffered = errors.New("klaviyo: report endpoint not offered")
 // after a 429 included, with the path it is about to call. It reserves one
 // call of the account's reporting budget, waiting for it if need be; an
 // error stops the call before anything is sent and is returned as it is.
-// A nil Gate lets every call through.
-type Gate func(ctx context.Context, path string) error
+// Otherwise done, when not nil, is called once the request is answered (or
+// failed), so that the budget can date the call by its end: Klaviyo saw it
+// at the latest then. A nil Gate lets every call through.
+type Gate func(ctx context.Context, path string) (done func(), err error)
 
 // ReportQuery is what one report covers: the "Placed Order" metric whose
 // value counts as conversion value, and the timeframe of sends (Klaviyo
@@ -302,12 +304,17 @@ func (c *Client) FlowSeries(ctx context.Context, gate Gate, q ReportQuery) ([]Fl
 func (c *Client) report(ctx context.Context, gate Gate, path string, body reportRequest, out any) error {
 	req := platform.Request{Method: http.MethodPost, Path: path, Body: body}
 	for attempt := 1; ; attempt++ {
+		var done func()
 		if gate != nil {
-			if err := gate(ctx, path); err != nil {
+			var err error
+			if done, err = gate(ctx, path); err != nil {
 				return err
 			}
 		}
 		err := c.reports.Do(ctx, req, out)
+		if done != nil {
+			done()
+		}
 		var e *platform.Error
 		if err == nil || attempt > 1 || !errors.As(err, &e) || e.Status != http.StatusTooManyRequests {
 			return err

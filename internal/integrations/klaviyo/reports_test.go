@@ -23,14 +23,14 @@ func query() klaviyo.ReportQuery {
 
 // gateCounter is a Gate that counts its calls and records their paths.
 type gateCounter struct {
-	n     atomic.Int64
-	paths []string
+	n, done atomic.Int64
+	paths   []string
 }
 
-func (g *gateCounter) gate(_ context.Context, path string) error {
+func (g *gateCounter) gate(_ context.Context, path string) (func(), error) {
 	g.n.Add(1)
 	g.paths = append(g.paths, path)
-	return nil
+	return func() { g.done.Add(1) }, nil
 }
 
 func TestReportRequestBodies(t *testing.T) {
@@ -82,7 +82,7 @@ func TestReportRequestBodies(t *testing.T) {
 			if got, _ := attrs["interval"].(string); got != tt.interval {
 				t.Errorf("interval = %q, want %q", got, tt.interval)
 			}
-			if g.n.Load() != 1 || g.paths[0] != tt.path || counter.Count() != 1 {
+			if g.n.Load() != 1 || g.done.Load() != 1 || g.paths[0] != tt.path || counter.Count() != 1 {
 				t.Errorf("gate %d %v, requests %d; want one each", g.n.Load(), g.paths, counter.Count())
 			}
 		})
@@ -199,7 +199,7 @@ func TestReportRetriesA429Once(t *testing.T) {
 			})
 			var g gateCounter
 			_, err := c.CampaignValues(t.Context(), g.gate, query())
-			if (err != nil) != tt.wantErr || counter.Count() != tt.wantCalls || int(g.n.Load()) != tt.wantGateHit {
+			if (err != nil) != tt.wantErr || counter.Count() != tt.wantCalls || int(g.n.Load()) != tt.wantGateHit || g.done.Load() != g.n.Load() {
 				t.Errorf("err %v after %d requests, %d gate calls; want error %v, %d, %d", err, counter.Count(), g.n.Load(), tt.wantErr, tt.wantCalls, tt.wantGateHit)
 			}
 			if waits := sleeper.Waits(); len(waits) != len(tt.wantWaits) || len(waits) > 0 && waits[0] != tt.wantWaits[0] {
@@ -213,7 +213,7 @@ func TestReportRetriesA429Once(t *testing.T) {
 func TestReportGateRefuses(t *testing.T) {
 	c, _, counter, _ := server(t, func(w http.ResponseWriter, r *http.Request) { t.Error("request sent") })
 	stop := errors.New("budget spent")
-	_, err := c.FlowValues(t.Context(), func(context.Context, string) error { return stop }, query())
+	_, err := c.FlowValues(t.Context(), func(context.Context, string) (func(), error) { return nil, stop }, query())
 	if !errors.Is(err, stop) || counter.Count() != 0 {
 		t.Errorf("err = %v after %d requests", err, counter.Count())
 	}
