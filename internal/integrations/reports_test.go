@@ -402,3 +402,19 @@ func TestReportRetryAfterIsHonouredOnce(t *testing.T) {
 		})
 	}
 }
+
+// A series report refused with 400 falls back to the one-day values
+// reports too, instead of failing the sync.
+func TestFlowSeriesRefusedFallsBack(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.acct.InjectFault(platformtest.Fault{Platform: platformtest.Klaviyo, Path: "/api/flow-series-reports", Status: 400})
+	owner := e.actor(authz.RoleOwner)
+	e.connect(t, owner, Klaviyo)
+	if r := e.sync(t, owner, Klaviyo); r.Status != SyncSucceeded {
+		t.Fatalf("sync = %+v", r)
+	}
+	if s, v := e.fake.Count(flowSeriesCall), e.fake.Count(flowValuesCall); s != 1 || v != DefaultReportFallbackCalls {
+		t.Errorf("%d series and %d values calls, want 1 and %d", s, v, DefaultReportFallbackCalls)
+	}
+}

@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/omnify/bff/internal/integrations/klaviyo"
+	"github.com/omnify/bff/internal/integrations/platform"
 )
 
 // reportSettleDays are the latest days whose attributed figures a sync
@@ -38,10 +40,10 @@ const (
 //     sent before the window still collect conversions);
 //   - flows: one daily flow series report over the sync window, widened to
 //     the settling days; when the account has no series report (404 or
-//     405), one flow values report per UTC day, newest first, for the days
-//     of the last InitialSyncDays never read, or read before they settled
-//     and over reportRereadAfter ago, at most ReportLimits.FallbackCalls
-//     per sync: later syncs read the rest.
+//     405, or a 400 refusing the series query), one flow values report per
+//     UTC day, newest first, for the days of the last InitialSyncDays never
+//     read, or read before they settled and over reportRereadAfter ago, at
+//     most ReportLimits.FallbackCalls per sync: later syncs read the rest.
 //
 // A spent budget, or a 429 after the one retry, ends the reporting of this
 // sync without failing it (the other data is written already); it is
@@ -80,9 +82,21 @@ func (j *syncJob) klaviyoAttribution(ctx context.Context, c KlaviyoAPI, metricID
 		return j.writeFlowSeries(ctx, from, series)
 	case errors.Is(err, klaviyo.ErrReportNotOffered):
 		return j.flowValuesByDay(ctx, c, gate, b, metricID, log, skipped)
+	case isStatus(err, http.StatusBadRequest):
+		// The account refuses this series query (a revision or a
+		// timeframe it does not take): the one-day values reports still
+		// answer.
+		log.Warn("integrations: Klaviyo refused the flow series report; reading flow days one per call", "reason", err.Error())
+		return j.flowValuesByDay(ctx, c, gate, b, metricID, log, skipped)
 	default:
 		return skipped("flow attribution", err)
 	}
+}
+
+// isStatus reports whether err is a platform's answer with status.
+func isStatus(err error, status int) bool {
+	var pe *platform.Error
+	return errors.As(err, &pe) && pe.Status == status
 }
 
 // reportAccount names the Klaviyo account whose reporting budget the sync
