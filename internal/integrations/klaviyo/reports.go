@@ -251,7 +251,10 @@ func (c *Client) FlowSeries(ctx context.Context, gate Gate, q ReportQuery) ([]Fl
 		if !ok {
 			return nil, fmt.Errorf("flow series: klaviyo: date_time %d is not a timestamp", i)
 		}
-		dates[i] = utcDay(t)
+		// A bucket is the calendar day it names, in the offset it is
+		// written with (UTC for the UTC timeframes this client asks for).
+		y, m, day := t.Date()
+		dates[i] = time.Date(y, m, day, 0, 0, 0, 0, time.UTC)
 	}
 	type key struct {
 		flow string
@@ -343,10 +346,4 @@ func value(v *float64) float64 {
 		return 0
 	}
 	return *v
-}
-
-// utcDay returns the UTC midnight of t's UTC calendar day.
-func utcDay(t time.Time) time.Time {
-	y, m, d := t.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
