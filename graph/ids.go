@@ -24,6 +24,7 @@ const (
 	typeContact                = "Contact"
 	typeEmailCampaign          = "EmailCampaign"
 	typeEmailFlow              = "EmailFlow"
+	typeEmailRevenueSource     = "EmailRevenueSource"
 	typeAgent                  = "Agent"
 	typeAgentExecution         = "AgentExecution"
 )

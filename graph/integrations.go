@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -62,16 +63,37 @@ func marketingSummary(s integrations.Summary) *model.MarketingSummary {
 	out := &model.MarketingSummary{
 		Currency: s.Currency, Revenue: s.Totals.Revenue, AdSpend: s.Totals.AdSpend, Roas: s.Totals.ROAS,
 		Orders: s.Totals.Orders, AverageOrderValue: s.Totals.AverageOrderValue, EmailRevenue: s.Totals.EmailRevenue,
+		KlaviyoOrders: s.Totals.KlaviyoOrders, KlaviyoOrderRevenue: s.Totals.KlaviyoOrderRevenue,
 		PreviousPeriod: &model.MarketingTotals{
 			Revenue: s.Previous.Revenue, AdSpend: s.Previous.AdSpend, Roas: s.Previous.ROAS, Orders: s.Previous.Orders,
 			AverageOrderValue: s.Previous.AverageOrderValue, EmailRevenue: s.Previous.EmailRevenue,
+			KlaviyoOrders: s.Previous.KlaviyoOrders, KlaviyoOrderRevenue: s.Previous.KlaviyoOrderRevenue,
 		},
-		Daily: make([]*model.MarketingDay, len(s.Daily)),
+		Daily:   make([]*model.MarketingDay, len(s.Daily)),
+		Summary: s,
 	}
 	for i, d := range s.Daily {
-		out.Daily[i] = &model.MarketingDay{Date: d.Date, Revenue: d.Revenue, AdSpend: d.AdSpend, Roas: d.ROAS, Orders: d.Orders, EmailRevenue: d.EmailRevenue}
+		out.Daily[i] = &model.MarketingDay{Date: d.Date, Revenue: d.Revenue, AdSpend: d.AdSpend, Roas: d.ROAS, Orders: d.Orders,
+			EmailRevenue: d.EmailRevenue, KlaviyoOrderRevenue: d.KlaviyoOrderRevenue}
 	}
 	return out
+}
+
+// emailRevenueSources cuts a summary's ranked list to first and gives
+// each figure its global id: the source and the period, since a source's
+// figures differ by period and a normalized cache must not merge them.
+func emailRevenueSources(s integrations.Summary, list []integrations.EmailRevenueSource, first *int, field string) ([]*model.EmailRevenueSource, error) {
+	top, err := integrations.TopEmailSources(list, first, field)
+	if err != nil {
+		return nil, err
+	}
+	from, to := s.From.Format(time.DateOnly), s.To.Format(time.DateOnly)
+	out := make([]*model.EmailRevenueSource, len(top))
+	for i, src := range top {
+		out[i] = &model.EmailRevenueSource{EmailRevenueSource: src,
+			ID: globalid.Encode(typeEmailRevenueSource, keyOf(from, to, string(src.Kind), src.Key))}
+	}
+	return out, nil
 }
 
 // integrationSubject is the bus subject of one organization's integration

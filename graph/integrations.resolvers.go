@@ -64,6 +64,14 @@ func (r *integrationSyncResolver) Error(ctx context.Context, obj *integrations.S
 	return nonEmpty(obj.Error), nil
 }
 
+func (r *marketingSummaryResolver) EmailRevenueByCampaign(ctx context.Context, obj *model.MarketingSummary, first *int) ([]*model.EmailRevenueSource, error) {
+	return emailRevenueSources(obj.Summary, obj.Summary.EmailByCampaign, first, "emailRevenueByCampaign")
+}
+
+func (r *marketingSummaryResolver) EmailRevenueByFlow(ctx context.Context, obj *model.MarketingSummary, first *int) ([]*model.EmailRevenueSource, error) {
+	return emailRevenueSources(obj.Summary, obj.Summary.EmailByFlow, first, "emailRevenueByFlow")
+}
+
 func (r *mutationResolver) ConnectIntegration(ctx context.Context, input model.ConnectIntegrationInput) (*model.ConnectIntegrationPayload, error) {
 	in, err := r.IntegrationService.Connect(ctx, authz.FromContext(ctx), input.Platform, input.APIKey, deref(input.ShopDomain))
 	if err != nil {
@@ -165,14 +173,19 @@ func (r *Resolver) IntegrationSync() generated.IntegrationSyncResolver {
 	return &integrationSyncResolver{r}
 }
 
+func (r *Resolver) MarketingSummary() generated.MarketingSummaryResolver {
+	return &marketingSummaryResolver{r}
+}
+
 func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
 
 type (
-	contactResolver         struct{ *Resolver }
-	dealResolver            struct{ *Resolver }
-	emailCampaignResolver   struct{ *Resolver }
-	emailFlowResolver       struct{ *Resolver }
-	integrationResolver     struct{ *Resolver }
-	integrationSyncResolver struct{ *Resolver }
-	subscriptionResolver    struct{ *Resolver }
+	contactResolver          struct{ *Resolver }
+	dealResolver             struct{ *Resolver }
+	emailCampaignResolver    struct{ *Resolver }
+	emailFlowResolver        struct{ *Resolver }
+	integrationResolver      struct{ *Resolver }
+	integrationSyncResolver  struct{ *Resolver }
+	marketingSummaryResolver struct{ *Resolver }
+	subscriptionResolver     struct{ *Resolver }
 )

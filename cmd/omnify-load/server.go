@@ -55,13 +55,25 @@ type cluster struct {
 var serverSettings = []string{
 	"OMNIFY_WS_MAX_SOCKETS_PER_CLIENT=100000",
 	"OMNIFY_LOG_LEVEL=warn",
+	// Every organization connects the fake's one Klaviyo account, whose
+	// reporting limits would make its syncs wait minutes for each other:
+	// the load is not about those, so server and fake share short windows.
+	"OMNIFY_KLAVIYO_REPORT_LIMITS=" + loadReportLimits,
 }
+
+// loadReportLimits are the Klaviyo reporting limits of the load's server
+// and platform fake.
+const loadReportLimits = "1/5ms,2/50ms,100000/24h"
 
 // startCluster starts replicas servers: the first with role, the others
 // with role api. With one, the server keeps its own embedded database;
 // with more, they share one this process serves, and a NATS server.
 func startCluster(ctx context.Context, bin, extraEnv, role string, replicas int) (_ *cluster, err error) {
-	c := &cluster{fake: platformtest.New(platformtest.Config{})}
+	limits, err := platformtest.ParseReportLimits(loadReportLimits)
+	if err != nil {
+		return nil, err
+	}
+	c := &cluster{fake: platformtest.New(platformtest.Config{KlaviyoReportLimits: limits})}
 	defer func() {
 		if err != nil {
 			c.stop(io.Discard)

@@ -44,6 +44,10 @@ type IntegrationSyncResolver interface {
 
 	Error(ctx context.Context, obj *integrations.SyncRun) (*string, error)
 }
+type MarketingSummaryResolver interface {
+	EmailRevenueByCampaign(ctx context.Context, obj *model.MarketingSummary, first *int) ([]*model.EmailRevenueSource, error)
+	EmailRevenueByFlow(ctx context.Context, obj *model.MarketingSummary, first *int) ([]*model.EmailRevenueSource, error)
+}
 type SubscriptionResolver interface {
 	IntegrationEvents(ctx context.Context) (<-chan *model.IntegrationEvent, error)
 	AgentExecutionEvents(ctx context.Context, executionID string, afterSequence *int) (<-chan *agents.Event, error)
@@ -73,6 +77,34 @@ func (ec *executionContext) field_Integration_syncs_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_MarketingSummary_emailRevenueByCampaign_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_MarketingSummary_emailRevenueByFlow_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -1414,6 +1446,167 @@ func (ec *executionContext) fieldContext_EmailFlowEdge_node(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _EmailRevenueSource_id(ctx context.Context, field graphql.CollectedField, obj *model.EmailRevenueSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailRevenueSource_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailRevenueSource_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailRevenueSource", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EmailRevenueSource_kind(ctx context.Context, field graphql.CollectedField, obj *model.EmailRevenueSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailRevenueSource_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v integrations.EmailSourceKind) graphql.Marshaler {
+			return ec.marshalNEmailRevenueSourceKind2githubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐEmailSourceKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailRevenueSource_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailRevenueSource", field, false, false, "EmailRevenueSourceKind")
+}
+
+func (ec *executionContext) _EmailRevenueSource_klaviyoId(ctx context.Context, field graphql.CollectedField, obj *model.EmailRevenueSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailRevenueSource_klaviyoId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KlaviyoID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailRevenueSource_klaviyoId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailRevenueSource", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmailRevenueSource_name(ctx context.Context, field graphql.CollectedField, obj *model.EmailRevenueSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailRevenueSource_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailRevenueSource_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailRevenueSource", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmailRevenueSource_revenue(ctx context.Context, field graphql.CollectedField, obj *model.EmailRevenueSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailRevenueSource_revenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revenue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailRevenueSource_revenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailRevenueSource", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EmailRevenueSource_conversions(ctx context.Context, field graphql.CollectedField, obj *model.EmailRevenueSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailRevenueSource_conversions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailRevenueSource_conversions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailRevenueSource", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EmailRevenueSource_share(ctx context.Context, field graphql.CollectedField, obj *model.EmailRevenueSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailRevenueSource_share(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Share, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailRevenueSource_share(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailRevenueSource", field, false, false, "Float")
+}
+
 func (ec *executionContext) _Integration_id(ctx context.Context, field graphql.CollectedField, obj *integrations.Integration) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2042,6 +2235,29 @@ func (ec *executionContext) fieldContext_MarketingDay_emailRevenue(_ context.Con
 	return graphql.NewScalarFieldContext("MarketingDay", field, false, false, "Float")
 }
 
+func (ec *executionContext) _MarketingDay_klaviyoOrderRevenue(ctx context.Context, field graphql.CollectedField, obj *model.MarketingDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingDay_klaviyoOrderRevenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KlaviyoOrderRevenue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingDay_klaviyoOrderRevenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketingDay", field, false, false, "Float")
+}
+
 func (ec *executionContext) _MarketingSummary_currency(ctx context.Context, field graphql.CollectedField, obj *model.MarketingSummary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2200,6 +2416,140 @@ func (ec *executionContext) _MarketingSummary_emailRevenue(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_MarketingSummary_emailRevenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketingSummary", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MarketingSummary_emailRevenueByCampaign(ctx context.Context, field graphql.CollectedField, obj *model.MarketingSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingSummary_emailRevenueByCampaign(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.MarketingSummary().EmailRevenueByCampaign(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EmailRevenueSource) graphql.Marshaler {
+			return ec.marshalNEmailRevenueSource2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐEmailRevenueSourceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingSummary_emailRevenueByCampaign(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MarketingSummary",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailRevenueSource(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_MarketingSummary_emailRevenueByCampaign_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MarketingSummary_emailRevenueByFlow(ctx context.Context, field graphql.CollectedField, obj *model.MarketingSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingSummary_emailRevenueByFlow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.MarketingSummary().EmailRevenueByFlow(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EmailRevenueSource) graphql.Marshaler {
+			return ec.marshalNEmailRevenueSource2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐEmailRevenueSourceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingSummary_emailRevenueByFlow(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MarketingSummary",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailRevenueSource(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_MarketingSummary_emailRevenueByFlow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MarketingSummary_klaviyoOrders(ctx context.Context, field graphql.CollectedField, obj *model.MarketingSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingSummary_klaviyoOrders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KlaviyoOrders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingSummary_klaviyoOrders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketingSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MarketingSummary_klaviyoOrderRevenue(ctx context.Context, field graphql.CollectedField, obj *model.MarketingSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingSummary_klaviyoOrderRevenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KlaviyoOrderRevenue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingSummary_klaviyoOrderRevenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MarketingSummary", field, false, false, "Float")
 }
 
@@ -2402,6 +2752,52 @@ func (ec *executionContext) _MarketingTotals_emailRevenue(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_MarketingTotals_emailRevenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketingTotals", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MarketingTotals_klaviyoOrders(ctx context.Context, field graphql.CollectedField, obj *model.MarketingTotals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingTotals_klaviyoOrders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KlaviyoOrders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingTotals_klaviyoOrders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketingTotals", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MarketingTotals_klaviyoOrderRevenue(ctx context.Context, field graphql.CollectedField, obj *model.MarketingTotals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketingTotals_klaviyoOrderRevenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KlaviyoOrderRevenue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketingTotals_klaviyoOrderRevenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MarketingTotals", field, false, false, "Float")
 }
 
@@ -3734,6 +4130,69 @@ func (ec *executionContext) _EmailFlowEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var emailRevenueSourceImplementors = []string{"EmailRevenueSource"}
+
+func (ec *executionContext) _EmailRevenueSource(ctx context.Context, sel ast.SelectionSet, obj *model.EmailRevenueSource) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emailRevenueSourceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmailRevenueSource")
+		case "id":
+			out.Values[i] = ec._EmailRevenueSource_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._EmailRevenueSource_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "klaviyoId":
+			out.Values[i] = ec._EmailRevenueSource_klaviyoId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._EmailRevenueSource_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revenue":
+			out.Values[i] = ec._EmailRevenueSource_revenue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversions":
+			out.Values[i] = ec._EmailRevenueSource_conversions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "share":
+			out.Values[i] = ec._EmailRevenueSource_share(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var integrationImplementors = []string{"Integration", "Node"}
 
 func (ec *executionContext) _Integration(ctx context.Context, sel ast.SelectionSet, obj *integrations.Integration) graphql.Marshaler {
@@ -3965,6 +4424,11 @@ func (ec *executionContext) _MarketingDay(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "klaviyoOrderRevenue":
+			out.Values[i] = ec._MarketingDay_klaviyoOrderRevenue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -3996,47 +4460,69 @@ func (ec *executionContext) _MarketingSummary(ctx context.Context, sel ast.Selec
 		case "currency":
 			out.Values[i] = ec._MarketingSummary_currency(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "revenue":
 			out.Values[i] = ec._MarketingSummary_revenue(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "adSpend":
 			out.Values[i] = ec._MarketingSummary_adSpend(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "roas":
 			out.Values[i] = ec._MarketingSummary_roas(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "orders":
 			out.Values[i] = ec._MarketingSummary_orders(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "averageOrderValue":
 			out.Values[i] = ec._MarketingSummary_averageOrderValue(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "emailRevenue":
 			out.Values[i] = ec._MarketingSummary_emailRevenue(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "emailRevenueByCampaign":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MarketingSummary_emailRevenueByCampaign(ctx, field, obj)
+				})
+		case "emailRevenueByFlow":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MarketingSummary_emailRevenueByFlow(ctx, field, obj)
+				})
+		case "klaviyoOrders":
+			out.Values[i] = ec._MarketingSummary_klaviyoOrders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "klaviyoOrderRevenue":
+			out.Values[i] = ec._MarketingSummary_klaviyoOrderRevenue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "previousPeriod":
 			out.Values[i] = ec._MarketingSummary_previousPeriod(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "daily":
 			out.Values[i] = ec._MarketingSummary_daily(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -4093,6 +4579,16 @@ func (ec *executionContext) _MarketingTotals(ctx context.Context, sel ast.Select
 			}
 		case "emailRevenue":
 			out.Values[i] = ec._MarketingTotals_emailRevenue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "klaviyoOrders":
+			out.Values[i] = ec._MarketingTotals_klaviyoOrders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "klaviyoOrderRevenue":
+			out.Values[i] = ec._MarketingTotals_klaviyoOrderRevenue(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -4594,6 +5090,45 @@ func (ec *executionContext) marshalNEmailFlowEdge2ᚖgithubᚗcomᚋomnifyᚋbff
 		return graphql.Null
 	}
 	return ec._EmailFlowEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEmailRevenueSource2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐEmailRevenueSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EmailRevenueSource) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEmailRevenueSource2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐEmailRevenueSource(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEmailRevenueSource2ᚖgithubᚗcomᚋomnifyᚋbffᚋgraphᚋmodelᚐEmailRevenueSource(ctx context.Context, sel ast.SelectionSet, v *model.EmailRevenueSource) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EmailRevenueSource!")
+		return graphql.Null
+	}
+	return ec._EmailRevenueSource(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEmailRevenueSourceKind2githubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐEmailSourceKind(ctx context.Context, v any) (integrations.EmailSourceKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := integrations.EmailSourceKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEmailRevenueSourceKind2githubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐEmailSourceKind(ctx context.Context, sel ast.SelectionSet, v integrations.EmailSourceKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "EmailRevenueSourceKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNIntegration2ᚕᚖgithubᚗcomᚋomnifyᚋbffᚋinternalᚋintegrationsᚐIntegrationᚄ(ctx context.Context, sel ast.SelectionSet, v []*integrations.Integration) graphql.Marshaler {

@@ -38,6 +38,7 @@ type ResolverRoot interface {
 	Invitation() InvitationResolver
 	LegalAcceptance() LegalAcceptanceResolver
 	LegalDocument() LegalDocumentResolver
+	MarketingSummary() MarketingSummaryResolver
 	Member() MemberResolver
 	Mutation() MutationResolver
 	Organization() OrganizationResolver
@@ -256,6 +257,16 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	EmailRevenueSource struct {
+		Conversions func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		KlaviyoID   func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Revenue     func(childComplexity int) int
+		Share       func(childComplexity int) int
+	}
+
 	Integration struct {
 		AccountLabel func(childComplexity int) int
 		ConnectedAt  func(childComplexity int) int
@@ -350,33 +361,40 @@ type ComplexityRoot struct {
 	}
 
 	MarketingDay struct {
-		AdSpend      func(childComplexity int) int
-		Date         func(childComplexity int) int
-		EmailRevenue func(childComplexity int) int
-		Orders       func(childComplexity int) int
-		Revenue      func(childComplexity int) int
-		Roas         func(childComplexity int) int
+		AdSpend             func(childComplexity int) int
+		Date                func(childComplexity int) int
+		EmailRevenue        func(childComplexity int) int
+		KlaviyoOrderRevenue func(childComplexity int) int
+		Orders              func(childComplexity int) int
+		Revenue             func(childComplexity int) int
+		Roas                func(childComplexity int) int
 	}
 
 	MarketingSummary struct {
-		AdSpend           func(childComplexity int) int
-		AverageOrderValue func(childComplexity int) int
-		Currency          func(childComplexity int) int
-		Daily             func(childComplexity int) int
-		EmailRevenue      func(childComplexity int) int
-		Orders            func(childComplexity int) int
-		PreviousPeriod    func(childComplexity int) int
-		Revenue           func(childComplexity int) int
-		Roas              func(childComplexity int) int
+		AdSpend                func(childComplexity int) int
+		AverageOrderValue      func(childComplexity int) int
+		Currency               func(childComplexity int) int
+		Daily                  func(childComplexity int) int
+		EmailRevenue           func(childComplexity int) int
+		EmailRevenueByCampaign func(childComplexity int, first *int) int
+		EmailRevenueByFlow     func(childComplexity int, first *int) int
+		KlaviyoOrderRevenue    func(childComplexity int) int
+		KlaviyoOrders          func(childComplexity int) int
+		Orders                 func(childComplexity int) int
+		PreviousPeriod         func(childComplexity int) int
+		Revenue                func(childComplexity int) int
+		Roas                   func(childComplexity int) int
 	}
 
 	MarketingTotals struct {
-		AdSpend           func(childComplexity int) int
-		AverageOrderValue func(childComplexity int) int
-		EmailRevenue      func(childComplexity int) int
-		Orders            func(childComplexity int) int
-		Revenue           func(childComplexity int) int
-		Roas              func(childComplexity int) int
+		AdSpend             func(childComplexity int) int
+		AverageOrderValue   func(childComplexity int) int
+		EmailRevenue        func(childComplexity int) int
+		KlaviyoOrderRevenue func(childComplexity int) int
+		KlaviyoOrders       func(childComplexity int) int
+		Orders              func(childComplexity int) int
+		Revenue             func(childComplexity int) int
+		Roas                func(childComplexity int) int
 	}
 
 	Member struct {
@@ -1303,6 +1321,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EmailFlowEdge.Node(childComplexity), true
 
+	case "EmailRevenueSource.conversions":
+		if e.ComplexityRoot.EmailRevenueSource.Conversions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailRevenueSource.Conversions(childComplexity), true
+	case "EmailRevenueSource.id":
+		if e.ComplexityRoot.EmailRevenueSource.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailRevenueSource.ID(childComplexity), true
+	case "EmailRevenueSource.kind":
+		if e.ComplexityRoot.EmailRevenueSource.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailRevenueSource.Kind(childComplexity), true
+	case "EmailRevenueSource.klaviyoId":
+		if e.ComplexityRoot.EmailRevenueSource.KlaviyoID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailRevenueSource.KlaviyoID(childComplexity), true
+	case "EmailRevenueSource.name":
+		if e.ComplexityRoot.EmailRevenueSource.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailRevenueSource.Name(childComplexity), true
+	case "EmailRevenueSource.revenue":
+		if e.ComplexityRoot.EmailRevenueSource.Revenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailRevenueSource.Revenue(childComplexity), true
+	case "EmailRevenueSource.share":
+		if e.ComplexityRoot.EmailRevenueSource.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailRevenueSource.Share(childComplexity), true
+
 	case "Integration.accountLabel":
 		if e.ComplexityRoot.Integration.AccountLabel == nil {
 			break
@@ -1680,6 +1741,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MarketingDay.EmailRevenue(childComplexity), true
+	case "MarketingDay.klaviyoOrderRevenue":
+		if e.ComplexityRoot.MarketingDay.KlaviyoOrderRevenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingDay.KlaviyoOrderRevenue(childComplexity), true
 	case "MarketingDay.orders":
 		if e.ComplexityRoot.MarketingDay.Orders == nil {
 			break
@@ -1729,6 +1796,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MarketingSummary.EmailRevenue(childComplexity), true
+	case "MarketingSummary.emailRevenueByCampaign":
+		if e.ComplexityRoot.MarketingSummary.EmailRevenueByCampaign == nil {
+			break
+		}
+
+		args, err := ec.field_MarketingSummary_emailRevenueByCampaign_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.MarketingSummary.EmailRevenueByCampaign(childComplexity, args["first"].(*int)), true
+	case "MarketingSummary.emailRevenueByFlow":
+		if e.ComplexityRoot.MarketingSummary.EmailRevenueByFlow == nil {
+			break
+		}
+
+		args, err := ec.field_MarketingSummary_emailRevenueByFlow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.MarketingSummary.EmailRevenueByFlow(childComplexity, args["first"].(*int)), true
+	case "MarketingSummary.klaviyoOrderRevenue":
+		if e.ComplexityRoot.MarketingSummary.KlaviyoOrderRevenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingSummary.KlaviyoOrderRevenue(childComplexity), true
+	case "MarketingSummary.klaviyoOrders":
+		if e.ComplexityRoot.MarketingSummary.KlaviyoOrders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingSummary.KlaviyoOrders(childComplexity), true
 	case "MarketingSummary.orders":
 		if e.ComplexityRoot.MarketingSummary.Orders == nil {
 			break
@@ -1772,6 +1873,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MarketingTotals.EmailRevenue(childComplexity), true
+	case "MarketingTotals.klaviyoOrderRevenue":
+		if e.ComplexityRoot.MarketingTotals.KlaviyoOrderRevenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingTotals.KlaviyoOrderRevenue(childComplexity), true
+	case "MarketingTotals.klaviyoOrders":
+		if e.ComplexityRoot.MarketingTotals.KlaviyoOrders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingTotals.KlaviyoOrders(childComplexity), true
 	case "MarketingTotals.orders":
 		if e.ComplexityRoot.MarketingTotals.Orders == nil {
 			break
@@ -3685,8 +3798,12 @@ type MarketingTotals {
   orders: Int!
   "Average order value: revenue / orders (0 without orders)."
   averageOrderValue: Float!
-  "Revenue attributed to email (Klaviyo Placed Order value)."
+  "Revenue Klaviyo attributes to the email campaigns and flows sent in the period (its Reporting API, by send date, as Klaviyo's UI shows it)."
   emailRevenue: Float!
+  "Orders Klaviyo recorded (its \"Placed Order\" events): every order the shop sends to Klaviyo, not email's share."
+  klaviyoOrders: Int!
+  "Value of the orders Klaviyo recorded (its \"Placed Order\" events): not email's share; see ` + "`" + `emailRevenue` + "`" + `."
+  klaviyoOrderRevenue: Float!
 }
 
 """
@@ -3703,8 +3820,10 @@ type MarketingDay {
   roas: Float!
   "Orders."
   orders: Int!
-  "Email revenue."
+  "Revenue Klaviyo attributes to the email campaigns and flows sent that day."
   emailRevenue: Float!
+  "Value of the orders Klaviyo recorded that day (\"Placed Order\"), not email's share."
+  klaviyoOrderRevenue: Float!
 }
 
 """
@@ -3723,12 +3842,50 @@ type MarketingSummary {
   orders: Int!
   "Average order value over the period."
   averageOrderValue: Float!
-  "Email revenue over the period."
+  "Revenue Klaviyo attributes to the email campaigns and flows sent in the period (its Reporting API, by send date, as Klaviyo's UI shows it)."
   emailRevenue: Float!
+  "The campaigns that earned the most of ` + "`" + `emailRevenue` + "`" + `, highest first."
+  emailRevenueByCampaign("How many, 1 to 50." first: Int = 5): [EmailRevenueSource!]!
+  "The flows that earned the most of ` + "`" + `emailRevenue` + "`" + `, highest first."
+  emailRevenueByFlow("How many, 1 to 50." first: Int = 5): [EmailRevenueSource!]!
+  "Orders Klaviyo recorded in the period (its \"Placed Order\" events): every order the shop sends to Klaviyo, not email's share."
+  klaviyoOrders: Int!
+  "Value of the orders Klaviyo recorded in the period (its \"Placed Order\" events): on a store whose shop sends every order to Klaviyo this is the store's whole revenue, not email's share; see ` + "`" + `emailRevenue` + "`" + `."
+  klaviyoOrderRevenue: Float!
   "The same figures for the period of equal length just before."
   previousPeriod: MarketingTotals!
   "Every day of the period, zeros where there is no data."
   daily: [MarketingDay!]!
+}
+
+"""
+One email campaign's or flow's part of a period's attributed email revenue.
+"""
+type EmailRevenueSource {
+  "Global id of this figure: the campaign or flow and the period, since the figures differ by period."
+  id: ID!
+  "Whether this is a campaign or a flow."
+  kind: EmailRevenueSourceKind!
+  "Klaviyo's id of the campaign or flow."
+  klaviyoId: String!
+  "The campaign's or flow's name (its Klaviyo id when unknown)."
+  name: String!
+  "Revenue Klaviyo attributes to its emails sent in the period."
+  revenue: Float!
+  "Orders Klaviyo attributes to its emails sent in the period."
+  conversions: Float!
+  "Its share of the period's ` + "`" + `emailRevenue` + "`" + `, from 0 to 1 (0 when that is 0)."
+  share: Float!
+}
+
+"""
+What kind of email an ` + "`" + `EmailRevenueSource` + "`" + ` is.
+"""
+enum EmailRevenueSourceKind {
+  "A one-off email campaign."
+  CAMPAIGN
+  "An automated flow."
+  FLOW
 }
 
 """
@@ -4635,6 +4792,26 @@ func (ec *executionContext) childFields_EmailFlowEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type EmailFlowEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_EmailRevenueSource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EmailRevenueSource_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_EmailRevenueSource_kind(ctx, field)
+	case "klaviyoId":
+		return ec.fieldContext_EmailRevenueSource_klaviyoId(ctx, field)
+	case "name":
+		return ec.fieldContext_EmailRevenueSource_name(ctx, field)
+	case "revenue":
+		return ec.fieldContext_EmailRevenueSource_revenue(ctx, field)
+	case "conversions":
+		return ec.fieldContext_EmailRevenueSource_conversions(ctx, field)
+	case "share":
+		return ec.fieldContext_EmailRevenueSource_share(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailRevenueSource", field.Name)
+}
+
 func (ec *executionContext) childFields_Integration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4835,6 +5012,8 @@ func (ec *executionContext) childFields_MarketingDay(ctx context.Context, field 
 		return ec.fieldContext_MarketingDay_orders(ctx, field)
 	case "emailRevenue":
 		return ec.fieldContext_MarketingDay_emailRevenue(ctx, field)
+	case "klaviyoOrderRevenue":
+		return ec.fieldContext_MarketingDay_klaviyoOrderRevenue(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MarketingDay", field.Name)
 }
@@ -4855,6 +5034,14 @@ func (ec *executionContext) childFields_MarketingSummary(ctx context.Context, fi
 		return ec.fieldContext_MarketingSummary_averageOrderValue(ctx, field)
 	case "emailRevenue":
 		return ec.fieldContext_MarketingSummary_emailRevenue(ctx, field)
+	case "emailRevenueByCampaign":
+		return ec.fieldContext_MarketingSummary_emailRevenueByCampaign(ctx, field)
+	case "emailRevenueByFlow":
+		return ec.fieldContext_MarketingSummary_emailRevenueByFlow(ctx, field)
+	case "klaviyoOrders":
+		return ec.fieldContext_MarketingSummary_klaviyoOrders(ctx, field)
+	case "klaviyoOrderRevenue":
+		return ec.fieldContext_MarketingSummary_klaviyoOrderRevenue(ctx, field)
 	case "previousPeriod":
 		return ec.fieldContext_MarketingSummary_previousPeriod(ctx, field)
 	case "daily":
@@ -4877,6 +5064,10 @@ func (ec *executionContext) childFields_MarketingTotals(ctx context.Context, fie
 		return ec.fieldContext_MarketingTotals_averageOrderValue(ctx, field)
 	case "emailRevenue":
 		return ec.fieldContext_MarketingTotals_emailRevenue(ctx, field)
+	case "klaviyoOrders":
+		return ec.fieldContext_MarketingTotals_klaviyoOrders(ctx, field)
+	case "klaviyoOrderRevenue":
+		return ec.fieldContext_MarketingTotals_klaviyoOrderRevenue(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MarketingTotals", field.Name)
 }

@@ -334,30 +334,10 @@ type MarketingDay struct {
 	Roas float64 `json:"roas"`
 	// Orders.
 	Orders int `json:"orders"`
-	// Email revenue.
+	// Revenue Klaviyo attributes to the email campaigns and flows sent that day.
 	EmailRevenue float64 `json:"emailRevenue"`
-}
-
-// The dashboard's headline figures for a period, with the period before it for comparison.
-type MarketingSummary struct {
-	// The currency of the amounts (ISO 4217).
-	Currency string `json:"currency"`
-	// Revenue over the period.
-	Revenue float64 `json:"revenue"`
-	// Ad spend over the period.
-	AdSpend float64 `json:"adSpend"`
-	// Return on ad spend over the period.
-	Roas float64 `json:"roas"`
-	// Orders over the period.
-	Orders int `json:"orders"`
-	// Average order value over the period.
-	AverageOrderValue float64 `json:"averageOrderValue"`
-	// Email revenue over the period.
-	EmailRevenue float64 `json:"emailRevenue"`
-	// The same figures for the period of equal length just before.
-	PreviousPeriod *MarketingTotals `json:"previousPeriod"`
-	// Every day of the period, zeros where there is no data.
-	Daily []*MarketingDay `json:"daily"`
+	// Value of the orders Klaviyo recorded that day ("Placed Order"), not email's share.
+	KlaviyoOrderRevenue float64 `json:"klaviyoOrderRevenue"`
 }
 
 // One set of marketing figures over a period.
@@ -372,8 +352,12 @@ type MarketingTotals struct {
 	Orders int `json:"orders"`
 	// Average order value: revenue / orders (0 without orders).
 	AverageOrderValue float64 `json:"averageOrderValue"`
-	// Revenue attributed to email (Klaviyo Placed Order value).
+	// Revenue Klaviyo attributes to the email campaigns and flows sent in the period (its Reporting API, by send date, as Klaviyo's UI shows it).
 	EmailRevenue float64 `json:"emailRevenue"`
+	// Orders Klaviyo recorded (its "Placed Order" events): every order the shop sends to Klaviyo, not email's share.
+	KlaviyoOrders int `json:"klaviyoOrders"`
+	// Value of the orders Klaviyo recorded (its "Placed Order" events): not email's share; see `emailRevenue`.
+	KlaviyoOrderRevenue float64 `json:"klaviyoOrderRevenue"`
 }
 
 // A page of an organization's members.

@@ -98,5 +98,5 @@ type EmailDay struct {
 	Received     int       // emails delivered ("Received Email")
 	Opened       int       // opens ("Opened Email", every open)
 	Clicked      int       // clicks ("Clicked Email")
-	EmailRevenue float64   // Klaviyo "Placed Order" value
+	EmailRevenue float64   // what Klaviyo attributes to the emails sent that day
 }

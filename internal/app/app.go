@@ -147,8 +147,13 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Sealer: sealer, Clients: clients, Notify: graph.PublishIntegrationEvents(a.bus, o.Logger),
 	})
 	if cfg.RunsWorker() {
+		l := cfg.KlaviyoReportLimits
+		limit := func(c config.CallLimit) integrations.RateLimit {
+			return integrations.RateLimit{Calls: c.Calls, Window: c.Window}
+		}
 		a.worker = integrations.NewWorker(integrationService, integrations.WorkerOptions{
 			Clients: clients, Interval: cfg.SyncInterval, Logger: o.Logger.With("module", "integrations"),
+			ReportLimits: integrations.ReportLimits{Burst: limit(l[0]), Steady: limit(l[1]), Daily: limit(l[2])},
 		})
 	}
 

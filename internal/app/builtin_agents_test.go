@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -130,6 +131,15 @@ func TestBuiltInAgentsReadTheSyncedData(t *testing.T) {
 			if !hasFinding(e, missing) {
 				t.Errorf("no finding about the %s flow: %+v (core flows %s)", missing, e.Result.Findings, flows)
 			}
+		}
+		// Its email revenue is what Klaviyo attributes to the period's
+		// emails, not "Placed Order" (every order of this shop).
+		from, _ := time.Parse(time.DateOnly, fmt.Sprint(e.Result.Metrics["from"]))
+		to, _ := time.Parse(time.DateOnly, fmt.Sprint(e.Result.Metrics["to"]))
+		revenue, _ := e.Result.Metrics["emailRevenue"].(float64)
+		if want := p.acct.Attributed(from, to).Revenue; want == 0 || math.Abs(revenue-want) > 1e-6 ||
+			math.Abs(revenue-p.acct.Totals(from, to).EmailRevenue) < 1e-6 {
+			t.Errorf("emailRevenue %v from %v to %v, want the attributed %v (Placed Order %v)", revenue, from, to, want, p.acct.Totals(from, to).EmailRevenue)
 		}
 		// 3 opens of 100 received each day: a 3% open rate, under the threshold.
 		if rate, _ := e.Result.Metrics["openRate"].(float64); math.Abs(rate-0.03) > 1e-9 {

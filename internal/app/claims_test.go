@@ -85,7 +85,7 @@ func TestTwoWorkerProcessesClaimEachRunOnce(t *testing.T) {
 	key := []byte("0123456789abcdef0123456789abcdef")
 	api := apptest.Start(t, dbs, func(c *config.Config) {
 		c.Role, c.MongoDatabase, c.SecretKey = config.RoleAPI, name, key
-		c.TripleWhaleBaseURL, c.HubSpotBaseURL, c.KlaviyoBaseURL = urls.TripleWhale, urls.HubSpot, urls.Klaviyo
+		configurePlatforms(p.fake)(c)
 	})
 
 	const orgs = 8
@@ -112,7 +112,7 @@ func TestTwoWorkerProcessesClaimEachRunOnce(t *testing.T) {
 		"OMNIFY_HTTP_ADDR=127.0.0.1:0", "OMNIFY_DATA_DIR=" + t.TempDir(), "OMNIFY_SYNC_INTERVAL=24h",
 		"OMNIFY_SECRET_KEY=" + base64.StdEncoding.EncodeToString(key),
 		"OMNIFY_TRIPLEWHALE_BASE_URL=" + urls.TripleWhale, "OMNIFY_HUBSPOT_BASE_URL=" + urls.HubSpot, "OMNIFY_KLAVIYO_BASE_URL=" + urls.Klaviyo,
-		"OMNIFY_LOG_LEVEL=warn",
+		"OMNIFY_LOG_LEVEL=warn", "OMNIFY_KLAVIYO_REPORT_LIMITS=" + testReportLimitsEnv,
 	}
 
 	// Calibrate: one organization's three syncs, run by one worker, tell

@@ -33,17 +33,18 @@ const (
 )
 
 // twDay is the account's daily Triple Whale figures, a function of the day,
-// so any period's totals can be computed; Klaviyo reports 10 of email
-// revenue every day.
+// so any period's totals can be computed; Klaviyo's "Placed Order" is every
+// order, as on a Shopify-connected account.
 func twDay(d time.Time) platformtest.Figures {
 	rev := float64(100 + d.Day())
-	return platformtest.Figures{Revenue: rev, AdSpend: 20, Orders: float64(1 + d.Day()%3), NetProfit: rev / 4,
-		EmailsReceived: 100, EmailsOpened: 3, EmailsClicked: 3, EmailOrders: 3, EmailRevenue: 10}
+	orders := float64(1 + d.Day()%3)
+	return platformtest.Figures{Revenue: rev, AdSpend: 20, Orders: orders, NetProfit: rev / 4,
+		EmailsReceived: 100, EmailsOpened: 3, EmailsClicked: 3, EmailOrders: orders, EmailRevenue: rev}
 }
 
 func newPlatforms(t *testing.T) *platforms {
 	t.Helper()
-	fake := platformtest.Start(t, platformtest.Config{HubSpotPageSize: 2})
+	fake := platformtest.Start(t, platformtest.Config{HubSpotPageSize: 2, KlaviyoReportLimits: testReportLimits()})
 	at := func(s string) time.Time {
 		v, err := time.Parse(time.RFC3339, s)
 		if err != nil {
@@ -73,7 +74,8 @@ func newPlatforms(t *testing.T) *platforms {
 		Contacts: []platformtest.Contact{{ID: "501", Email: "ann@example.com", FirstName: "Ann", LastName: "Lee",
 			CreatedAt: at("2026-01-02T00:00:00Z")}},
 		Campaigns: []platformtest.Campaign{
-			{ID: "CA1", Name: "Black Friday", Status: "Sent", SendTime: ptrTo(at("2026-11-20T10:00:00Z")), CreatedAt: at("2026-11-01T00:00:00Z")},
+			{ID: "CA1", Name: "Black Friday", Status: "Sent", SendTime: ptrTo(at("2026-11-20T10:00:00Z")), CreatedAt: at("2026-11-01T00:00:00Z"),
+				Revenue: 450.5, Conversions: 4},
 			{ID: "CA2", Name: "Winter teaser", Status: "Draft", CreatedAt: at("2026-11-02T00:00:00Z")},
 		},
 		Flows: []platformtest.Flow{{ID: "FL1", Name: "Welcome series", Status: "live", TriggerType: "Added to List"}},
@@ -83,16 +85,118 @@ func newPlatforms(t *testing.T) *platforms {
 
 func ptrTo[T any](v T) *T { return &v }
 
+// checkEmailRevenue reads the attributed email revenue of a synced
+// Klaviyo account through marketingSummary: the total and its previous
+// period, where it came from, and Placed Order apart, which on this
+// Shopify-connected account is every order.
+func checkEmailRevenue(t *testing.T, c *apptest.Client, acct *platformtest.Account) {
+	t.Helper()
+	type source struct {
+		ID, Kind, KlaviyoID, Name   string
+		Revenue, Conversions, Share float64
+	}
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	from := today.AddDate(0, 0, -29)
+	var out struct {
+		MarketingSummary struct {
+			EmailRevenue                               float64
+			PreviousPeriod                             struct{ EmailRevenue, KlaviyoOrderRevenue float64 }
+			EmailRevenueByCampaign, EmailRevenueByFlow []source
+			KlaviyoOrders                              int
+			KlaviyoOrderRevenue                        float64
+			Daily                                      []struct{ EmailRevenue, KlaviyoOrderRevenue float64 }
+		}
+	}
+	const q = `query($f: Date!, $t: Date!, $n: Int) { marketingSummary(from: $f, to: $t) {
+		emailRevenue previousPeriod { emailRevenue klaviyoOrderRevenue }
+		emailRevenueByCampaign { id kind klaviyoId name revenue conversions share }
+		emailRevenueByFlow(first: $n) { id kind klaviyoId name revenue conversions share }
+		klaviyoOrders klaviyoOrderRevenue daily { emailRevenue klaviyoOrderRevenue } } }`
+	vars := map[string]any{"f": from.Format(time.DateOnly), "t": today.Format(time.DateOnly), "n": 50}
+	c.MustData(t, q, vars, &out)
+	ms := out.MarketingSummary
+	want := acct.Attributed(from, today)
+	placed := acct.Totals(from, today)
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-6 }
+	if !near(ms.EmailRevenue, want.Revenue) || want.Revenue == 0 || !near(ms.KlaviyoOrderRevenue, placed.EmailRevenue) ||
+		ms.KlaviyoOrders != int(placed.EmailOrders) || ms.EmailRevenue >= ms.KlaviyoOrderRevenue {
+		t.Errorf("emailRevenue %v, Placed Order %d / %v; want %v attributed, %v / %v", ms.EmailRevenue, ms.KlaviyoOrders, ms.KlaviyoOrderRevenue,
+			want.Revenue, placed.EmailOrders, placed.EmailRevenue)
+	}
+	if prev := acct.Attributed(from.AddDate(0, 0, -30), from.AddDate(0, 0, -1)); !near(ms.PreviousPeriod.EmailRevenue, prev.Revenue) {
+		t.Errorf("previous emailRevenue %v, want %v", ms.PreviousPeriod.EmailRevenue, prev.Revenue)
+	}
+	campaigns, flows := acct.CampaignAttribution(from, today), acct.FlowAttribution(from, today)
+	if c := ms.EmailRevenueByCampaign; len(c) != 1 || c[0].Name != "Black Friday" || c[0].Kind != "CAMPAIGN" || c[0].KlaviyoID != "CA1" ||
+		!near(c[0].Revenue, campaigns["CA1"].Revenue) || !near(c[0].Share, campaigns["CA1"].Revenue/want.Revenue) || c[0].ID == "" {
+		t.Errorf("emailRevenueByCampaign %+v, want Black Friday's %v of %v", c, campaigns["CA1"], want.Revenue)
+	}
+	if f := ms.EmailRevenueByFlow; len(f) != 1 || f[0].Name != "Welcome series" || f[0].Kind != "FLOW" ||
+		!near(f[0].Revenue, flows["FL1"].Revenue) || !near(f[0].Share+ms.EmailRevenueByCampaign[0].Share, 1) {
+		t.Errorf("emailRevenueByFlow %+v, want the Welcome series' %v", f, flows["FL1"])
+	}
+	var daily float64
+	for _, d := range ms.Daily {
+		daily += d.EmailRevenue
+	}
+	if !near(daily, ms.EmailRevenue) {
+		t.Errorf("daily emailRevenue adds up to %v, not %v", daily, ms.EmailRevenue)
+	}
+
+	// The top lists take 1 to 50; past that, BAD_USER_INPUT naming the list.
+	for _, n := range []int{1, 50} {
+		vars["n"] = n
+		c.MustData(t, q, vars, &out)
+	}
+	for _, n := range []int{0, 51} {
+		vars["n"] = n
+		r := c.Do(t, q, vars)
+		if r.Code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != "first" || !strings.Contains(r.Errors[0].Message, "emailRevenueByFlow") {
+			t.Errorf("first %d: %+v, want BAD_USER_INPUT on first naming emailRevenueByFlow", n, r.Errors)
+		}
+	}
+	// A figure's id names the period: another period, another id.
+	var other struct {
+		MarketingSummary struct{ EmailRevenueByCampaign []source }
+	}
+	c.MustData(t, q, map[string]any{"f": from.AddDate(0, 0, -1).Format(time.DateOnly), "t": today.Format(time.DateOnly), "n": 5}, &other)
+	if o := other.MarketingSummary.EmailRevenueByCampaign; len(o) != 1 || o[0].ID == ms.EmailRevenueByCampaign[0].ID {
+		t.Errorf("ids %+v and %+v: want one per period", o, ms.EmailRevenueByCampaign)
+	}
+}
+
 // configure points the platform clients at the fake.
 func (p *platforms) configure(c *config.Config) { configurePlatforms(p.fake)(c) }
 
 // configurePlatforms returns a configuration option that points the
-// platform clients at fake.
+// platform clients at fake, with Klaviyo's reporting limits of
+// testReportLimits (for a fake started with them).
 func configurePlatforms(fake *platformtest.Fake) func(*config.Config) {
 	urls := fake.URLs()
 	return func(c *config.Config) {
 		c.TripleWhaleBaseURL, c.HubSpotBaseURL, c.KlaviyoBaseURL = urls.TripleWhale, urls.HubSpot, urls.Klaviyo
+		limits, err := config.ParseCallLimits(testReportLimitsEnv)
+		if err != nil {
+			panic(err)
+		}
+		c.KlaviyoReportLimits = limits
 	}
+}
+
+// testReportLimitsEnv are Klaviyo's reporting limits with windows short
+// enough that the tests' syncs need not wait a minute for each other.
+const testReportLimitsEnv = "1/20ms,2/200ms,225/24h"
+
+// testReportLimits is testReportLimitsEnv for the fake.
+func testReportLimits() platformtest.ReportLimits {
+	l, err := config.ParseCallLimits(testReportLimitsEnv)
+	if err != nil {
+		panic(err)
+	}
+	limit := func(c config.CallLimit) platformtest.Limit {
+		return platformtest.Limit{Calls: c.Calls, Window: c.Window}
+	}
+	return platformtest.ReportLimits{Burst: limit(l[0]), Steady: limit(l[1]), Daily: limit(l[2])}
 }
 
 const connectMutation = `mutation($i: ConnectIntegrationInput!) { connectIntegration(input: $i) { integration { platform status accountLabel connectedAt } } }`
@@ -255,10 +359,11 @@ func TestIntegrationsEndToEnd(t *testing.T) {
 		map[string]any{"f": from.Format("2006-01-02"), "t": to.Format("2006-01-02")}, &sum)
 	ms := sum.MarketingSummary
 	if ms.Revenue != want.revenue || ms.AdSpend != want.spend || float64(ms.Orders) != want.orders ||
-		math.Abs(ms.Roas-want.revenue/want.spend) > 1e-9 || ms.EmailRevenue != totals.EmailRevenue || len(ms.Daily) != 7 ||
+		math.Abs(ms.Roas-want.revenue/want.spend) > 1e-9 || math.Abs(ms.EmailRevenue-p.acct.Attributed(from, to).Revenue) > 1e-9 || len(ms.Daily) != 7 ||
 		ms.Daily[0].Date != from.Format("2006-01-02") || ms.PreviousPeriod.Revenue == 0 || ms.Currency == "" {
-		t.Fatalf("marketing summary %+v, want revenue %v spend %v orders %v email %v", ms, want.revenue, want.spend, want.orders, totals.EmailRevenue)
+		t.Fatalf("marketing summary %+v, want revenue %v spend %v orders %v email %v", ms, want.revenue, want.spend, want.orders, p.acct.Attributed(from, to).Revenue)
 	}
+	checkEmailRevenue(t, alice.c, p.acct)
 
 	var deals struct {
 		Deals struct {

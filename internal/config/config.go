@@ -134,6 +134,10 @@ type Config struct {
 	TripleWhaleBaseURL, HubSpotBaseURL, KlaviyoBaseURL string
 	// SyncInterval is how often every connected integration is synced (OMNIFY_SYNC_INTERVAL).
 	SyncInterval time.Duration
+	// KlaviyoReportLimits are the limits of Klaviyo's reporting endpoints
+	// per Klaviyo account, burst, steady and daily, that syncs keep within
+	// (OMNIFY_KLAVIYO_REPORT_LIMITS, "1/1s,2/1m,225/24h": Klaviyo's).
+	KlaviyoReportLimits [3]CallLimit
 	// AgentWorkers is how many agent executions a worker process runs at
 	// once (OMNIFY_AGENT_WORKERS).
 	AgentWorkers int
@@ -156,6 +160,36 @@ type Config struct {
 	// PublicURL is the address at which the agent service reaches this
 	// deployment, for its callback (OMNIFY_PUBLIC_URL).
 	PublicURL string
+}
+
+// CallLimit allows at most Calls calls in any Window.
+type CallLimit struct {
+	Calls  int           // calls allowed per window
+	Window time.Duration // the window's length
+}
+
+// DefaultKlaviyoReportLimits are Klaviyo's documented limits of its
+// reporting endpoints: burst, steady, daily.
+const DefaultKlaviyoReportLimits = "1/1s,2/1m,225/24h"
+
+// ParseCallLimits reads three limits "calls/window" separated by commas,
+// such as "1/1s,2/1m,225/24h".
+func ParseCallLimits(v string) ([3]CallLimit, error) {
+	var out [3]CallLimit
+	parts := strings.Split(v, ",")
+	if len(parts) != 3 {
+		return out, errors.New("want three limits calls/window, such as 1/1s,2/1m,225/24h (burst, steady, daily)")
+	}
+	for i, part := range parts {
+		calls, window, ok := strings.Cut(strings.TrimSpace(part), "/")
+		n, err1 := strconv.Atoi(calls)
+		d, err2 := time.ParseDuration(window)
+		if !ok || err1 != nil || err2 != nil || n < 1 || d <= 0 {
+			return out, fmt.Errorf("%q is not calls/window, such as 2/1m", part)
+		}
+		out[i] = CallLimit{Calls: n, Window: d}
+	}
+	return out, nil
 }
 
 // FieldError says which variable is wrong and why.
@@ -210,6 +244,7 @@ func Load(getenv func(string) string) (Config, error) {
 		HubSpotBaseURL:               p.baseURL("OMNIFY_HUBSPOT_BASE_URL", "https://api.hubapi.com"),
 		KlaviyoBaseURL:               p.baseURL("OMNIFY_KLAVIYO_BASE_URL", "https://a.klaviyo.com"),
 		SyncInterval:                 p.duration("OMNIFY_SYNC_INTERVAL", time.Hour),
+		KlaviyoReportLimits:          p.callLimits("OMNIFY_KLAVIYO_REPORT_LIMITS", DefaultKlaviyoReportLimits),
 		AgentWorkers:                 p.intRange("OMNIFY_AGENT_WORKERS", 4, 1, 256),
 		AgentSubscriptionBuffer:      p.intRange("OMNIFY_AGENT_SUBSCRIPTION_BUFFER", 32, 1, 100_000),
 		SecretKey:                    p.key("OMNIFY_SECRET_KEY"),
@@ -341,6 +376,16 @@ func (p *parser) intRange(name string, def, lo, hi int) int {
 		return def
 	}
 	return n
+}
+
+func (p *parser) callLimits(name, def string) [3]CallLimit {
+	v := p.str(name, def)
+	l, err := ParseCallLimits(v)
+	if err != nil {
+		p.fail(name, err.Error())
+		l, _ = ParseCallLimits(def)
+	}
+	return l
 }
 
 func (p *parser) level(name string, def slog.Level) slog.Level {

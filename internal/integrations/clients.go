@@ -33,6 +33,9 @@ type KlaviyoAPI interface {
 	Flows(ctx context.Context, fn func(page []klaviyo.Flow) error) error
 	FindMetrics(ctx context.Context, names ...string) (map[string]klaviyo.Metric, error)
 	DailyValues(ctx context.Context, metricID string, start, end time.Time) ([]klaviyo.DailyValue, error)
+	CampaignValues(ctx context.Context, gate klaviyo.Gate, q klaviyo.ReportQuery) ([]klaviyo.CampaignValue, error)
+	FlowValues(ctx context.Context, gate klaviyo.Gate, q klaviyo.ReportQuery) ([]klaviyo.FlowValue, error)
+	FlowSeries(ctx context.Context, gate klaviyo.Gate, q klaviyo.ReportQuery) ([]klaviyo.FlowDayValue, error)
 }
 
 // Clients builds platform clients for one API key each. It is a struct of

@@ -216,19 +216,60 @@ type Totals struct {
 	Orders int
 	// AverageOrderValue is Revenue / Orders, 0 without orders.
 	AverageOrderValue float64
-	// EmailRevenue is the value of Klaviyo's "Placed Order" events.
+	// EmailRevenue is what Klaviyo's Reporting API attributes to the email
+	// campaigns and flows sent in the period (by send date, as Klaviyo's
+	// UI shows it).
 	EmailRevenue float64
+	// KlaviyoOrders and KlaviyoOrderRevenue count and sum Klaviyo's
+	// "Placed Order" events of the period: every order Klaviyo recorded
+	// (all of the shop's on a Shopify-connected account), not email's
+	// share.
+	KlaviyoOrders       int
+	KlaviyoOrderRevenue float64
 }
 
 // Day is one UTC calendar day's figures.
 type Day struct {
 	// Date is the day's midnight, UTC.
-	Date         time.Time
-	Revenue      float64 // sales
-	AdSpend      float64 // blended ad spend
-	ROAS         float64 // Revenue / AdSpend
-	Orders       int     // orders
-	EmailRevenue float64 // Placed Order value
+	Date    time.Time
+	Revenue float64 // sales
+	AdSpend float64 // blended ad spend
+	ROAS    float64 // Revenue / AdSpend
+	Orders  int     // orders
+	// EmailRevenue is what Klaviyo attributes to the emails sent that day.
+	EmailRevenue float64
+	// KlaviyoOrderRevenue is the value of the day's "Placed Order" events.
+	KlaviyoOrderRevenue float64
+}
+
+// EmailSourceKind says whether an EmailRevenueSource is a campaign or a
+// flow.
+type EmailSourceKind string
+
+// The kinds of email revenue sources.
+const (
+	EmailSourceCampaign EmailSourceKind = "CAMPAIGN"
+	EmailSourceFlow     EmailSourceKind = "FLOW"
+)
+
+// EmailRevenueSource is one campaign's or flow's part of a period's
+// attributed email revenue.
+type EmailRevenueSource struct {
+	// Kind is campaign or flow.
+	Kind EmailSourceKind
+	// Key is Omnify's key of the campaign or flow, unique across
+	// organizations (the key its EmailCampaign or EmailFlow has).
+	Key string
+	// KlaviyoID is Klaviyo's id of the campaign or flow.
+	KlaviyoID string
+	// Name is the campaign's or flow's name; its Klaviyo id when unknown.
+	Name string
+	// Revenue and Conversions are what Klaviyo attributes to it for the
+	// emails sent in the period.
+	Revenue     float64
+	Conversions float64
+	// Share is Revenue / the period's EmailRevenue; 0 when that is 0.
+	Share float64
 }
 
 // Summary is the marketing dashboard's headline: a period's totals, the
@@ -244,6 +285,10 @@ type Summary struct {
 	Previous Totals
 	// Daily has one entry per day from From to To, zeros where no data was synced.
 	Daily []Day
+	// EmailByCampaign and EmailByFlow are every campaign and flow with
+	// attributed revenue in the period, highest revenue first (ties by
+	// Klaviyo id); TopEmailSources cuts them.
+	EmailByCampaign, EmailByFlow []EmailRevenueSource
 }
 
 // EmailDay is one UTC calendar day of a store's email figures from
@@ -257,8 +302,8 @@ type EmailDay struct {
 	Opened int
 	// Clicked counts "Clicked Email" events.
 	Clicked int
-	// Revenue is the value of the day's "Placed Order" events that
-	// Klaviyo attributes to email, in the shop's currency.
+	// Revenue is what Klaviyo's Reporting API attributes to the email
+	// campaigns and flows sent that day, in the shop's currency.
 	Revenue float64
 }
 

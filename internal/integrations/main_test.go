@@ -94,9 +94,11 @@ func acmeAccount() platformtest.AccountConfig {
 			{ID: "203", Email: "alan@example.com", FirstName: "Alan", LastName: "Turing", CreatedAt: date(2026, 3, 5)},
 		},
 		Campaigns: []platformtest.Campaign{
-			{ID: "c1", Name: "January sale", Status: "Sent", SendTime: ptr(date(2026, 1, 10).Add(15 * time.Hour)), CreatedAt: date(2026, 1, 2), UpdatedAt: date(2026, 1, 2)},
+			{ID: "c1", Name: "January sale", Status: "Sent", SendTime: ptr(date(2026, 1, 10).Add(15 * time.Hour)), CreatedAt: date(2026, 1, 2), UpdatedAt: date(2026, 1, 2),
+				Revenue: 250.5, Conversions: 3},
 			{ID: "c2", Name: "Spring draft", Status: "Draft", CreatedAt: date(2026, 3, 1), UpdatedAt: date(2026, 3, 1)},
-			{ID: "c3", Name: "February news", Status: "Sent", SendTime: ptr(date(2026, 2, 14)), CreatedAt: date(2026, 2, 1), UpdatedAt: date(2026, 2, 1)},
+			{ID: "c3", Name: "February news", Status: "Sent", SendTime: ptr(date(2026, 2, 14)), CreatedAt: date(2026, 2, 1), UpdatedAt: date(2026, 2, 1),
+				Revenue: 120, Conversions: 2},
 		},
 		Flows: []platformtest.Flow{
 			{ID: "f1", Name: "Welcome", Status: "live", TriggerType: "Added to List"},
@@ -161,7 +163,7 @@ func newEnv(t *testing.T, tune ...func(*platform.Options)) *testEnv {
 	if err := store.EnsureIndexes(t.Context()); err != nil {
 		t.Fatalf("EnsureIndexes: %v", err)
 	}
-	fake := platformtest.Start(t, platformtest.Config{HubSpotPageSize: 2, KlaviyoPageSize: 2})
+	fake := platformtest.Start(t, platformtest.Config{HubSpotPageSize: 2, KlaviyoPageSize: 2, KlaviyoReportLimits: testFakeLimits()})
 	acct := fake.AddAccount(acmeAccount())
 	urls := fake.URLs()
 	opts, _, _ := platformtest.Options(t)
@@ -184,9 +186,36 @@ func (e *testEnv) actor(role authz.Role) *authz.Principal {
 	return &authz.Principal{OrganizationID: e.org, UserID: bson.NewObjectID(), Role: role}
 }
 
+// The reporting limits of the tests: Klaviyo's counts over windows short
+// enough that syncs need not wait a minute. The fake enforces them, the
+// workers keep within them.
+const (
+	testBurstWindow  = 40 * time.Millisecond
+	testSteadyWindow = 400 * time.Millisecond
+)
+
+// testFakeLimits are the fake's reporting limits; testLimits the workers'.
+func testFakeLimits() platformtest.ReportLimits {
+	return platformtest.ReportLimits{
+		Burst:  platformtest.Limit{Calls: 1, Window: testBurstWindow},
+		Steady: platformtest.Limit{Calls: 2, Window: testSteadyWindow},
+		Daily:  platformtest.Limit{Calls: 225, Window: 24 * time.Hour},
+	}
+}
+
+func testLimits() ReportLimits {
+	return ReportLimits{
+		Burst:   RateLimit{Calls: 1, Window: testBurstWindow},
+		Steady:  RateLimit{Calls: 2, Window: testSteadyWindow},
+		Daily:   RateLimit{Calls: 225, Window: 24 * time.Hour},
+		Margin:  30 * time.Millisecond,
+		MaxTime: 20 * time.Second,
+	}
+}
+
 // worker returns a Worker named owner on the env's clock.
 func (e *testEnv) worker(owner string) *Worker {
-	return NewWorker(e.svc, WorkerOptions{Clients: e.clients, Owner: owner, Now: e.clock.Now})
+	return NewWorker(e.svc, WorkerOptions{Clients: e.clients, Owner: owner, Now: e.clock.Now, ReportLimits: testLimits()})
 }
 
 // connect connects p for a or fails the test.

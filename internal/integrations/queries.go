@@ -1,7 +1,9 @@
 package integrations
 
 import (
+	"cmp"
 	"context"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -34,6 +36,10 @@ func utcDay(t time.Time) time.Time {
 // MarketingSummary returns the organization's figures for the UTC days of
 // from to to, both included, with the previous period of equal length and
 // one entry per day. The times are reduced to their UTC calendar days.
+// Email revenue is what Klaviyo attributes to the campaigns and flows sent
+// in the period, with every campaign and flow that earned some; Klaviyo's
+// "Placed Order" total is apart (KlaviyoOrderRevenue). It reads stored
+// data only, in at most four finds whatever the range.
 //
 // Returns FORBIDDEN without a role in an organization, and
 // BAD_USER_INPUT on field from when from is after to, and on field to when
@@ -52,6 +58,10 @@ func (s *Service) MarketingSummary(ctx context.Context, p *authz.Principal, from
 	if err != nil {
 		return Summary{}, err
 	}
+	campaigns, flowDays, err := s.store.attributedRows(ctx, p.OrganizationID, prevFrom, to, 2*days)
+	if err != nil {
+		return Summary{}, err
+	}
 
 	sum := Summary{Currency: DefaultCurrency, From: from, To: to, Daily: make([]Day, days)}
 	for i := range sum.Daily {
@@ -59,21 +69,25 @@ func (s *Service) MarketingSummary(ctx context.Context, p *authz.Principal, from
 	}
 	var cur, prev sums
 	dayOrders := make([]float64, days)
-	for _, r := range rows {
-		date := utcDay(r.Date)
+	// day returns the index of date in Daily, or -1 for the previous period.
+	day := func(date time.Time) int {
+		date = utcDay(date)
 		if date.Before(from) {
+			return -1
+		}
+		return min(int(date.Sub(from).Hours()/24), days-1)
+	}
+	for _, r := range rows {
+		i := day(r.Date)
+		if i < 0 {
 			prev.add(r)
 			continue
 		}
 		cur.add(r)
-		i := int(date.Sub(from).Hours() / 24)
-		if i < 0 || i >= days {
-			continue
-		}
 		d := &sum.Daily[i]
 		d.Revenue += r.Revenue
 		d.AdSpend += r.AdSpend
-		d.EmailRevenue += r.EmailRevenue
+		d.KlaviyoOrderRevenue += r.PlacedOrderRevenue
 		dayOrders[i] += r.Orders
 	}
 	for i := range sum.Daily {
@@ -81,8 +95,90 @@ func (s *Service) MarketingSummary(ctx context.Context, p *authz.Principal, from
 		d.Orders = int(math.Round(dayOrders[i]))
 		d.ROAS = ratio(d.Revenue, d.AdSpend)
 	}
+
+	byCampaign, byFlow := map[string]*EmailRevenueSource{}, map[string]*EmailRevenueSource{}
+	attribute := func(set map[string]*EmailRevenueSource, kind EmailSourceKind, date time.Time, id, name string, revenue, conversions float64) {
+		i := day(date)
+		if i < 0 {
+			prev.emailRevenue += revenue
+			return
+		}
+		cur.emailRevenue += revenue
+		sum.Daily[i].EmailRevenue += revenue
+		src := set[id]
+		if src == nil {
+			src = &EmailRevenueSource{Kind: kind, Key: recordKey(p.OrganizationID, id), KlaviyoID: id, Name: name}
+			set[id] = src
+		}
+		src.Revenue += revenue
+		src.Conversions += conversions
+	}
+	for _, c := range campaigns {
+		if c.SendDate != nil {
+			attribute(byCampaign, EmailSourceCampaign, *c.SendDate, c.ExternalID, c.Name, c.Revenue, c.Conversions)
+		}
+	}
+	for _, fd := range flowDays {
+		for _, f := range fd.Flows {
+			attribute(byFlow, EmailSourceFlow, fd.Date, f.FlowID, f.FlowID, f.Revenue, f.Conversions)
+		}
+	}
+	if len(byFlow) > 0 {
+		names, err := s.store.flowNames(ctx, p.OrganizationID, slices.Collect(maps.Keys(byFlow)))
+		if err != nil {
+			return Summary{}, err
+		}
+		for id, src := range byFlow {
+			if n, ok := names[id]; ok && n != "" {
+				src.Name = n
+			}
+		}
+	}
 	sum.Totals, sum.Previous = cur.totals(), prev.totals()
+	sum.EmailByCampaign = ranked(byCampaign, sum.Totals.EmailRevenue)
+	sum.EmailByFlow = ranked(byFlow, sum.Totals.EmailRevenue)
 	return sum, nil
+}
+
+// ranked lists set by revenue, highest first (ties by Klaviyo id), with
+// each one's share of total.
+func ranked(set map[string]*EmailRevenueSource, total float64) []EmailRevenueSource {
+	out := make([]EmailRevenueSource, 0, len(set))
+	for _, src := range set {
+		src.Share = ratio(src.Revenue, total)
+		out = append(out, *src)
+	}
+	slices.SortFunc(out, func(a, b EmailRevenueSource) int {
+		if c := cmp.Compare(b.Revenue, a.Revenue); c != 0 {
+			return c
+		}
+		return strings.Compare(a.KlaviyoID, b.KlaviyoID)
+	})
+	return out
+}
+
+// Limits of TopEmailSources.
+const (
+	// DefaultEmailSources is how many campaigns or flows a top list shows
+	// when the caller does not say.
+	DefaultEmailSources = 5
+	// MaxEmailSources is the most a top list shows.
+	MaxEmailSources = 50
+)
+
+// TopEmailSources returns the first first sources of a Summary's ranked
+// list (DefaultEmailSources when first is nil). field names the list in
+// the error: BAD_USER_INPUT on field first when first is below 1 or above
+// MaxEmailSources.
+func TopEmailSources(list []EmailRevenueSource, first *int, field string) ([]EmailRevenueSource, error) {
+	n := DefaultEmailSources
+	if first != nil {
+		n = *first
+	}
+	if n < 1 || n > MaxEmailSources {
+		return nil, apperr.Invalid("first", "%s: first must be between 1 and %d; got %d.", field, MaxEmailSources, n)
+	}
+	return list[:min(n, len(list))], nil
 }
 
 // dayRange reduces from and to to their UTC days and counts the days from
@@ -101,26 +197,30 @@ func dayRange(from, to time.Time) (time.Time, time.Time, int, error) {
 	return from, to, days, nil
 }
 
-// sums accumulates daily rows of both platforms.
+// sums accumulates daily rows of both platforms and the attributed email
+// revenue.
 type sums struct {
-	revenue, adSpend, orders, emailRevenue float64
+	revenue, adSpend, orders, emailRevenue, placedOrders, placedOrderRevenue float64
 }
 
 func (s *sums) add(r dailyDoc) {
 	s.revenue += r.Revenue
 	s.adSpend += r.AdSpend
 	s.orders += r.Orders
-	s.emailRevenue += r.EmailRevenue
+	s.placedOrders += r.PlacedOrders
+	s.placedOrderRevenue += r.PlacedOrderRevenue
 }
 
 func (s sums) totals() Totals {
 	return Totals{
-		Revenue:           s.revenue,
-		AdSpend:           s.adSpend,
-		ROAS:              ratio(s.revenue, s.adSpend),
-		Orders:            int(math.Round(s.orders)),
-		AverageOrderValue: ratio(s.revenue, s.orders),
-		EmailRevenue:      s.emailRevenue,
+		Revenue:             s.revenue,
+		AdSpend:             s.adSpend,
+		ROAS:                ratio(s.revenue, s.adSpend),
+		Orders:              int(math.Round(s.orders)),
+		AverageOrderValue:   ratio(s.revenue, s.orders),
+		EmailRevenue:        s.emailRevenue,
+		KlaviyoOrders:       int(math.Round(s.placedOrders)),
+		KlaviyoOrderRevenue: s.placedOrderRevenue,
 	}
 }
 
@@ -137,7 +237,8 @@ func ratio(a, b float64) float64 {
 // by date. A day missing from the answer has no data (Klaviyo not yet
 // synced that far, or not connected then), which is not the same as a day
 // with no email: the caller tells the two apart. The times are reduced to
-// their UTC calendar days.
+// their UTC calendar days. A day's Revenue is what Klaviyo attributes to
+// the campaigns and flows sent that day (three finds whatever the range).
 //
 // Returns what MarketingSummary returns.
 func (s *Service) EmailDaily(ctx context.Context, p *authz.Principal, from, to time.Time) ([]EmailDay, error) {
@@ -152,14 +253,30 @@ func (s *Service) EmailDaily(ctx context.Context, p *authz.Principal, from, to t
 	if err != nil {
 		return nil, err
 	}
+	campaigns, flowDays, err := s.store.attributedRows(ctx, p.OrganizationID, from, to, days)
+	if err != nil {
+		return nil, err
+	}
+	attributed := map[time.Time]float64{}
+	for _, c := range campaigns {
+		if c.SendDate != nil {
+			attributed[utcDay(*c.SendDate)] += c.Revenue
+		}
+	}
+	for _, fd := range flowDays {
+		for _, f := range fd.Flows {
+			attributed[utcDay(fd.Date)] += f.Revenue
+		}
+	}
 	out := make([]EmailDay, 0, len(rows))
 	for _, r := range rows {
+		date := utcDay(r.Date)
 		out = append(out, EmailDay{
-			Date:     utcDay(r.Date),
+			Date:     date,
 			Received: int(math.Round(r.EmailsReceived)),
 			Opened:   int(math.Round(r.EmailsOpened)),
 			Clicked:  int(math.Round(r.EmailsClicked)),
-			Revenue:  r.EmailRevenue,
+			Revenue:  attributed[date],
 		})
 	}
 	return out, nil

@@ -29,23 +29,27 @@ func syncedEnv(t *testing.T, platforms ...Platform) *testEnv {
 }
 
 // expectedTotals adds up the fake platforms' figures over the days from
-// first to last.
-func expectedTotals(first, last time.Time) Totals {
-	var rev, spend, orders, email float64
+// first to last: email revenue is what Klaviyo attributes to the emails
+// sent on those days, "Placed Order" apart.
+func (e *testEnv) expectedTotals(first, last time.Time) Totals {
+	var rev, spend, orders, placed, placedRevenue float64
 	for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
 		f := fig(d)
 		rev += f.Revenue
 		spend += f.AdSpend
 		orders += f.Orders
-		email += f.EmailRevenue
+		placed += f.EmailOrders
+		placedRevenue += f.EmailRevenue
 	}
-	return Totals{Revenue: rev, AdSpend: spend, ROAS: rev / spend, Orders: int(orders), AverageOrderValue: rev / orders, EmailRevenue: email}
+	return Totals{Revenue: rev, AdSpend: spend, ROAS: rev / spend, Orders: int(orders), AverageOrderValue: rev / orders,
+		EmailRevenue: e.acct.Attributed(first, last).Revenue, KlaviyoOrders: int(placed), KlaviyoOrderRevenue: placedRevenue}
 }
 
 func totalsClose(a, b Totals) bool {
 	near := func(x, y float64) bool { return math.Abs(x-y) < 1e-6 }
 	return near(a.Revenue, b.Revenue) && near(a.AdSpend, b.AdSpend) && near(a.ROAS, b.ROAS) && a.Orders == b.Orders &&
-		near(a.AverageOrderValue, b.AverageOrderValue) && near(a.EmailRevenue, b.EmailRevenue)
+		near(a.AverageOrderValue, b.AverageOrderValue) && near(a.EmailRevenue, b.EmailRevenue) &&
+		a.KlaviyoOrders == b.KlaviyoOrders && near(a.KlaviyoOrderRevenue, b.KlaviyoOrderRevenue)
 }
 
 func TestMarketingSummary(t *testing.T) {
@@ -64,10 +68,10 @@ func TestMarketingSummary(t *testing.T) {
 		if got.Currency != "USD" || !got.From.Equal(date(2026, 3, 1)) || !got.To.Equal(date(2026, 3, 10)) {
 			t.Errorf("summary = %s %v..%v", got.Currency, got.From, got.To)
 		}
-		if want := expectedTotals(date(2026, 3, 1), date(2026, 3, 10)); !totalsClose(got.Totals, want) {
+		if want := e.expectedTotals(date(2026, 3, 1), date(2026, 3, 10)); !totalsClose(got.Totals, want) {
 			t.Errorf("totals = %+v\nwant %+v", got.Totals, want)
 		}
-		if want := expectedTotals(date(2026, 2, 19), date(2026, 2, 28)); !totalsClose(got.Previous, want) {
+		if want := e.expectedTotals(date(2026, 2, 19), date(2026, 2, 28)); !totalsClose(got.Previous, want) {
 			t.Errorf("previous = %+v\nwant %+v", got.Previous, want)
 		}
 		if len(got.Daily) != 10 {
@@ -77,7 +81,7 @@ func TestMarketingSummary(t *testing.T) {
 			day := date(2026, 3, 1+i)
 			f := fig(day)
 			want := Day{Date: day, Revenue: f.Revenue, AdSpend: f.AdSpend, ROAS: f.ROAS(),
-				Orders: int(f.Orders), EmailRevenue: f.EmailRevenue}
+				Orders: int(f.Orders), EmailRevenue: e.acct.Attributed(day, day).Revenue, KlaviyoOrderRevenue: f.EmailRevenue}
 			if d != want {
 				t.Errorf("day %d = %+v\nwant %+v", i, d, want)
 			}
@@ -106,17 +110,20 @@ func TestMarketingSummary(t *testing.T) {
 	})
 	t.Run("one day", func(t *testing.T) {
 		got, err := e.svc.MarketingSummary(t.Context(), viewer, date(2026, 3, 5), date(2026, 3, 5))
-		if err != nil || len(got.Daily) != 1 || !totalsClose(got.Previous, expectedTotals(date(2026, 3, 4), date(2026, 3, 4))) {
+		if err != nil || len(got.Daily) != 1 || !totalsClose(got.Previous, e.expectedTotals(date(2026, 3, 4), date(2026, 3, 4))) {
 			t.Errorf("summary = %+v, %v", got, err)
 		}
 	})
-	t.Run("one find for both periods and both platforms", func(t *testing.T) {
-		e.counter.Reset()
-		if _, err := e.svc.MarketingSummary(t.Context(), viewer, date(2026, 1, 1), date(2026, 3, 15)); err != nil {
-			t.Fatal(err)
-		}
-		if n := e.counter.Count(); n != 1 {
-			t.Errorf("MarketingSummary sent %d commands, want 1", n)
+	t.Run("four finds for both periods, both platforms and the attribution, whatever the range", func(t *testing.T) {
+		for _, from := range []time.Time{date(2026, 3, 14), date(2026, 1, 1)} {
+			e.counter.Reset()
+			if _, err := e.svc.MarketingSummary(t.Context(), viewer, from, date(2026, 3, 15)); err != nil {
+				t.Fatal(err)
+			}
+			// Daily rows, campaign values, flow days, flow names.
+			if n, finds := e.counter.Count(), e.counter.Count("find"); n != 4 || finds != 4 {
+				t.Errorf("MarketingSummary from %v sent %d commands (%d finds), want 4 finds", from, n, finds)
+			}
 		}
 	})
 
@@ -153,7 +160,7 @@ func TestEmailDaily(t *testing.T) {
 		for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
 			f := fig(d)
 			out = append(out, EmailDay{Date: d, Received: int(f.EmailsReceived), Opened: int(f.EmailsOpened),
-				Clicked: int(f.EmailsClicked), Revenue: f.EmailRevenue})
+				Clicked: int(f.EmailsClicked), Revenue: e.acct.Attributed(d, d).Revenue})
 		}
 		return out
 	}
@@ -192,13 +199,16 @@ func TestEmailDaily(t *testing.T) {
 			t.Errorf("days = %+v, %v; want none", got, err)
 		}
 	})
-	t.Run("one find", func(t *testing.T) {
-		e.counter.Reset()
-		if _, err := e.svc.EmailDaily(t.Context(), viewer, date(2025, 12, 16), date(2026, 3, 15)); err != nil {
-			t.Fatal(err)
-		}
-		if n := e.counter.Count(); n != 1 {
-			t.Errorf("EmailDaily sent %d commands, want 1", n)
+	t.Run("three finds whatever the range", func(t *testing.T) {
+		for _, from := range []time.Time{date(2026, 3, 14), date(2025, 12, 16)} {
+			e.counter.Reset()
+			if _, err := e.svc.EmailDaily(t.Context(), viewer, from, date(2026, 3, 15)); err != nil {
+				t.Fatal(err)
+			}
+			// Email rows, campaign values, flow days.
+			if n, finds := e.counter.Count(), e.counter.Count("find"); n != 3 || finds != 3 {
+				t.Errorf("EmailDaily from %v sent %d commands (%d finds), want 3 finds", from, n, finds)
+			}
 		}
 	})
 	for _, tt := range []struct {

@@ -22,6 +22,13 @@ const (
 	contactsCollection     = "hubspot_contacts"
 	campaignsCollection    = "klaviyo_campaigns"
 	flowsCollection        = "klaviyo_flows"
+	// campaignValuesCollection holds what Klaviyo attributes to each
+	// campaign, flowDaysCollection to each day's flow emails.
+	campaignValuesCollection = "klaviyo_campaign_values"
+	flowDaysCollection       = "klaviyo_flow_days"
+	// reportCallsCollection records the Klaviyo reporting calls per
+	// account, the budget shared across organizations and processes.
+	reportCallsCollection = "klaviyo_report_calls"
 )
 
 // Store keeps the integrations module's documents in MongoDB. Its methods
@@ -34,6 +41,7 @@ const (
 type Store struct {
 	db                                                           *mongodb.DB
 	integrations, runs, daily, deals, contacts, campaigns, flows *mongo.Collection
+	campaignValues, flowDays, reportCalls                        *mongo.Collection
 }
 
 // NewStore returns a Store over db's integration collections.
@@ -48,6 +56,10 @@ func NewStore(db *mongodb.DB) *Store {
 		contacts:     d.Collection(contactsCollection),
 		campaigns:    d.Collection(campaignsCollection),
 		flows:        d.Collection(flowsCollection),
+
+		campaignValues: d.Collection(campaignValuesCollection),
+		flowDays:       d.Collection(flowDaysCollection),
+		reportCalls:    d.Collection(reportCallsCollection),
 	}
 }
 
@@ -93,6 +105,16 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		}},
 		{s.flows, []mongodb.Index{
 			{Name: "organization_external_unique", Keys: keys("organizationId", 1, "externalId", 1), Unique: true},
+		}},
+		{s.campaignValues, []mongodb.Index{
+			{Name: "organization_send_date", Keys: keys("organizationId", 1, "sendDate", 1)},
+		}},
+		{s.flowDays, []mongodb.Index{
+			{Name: "organization_date", Keys: keys("organizationId", 1, "date", 1)},
+		}},
+		{s.reportCalls, []mongodb.Index{
+			{Name: "account_at", Keys: keys("account", 1, "at", 1)},
+			{Name: "at_ttl", Keys: keys("at", 1), TTL: int32(reportCallsKept / time.Second)},
 		}},
 	}
 	for _, st := range steps {

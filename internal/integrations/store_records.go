@@ -32,8 +32,12 @@ type dailyDoc struct {
 	EmailsReceived float64 `bson:"emailsReceived"`
 	EmailsOpened   float64 `bson:"emailsOpened"`
 	EmailsClicked  float64 `bson:"emailsClicked"`
-	EmailOrders    float64 `bson:"emailOrders"`
-	EmailRevenue   float64 `bson:"emailRevenue"`
+	// PlacedOrders and PlacedOrderRevenue are the count and value of
+	// Klaviyo's "Placed Order" events: every order Klaviyo recorded (all
+	// of the shop's, on a Shopify-connected account), not what email
+	// earned. The field names are those of earlier releases.
+	PlacedOrders       float64 `bson:"emailOrders"`
+	PlacedOrderRevenue float64 `bson:"emailRevenue"`
 
 	SyncRunID bson.ObjectID `bson:"syncRunId"`
 	SyncedAt  time.Time     `bson:"syncedAt"`
@@ -117,6 +121,8 @@ const (
 	contactSet
 	campaignSet
 	flowSet
+	campaignValueSet
+	flowDaySet
 )
 
 // collection returns the collection of set.
@@ -130,6 +136,10 @@ func (s *Store) collection(set recordSet) *mongo.Collection {
 		return s.campaigns
 	case flowSet:
 		return s.flows
+	case campaignValueSet:
+		return s.campaignValues
+	case flowDaySet:
+		return s.flowDays
 	}
 	return s.daily
 }
@@ -193,15 +203,16 @@ func (s *Store) deleteUnseen(ctx context.Context, set recordSet, org, runID bson
 
 // dailyRows returns the organization's daily figures of every platform from
 // the day from to the day to, included, without their sync bookkeeping.
-// expected is how many rows there are at most, so that one reply carries
-// them all, with no getMore.
+// expected is how many rows there are at most: the batch holds one more,
+// so that one reply carries them all and closes the cursor, with no
+// getMore.
 func (s *Store) dailyRows(ctx context.Context, org bson.ObjectID, from, to time.Time, expected int) ([]dailyDoc, error) {
 	return findAll[dailyDoc](ctx, s.daily, bson.D{
 		{Key: "organizationId", Value: org},
 		{Key: "date", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lte", Value: to}}},
 	}, options.Find().
 		SetProjection(bson.D{{Key: "_id", Value: 0}, {Key: "syncRunId", Value: 0}, {Key: "syncedAt", Value: 0}}).
-		SetBatchSize(int32(expected)))
+		SetBatchSize(int32(expected+1)))
 }
 
 // emailRows returns the organization's Klaviyo daily figures from the day
@@ -217,7 +228,7 @@ func (s *Store) emailRows(ctx context.Context, org bson.ObjectID, from, to time.
 	}, options.Find().
 		SetProjection(bson.D{
 			{Key: "_id", Value: 0}, {Key: "date", Value: 1}, {Key: "emailsReceived", Value: 1},
-			{Key: "emailsOpened", Value: 1}, {Key: "emailsClicked", Value: 1}, {Key: "emailRevenue", Value: 1},
+			{Key: "emailsOpened", Value: 1}, {Key: "emailsClicked", Value: 1},
 		}).
 		SetSort(bson.D{{Key: "date", Value: 1}}).
 		SetBatchSize(int32(days+1)))
@@ -347,7 +358,7 @@ func (s *Store) purge(ctx context.Context, org bson.ObjectID, p Platform) error 
 	case HubSpot:
 		targets = []target{{s.deals, byOrg}, {s.contacts, byOrg}}
 	case Klaviyo:
-		targets = []target{{s.daily, byPlatform}, {s.campaigns, byOrg}, {s.flows, byOrg}}
+		targets = []target{{s.daily, byPlatform}, {s.campaigns, byOrg}, {s.flows, byOrg}, {s.campaignValues, byOrg}, {s.flowDays, byOrg}}
 	}
 	for _, t := range targets {
 		if _, err := t.c.DeleteMany(ctx, t.filter); err != nil {

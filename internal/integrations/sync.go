@@ -194,19 +194,22 @@ func (j *syncJob) hubSpot(ctx context.Context) error {
 }
 
 // klaviyo re-reads every campaign and flow, then the daily values of the
-// email metrics over the window.
+// email metrics over the window, then what the Reporting API attributes
+// to email (klaviyoAttribution).
 func (j *syncJob) klaviyo(ctx context.Context) error {
 	c, err := j.w.opts.Clients.Klaviyo(j.key)
 	if err != nil {
 		return fmt.Errorf("klaviyo client: %w", err)
 	}
 	org, runID, now := j.run.OrganizationID, j.run.ID, j.w.now()
+	campaigns := map[string]klaviyo.Campaign{}
 	err = c.Campaigns(ctx, func(page []klaviyo.Campaign) error {
 		models := make([]record, 0, len(page))
 		for _, cp := range page {
 			if cp.ID == "" {
 				continue
 			}
+			campaigns[cp.ID] = cp
 			sortAt := cp.CreatedAt
 			if cp.SendTime != nil {
 				sortAt = *cp.SendTime
@@ -267,7 +270,7 @@ func (j *syncJob) klaviyo(ctx context.Context) error {
 		{klaviyo.MetricReceivedEmail, func(d *dailyDoc, v klaviyo.DailyValue) { d.EmailsReceived = v.Count }},
 		{klaviyo.MetricOpenedEmail, func(d *dailyDoc, v klaviyo.DailyValue) { d.EmailsOpened = v.Count }},
 		{klaviyo.MetricClickedEmail, func(d *dailyDoc, v klaviyo.DailyValue) { d.EmailsClicked = v.Count }},
-		{klaviyo.MetricPlacedOrder, func(d *dailyDoc, v klaviyo.DailyValue) { d.EmailOrders, d.EmailRevenue = v.Count, v.Sum }},
+		{klaviyo.MetricPlacedOrder, func(d *dailyDoc, v klaviyo.DailyValue) { d.PlacedOrders, d.PlacedOrderRevenue = v.Count, v.Sum }},
 	} {
 		metric, ok := metrics[m.name]
 		if !ok {
@@ -293,7 +296,13 @@ func (j *syncJob) klaviyo(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	placedOrder, ok := metrics[klaviyo.MetricPlacedOrder]
+	if !ok {
+		j.w.opts.Logger.Info("integrations: Klaviyo account has no Placed Order metric; no attributed revenue to read",
+			"run", runID.Hex(), "organization", org.Hex())
+		return nil
+	}
+	return j.klaviyoAttribution(ctx, c, placedOrder.ID, campaigns)
 }
 
 // failure turns a sync error into the message for the shop owner. rejected

@@ -101,7 +101,9 @@ func TestFullSyncPerPlatform(t *testing.T) {
 				t.Errorf("oldest contact = %+v", c)
 			}
 		}},
-		{Klaviyo, 3 + 2 + InitialSyncDays, func(t *testing.T, e *testEnv) {
+		// Campaigns, flows, days of metrics, the attributed values of the
+		// two sent campaigns, and the days of flow figures.
+		{Klaviyo, 3 + 2 + InitialSyncDays + 2 + InitialSyncDays, func(t *testing.T, e *testEnv) {
 			campaigns, err := e.svc.EmailCampaigns(t.Context(), e.actor(authz.RoleViewer), ptr(10), nil)
 			if err != nil || len(campaigns.Items) != 3 {
 				t.Fatalf("EmailCampaigns = %+v, %v", campaigns, err)
@@ -118,12 +120,17 @@ func TestFullSyncPerPlatform(t *testing.T) {
 				day := first.AddDate(0, 0, i)
 				f := fig(day)
 				if !d.Date.Equal(day) || d.EmailsReceived != f.EmailsReceived || d.EmailsOpened != f.EmailsOpened || d.EmailsClicked != f.EmailsClicked ||
-					d.EmailOrders != f.EmailOrders || d.EmailRevenue != f.EmailRevenue || d.Revenue != 0 {
+					d.PlacedOrders != f.EmailOrders || d.PlacedOrderRevenue != f.EmailRevenue || d.Revenue != 0 {
 					t.Errorf("day %s = %+v", day.Format(time.DateOnly), d)
 				}
 			}
 			if n := e.fake.Count("POST /api/metric-aggregates"); n != 4 {
 				t.Errorf("%d aggregate requests, want 4 (one per metric)", n)
+			}
+			// One report for the campaigns and one for the flows.
+			if c, f, v := e.fake.Count("POST /api/campaign-values-reports"), e.fake.Count("POST /api/flow-series-reports"),
+				e.fake.Count("POST /api/flow-values-reports"); c != 1 || f != 1 || v != 0 {
+				t.Errorf("reports: %d campaign values, %d flow series, %d flow values; want 1, 1, 0", c, f, v)
 			}
 		}},
 	}

@@ -49,6 +49,9 @@ type WorkerOptions struct {
 	Now func() time.Time
 	// Logger receives the outcome of each run [discarded].
 	Logger *slog.Logger
+	// ReportLimits is the budget of Klaviyo's reporting endpoints per
+	// account; zero fields take DefaultReportLimits' [Klaviyo's limits].
+	ReportLimits ReportLimits
 }
 
 // Worker executes sync runs: it queues scheduled runs, claims queued runs
@@ -84,6 +87,7 @@ func NewWorker(svc *Service, opts WorkerOptions) *Worker {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	opts.ReportLimits = opts.ReportLimits.withDefaults()
 	return &Worker{svc: svc, store: svc.store, opts: opts}
 }
 

@@ -140,7 +140,7 @@ func TestRenewalStopsAWorkerWhoseRunWasTakenOver(t *testing.T) {
 	// Replica A's clock stands still, so its renewals never outlast B's view
 	// of time; its short lease is renewed every 10ms.
 	aClock := &fakeClock{t: epoch()}
-	a := NewWorker(e.svc, WorkerOptions{Clients: e.clients, Owner: "replica-a", Now: aClock.Now, LeaseTTL: 30 * time.Millisecond})
+	a := NewWorker(e.svc, WorkerOptions{Clients: e.clients, Owner: "replica-a", Now: aClock.Now, LeaseTTL: 30 * time.Millisecond, ReportLimits: testLimits()})
 	type result struct {
 		ran bool
 		err error
@@ -308,7 +308,7 @@ func TestRunSyncsAndStopsOnCancel(t *testing.T) {
 	e := newEnv(t)
 	owner := e.actor(authz.RoleOwner)
 	e.connect(t, owner, Klaviyo)
-	w := NewWorker(e.svc, WorkerOptions{Clients: e.clients, Owner: "loop", Now: e.clock.Now, PollInterval: 5 * time.Millisecond})
+	w := NewWorker(e.svc, WorkerOptions{Clients: e.clients, Owner: "loop", Now: e.clock.Now, PollInterval: 5 * time.Millisecond, ReportLimits: testLimits()})
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
@@ -342,7 +342,7 @@ func TestShutdownPutsTheRunBackInTheQueue(t *testing.T) {
 		<-r.Context().Done()
 		return true
 	})
-	w := NewWorker(e.svc, WorkerOptions{Clients: e.clients, Owner: "stopping", Now: e.clock.Now, PollInterval: 5 * time.Millisecond})
+	w := NewWorker(e.svc, WorkerOptions{Clients: e.clients, Owner: "stopping", Now: e.clock.Now, PollInterval: 5 * time.Millisecond, ReportLimits: testLimits()})
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()

@@ -26,8 +26,14 @@ const TW_DAYS = {
   [day(-4)]: { sales: 500, ads: 50.25, orders: 5 },
   [day(-9)]: { sales: 300, ads: 100, orders: 3 },
 };
-// Klaviyo "Placed Order" value per day.
+// Klaviyo "Placed Order" value per day: every order Klaviyo recorded,
+// which is not what email earned.
 const PLACED_ORDER = { [day(-2)]: 120.75, [day(-5)]: 30, [day(-10)]: 45 };
+// What Klaviyo's reports attribute to email, by send date: the campaigns'
+// (CAMPAIGNS below, sent on days -3 and -10) and the flow's per day.
+const CAMPAIGN_REVENUE = { C1: 80.5, C2: 40 };
+const FLOW_DAYS = { [day(-2)]: { F1: { revenue: 12.25, conversions: 1 } }, [day(-9)]: { F1: { revenue: 5, conversions: 1 } } };
+const ATTRIBUTED = { [day(-3)]: 80.5, [day(-2)]: 12.25, [day(-10)]: 40, [day(-9)]: 5 };
 // Both, as the fake's days of figures; every other day is zero.
 const DAYS = {};
 for (const [d, v] of Object.entries(TW_DAYS)) {
@@ -66,6 +72,7 @@ const campaign = (id, name, status, sendTime) => ({
   name,
   status,
   ...(sendTime ? { sendTime } : {}),
+  ...(CAMPAIGN_REVENUE[id] ? { revenue: CAMPAIGN_REVENUE[id], conversions: 2 } : {}),
   createdAt: '2024-01-01T00:00:00Z',
   updatedAt: sendTime ?? '2024-01-02T00:00:00Z',
 });
@@ -102,6 +109,7 @@ describe('integrations', () => {
       contacts: CONTACTS,
       campaigns: CAMPAIGNS,
       flows: FLOWS,
+      flowDays: FLOW_DAYS,
     });
     server = await startServer(platforms.env);
     owner = await withLogs(server, () => signUp(server, { tag: 'integrations', organizationName: 'Integrations Org' }));
@@ -252,16 +260,18 @@ describe('integrations', () => {
     }),
   );
 
-  test('marketingSummary matches Triple Whale and Klaviyo', { timeout: 20_000 }, () =>
+  test('marketingSummary matches Triple Whale and Klaviyo: email revenue is what Klaviyo attributes, not every order', { timeout: 20_000 }, () =>
     withAllLogs(async () => {
       const from = day(-7);
       const to = day(-1);
       const s = (
         await owner.client.data(
           `query ($from: Date!, $to: Date!) { marketingSummary(from: $from, to: $to) {
-            revenue adSpend roas orders averageOrderValue emailRevenue
-            previousPeriod { revenue adSpend orders emailRevenue }
-            daily { date revenue adSpend orders emailRevenue } } }`,
+            revenue adSpend roas orders averageOrderValue emailRevenue klaviyoOrders klaviyoOrderRevenue
+            emailRevenueByCampaign { id kind klaviyoId name revenue share }
+            emailRevenueByFlow(first: 50) { klaviyoId name revenue share }
+            previousPeriod { revenue adSpend orders emailRevenue klaviyoOrderRevenue }
+            daily { date revenue adSpend orders emailRevenue klaviyoOrderRevenue } } }`,
           { from, to },
         )
       ).marketingSummary;
@@ -272,12 +282,27 @@ describe('integrations', () => {
       assert.equal(s.orders, 15);
       near(s.roas, revenue / spend, 'roas');
       near(s.averageOrderValue, revenue / 15, 'averageOrderValue');
-      near(s.emailRevenue, 120.75 + 30, 'emailRevenue');
+      near(s.emailRevenue, 80.5 + 12.25, 'emailRevenue');
+      near(s.klaviyoOrderRevenue, 120.75 + 30, 'klaviyoOrderRevenue');
+      assert.equal(s.klaviyoOrders, 4);
+      const fromFake = await account.attributed(from, to);
+      near(s.emailRevenue, fromFake.total.revenue, "emailRevenue, as the fake's reports attribute it");
+      assert.deepEqual(
+        s.emailRevenueByCampaign.map((c) => [c.kind, c.klaviyoId, c.name, c.revenue]),
+        [['CAMPAIGN', 'C1', 'Black Friday', 80.5]],
+      );
+      assert.ok(s.emailRevenueByCampaign[0].id, 'a source without an id');
+      assert.deepEqual(
+        s.emailRevenueByFlow.map((f) => [f.klaviyoId, f.name, f.revenue]),
+        [['F1', 'Welcome series', 12.25]],
+      );
+      near(s.emailRevenueByCampaign[0].share + s.emailRevenueByFlow[0].share, 1, 'shares');
       // The 7 days before: day -14 .. day -8.
       near(s.previousPeriod.revenue, 300, 'previousPeriod.revenue');
       near(s.previousPeriod.adSpend, 100, 'previousPeriod.adSpend');
       assert.equal(s.previousPeriod.orders, 3);
-      near(s.previousPeriod.emailRevenue, 45, 'previousPeriod.emailRevenue');
+      near(s.previousPeriod.emailRevenue, 40 + 5, 'previousPeriod.emailRevenue');
+      near(s.previousPeriod.klaviyoOrderRevenue, 45, 'previousPeriod.klaviyoOrderRevenue');
 
       assert.deepEqual(
         s.daily.map((d) => d.date),
@@ -287,7 +312,8 @@ describe('integrations', () => {
         near(d.revenue, TW_DAYS[d.date]?.sales ?? 0, `revenue on ${d.date}`);
         near(d.adSpend, TW_DAYS[d.date]?.ads ?? 0, `adSpend on ${d.date}`);
         assert.equal(d.orders, TW_DAYS[d.date]?.orders ?? 0, `orders on ${d.date}`);
-        near(d.emailRevenue, PLACED_ORDER[d.date] ?? 0, `emailRevenue on ${d.date}`);
+        near(d.emailRevenue, ATTRIBUTED[d.date] ?? 0, `emailRevenue on ${d.date}`);
+        near(d.klaviyoOrderRevenue, PLACED_ORDER[d.date] ?? 0, `klaviyoOrderRevenue on ${d.date}`);
       }
     }),
   );

@@ -40,6 +40,12 @@ process.on('exit', () => {
 });
 
 /**
+ * Klaviyo's reporting limits (burst, steady, daily) with windows short
+ * enough that the suite's syncs need not wait a minute for each other.
+ */
+export const REPORT_LIMITS = '1/50ms,2/500ms,225/24h';
+
+/**
  * Builds and starts the fake platforms.
  *
  * @param {{ hubSpotPageSize?: number, klaviyoPageSize?: number }} [opts]
@@ -55,7 +61,7 @@ process.on('exit', () => {
  *   close: () => Promise<void>,
  * }>} env holds the OMNIFY_*_BASE_URL settings that point omnify at the fakes.
  */
-export async function startPlatforms({ hubSpotPageSize = 2, klaviyoPageSize = 2 } = {}) {
+export async function startPlatforms({ hubSpotPageSize = 2, klaviyoPageSize = 2, klaviyoReportLimits = REPORT_LIMITS } = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), 'omnify-platformfake-'));
   const bin = path.join(dir, 'platformfake');
   try {
@@ -65,7 +71,8 @@ export async function startPlatforms({ hubSpotPageSize = 2, klaviyoPageSize = 2 
     throw new Error(`go build ${PKG} failed: ${e.stderr || e.message}`);
   }
   // -stdin: the fake stops when this process goes away and its stdin closes.
-  const proc = spawn(bin, ['-stdin', '-hubspot-page-size', String(hubSpotPageSize), '-klaviyo-page-size', String(klaviyoPageSize)], {
+  const args = ['-stdin', '-hubspot-page-size', String(hubSpotPageSize), '-klaviyo-page-size', String(klaviyoPageSize)];
+  const proc = spawn(bin, [...args, '-klaviyo-report-limits', klaviyoReportLimits], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const entry = { proc, dir };
@@ -102,13 +109,18 @@ export async function startPlatforms({ hubSpotPageSize = 2, klaviyoPageSize = 2 
    * { name, keys: { tripleWhale, hubSpot, klaviyo }, shopDomain,
    * organizationName, days: { 'YYYY-MM-DD': { revenue, adSpend, orders,
    * netProfit, emailsReceived, emailsOpened, emailsClicked, emailOrders,
-   * emailRevenue } },
-   * deals, contacts, campaigns, flows }. What is left out is generated.
+   * emailRevenue } } (emailOrders and emailRevenue are Klaviyo's "Placed
+   * Order"), deals, contacts, campaigns (with the revenue and conversions
+   * Klaviyo attributes to each sent one), flows, flowDays: { 'YYYY-MM-DD':
+   * { flowId: { revenue, conversions } } } (what each flow's emails sent
+   * that day earned) }. What is left out is generated.
    *
    * @typedef {{
    *   name: string, keys: Record<string, string>,
    *   view: () => Promise<object>,
    *   figures: (from: string, to: string) => Promise<{ total: object, days: Record<string, object> }>,
+   *   attributed: (from: string, to: string) => Promise<{ total: { revenue: number, conversions: number },
+   *     campaigns: Record<string, object>, flows: Record<string, object> }>,
    *   revoke: (platform: string, status?: number) => Promise<void>,
    *   restore: (platform: string) => Promise<void>,
    *   injectFault: (fault: { platform?: string, path?: string, status?: number, drop?: boolean, every?: number, times?: number, retryAfter?: number }) => Promise<void>,
@@ -125,6 +137,8 @@ export async function startPlatforms({ hubSpotPageSize = 2, klaviyoPageSize = 2 
       /** The account's records, the faults it was served and its request counts. */
       view: () => call('GET', at),
       figures: (from, to) => call('GET', `${at}/figures?from=${from}&to=${to}`),
+      /** What Klaviyo's reports attribute to the emails sent from `from` to `to`, by campaign and flow. */
+      attributed: (from, to) => call('GET', `${at}/attributed?from=${from}&to=${to}`),
       /** The platform ('triplewhale', 'hubspot', 'klaviyo') refuses the key from now on. */
       revoke: async (platform, status = 401) => void (await call('POST', `${at}/revoke`, { platform, status })),
       restore: async (platform) => void (await call('POST', `${at}/restore`, { platform })),
@@ -145,6 +159,8 @@ export async function startPlatforms({ hubSpotPageSize = 2, klaviyoPageSize = 2 
       OMNIFY_TRIPLEWHALE_BASE_URL: urls.tripleWhale,
       OMNIFY_HUBSPOT_BASE_URL: urls.hubSpot,
       OMNIFY_KLAVIYO_BASE_URL: urls.klaviyo,
+      // omnify keeps within the limits the fake enforces.
+      OMNIFY_KLAVIYO_REPORT_LIMITS: klaviyoReportLimits,
     },
     addAccount,
     counts: () => call('GET', '/counts'),

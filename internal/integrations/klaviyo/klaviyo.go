@@ -1,7 +1,13 @@
 // Package klaviyo is a client for Klaviyo's JSON:API, authenticated with a
 // private API key: it checks the key, lists email campaigns, flows and
-// metrics, and reads a metric's daily count and value, which is what the
-// email performance reports are built from.
+// metrics, reads a metric's daily count and value (the email performance
+// reports), and reads the Reporting API's campaign and flow reports (the
+// revenue Klaviyo attributes to email, by send date, as its UI shows it).
+//
+// The reporting endpoints have strict per-account limits (1/s, 2/min,
+// 225/day), so their calls are never retried by the shared caller: each
+// goes through a Gate the caller supplies, and a 429 is retried once after
+// its Retry-After, through the Gate again.
 //
 // List pages are followed through links.next only while the link stays on
 // the configured base URL's origin, because every request carries the key.
@@ -47,12 +53,16 @@ const mediaType = "application/vnd.api+json"
 // concurrent use.
 type Client struct {
 	caller *platform.Caller
+	// reports makes one attempt per call: the reporting endpoints' retries
+	// are report's, each through the Gate.
+	reports *platform.Caller
+	sleep   func(ctx context.Context, d time.Duration) error
 }
 
 // New returns a Client for baseURL (DefaultBaseURL in production) that
 // authenticates with apiKey.
 func New(baseURL, apiKey string, opts platform.Options) (*Client, error) {
-	c, err := platform.NewCaller(platform.Config{
+	cfg := platform.Config{
 		Platform: name,
 		BaseURL:  baseURL,
 		Secret:   apiKey,
@@ -63,11 +73,18 @@ func New(baseURL, apiKey string, opts platform.Options) (*Client, error) {
 		},
 		ContentType: mediaType,
 		Diagnose:    diagnose,
-	}, opts)
+	}
+	c, err := platform.NewCaller(cfg, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &Client{caller: c}, nil
+	once := opts
+	once.MaxAttempts = 1
+	reports, err := platform.NewCaller(cfg, once)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{caller: c, reports: reports, sleep: opts.WithDefaults().Sleep}, nil
 }
 
 // diagnose reads Klaviyo's {"errors":[{"code","title","detail"}]} body.
@@ -166,7 +183,7 @@ type Flow struct {
 
 // Metric is an event type Klaviyo records, such as "Opened Email".
 type Metric struct {
-	// ID is what DailyValues takes.
+	// ID is what DailyValues and ReportQuery take.
 	ID   string
 	Name string // the metric's name, e.g. Placed Order
 }

@@ -43,7 +43,11 @@ type Figures struct {
 	EmailsOpened   float64 `json:"emailsOpened"`
 	EmailsClicked  float64 `json:"emailsClicked"`
 	// EmailOrders and EmailRevenue are the count and the summed value of
-	// Klaviyo's "Placed Order" metric.
+	// Klaviyo's "Placed Order" metric. On a store whose shop sends its
+	// orders to Klaviyo (the usual Shopify integration) that is every
+	// order, not what email earned: generated figures have the shop's
+	// orders and revenue here. What Klaviyo attributes to email is in the
+	// Reporting API (Account.Attributed).
 	EmailOrders  float64 `json:"emailOrders"`
 	EmailRevenue float64 `json:"emailRevenue"`
 }
@@ -80,21 +84,44 @@ func (f Figures) Add(g Figures) Figures {
 // is a whole or half number, so sums over any period are exact in float64
 // and compare with ==; every day has revenue, ad spend and orders, and
 // emails received (100 + 10 × day of month), opened (3 × day) and clicked
-// (day), so Received > Opened > Clicked.
+// (day), so Received > Opened > Clicked. "Placed Order" is every order of
+// the shop, as on a Shopify-connected Klaviyo account.
 func DefaultFigures(n int, day time.Time) Figures {
 	d := day.UTC().Day()
 	revenue := float64(n*(100+d)) + 0.5*float64(day.UTC().YearDay()%2)
+	orders := float64(1 + d%3)
 	return Figures{
 		Revenue:        revenue,
 		AdSpend:        float64(20*n + d%5),
-		Orders:         float64(1 + d%3),
+		Orders:         orders,
 		NetProfit:      revenue / 4,
 		EmailsReceived: float64(100 + 10*d),
 		EmailsOpened:   float64(3 * d),
 		EmailsClicked:  float64(d),
-		EmailOrders:    float64(d % 3),
-		EmailRevenue:   float64(d%3) * 40.5 * float64(n),
+		EmailOrders:    orders,
+		EmailRevenue:   revenue,
 	}
+}
+
+// Attribution is what Klaviyo's Reporting API attributes to a campaign or
+// a flow: the value and the number of "Placed Order" conversions.
+type Attribution struct {
+	Revenue     float64 `json:"revenue"`
+	Conversions float64 `json:"conversions"`
+}
+
+// Add returns the sum of a and b.
+func (a Attribution) Add(b Attribution) Attribution {
+	return Attribution{Revenue: a.Revenue + b.Revenue, Conversions: a.Conversions + b.Conversions}
+}
+
+// DefaultFlowAttribution is the generator of what the i-th flow (from 0)
+// of account number n earned with the emails it sent on a day, used when
+// an AccountConfig sets neither FlowDays nor FlowDaily: whole and half
+// numbers, zero one day in four, and well below the day's orders.
+func DefaultFlowAttribution(n, i int, day time.Time) Attribution {
+	d := day.UTC().Day() % 4
+	return Attribution{Revenue: float64(n*(i+1)*d) * 10.5, Conversions: float64(d)}
 }
 
 // Deal is a HubSpot CRM deal.
@@ -133,6 +160,11 @@ type Campaign struct {
 	CreatedAt time.Time  `json:"createdAt"`
 	// UpdatedAt is SendTime, else CreatedAt, when zero.
 	UpdatedAt time.Time `json:"updatedAt"`
+	// Revenue and Conversions are what the Reporting API attributes to
+	// the sent campaign, reported on its send date and split over two
+	// email messages.
+	Revenue     float64 `json:"revenue,omitempty"`
+	Conversions float64 `json:"conversions,omitempty"`
 }
 
 // Flow is a Klaviyo flow.
@@ -224,6 +256,15 @@ type AccountConfig struct {
 	FlowCount     int        `json:"flowCount,omitempty"`
 	// Faults are injected from the start, as with Account.InjectFault.
 	Faults []Fault `json:"faults,omitempty"`
+	// FlowDays, when not nil, are the only days on which flows' emails
+	// earned something, by YYYY-MM-DD, then by flow id.
+	FlowDays map[string]map[string]Attribution `json:"flowDays,omitempty"`
+	// FlowDaily, when FlowDays is nil, returns what the i-th flow earned on
+	// a day; nil is DefaultFlowAttribution(N, i, day).
+	FlowDaily func(i int, day time.Time) Attribution `json:"-"`
+	// NoFlowSeries makes POST /api/flow-series-reports answer 404, as for
+	// an account or revision without it (Account.SetFlowSeries).
+	NoFlowSeries bool `json:"noFlowSeries,omitempty"`
 }
 
 // Account is one store's account on all three platforms. Its methods are
@@ -234,6 +275,8 @@ type Account struct {
 	keys            Keys
 	days            map[string]Figures
 	daily           func(time.Time) Figures
+	flowDays        map[string]map[string]Attribution
+	flowDaily       func(int, time.Time) Attribution
 
 	mu        sync.Mutex
 	deals     []Deal // in the order HubSpot pages them
@@ -246,6 +289,8 @@ type Account struct {
 	served    map[string]int // faults served, by "platform status" or "platform drop"
 	calls     map[string]int // requests, by "METHOD path"
 	summaries []string       // days of the Triple Whale summaries answered
+	noSeries  bool
+	reports   []ReportCall // Reporting API calls, in order
 }
 
 type faultState struct {
@@ -262,8 +307,11 @@ func newAccount(cfg AccountConfig) *Account {
 	n := cfg.N
 	a := &Account{
 		name: cfg.Name, shop: cfg.ShopDomain, org: cfg.OrganizationName, n: n, keys: cfg.Keys,
-		days: cfg.Days, daily: cfg.Daily,
+		days: cfg.Days, daily: cfg.Daily, flowDays: cfg.FlowDays, flowDaily: cfg.FlowDaily, noSeries: cfg.NoFlowSeries,
 		revoked: map[Platform]int{}, served: map[string]int{}, calls: map[string]int{},
+	}
+	if a.flowDaily == nil {
+		a.flowDaily = func(i int, day time.Time) Attribution { return DefaultFlowAttribution(n, i, day) }
 	}
 	if a.name == "" {
 		a.name = fmt.Sprintf("account-%d", n)
@@ -367,9 +415,9 @@ func generateCampaigns(n, count int) []Campaign {
 	for i := range out {
 		created := baseTime().AddDate(0, 1, i)
 		c := Campaign{ID: fmt.Sprintf("CA%d-%d", n, i+1), Name: fmt.Sprintf("Campaign %d of store %d", i+1, n),
-			Status: "Sent", CreatedAt: created}
+			Status: "Sent", CreatedAt: created, Revenue: float64(n*(40+10*i)) + 0.5, Conversions: float64(2 + i)}
 		if i == count-1 && count > 1 {
-			c.Status = "Draft"
+			c.Status, c.Revenue, c.Conversions = "Draft", 0, 0
 		} else {
 			sent := created.Add(24*time.Hour + 10*time.Hour)
 			c.SendTime = &sent

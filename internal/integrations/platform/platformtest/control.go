@@ -24,6 +24,7 @@ type AccountView struct {
 	FaultsServed     map[string]int `json:"faultsServed"`
 	Counts           map[string]int `json:"counts"`
 	SummaryDays      []string       `json:"summaryDays"`
+	ReportCalls      []ReportCall   `json:"reportCalls"`
 }
 
 // View returns the account as the control API shows it.
@@ -31,7 +32,7 @@ func (a *Account) View() AccountView {
 	return AccountView{
 		Name: a.name, N: a.n, Keys: a.keys, ShopDomain: a.shop, OrganizationName: a.org,
 		Deals: a.Deals(), Contacts: a.Contacts(), Campaigns: a.Campaigns(), Flows: a.Flows(),
-		FaultsServed: a.FaultsServed(), Counts: a.Counts(), SummaryDays: a.SummaryDays(),
+		FaultsServed: a.FaultsServed(), Counts: a.Counts(), SummaryDays: a.SummaryDays(), ReportCalls: a.ReportCalls(),
 	}
 }
 
@@ -44,6 +45,10 @@ func (a *Account) View() AccountView {
 //	GET    /_control/accounts/{name}          an AccountView
 //	GET    /_control/accounts/{name}/figures?from=YYYY-MM-DD&to=YYYY-MM-DD
 //	                                          {"total": Figures, "days": {"YYYY-MM-DD": Figures}}
+//	GET    /_control/accounts/{name}/attributed?from=YYYY-MM-DD&to=YYYY-MM-DD
+//	                                          what Klaviyo attributes to email for sends in the period:
+//	                                          {"total": Attribution, "campaigns": {id: Attribution}, "flows": {id: Attribution}}
+//	POST   /_control/accounts/{name}/flow-series {"on": false} withdraws the flow series report (404)
 //	POST   /_control/accounts/{name}/revoke   {"platform": "hubspot", "status": 401}
 //	POST   /_control/accounts/{name}/restore  {"platform": "hubspot"}
 //	POST   /_control/accounts/{name}/faults   a Fault
@@ -98,6 +103,25 @@ func (f *Fake) ControlHandler() http.Handler {
 			days[d.Format(time.DateOnly)] = a.Figures(d)
 		}
 		reply(w, http.StatusOK, map[string]any{"total": a.Totals(from, to), "days": days})
+	}))
+	mux.HandleFunc("GET /_control/accounts/{name}/attributed", account(func(w http.ResponseWriter, r *http.Request, a *Account) {
+		from, err1 := time.Parse(time.DateOnly, r.URL.Query().Get("from"))
+		to, err2 := time.Parse(time.DateOnly, r.URL.Query().Get("to"))
+		if err := errors.Join(err1, err2); err != nil || to.Before(from) || to.Sub(from) > 400*24*time.Hour {
+			reply(w, http.StatusBadRequest, map[string]string{"error": "from and to must be dates, from first, at most 400 days apart"})
+			return
+		}
+		reply(w, http.StatusOK, map[string]any{"total": a.Attributed(from, to),
+			"campaigns": a.CampaignAttribution(from, to), "flows": a.FlowAttribution(from, to)})
+	}))
+	mux.HandleFunc("POST /_control/accounts/{name}/flow-series", account(func(w http.ResponseWriter, r *http.Request, a *Account) {
+		var body struct {
+			On bool `json:"on"`
+		}
+		if decode(w, r, &body) {
+			a.SetFlowSeries(body.On)
+			reply(w, http.StatusOK, map[string]any{})
+		}
 	}))
 	type platformBody struct {
 		Platform Platform `json:"platform"`

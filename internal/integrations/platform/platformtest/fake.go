@@ -32,6 +32,10 @@ type Config struct {
 	// MaxLog caps the request log that Requests returns, oldest entries
 	// dropped first; 0 is 10,000.
 	MaxLog int
+	// KlaviyoReportLimits are the limits of Klaviyo's reporting endpoints
+	// per account; a zero limit is Klaviyo's (KlaviyoReportLimits). Tests
+	// shrink the windows so that syncs need not wait a minute.
+	KlaviyoReportLimits ReportLimits
 }
 
 // URLs are the base URLs of a Fake's platforms, as the platform clients

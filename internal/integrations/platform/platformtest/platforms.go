@@ -222,11 +222,15 @@ func klaviyoMetrics() [][2]string {
 var klaviyoBound = regexp.MustCompile(`^(greater-or-equal|less-than)\(datetime,([^)]+)\)$`)
 
 // klaviyo serves the JSON:API accounts, campaigns, flows and metrics lists
-// (paged through links.next with page[cursor]) and POST
-// /api/metric-aggregates.
+// (paged through links.next with page[cursor]), POST
+// /api/metric-aggregates and the Reporting API (klaviyoReport).
 func (f *Fake) klaviyo(w http.ResponseWriter, r *http.Request, a *Account) {
 	if r.Method == http.MethodPost && r.URL.Path == "/api/metric-aggregates" {
 		f.klaviyoAggregates(w, r, a)
+		return
+	}
+	if r.Method == http.MethodPost && (r.URL.Path == PathCampaignValues || r.URL.Path == PathFlowValues || r.URL.Path == PathFlowSeries) {
+		f.klaviyoReport(w, r, a)
 		return
 	}
 	if r.Method != http.MethodGet {

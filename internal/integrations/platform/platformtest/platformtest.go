@@ -6,17 +6,23 @@
 // documented API as our clients use it: Triple Whale's key check and summary
 // endpoint (under /api/v2, like the production base URL), HubSpot's CRM v3
 // deal and contact lists paged with limit and after, and Klaviyo's JSON:API
-// accounts, campaigns, flows and metrics lists paged through links.next and
-// POST /api/metric-aggregates, each with its platform's error bodies and
-// Retry-After on a 429.
+// accounts, campaigns, flows and metrics lists paged through links.next,
+// POST /api/metric-aggregates (whose "Placed Order" is every order of the
+// shop, as on a Shopify-connected account) and the Reporting API's
+// campaign-values, flow-values and flow-series reports (what Klaviyo
+// attributes to email, by send date, with its validation and its per-account
+// limits of 1/s, 2/min and 225/day answered with 429 and Retry-After), each
+// with its platform's error bodies and Retry-After on a 429.
 //
 // The data belongs to accounts, each opened by its own key on each platform.
 // AddAccount generates whatever an AccountConfig leaves out from the
 // account's number, deterministically: daily figures (DefaultFigures),
 // deals, contacts, campaigns and flows. A test computes what it expects from
 // the account (Account.Figures, Account.Totals, Account.Deals, ...) rather
-// than hard-coding it. Accounts change while being served (AddDeal,
-// DeleteDeal, Evolve), lose their keys (Revoke: 401 or 403) and fail
+// than hard-coding it; Account.Attributed, CampaignAttribution and
+// FlowAttribution are what the reports attribute to email, and ReportCalls
+// the reporting calls with their times, to check the limits. Accounts
+// change while being served (AddDeal, DeleteDeal, Evolve, SetFlowSeries), lose their keys (Revoke: 401 or 403) and fail
 // (InjectFault: a status every n-th call, 429 with Retry-After, dropped
 // connections); SetIntercept lets a test answer any request itself. Requests
 // are counted by "METHOD path", in all and per account, and logged.

@@ -42,11 +42,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	hsPage := fs.Int("hubspot-page-size", 0, "cap of a HubSpot page (0: 100)")
 	klPage := fs.Int("klaviyo-page-size", 0, "size of a Klaviyo page (0: 10)")
 	watchStdin := fs.Bool("stdin", false, "stop when standard input ends")
+	reportLimits := fs.String("klaviyo-report-limits", "1/1s,2/1m,225/24h", "limits of Klaviyo's reporting endpoints per account: burst,steady,daily as calls/window")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
+	limits, err := platformtest.ParseReportLimits(*reportLimits)
+	if err != nil {
+		return err
+	}
 
-	fake := platformtest.New(platformtest.Config{HubSpotPageSize: *hsPage, KlaviyoPageSize: *klPage})
+	fake := platformtest.New(platformtest.Config{HubSpotPageSize: *hsPage, KlaviyoPageSize: *klPage, KlaviyoReportLimits: limits})
 	defer fake.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
