@@ -68,10 +68,19 @@ LOAD_SUBSCRIBERS ?= 2000
 LOAD_EVENTS      ?= 20
 LOAD_FLAGS       ?=
 
-.PHONY: load
-load: build ## Subscriber load: LOAD_SUBSCRIBERS (2000) idle subscriptions, LOAD_EVENTS (20) events fanned out, memory per subscriber.
+LOAD_DURATION    ?= 10s
+LOAD_CLIENTS     ?= 1,8,32
+
+.PHONY: load load-subscribers load-queries
+load: load-queries load-subscribers ## Both load runs below, on fresh servers.
+
+load-subscribers: build ## Subscriber load: LOAD_SUBSCRIBERS (2000) idle subscriptions, LOAD_EVENTS (20) events fanned out, memory per subscriber.
 	$(GO) build -o bin/omnify-load ./cmd/omnify-load
 	ulimit -n $$(ulimit -Hn); ./bin/omnify-load -serve ./$(BIN) -n $(LOAD_SUBSCRIBERS) -events $(LOAD_EVENTS) $(LOAD_FLAGS)
+
+load-queries: build ## Query load: 90 days of synced data, then the dashboard, serverInfo and me at LOAD_CLIENTS (1,8,32) clients for LOAD_DURATION (10s) each.
+	$(GO) build -o bin/omnify-load ./cmd/omnify-load
+	./bin/omnify-load -serve ./$(BIN) -queries -duration $(LOAD_DURATION) -query-clients $(LOAD_CLIENTS) $(LOAD_FLAGS)
 
 SOAK_DURATION ?= 10m
 

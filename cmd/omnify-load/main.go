@@ -47,6 +47,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -84,6 +85,12 @@ type options struct {
 	clients     int
 	child       bool
 
+	queries       bool
+	duration      time.Duration
+	queryClients  []int
+	platformsText string
+	platforms     map[string]string // each platform's key, and Triple Whale's "shopDomain"
+
 	urls []string // every server's base URL: -url's list, or the replicas -serve started
 	pids []int    // their process ids, where known (0 where not)
 }
@@ -112,6 +119,10 @@ func parse(args []string, out io.Writer) (options, error) {
 	fs.IntVar(&o.replicas, "replicas", 1, "with -serve: servers to start on one database and one NATS server; subscriber i connects to replica i mod replicas")
 	fs.IntVar(&o.clients, "clients", 1, "processes that hold the subscribers' sockets (a process may open no more files than its limit)")
 	fs.BoolVar(&o.child, "child", false, "run as one of -clients' processes (set by the tool itself)")
+	fs.BoolVar(&o.queries, "queries", false, "drive queries instead of subscriptions: load 90 days of data by syncing every platform, then run the dashboard, serverInfo and me at each -query-clients for -duration")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "with -queries: how long each query runs at each number of clients")
+	queryClients := fs.String("query-clients", "1,8,32", "with -queries: the numbers of concurrent clients, comma-separated")
+	fs.StringVar(&o.platformsText, "platform-keys", "", "with -queries against -url: TRIPLE_WHALE=key,HUBSPOT=key,KLAVIYO=key,shopDomain=shop (set by -serve)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return o, err
 	}
@@ -126,6 +137,23 @@ func parse(args []string, out io.Writer) (options, error) {
 		return o, errors.New("-concurrency must be at least 1, -source-ips 1 to 254")
 	case o.replicas < 1 || o.replicas > 16 || o.clients < 1 || o.clients > 16:
 		return o, errors.New("-replicas and -clients must be 1 to 16")
+	}
+	for c := range strings.SplitSeq(*queryClients, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || n < 1 || n > 1024 {
+			return o, fmt.Errorf("-query-clients %q: numbers from 1 to 1024", *queryClients)
+		}
+		o.queryClients = append(o.queryClients, n)
+	}
+	o.platforms = map[string]string{}
+	if o.platformsText != "" {
+		for kv := range strings.SplitSeq(o.platformsText, ",") {
+			k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+			if !ok {
+				return o, fmt.Errorf("-platform-keys: %q is not NAME=value", kv)
+			}
+			o.platforms[k] = v
+		}
 	}
 	for u := range strings.SplitSeq(o.url, ",") {
 		o.urls = append(o.urls, strings.TrimSpace(u))
@@ -151,15 +179,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		// No background work adds events of its own, unless the events
 		// are the workers' (agent executions).
 		role := "api"
-		if _, ok := drivers[o.driver](o).(workerRole); ok {
-			role = "all"
+		if _, ok := drivers[o.driver](o).(workerRole); ok || o.queries {
+			role = "all" // workers run the agents, or the syncs that load the data
 		}
 		c, err := startCluster(ctx, o.serve, o.serverEnv, role, o.replicas)
 		if err != nil {
 			return err
 		}
 		defer c.stop(out)
-		o.urls, o.pids, o.platformKey = nil, nil, c.platformKey
+		o.urls, o.pids, o.platformKey, o.platforms = nil, nil, c.platformKey, c.platforms
 		for i, s := range c.servers {
 			o.urls, o.pids = append(o.urls, s.url), append(o.pids, s.pid)
 			r := role
@@ -172,6 +200,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if c.db != nil {
 			fmt.Fprintf(out, "         %d replicas on one embedded database served by this process, events between them over NATS\n", len(c.servers))
 		}
+	}
+	if o.queries {
+		return runQueries(ctx, o, out)
 	}
 	return runLoad(ctx, o, out)
 }
