@@ -287,3 +287,47 @@ func TestALookupReadBeforeAChangeIsNotCached(t *testing.T) {
 		t.Fatal("an answer with no change since its lookup was not stored")
 	}
 }
+
+// TestCachedKeyRecordsItsUseOncePerInterval: a key served from the cache
+// still has its last use recorded, once per TouchInterval.
+func TestCachedKeyRecordsItsUseOncePerInterval(t *testing.T) {
+	db, _ := dbs.NewDB(t)
+	store := NewStore(db)
+	if err := store.EnsureIndexes(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	s := New(store, Options{CacheTTL: time.Hour, TouchInterval: time.Minute, Now: func() time.Time { return now }})
+	ctx := context.Background()
+	alice := signUpUser(t, s, "alice@example.com")
+	key, secret, err := s.CreateAPIKey(ctx, alice, "k", authz.ScopeRead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastUsed := func() time.Time {
+		t.Helper()
+		k, err := store.APIKeyForAuthentication(ctx, key.ID)
+		if err != nil || k.LastUsedAt == nil {
+			t.Fatalf("key %+v, %v", k, err)
+		}
+		return k.LastUsedAt.UTC()
+	}
+	start := now
+	for _, step := range []struct {
+		at, recorded time.Duration // since the start: this check, the last use it should leave
+	}{
+		{0, 0},                                 // looked up and recorded
+		{30 * time.Second, 0},                  // from the cache, too soon to record
+		{61 * time.Second, 61 * time.Second},   // from the cache, recorded
+		{120 * time.Second, 61 * time.Second},  // 59 s later: not yet
+		{122 * time.Second, 122 * time.Second}, // recorded again
+	} {
+		now = start.Add(step.at)
+		if _, err := s.AuthenticateAPIKey(ctx, secret); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := lastUsed(), start.Add(step.recorded); !got.Equal(want) {
+			t.Fatalf("after %v: last use %v, want %v", step.at, got, want)
+		}
+	}
+}
