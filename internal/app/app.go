@@ -117,7 +117,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err := authStore.EnsureIndexes(ctx); err != nil {
 		return fail(err)
 	}
-	authService := auth.New(authStore, auth.Options{Logger: o.Logger.With("module", "auth")})
+	// Only a process that serves the API authenticates requests, and only
+	// it hears the other processes' changes of authority (shareAuthChanges).
+	cacheTTL := cfg.AuthCacheTTL
+	if !cfg.RunsAPI() {
+		cacheTTL = 0
+	}
+	authService := auth.New(authStore, auth.Options{Logger: o.Logger.With("module", "auth"),
+		CacheTTL: cacheTTL, CacheEntries: cfg.AuthCacheEntries})
 	// Changes of authority reach the open connections of every process at once.
 	if a.auth, err = shareAuthChanges(ctx, a.bus, authService, cfg.RunsAPI(), o.Logger.With("module", "auth")); err != nil {
 		return fail(err)

@@ -26,7 +26,11 @@ func openBus(ctx context.Context, cfg config.Config, logger *slog.Logger) (event
 }
 
 // authChangesSubject carries changes of authority (auth.Change) between
-// processes, so that each re-checks its open connections at once.
+// processes, so that each drops the principals it cached of them and
+// re-checks its open connections at once. A message lost (NATS unreachable,
+// a full subscription) leaves a cached principal at most
+// OMNIFY_AUTH_CACHE_TTL and a connection at most
+// OMNIFY_WS_AUTH_RECHECK_INTERVAL.
 const authChangesSubject = "auth.changes"
 
 // authChange is auth.Change on the bus. It names the session (by the hash
@@ -41,9 +45,9 @@ type authChange struct {
 	OrganizationID bson.ObjectID `json:"organization,omitzero"`
 }
 
-// maxConcurrentAuthChanges bounds the changes of other processes applied at
-// once; beyond it the subscription's buffer fills and the periodic
-// re-check covers what is dropped.
+// maxConcurrentAuthChanges bounds the changes of other processes whose
+// re-checks run at once; beyond it the subscription's buffer fills and the
+// cache's TTL and the periodic re-check cover what is dropped.
 const maxConcurrentAuthChanges = 8
 
 // authChanges shares changes of authority between the processes on bus.
@@ -99,10 +103,14 @@ func (a *authChanges) listen(sub *events.Subscription) {
 		if m.Origin == a.origin {
 			continue // applied when it was made
 		}
+		c := auth.Change{SessionID: m.SessionID, APIKeyID: m.APIKeyID, UserID: m.UserID, OrganizationID: m.OrganizationID}
+		// The cached principals go at once, whatever re-checks are still
+		// running: the next request here reads the database.
+		a.svc.Forget(c)
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			a.svc.ApplyChange(context.Background(), auth.Change{SessionID: m.SessionID, APIKeyID: m.APIKeyID, UserID: m.UserID, OrganizationID: m.OrganizationID})
+			a.svc.ApplyChange(context.Background(), c)
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"log/slog"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -16,12 +17,25 @@ import (
 
 // AuthenticateAPIKey turns a bearer secret into a principal. Returns
 // UNAUTHENTICATED when the secret is malformed, unknown or revoked, or the
-// key is suspended because its creator has left the organization.
+// key is suspended because its creator has left the organization. An answer
+// given moments ago is served from the cache (see principalCache) without
+// reading the database; use is still recorded once per TouchInterval.
 func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (*authz.Principal, error) {
 	id, hash, ok := ParseAPIKey(secret)
 	if !ok {
 		return nil, errKeyInvalid
 	}
+	ck := keyCacheKey(hash)
+	now := s.now()
+	if e, ok := s.cache.get(ck, now); ok {
+		if s.due(e, now) {
+			if err := s.store.TouchAPIKey(ctx, id, now, s.opts.TouchInterval); err != nil {
+				s.opts.Logger.WarnContext(ctx, "record key use", slog.Any("error", err))
+			}
+		}
+		return e.principal(), nil
+	}
+	seen := s.cache.generation()
 	key, err := s.store.APIKeyForAuthentication(ctx, id)
 	if errors.Is(err, errNotFound) {
 		return nil, errKeyInvalid
@@ -32,7 +46,14 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (*authz
 	if !constantTimeEqual(key.SecretHash, hash) {
 		return nil, errKeyInvalid
 	}
-	return s.keyPrincipal(ctx, key, true)
+	p, usedAt, err := s.keyPrincipal(ctx, key, true)
+	if err != nil {
+		return nil, err
+	}
+	e := &cachedPrincipal{p: *p}
+	e.usedAt.Store(usedAt.UnixMilli())
+	s.cache.put(ck, seen, e, now)
+	return p, nil
 }
 
 // keyPrincipal is what an authenticated key may do now. A key acts with its
@@ -40,34 +61,42 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (*authz
 // than its creator's current role in the organization, so that demoting or
 // removing a person also takes back what the keys they made could do. A key
 // whose creator is no longer a member is suspended until they are again.
-func (s *Service) keyPrincipal(ctx context.Context, key APIKey, touch bool) (*authz.Principal, error) {
+// With touch, it records the use (once per TouchInterval); it returns the
+// last use recorded.
+func (s *Service) keyPrincipal(ctx context.Context, key APIKey, touch bool) (*authz.Principal, time.Time, error) {
 	if key.Revoked() {
-		return nil, errKeyInvalid
+		return nil, time.Time{}, errKeyInvalid
 	}
 	role := authz.RoleViewer
 	if key.Scope == authz.ScopeReadWrite {
 		role = authz.RoleAdmin
 	}
 	if key.CreatedBy.IsZero() {
-		return nil, errKeySuspended
+		return nil, time.Time{}, errKeySuspended
 	}
 	creator, err := s.store.Membership(ctx, key.OrganizationID, key.CreatedBy)
 	if errors.Is(err, errNotFound) {
-		return nil, errKeySuspended
+		return nil, time.Time{}, errKeySuspended
 	}
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	if !creator.Role.AtLeast(role) {
 		role = creator.Role
 	}
 	now := s.now()
+	var usedAt time.Time
+	if key.LastUsedAt != nil {
+		usedAt = *key.LastUsedAt
+	}
 	if touch && (key.LastUsedAt == nil || now.Sub(*key.LastUsedAt) >= s.opts.TouchInterval) {
 		if err := s.store.TouchAPIKey(ctx, key.ID, now, s.opts.TouchInterval); err != nil {
 			s.opts.Logger.WarnContext(ctx, "record key use", slog.Any("error", err))
+		} else {
+			usedAt = now
 		}
 	}
-	return &authz.Principal{OrganizationID: key.OrganizationID, Role: role, APIKeyID: key.ID, Scope: key.Scope, KeyCreatorID: key.CreatedBy}, nil
+	return &authz.Principal{OrganizationID: key.OrganizationID, Role: role, APIKeyID: key.ID, Scope: key.Scope, KeyCreatorID: key.CreatedBy}, usedAt, nil
 }
 
 // Recheck answers what an earlier principal may do now; long-lived

@@ -29,6 +29,12 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives security events [discarded].
 	Logger *slog.Logger
+	// CacheTTL is how long a resolved session or API key is served from the
+	// process's cache without reading the database [0: no cache]. Changes of
+	// authority drop what they affect at once (see Forget).
+	CacheTTL time.Duration
+	// CacheEntries caps the principals cached [10,000].
+	CacheEntries int
 }
 
 func (o *Options) defaults() {
@@ -53,6 +59,9 @@ func (o *Options) defaults() {
 	if o.Password.MemoryKiB == 0 {
 		o.Password = DefaultPasswordParams()
 	}
+	if o.CacheEntries <= 0 {
+		o.CacheEntries = 10_000
+	}
 	if o.HashConcurrency <= 0 {
 		o.HashConcurrency = 4
 	}
@@ -66,20 +75,22 @@ func (o *Options) defaults() {
 
 // Service implements sign-up, login, sessions, memberships, invitations and
 // API keys. Its methods are split by concern: signup.go, sessions.go,
-// password.go, throttle.go, members.go, invitations.go, apikeys.go and
-// watch.go (long-lived connections).
+// password.go, throttle.go, members.go, invitations.go, apikeys.go,
+// watch.go (long-lived connections) and cache.go (resolved principals).
 type Service struct {
 	store    *Store
 	hasher   *Hasher
 	opts     Options
 	watchers watchers
 	checks   inFlight
+	cache    *principalCache // nil without a cache
 }
 
 // New returns a service over store.
 func New(store *Store, opts Options) *Service {
 	opts.defaults()
-	return &Service{store: store, hasher: NewHasher(opts.Password, opts.HashConcurrency), opts: opts}
+	return &Service{store: store, hasher: NewHasher(opts.Password, opts.HashConcurrency), opts: opts,
+		cache: newPrincipalCache(opts.CacheTTL, opts.CacheEntries)}
 }
 
 func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Millisecond) }

@@ -110,47 +110,76 @@ func (s *Service) LogOut(ctx context.Context, p *authz.Principal) (bool, error) 
 
 // AuthenticateSession turns a session cookie value into a principal.
 // Returns UNAUTHENTICATED when the token is malformed, unknown, expired, or
-// its user no longer belongs to the session's organization.
+// its user no longer belongs to the session's organization. An answer given
+// moments ago is served from the cache (see principalCache) without reading
+// the database; use is still recorded once per TouchInterval, which moves
+// the idle expiry on.
 func (s *Service) AuthenticateSession(ctx context.Context, token string) (*authz.Principal, error) {
 	hash, ok := ParseSessionToken(token)
 	if !ok {
 		return nil, errSessionInvalid
 	}
-	return s.sessionPrincipal(ctx, hash, bson.ObjectID{}, true)
+	key := sessionCacheKey(hash)
+	now := s.now()
+	if e, ok := s.cache.get(key, now); ok {
+		if s.due(e, now) {
+			expires := minTime(now.Add(s.opts.SessionIdleTTL), e.absoluteExpiresAt)
+			if err := s.store.TouchSession(ctx, hash, now, expires, s.opts.TouchInterval); err != nil {
+				s.opts.Logger.WarnContext(ctx, "record session use", slog.Any("error", err))
+			} else {
+				e.expiresAt.Store(expires.UnixMilli())
+			}
+		}
+		return e.principal(), nil
+	}
+	seen := s.cache.generation()
+	p, sess, err := s.sessionPrincipal(ctx, hash, bson.ObjectID{}, true)
+	if err != nil {
+		return nil, err
+	}
+	e := &cachedPrincipal{p: *p, session: true, absoluteExpiresAt: sess.AbsoluteExpiresAt}
+	e.expiresAt.Store(sess.ExpiresAt.UnixMilli())
+	e.usedAt.Store(sess.LastUsedAt.UnixMilli())
+	s.cache.put(key, seen, e, now)
+	return p, nil
 }
 
 // sessionPrincipal checks a session and the user's membership in orgID, or,
-// when orgID is zero, in the session's active organization.
-func (s *Service) sessionPrincipal(ctx context.Context, hash string, orgID bson.ObjectID, touch bool) (*authz.Principal, error) {
+// when orgID is zero, in the session's active organization. With touch, it
+// records the use (once per TouchInterval) and returns the session as it
+// then is.
+func (s *Service) sessionPrincipal(ctx context.Context, hash string, orgID bson.ObjectID, touch bool) (*authz.Principal, Session, error) {
 	sess, err := s.store.Session(ctx, hash)
 	if errors.Is(err, errNotFound) {
-		return nil, errSessionInvalid
+		return nil, Session{}, errSessionInvalid
 	}
 	if err != nil {
-		return nil, err
+		return nil, Session{}, err
 	}
 	now := s.now()
 	if !now.Before(sess.ExpiresAt) || !now.Before(sess.AbsoluteExpiresAt) {
 		_ = s.store.DeleteSession(ctx, hash)
-		return nil, errSessionInvalid
+		return nil, Session{}, errSessionInvalid
 	}
 	if orgID.IsZero() {
 		orgID = sess.OrganizationID
 	}
 	m, err := s.store.Membership(ctx, orgID, sess.UserID)
 	if errors.Is(err, errNotFound) {
-		return nil, errSessionInvalid
+		return nil, Session{}, errSessionInvalid
 	}
 	if err != nil {
-		return nil, err
+		return nil, Session{}, err
 	}
 	if touch && now.Sub(sess.LastUsedAt) >= s.opts.TouchInterval {
 		expires := minTime(now.Add(s.opts.SessionIdleTTL), sess.AbsoluteExpiresAt)
 		if err := s.store.TouchSession(ctx, hash, now, expires, s.opts.TouchInterval); err != nil {
 			s.opts.Logger.WarnContext(ctx, "record session use", slog.Any("error", err))
+		} else {
+			sess.LastUsedAt, sess.ExpiresAt = now, expires
 		}
 	}
-	return &authz.Principal{UserID: sess.UserID, OrganizationID: orgID, Role: m.Role, SessionID: hash}, nil
+	return &authz.Principal{UserID: sess.UserID, OrganizationID: orgID, Role: m.Role, SessionID: hash}, sess, nil
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -177,13 +206,16 @@ func (s *Service) Recheck(ctx context.Context, p *authz.Principal) (*authz.Princ
 		if err != nil {
 			return nil, err
 		}
-		return s.keyPrincipal(ctx, key, false)
+		p, _, err := s.keyPrincipal(ctx, key, false)
+		return p, err
 	}
-	return s.sessionPrincipal(ctx, p.SessionID, p.OrganizationID, false)
+	p, _, err := s.sessionPrincipal(ctx, p.SessionID, p.OrganizationID, false)
+	return p, err
 }
 
 // SwitchOrganization makes another of the user's organizations the active
-// one for the caller's session. Signed-in users only.
+// one for the caller's session, in every process at once (a change of the
+// session, see Change). Signed-in users only.
 //
 // Returns FORBIDDEN for an API key, NOT_FOUND if the user is not a member
 // of the organization.
@@ -204,5 +236,9 @@ func (s *Service) SwitchOrganization(ctx context.Context, p *authz.Principal, or
 	if err := s.store.SetSessionOrganization(ctx, p.SessionID, orgID); err != nil {
 		return nil, err
 	}
+	// The session's cached principal acts in the old organization, here
+	// and on the other processes. Its open connections stay where they are
+	// (see Recheck); their re-check finds nothing changed.
+	s.changed(ctx, Change{SessionID: p.SessionID})
 	return &authz.Principal{UserID: p.UserID, OrganizationID: orgID, Role: m.Role, SessionID: p.SessionID}, nil
 }

@@ -13,7 +13,8 @@ import (
 // Change names the principals whose authority a write may just have reduced
 // or ended. Exactly one form is used:
 //
-//   - SessionID: that session (logged out);
+//   - SessionID: that session (logged out, or switched to another
+//     organization);
 //   - APIKeyID: that key (revoked);
 //   - UserID and OrganizationID: the user's sessions acting in the
 //     organization and the keys they created there (role changed, removed);
@@ -71,8 +72,9 @@ func (s *Service) OnChange(notify func(ctx context.Context, c Change)) {
 
 // ApplyChange re-checks this process's open connections that c affects, as
 // a change made here does, and waits for them (within a bound). It is for
-// changes made by other processes; a change that affects no connection
-// here costs nothing.
+// changes made by other processes, after Forget has dropped what this
+// process cached of them; a change that affects no connection here costs
+// nothing.
 func (s *Service) ApplyChange(ctx context.Context, c Change) { s.recheck(ctx, c) }
 
 // Watch registers a long-lived connection: after each change this process
@@ -104,11 +106,13 @@ const (
 	changeRecheckConcurrency = 16
 )
 
-// changed tells the other processes of c (OnChange), then re-checks the
-// open connections c affects and waits for them, so that when the mutation
-// that reduced someone's authority answers, none of this process's
-// connections still acts with the old authority.
+// changed drops the principals c affects from this process's cache, tells
+// the other processes of c (OnChange), then re-checks the open connections
+// c affects and waits for them, so that when the mutation that reduced
+// someone's authority answers, no request or connection of this process
+// still acts with the old authority.
 func (s *Service) changed(ctx context.Context, c Change) {
+	s.cache.forget(c)
 	s.watchers.mu.Lock()
 	notify := s.watchers.notify
 	s.watchers.mu.Unlock()

@@ -122,6 +122,13 @@ type Config struct {
 	// WebsocketRecheckInterval is how often an authenticated WebSocket's session
 	// or API key is checked again (OMNIFY_WS_AUTH_RECHECK_INTERVAL).
 	WebsocketRecheckInterval time.Duration
+	// AuthCacheTTL is how long a process serves a resolved session cookie
+	// or API key from memory; 0 looks every request's credential up
+	// (OMNIFY_AUTH_CACHE_TTL).
+	AuthCacheTTL time.Duration
+	// AuthCacheEntries caps the credentials a process keeps resolved
+	// (OMNIFY_AUTH_CACHE_ENTRIES).
+	AuthCacheEntries int
 	// WebsocketMaxSubscriptions caps the operations running at once on one
 	// WebSocket (OMNIFY_WS_MAX_SUBSCRIPTIONS).
 	WebsocketMaxSubscriptions int
@@ -161,6 +168,11 @@ type Config struct {
 	// deployment, for its callback (OMNIFY_PUBLIC_URL).
 	PublicURL string
 }
+
+// MaxAuthCacheTTL bounds OMNIFY_AUTH_CACHE_TTL: it is also how long a
+// process may act on a credential whose change of authority did not reach
+// it through the bus.
+const MaxAuthCacheTTL = 5 * time.Minute
 
 // CallLimit allows at most Calls calls in any Window.
 type CallLimit struct {
@@ -238,6 +250,8 @@ func Load(getenv func(string) string) (Config, error) {
 		WebsocketInitTimeout:         p.duration("OMNIFY_WS_INIT_TIMEOUT", 10*time.Second),
 		WebsocketPingInterval:        p.duration("OMNIFY_WS_PING_INTERVAL", 25*time.Second),
 		WebsocketRecheckInterval:     p.duration("OMNIFY_WS_AUTH_RECHECK_INTERVAL", 30*time.Second),
+		AuthCacheTTL:                 p.durationBetween("OMNIFY_AUTH_CACHE_TTL", 5*time.Second, 0, MaxAuthCacheTTL),
+		AuthCacheEntries:             p.intRange("OMNIFY_AUTH_CACHE_ENTRIES", 10_000, 1, 1_000_000),
 		WebsocketMaxSubscriptions:    p.intRange("OMNIFY_WS_MAX_SUBSCRIPTIONS", 32, 1, 100_000),
 		WebsocketMaxSocketsPerClient: p.intRange("OMNIFY_WS_MAX_SOCKETS_PER_CLIENT", 16, 1, 100_000),
 		TripleWhaleBaseURL:           p.baseURL("OMNIFY_TRIPLEWHALE_BASE_URL", "https://api.triplewhale.com/api/v2"),
@@ -361,6 +375,20 @@ func (p *parser) durationOrZero(name string) time.Duration {
 	if err != nil || d < 0 {
 		p.fail(name, fmt.Sprintf("%q is not a duration such as 5s (or 0)", v))
 		return 0
+	}
+	return d
+}
+
+// durationBetween is a duration from lo to hi, 0 included when lo is 0.
+func (p *parser) durationBetween(name string, def, lo, hi time.Duration) time.Duration {
+	v := p.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		p.fail(name, fmt.Sprintf("%q is not a duration from %s to %s", v, lo, hi))
+		return def
 	}
 	return d
 }

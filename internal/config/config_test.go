@@ -105,6 +105,10 @@ func TestInvalidValuesNameTheirVariable(t *testing.T) {
 		{"agent service secret one short", map[string]string{"OMNIFY_AGENTKIT_URL": "https://agents.internal", "OMNIFY_AGENTKIT_SECRET": strings.Repeat("s", 31)}, "OMNIFY_AGENTKIT_SECRET"},
 		{"agent service URL without scheme", map[string]string{"OMNIFY_AGENTKIT_URL": "agents.internal", "OMNIFY_AGENTKIT_SECRET": strings.Repeat("s", 32)}, "OMNIFY_AGENTKIT_URL"},
 		{"public URL without scheme", map[string]string{"OMNIFY_PUBLIC_URL": "omnify.example.com"}, "OMNIFY_PUBLIC_URL"},
+		{"negative auth cache TTL", map[string]string{"OMNIFY_AUTH_CACHE_TTL": "-1s"}, "OMNIFY_AUTH_CACHE_TTL"},
+		{"auth cache TTL over its bound", map[string]string{"OMNIFY_AUTH_CACHE_TTL": "6m"}, "OMNIFY_AUTH_CACHE_TTL"},
+		{"auth cache TTL without unit", map[string]string{"OMNIFY_AUTH_CACHE_TTL": "5"}, "OMNIFY_AUTH_CACHE_TTL"},
+		{"auth cache without entries", map[string]string{"OMNIFY_AUTH_CACHE_ENTRIES": "0"}, "OMNIFY_AUTH_CACHE_ENTRIES"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,6 +118,22 @@ func TestInvalidValuesNameTheirVariable(t *testing.T) {
 				t.Fatalf("err = %v, want one naming %s", err, tt.wantVar)
 			}
 		})
+	}
+}
+
+func TestAuthCache(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": 5 * time.Second, "0": 0, "0s": 0, "250ms": 250 * time.Millisecond, "5m": MaxAuthCacheTTL} {
+		c, err := Load(env(map[string]string{"OMNIFY_AUTH_CACHE_TTL": v}))
+		if err != nil || c.AuthCacheTTL != want {
+			t.Errorf("OMNIFY_AUTH_CACHE_TTL=%q: %v, %v; want %v", v, c.AuthCacheTTL, err, want)
+		}
+	}
+	c, err := Load(env(map[string]string{"OMNIFY_AUTH_CACHE_ENTRIES": "500"}))
+	if err != nil || c.AuthCacheEntries != 500 {
+		t.Fatalf("entries: %d, %v", c.AuthCacheEntries, err)
+	}
+	if c, _ := Load(env(nil)); c.AuthCacheEntries != 10_000 {
+		t.Fatalf("default entries %d", c.AuthCacheEntries)
 	}
 }
 
