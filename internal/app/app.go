@@ -246,10 +246,12 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		PerOperation: func(ctx context.Context) context.Context {
 			ctx = authz.Pin(ctx) // a connection's authority may change; an operation's may not
 			ctx = graph.WithStreamEnds(ctx)
+			ctx = integrations.WithReadMemo(ctx)
 			return loaders.WithNew(ctx, sources, o.LoaderWait)
 		},
 		// Each response (each event of a subscription) loads afresh.
 		PerResponse: func(ctx context.Context) context.Context {
+			ctx = integrations.WithReadMemo(ctx)
 			return loaders.WithNew(ctx, sources, o.LoaderWait)
 		},
 		StreamError:                  graph.StreamEndError,

@@ -294,6 +294,10 @@ func (s *Service) Disconnect(ctx context.Context, p *authz.Principal, pl Platfor
 		if err := s.store.purge(ctx, org, pl); err != nil {
 			return Integration{}, err
 		}
+		// The read models follow before the disconnect is published.
+		if err := s.refreshRollup(ctx, org); err != nil {
+			return Integration{}, err
+		}
 	}
 	if doc == nil {
 		return Integration{OrganizationID: org, Platform: pl, Status: StatusDisconnected}, nil

@@ -42,6 +42,11 @@ type Options struct {
 	Clients Clients
 	// Notify receives every status change and sync progress [no-op].
 	Notify Notify
+	// RollupChanged receives the organization and its new data version
+	// each time its read models were rebuilt, after they were stored and
+	// before the change that caused it (a sync's end, a purge) is
+	// notified [no-op].
+	RollupChanged func(ctx context.Context, org bson.ObjectID, version int64)
 	// Now is the clock [time.Now].
 	Now func() time.Time
 	// Logger receives failures that are not the caller's [discarded]. It
@@ -64,6 +69,9 @@ func New(store *Store, opts Options) *Service {
 	}
 	if opts.Notify == nil {
 		opts.Notify = func(context.Context, Event) {}
+	}
+	if opts.RollupChanged == nil {
+		opts.RollupChanged = func(context.Context, bson.ObjectID, int64) {}
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

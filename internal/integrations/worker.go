@@ -396,6 +396,16 @@ func (w *Worker) execute(ctx context.Context, run *runDoc, doc *integrationDoc) 
 	<-renewed
 
 	records := int(job.records.Load())
+	if err == nil || records > 0 && !errors.Is(err, errLeaseLost) && !errors.Is(context.Cause(work), errLeaseLost) && ctx.Err() == nil {
+		// The read models follow the records before the run's end is
+		// published, so a reader who sees the end sees the new figures.
+		if rerr := w.refreshRollup(ctx, run); rerr != nil {
+			w.opts.Logger.Error("integrations: rebuild the read models after a sync", "run", run.ID.Hex(), "err", rerr)
+			if err == nil {
+				err = storeError{rerr}
+			}
+		}
+	}
 	switch {
 	case err == nil:
 		w.logEnd(w.end(ctx, run, outcome{records: records}))
@@ -411,6 +421,13 @@ func (w *Worker) execute(ctx context.Context, run *runDoc, doc *integrationDoc) 
 		msg = redactKey(msg, job.key)
 		w.logEnd(w.end(ctx, run, outcome{message: msg, rejected: rejected, records: records}))
 	}
+}
+
+// refreshRollup rebuilds the read models of the run's organization.
+func (w *Worker) refreshRollup(ctx context.Context, run *runDoc) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return w.svc.refreshRollup(ctx, run.OrganizationID)
 }
 
 // logEnd logs a failure to record a run's outcome; the run's lease then
