@@ -49,14 +49,17 @@ type Options struct {
 
 // App is a started process: its database is open and its listener bound.
 type App struct {
-	cfg      config.Config
-	logger   *slog.Logger
-	db       *mongodb.DB
-	bus      events.Bus
-	auth     *authChanges
-	worker   *integrations.Worker
-	agents   *agents.Service
-	agentRun *agents.Worker
+	cfg    config.Config
+	logger *slog.Logger
+	db     *mongodb.DB
+	bus    events.Bus
+	auth   *authChanges
+	worker *integrations.Worker
+	// integrations is the integrations module, whose read models a worker
+	// process rebuilds at start-up when their format changed.
+	integrations *integrations.Service
+	agents       *agents.Service
+	agentRun     *agents.Worker
 	// external is the agent service's catalog, kept fresh in the
 	// background; nil without OMNIFY_AGENTKIT_URL.
 	external *agents.ExternalCatalog
@@ -146,6 +149,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	integrationService := integrations.New(integrationStore, integrations.Options{
 		Sealer: sealer, Clients: clients, Notify: graph.PublishIntegrationEvents(a.bus, o.Logger),
 	})
+	a.integrations = integrationService
 	if cfg.RunsWorker() {
 		l := cfg.KlaviyoReportLimits
 		limit := func(c config.CallLimit) integrations.RateLimit {
@@ -333,6 +337,13 @@ func (a *App) Serve(ctx context.Context) error {
 			})
 		}
 		if a.worker != nil {
+			// Read models of another format are rebuilt before the first sync;
+			// until then a read rebuilds the organization's own.
+			if n, err := a.integrations.RebuildRollupsIfStale(workCtx); err != nil && workCtx.Err() == nil {
+				a.logger.Warn("integrations: rebuild read models of another format", slog.Any("error", err), slog.Int("done", n))
+			} else if n > 0 {
+				a.logger.Info("integrations: rebuilt read models of another format", slog.Int("organizations", n))
+			}
 			if err := a.worker.Run(workCtx); err != nil {
 				a.logger.Error("integrations worker stopped", slog.Any("error", err))
 			}

@@ -345,3 +345,61 @@ func (s *Service) refreshRollup(ctx context.Context, org bson.ObjectID) error {
 	s.opts.RollupChanged(ctx, org, doc.Version)
 	return nil
 }
+
+// DefaultRebuildBatch is how many organizations RebuildRollups lists at a
+// time when the caller does not say.
+const DefaultRebuildBatch = 100
+
+// RebuildRollups rebuilds the rollup of every organization that has or had
+// an integration from its records, listing batch organizations at a time
+// (DefaultRebuildBatch when batch is not positive), and reports each new
+// data version (Options.RollupChanged). It returns how many it rebuilt.
+// Running it again, or while syncs end, changes nothing but the data
+// versions: every rebuild converges on the records. It is for operators
+// and start-up, not for callers: it checks no principal.
+func (s *Service) RebuildRollups(ctx context.Context, batch int) (int, error) {
+	if batch <= 0 {
+		batch = DefaultRebuildBatch
+	}
+	n := 0
+	var after bson.ObjectID
+	for {
+		orgs, err := s.store.organizationsAfter(ctx, after, batch)
+		if err != nil {
+			return n, err
+		}
+		for _, org := range orgs {
+			if err := s.refreshRollup(ctx, org); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if len(orgs) < batch {
+			return n, nil
+		}
+		after = orgs[len(orgs)-1]
+	}
+}
+
+// RebuildRollupsIfStale rebuilds every rollup (RebuildRollups) when the
+// stored rollups were built in another format than RollupFormat, then
+// records the format; it reports how many it rebuilt, 0 when they were
+// current. Several processes starting at once may each rebuild: the
+// rebuilds converge.
+func (s *Service) RebuildRollupsIfStale(ctx context.Context) (int, error) {
+	format, err := s.store.rollupFormat(ctx)
+	if err != nil || format == RollupFormat {
+		return 0, err
+	}
+	n, err := s.RebuildRollups(ctx, DefaultRebuildBatch)
+	if err != nil {
+		return n, err
+	}
+	return n, s.store.setRollupFormat(ctx, RollupFormat)
+}
+
+// RecordRollupFormat records that every stored rollup is of RollupFormat,
+// after RebuildRollups rebuilt them all.
+func (s *Service) RecordRollupFormat(ctx context.Context) error {
+	return s.store.setRollupFormat(ctx, RollupFormat)
+}

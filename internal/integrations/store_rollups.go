@@ -248,7 +248,7 @@ func (s *Store) rollupFormat(ctx context.Context) (int, error) {
 func (s *Store) setRollupFormat(ctx context.Context, format int) error {
 	_, err := s.rollups.ReplaceOne(ctx, bson.D{{Key: "_id", Value: rollupMarkerID}},
 		rollupMarker{ID: rollupMarkerID, Format: format}, options.Replace().SetUpsert(true))
-	if err != nil {
+	if err != nil && !mongo.IsDuplicateKeyError(err) { // a concurrent start-up recorded it
 		return fmt.Errorf("integrations: record rollup format: %w", err)
 	}
 	return nil
