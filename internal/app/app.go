@@ -58,8 +58,11 @@ type App struct {
 	// integrations is the integrations module, whose read models a worker
 	// process rebuilds at start-up when their format changed.
 	integrations *integrations.Service
-	agents       *agents.Service
-	agentRun     *agents.Worker
+	// cache holds the organizations' read models in this process; nil
+	// when OMNIFY_CACHE_MAX_BYTES is 0.
+	cache    *integrations.Cache
+	agents   *agents.Service
+	agentRun *agents.Worker
 	// external is the agent service's catalog, kept fresh in the
 	// background; nil without OMNIFY_AGENTKIT_URL.
 	external *agents.ExternalCatalog
@@ -106,6 +109,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		if a.bus != nil {
 			_ = a.bus.Close()
 		}
+		a.cache.Close()
 		_ = a.db.Close(context.WithoutCancel(ctx))
 		return nil, err
 	}
@@ -146,8 +150,16 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	clients := integrations.NewClients(integrations.BaseURLs{
 		TripleWhale: cfg.TripleWhaleBaseURL, HubSpot: cfg.HubSpotBaseURL, Klaviyo: cfg.KlaviyoBaseURL,
 	}, platform.Options{})
+	// Each process keeps the dashboard's read models; every process hears
+	// of every change to them.
+	a.cache = integrations.NewCache(cfg.CacheMaxBytes, cfg.CacheTTL)
+	changes, err := shareReadModelChanges(ctx, a.bus, a.cache, o.Logger.With("module", "integrations"))
+	if err != nil {
+		return fail(err)
+	}
 	integrationService := integrations.New(integrationStore, integrations.Options{
 		Sealer: sealer, Clients: clients, Notify: graph.PublishIntegrationEvents(a.bus, o.Logger),
+		Cache: a.cache, Changed: changes.publish,
 	})
 	a.integrations = integrationService
 	if cfg.RunsWorker() {
@@ -389,6 +401,7 @@ func (a *App) shutdown() error {
 		}
 	}
 	_ = a.bus.Close()
+	a.cache.Close()
 	if err := a.auth.wait(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("changes of authority still being applied: %w", err))
 	}

@@ -25,9 +25,18 @@ func (s *Service) Integrations(ctx context.Context, p *authz.Principal) ([]Integ
 	if err := require(p, readRole); err != nil {
 		return nil, err
 	}
-	docs, err := s.store.integrationsOf(ctx, p.OrganizationID)
-	if err != nil {
-		return nil, err
+	var docs []integrationDoc
+	if s.opts.Cache != nil {
+		v, err := s.opts.Cache.state(ctx, p.OrganizationID, s.loadState)
+		if err != nil {
+			return nil, err
+		}
+		docs = v.integrations
+	} else {
+		var err error
+		if docs, err = s.store.integrationsOf(ctx, p.OrganizationID); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]Integration, 0, len(Platforms()))
 	for _, pl := range Platforms() {

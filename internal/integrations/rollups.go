@@ -283,7 +283,7 @@ func WithReadMemo(ctx context.Context) context.Context {
 func (s *Service) rollup(ctx context.Context, org bson.ObjectID) (*rollupDoc, error) {
 	memo, _ := ctx.Value(memoKey{}).(*readMemo)
 	if memo == nil {
-		return s.loadRollup(ctx, org)
+		return s.cachedRollup(ctx, org)
 	}
 	memo.mu.Lock()
 	e := memo.m[org]
@@ -292,8 +292,17 @@ func (s *Service) rollup(ctx context.Context, org bson.ObjectID) (*rollupDoc, er
 		memo.m[org] = e
 	}
 	memo.mu.Unlock()
-	e.once.Do(func() { e.doc, e.err = s.loadRollup(ctx, org) })
+	e.once.Do(func() { e.doc, e.err = s.cachedRollup(ctx, org) })
 	return e.doc, e.err
+}
+
+// cachedRollup returns the organization's rollup from the process's
+// cache, or loads it.
+func (s *Service) cachedRollup(ctx context.Context, org bson.ObjectID) (*rollupDoc, error) {
+	if s.opts.Cache == nil {
+		return s.loadRollup(ctx, org)
+	}
+	return s.opts.Cache.rollup(ctx, org, s.loadRollup)
 }
 
 // loadRollup reads the organization's rollup from the database, rebuilding
@@ -335,14 +344,15 @@ func (s *Service) rebuildRollup(ctx context.Context, org bson.ObjectID) (*rollup
 }
 
 // refreshRollup rebuilds the organization's rollup and reports its new
-// data version (Options.RollupChanged), so that every process drops what
-// it holds of the organization's read models.
+// data version, to this process's Cache at once and to the others through
+// Options.Changed, so that every process drops the older rollup it holds.
 func (s *Service) refreshRollup(ctx context.Context, org bson.ObjectID) error {
 	doc, err := s.rebuildRollup(ctx, org)
 	if err != nil {
 		return err
 	}
-	s.opts.RollupChanged(ctx, org, doc.Version)
+	s.opts.Cache.Invalidate(org, doc.Version)
+	s.opts.Changed(ctx, org, doc.Version)
 	return nil
 }
 
@@ -353,7 +363,7 @@ const DefaultRebuildBatch = 100
 // RebuildRollups rebuilds the rollup of every organization that has or had
 // an integration from its records, listing batch organizations at a time
 // (DefaultRebuildBatch when batch is not positive), and reports each new
-// data version (Options.RollupChanged). It returns how many it rebuilt.
+// data version (Options.Changed). It returns how many it rebuilt.
 // Running it again, or while syncs end, changes nothing but the data
 // versions: every rebuild converges on the records. It is for operators
 // and start-up, not for callers: it checks no principal.

@@ -1,6 +1,7 @@
 package integrations
 
 import (
+	"context"
 	"math"
 	"reflect"
 	"sync"
@@ -338,5 +339,61 @@ func TestRebuildRollups(t *testing.T) {
 	}
 	if n, err := e.svc.RebuildRollupsIfStale(ctx); err != nil || n != len(orgs) {
 		t.Fatalf("RebuildRollupsIfStale after a format change = %d, %v; want %d", n, err, len(orgs))
+	}
+}
+
+// The cache answers reads without the database, drops a rollup only for a
+// newer version, and follows a sync at once in the process that ran it.
+func TestCacheFollowsTheDataVersion(t *testing.T) {
+	t.Parallel()
+	e := syncedEnv(t, TripleWhale)
+	cache := NewCache(1<<20, time.Minute)
+	t.Cleanup(cache.Close)
+	var changes []int64
+	e.svc = New(e.store, Options{Sealer: e.sealer, Clients: e.clients, Notify: e.events.notify, Now: e.clock.Now, Cache: cache,
+		Changed: func(_ context.Context, _ bson.ObjectID, v int64) { changes = append(changes, v) }})
+	viewer := e.actor(authz.RoleViewer)
+	read := func() (float64, int) {
+		t.Helper()
+		e.counter.Reset()
+		s, err := e.svc.MarketingSummary(t.Context(), viewer, date(2026, 3, 13), date(2026, 3, 15))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Integrations(t.Context(), viewer); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.SyncRuns(t.Context(), viewer, nil); err != nil {
+			t.Fatal(err)
+		}
+		return s.Totals.Revenue, e.counter.Count()
+	}
+	revenue, n := read()
+	if n != 3 || revenue == 0 {
+		t.Fatalf("first read: %v with %d commands, want the rollup, the integrations and the runs", revenue, n)
+	}
+	if _, n := read(); n != 0 || cache.Bytes() == 0 {
+		t.Fatalf("cached read: %d commands, %d bytes held", n, cache.Bytes())
+	}
+	version, _ := e.store.rollupVersion(t.Context(), e.org)
+	cache.Apply(e.org, version) // a process that already holds this version keeps it
+	if _, n := read(); n != 2 {
+		t.Errorf("after a change to the version held: %d commands, want the state's 2", n)
+	}
+	cache.Apply(e.org, version+1)
+	if _, n := read(); n != 3 {
+		t.Errorf("after a newer version: %d commands, want 3", n)
+	}
+
+	e.clock.Advance(2 * time.Hour)
+	if r := e.sync(t, e.actor(authz.RoleOwner), TripleWhale); r.Status != SyncSucceeded {
+		t.Fatalf("sync = %+v", r)
+	}
+	if _, n := read(); n != 3 {
+		t.Errorf("after a sync in this process: %d commands, want 3", n)
+	}
+	// Queued and started (state), then the new rollup, then the end.
+	if l := len(changes); l < 2 || changes[l-2] != version+1 || changes[l-1] != 0 {
+		t.Errorf("changes reported %v, want the new version %d just before the end", changes, version+1)
 	}
 }

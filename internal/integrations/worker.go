@@ -262,6 +262,9 @@ func (w *Worker) end(ctx context.Context, run *runDoc, o outcome) error {
 			return err
 		}
 	}
+	// Older runs go before the end is notified, so that what a reader
+	// caches after the event is the kept list.
+	pruneErr := w.store.pruneRuns(ctx, run.OrganizationID, run.Platform, KeptRunsPerPlatform)
 	if doc != nil {
 		w.svc.notify(ctx, doc, &ended.SyncRun, now)
 	}
@@ -272,7 +275,7 @@ func (w *Worker) end(ctx context.Context, run *runDoc, o outcome) error {
 	} else {
 		w.opts.Logger.Warn("integrations: sync failed", append(logArgs, "reason", o.message)...)
 	}
-	return w.store.pruneRuns(ctx, run.OrganizationID, run.Platform, KeptRunsPerPlatform)
+	return pruneErr
 }
 
 // requeue puts a run this worker is abandoning (the process is shutting
