@@ -152,6 +152,20 @@ func BenchmarkDashboard(b *testing.B) {
 				}
 			}
 			post(alice.c.HTTP()) // warm-up
+			// What every signed-in request costs (the session and the legal
+			// gate), for comparison.
+			b.Run("sessiononly", func(b *testing.B) {
+				for b.Loop() {
+					req, _ := http.NewRequest("POST", env.URL+"/graphql", strings.NewReader(`{"query":"{ serverInfo { version } }"}`))
+					req.Header.Set("Content-Type", "application/json")
+					resp, err := alice.c.HTTP().Do(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			})
 			b.Run("1client", func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
