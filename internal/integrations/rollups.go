@@ -306,13 +306,24 @@ func (s *Service) cachedRollup(ctx context.Context, org bson.ObjectID) (*rollupD
 }
 
 // loadRollup reads the organization's rollup from the database, rebuilding
-// it when it is missing or of another format.
+// it when it is missing or of an older format.
 func (s *Service) loadRollup(ctx context.Context, org bson.ObjectID) (*rollupDoc, error) {
 	d, err := s.store.rollup(ctx, org)
 	if err != nil {
 		return nil, err
 	}
-	if d == nil || d.Format != RollupFormat {
+	switch {
+	case d != nil && d.Format > RollupFormat:
+		// A newer release wrote it (a rolling deploy): this process builds
+		// its own from the records and leaves the stored one alone.
+		src, err := s.store.rollupSources(ctx, org)
+		if err != nil {
+			return nil, err
+		}
+		own := buildRollup(org, src, s.now())
+		own.Version = d.Version
+		return &own, nil
+	case d == nil || d.Format != RollupFormat:
 		return s.rebuildRollup(ctx, org)
 	}
 	return d, nil

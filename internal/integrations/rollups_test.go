@@ -229,7 +229,8 @@ func TestRollupsMatchTheRecords(t *testing.T) {
 }
 
 // Rebuilds racing one another converge on the records, and a rollup of
-// another format is never read.
+// another format is never read: an older one is rebuilt, a newer one (a
+// later release's) left alone.
 func TestRollupRebuildsConverge(t *testing.T) {
 	t.Parallel()
 	e := syncedEnv(t, TripleWhale, Klaviyo)
@@ -261,14 +262,30 @@ func TestRollupRebuildsConverge(t *testing.T) {
 		t.Errorf("stored rollup differs from one built from the records")
 	}
 
-	// A rollup of another format is rebuilt when read.
+	// A rollup of a newer format is read from the records and left alone.
 	if _, err := e.db.Collection(rollupsCollection).UpdateOne(ctx, bson.D{{Key: "_id", Value: rollupKey(e.org)}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "format", Value: RollupFormat + 1}, {Key: "daily", Value: bson.A{}}}}}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := e.svc.MarketingSummary(ctx, e.actor(authz.RoleViewer), date(2026, 3, 1), date(2026, 3, 15))
 	if err != nil || s.Totals.Revenue == 0 {
-		t.Errorf("summary over a rollup of another format: %+v, %v", s.Totals, err)
+		t.Errorf("summary over a rollup of a newer format: %+v, %v", s.Totals, err)
+	}
+	if d, _ := e.store.rollup(ctx, e.org); d.Format != RollupFormat+1 {
+		t.Errorf("a rollup of a newer format was overwritten with format %d", d.Format)
+	}
+
+	// A rollup of an older format is rebuilt when read.
+	if _, err := e.db.Collection(rollupsCollection).UpdateOne(ctx, bson.D{{Key: "_id", Value: rollupKey(e.org)}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "format", Value: RollupFormat - 1}, {Key: "daily", Value: bson.A{}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	s, err = e.svc.MarketingSummary(ctx, e.actor(authz.RoleViewer), date(2026, 3, 1), date(2026, 3, 15))
+	if err != nil || s.Totals.Revenue == 0 {
+		t.Errorf("summary over a rollup of an older format: %+v, %v", s.Totals, err)
+	}
+	if d, _ := e.store.rollup(ctx, e.org); d.Format != RollupFormat {
+		t.Errorf("a rollup of an older format was not rebuilt: format %d", d.Format)
 	}
 }
 
