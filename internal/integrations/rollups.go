@@ -403,13 +403,14 @@ func (s *Service) RebuildRollups(ctx context.Context, batch int) (int, error) {
 }
 
 // RebuildRollupsIfStale rebuilds every rollup (RebuildRollups) when the
-// stored rollups were built in another format than RollupFormat, then
-// records the format; it reports how many it rebuilt, 0 when they were
+// stored rollups were built in an older format than RollupFormat (or none
+// was recorded), then records the format; it reports how many it rebuilt, 0 when they were
 // current. Several processes starting at once may each rebuild: the
 // rebuilds converge.
 func (s *Service) RebuildRollupsIfStale(ctx context.Context) (int, error) {
 	format, err := s.store.rollupFormat(ctx)
-	if err != nil || format == RollupFormat {
+	if err != nil || format >= RollupFormat {
+		// Current, or recorded by a later release: nothing to do.
 		return 0, err
 	}
 	n, err := s.RebuildRollups(ctx, DefaultRebuildBatch)
