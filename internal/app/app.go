@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/graph"
@@ -218,6 +219,12 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	metrics := httpserver.NewMetrics(metricsOptions)
 	metrics.Registry().MustRegister(db.Metrics())
+	if a.cache != nil {
+		metrics.Registry().MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "omnify_read_model_cache_bytes",
+			Help: "Memory held by the cache of the organizations' dashboard read models and integration states, as estimated for OMNIFY_CACHE_MAX_BYTES.",
+		}, func() float64 { return float64(a.cache.Bytes()) }))
+	}
 	checks := map[string]httpserver.Check{"database": db.Check}
 	if c, ok := a.bus.(events.Checker); ok {
 		checks["bus"] = c.Check // NATS: without it, live events stop between processes

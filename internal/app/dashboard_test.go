@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"math"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -99,6 +100,10 @@ func TestDashboardCommands(t *testing.T) {
 
 	if n, by := dashboardCommands(t, cached, alice.c); n != 0 {
 		t.Errorf("with the cache the dashboard sent %d commands beyond the session's (%v), want 0", n, by)
+	}
+	held := regexp.MustCompile(`(?m)^omnify_read_model_cache_bytes (\S+)$`).FindStringSubmatch(send(t, "GET", cached.URL+"/metrics", "", "", nil).body)
+	if held == nil || held[1] == "0" {
+		t.Errorf("omnify_read_model_cache_bytes: %v, want what the cache holds", held)
 	}
 	onUncached := logInClient(t, uncached, alice)
 	if n, by := dashboardCommands(t, uncached, onUncached); n > 3 {
