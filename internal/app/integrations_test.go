@@ -500,7 +500,11 @@ func TestAPIRoleQueuesAndWorkerRoleSyncs(t *testing.T) {
 	p := newPlatforms(t)
 	name := dbs.DatabaseName(t)
 	key := []byte("0123456789abcdef0123456789abcdef") // replicas share OMNIFY_SECRET_KEY
-	api := apptest.Start(t, dbs, p.configure, func(c *config.Config) { c.Role, c.MongoDatabase, c.SecretKey = config.RoleAPI, name, key })
+	// Without a bus between them (which a deployment must have), the API
+	// process would not hear of the worker's changes: it keeps no cache.
+	api := apptest.Start(t, dbs, p.configure, func(c *config.Config) {
+		c.Role, c.MongoDatabase, c.SecretKey, c.CacheMaxBytes = config.RoleAPI, name, key, 0
+	})
 	alice := signUp(t, api, "alice@example.com", "Acme")
 	if r := connect(t, alice.c, "HUBSPOT", hsGoodKey, ""); len(r.Errors) != 0 {
 		t.Fatal(r.Errors)
