@@ -316,6 +316,12 @@ func (w *Worker) failAbandoned(ctx context.Context) error {
 		if ended == nil {
 			continue
 		}
+		if ended.RecordsWritten > 0 {
+			// What the dead workers wrote reaches the read models before the end is told.
+			if err := w.svc.refreshRollup(ctx, r.OrganizationID); err != nil {
+				w.opts.Logger.Error("integrations: rebuild the read models after a run given up", "run", r.ID.Hex(), "err", err)
+			}
+		}
 		doc, err := w.store.endRun(ctx, &r, runEnd{at: now, lastError: msg})
 		if err != nil {
 			return err
