@@ -116,9 +116,10 @@ func PublishIntegrationEvents(bus events.Bus, logger *slog.Logger) integrations.
 }
 
 // subscribeIntegrationEvents streams the caller's organization's events
-// until the subscription ends. The organization's bus subscription is
+// until the subscription ends; svc's cache applies each before it is
+// delivered. The organization's bus subscription is
 // shared by every subscriber of this process (liveFeeds).
-func subscribeIntegrationEvents(ctx context.Context, feeds *liveFeeds, bus events.Bus, p *authz.Principal) (<-chan *model.IntegrationEvent, error) {
+func subscribeIntegrationEvents(ctx context.Context, feeds *liveFeeds, bus events.Bus, svc *integrations.Service, p *authz.Principal) (<-chan *model.IntegrationEvent, error) {
 	if err := authz.Require(p, authz.RoleViewer); err != nil {
 		return nil, err
 	}
@@ -128,6 +129,8 @@ func subscribeIntegrationEvents(ctx context.Context, feeds *liveFeeds, bus event
 		if json.Unmarshal(data, &e) != nil || e.OrganizationID != org {
 			return nil, false
 		}
+		// What the event reports is read afresh by whoever sees it.
+		svc.Observe(e)
 		return &model.IntegrationEvent{ID: globalid.Encode(typeIntegrationEvent, e.ID.Hex()), Platform: e.Platform, Status: e.Status, Sync: e.Sync, At: e.At}, true
 	})
 }

@@ -156,7 +156,7 @@ func (r *queryResolver) EmailFlows(ctx context.Context, first *int, after *strin
 }
 
 func (r *subscriptionResolver) IntegrationEvents(ctx context.Context) (<-chan *model.IntegrationEvent, error) {
-	return subscribeIntegrationEvents(ctx, &r.feeds, r.Bus, authz.FromContext(ctx))
+	return subscribeIntegrationEvents(ctx, &r.feeds, r.Bus, r.IntegrationService, authz.FromContext(ctx))
 }
 
 func (r *Resolver) Contact() generated.ContactResolver { return &contactResolver{r} }

@@ -73,3 +73,30 @@ func asUsage(err error, ue **usageError) bool {
 	*ue = e
 	return ok
 }
+
+func TestRollupsRebuild(t *testing.T) {
+	dir := t.TempDir()
+	env := func(k string) string {
+		if k == "OMNIFY_DATA_DIR" {
+			return dir
+		}
+		return ""
+	}
+	rebuild := func(args ...string) (string, error) {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), append([]string{"omnify", "rollups"}, args...), env, &out, &errOut)
+		return out.String() + errOut.String(), err
+	}
+	var ue *usageError
+	for _, args := range [][]string{nil, {"refresh"}, {"rebuild", "--batch", "0"}, {"rebuild", "--nope"}} {
+		if out, err := rebuild(args...); err == nil || !asUsage(err, &ue) {
+			t.Errorf("rollups %v: %v %q; want a usage error", args, err, out)
+		}
+	}
+	for range 2 {
+		out, err := rebuild("rebuild", "--batch", "10")
+		if err != nil || !strings.Contains(out, "Rebuilt the read models of 0 organizations.") {
+			t.Fatalf("rebuild: %v %q", err, out)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/omnify/bff/internal/app"
 	"github.com/omnify/bff/internal/config"
+	"github.com/omnify/bff/internal/integrations"
 	"github.com/omnify/bff/internal/legal"
 )
 
@@ -31,6 +32,8 @@ commands:
   serve [--role=all|api|worker]   serve the API and run background work (default)
   legal publish --kind K --title T --file F
                                   publish a new version of a legal document
+  rollups rebuild [--batch N]     rebuild every organization's dashboard read models from
+                                  the synced records (N organizations at a time)
   healthcheck                     exit 0 when the local server answers /healthz (for containers)
   version                         print the version
 
@@ -52,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, rest, getenv, stdout, stderr)
 	case "legal":
 		return legalCommand(ctx, rest, getenv, stdout, stderr)
+	case "rollups":
+		return rollupsCommand(ctx, rest, getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, getenv, stdout)
 	case "version", "--version":
@@ -191,5 +196,34 @@ func legalCommand(ctx context.Context, args []string, getenv func(string) string
 		return fmt.Errorf("legal publish: %s; nothing was published", app.ErrorMessage(err))
 	}
 	fmt.Fprintf(stdout, "Published %s version %d (%s), id %s.\n", doc.Kind, doc.Version, doc.Title, doc.ID.Hex())
+	return nil
+}
+
+// rollupsCommand runs `omnify rollups rebuild`: it rebuilds every
+// organization's read models from the synced records and prints how many.
+// It is idempotent, and safe while servers and workers run.
+func rollupsCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "rebuild" {
+		fmt.Fprint(stderr, "usage: omnify rollups rebuild [--batch N]\n")
+		return &usageError{errors.New("rollups: unknown or missing subcommand")}
+	}
+	fs := flag.NewFlagSet("rollups rebuild", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	batch := fs.Int("batch", integrations.DefaultRebuildBatch, "organizations listed at a time (1 to 1000)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return &usageError{err}
+	}
+	if *batch < 1 || *batch > 1000 {
+		return &usageError{fmt.Errorf("rollups rebuild: --batch %d is not between 1 and 1000", *batch)}
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return &usageError{fmt.Errorf("invalid configuration:\n%w", err)}
+	}
+	n, err := app.RebuildRollups(ctx, cfg, newLogger(cfg, stderr), *batch)
+	if err != nil {
+		return fmt.Errorf("rollups rebuild: %s (%d organizations rebuilt before it)", app.ErrorMessage(err), n)
+	}
+	fmt.Fprintf(stdout, "Rebuilt the read models of %d organizations.\n", n)
 	return nil
 }

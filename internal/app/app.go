@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/graph"
@@ -49,12 +50,18 @@ type Options struct {
 
 // App is a started process: its database is open and its listener bound.
 type App struct {
-	cfg      config.Config
-	logger   *slog.Logger
-	db       *mongodb.DB
-	bus      events.Bus
-	auth     *authChanges
-	worker   *integrations.Worker
+	cfg    config.Config
+	logger *slog.Logger
+	db     *mongodb.DB
+	bus    events.Bus
+	auth   *authChanges
+	worker *integrations.Worker
+	// integrations is the integrations module, whose read models a worker
+	// process rebuilds at start-up when their format changed.
+	integrations *integrations.Service
+	// cache holds the organizations' read models in this process; nil
+	// when OMNIFY_CACHE_MAX_BYTES is 0.
+	cache    *integrations.Cache
 	agents   *agents.Service
 	agentRun *agents.Worker
 	// external is the agent service's catalog, kept fresh in the
@@ -103,6 +110,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		if a.bus != nil {
 			_ = a.bus.Close()
 		}
+		a.cache.Close()
 		_ = a.db.Close(context.WithoutCancel(ctx))
 		return nil, err
 	}
@@ -150,9 +158,18 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	clients := integrations.NewClients(integrations.BaseURLs{
 		TripleWhale: cfg.TripleWhaleBaseURL, HubSpot: cfg.HubSpotBaseURL, Klaviyo: cfg.KlaviyoBaseURL,
 	}, platform.Options{})
+	// Each process keeps the dashboard's read models; every process hears
+	// of every change to them.
+	a.cache = integrations.NewCache(cfg.CacheMaxBytes, cfg.CacheTTL)
+	changes, err := shareReadModelChanges(ctx, a.bus, a.cache, o.Logger.With("module", "integrations"))
+	if err != nil {
+		return fail(err)
+	}
 	integrationService := integrations.New(integrationStore, integrations.Options{
 		Sealer: sealer, Clients: clients, Notify: graph.PublishIntegrationEvents(a.bus, o.Logger),
+		Cache: a.cache, Changed: changes.publish,
 	})
+	a.integrations = integrationService
 	if cfg.RunsWorker() {
 		l := cfg.KlaviyoReportLimits
 		limit := func(c config.CallLimit) integrations.RateLimit {
@@ -209,6 +226,12 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	metrics := httpserver.NewMetrics(metricsOptions)
 	metrics.Registry().MustRegister(db.Metrics())
+	if a.cache != nil {
+		metrics.Registry().MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "omnify_read_model_cache_bytes",
+			Help: "Memory held by the cache of the organizations' dashboard read models and integration states, as estimated for OMNIFY_CACHE_MAX_BYTES.",
+		}, func() float64 { return float64(a.cache.Bytes()) }))
+	}
 	checks := map[string]httpserver.Check{"database": db.Check}
 	if c, ok := a.bus.(events.Checker); ok {
 		checks["bus"] = c.Check // NATS: without it, live events stop between processes
@@ -253,10 +276,12 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		PerOperation: func(ctx context.Context) context.Context {
 			ctx = authz.Pin(ctx) // a connection's authority may change; an operation's may not
 			ctx = graph.WithStreamEnds(ctx)
+			ctx = integrations.WithReadMemo(ctx)
 			return loaders.WithNew(ctx, sources, o.LoaderWait)
 		},
 		// Each response (each event of a subscription) loads afresh.
 		PerResponse: func(ctx context.Context) context.Context {
+			ctx = integrations.WithReadMemo(ctx)
 			return loaders.WithNew(ctx, sources, o.LoaderWait)
 		},
 		StreamError:                  graph.StreamEndError,
@@ -338,6 +363,13 @@ func (a *App) Serve(ctx context.Context) error {
 			})
 		}
 		if a.worker != nil {
+			// Read models of another format are rebuilt before the first sync;
+			// until then a read rebuilds the organization's own.
+			if n, err := a.integrations.RebuildRollupsIfStale(workCtx); err != nil && workCtx.Err() == nil {
+				a.logger.Warn("integrations: rebuild read models of another format", slog.Any("error", err), slog.Int("done", n))
+			} else if n > 0 {
+				a.logger.Info("integrations: rebuilt read models of another format", slog.Int("organizations", n))
+			}
 			if err := a.worker.Run(workCtx); err != nil {
 				a.logger.Error("integrations worker stopped", slog.Any("error", err))
 			}
@@ -383,6 +415,7 @@ func (a *App) shutdown() error {
 		}
 	}
 	_ = a.bus.Close()
+	a.cache.Close()
 	if err := a.auth.wait(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("changes of authority still being applied: %w", err))
 	}

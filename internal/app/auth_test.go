@@ -53,7 +53,7 @@ type account struct {
 }
 
 // signUp creates an account that accepted the current legal documents.
-func signUp(t *testing.T, env *apptest.Env, email, org string) account {
+func signUp(t testing.TB, env *apptest.Env, email, org string) account {
 	t.Helper()
 	c := env.Client()
 	var out struct{ SignUp struct{ Viewer viewerData } }
@@ -787,7 +787,7 @@ func TestIntrospectionInProductionNeedsAuthentication(t *testing.T) {
 	}
 }
 
-func currentLegalIDs(t *testing.T, env *apptest.Env) []string {
+func currentLegalIDs(t testing.TB, env *apptest.Env) []string {
 	t.Helper()
 	var docs struct{ LegalDocuments []struct{ ID string } }
 	env.Client().MustData(t, `{ legalDocuments { id } }`, nil, &docs)

@@ -83,8 +83,10 @@ func TestTwoWorkerProcessesClaimEachRunOnce(t *testing.T) {
 	urls := p.fake.URLs()
 	name := dbs.DatabaseName(t)
 	key := []byte("0123456789abcdef0123456789abcdef")
+	// No bus joins the processes: the API process keeps no cache, so that
+	// it reads what the workers write.
 	api := apptest.Start(t, dbs, func(c *config.Config) {
-		c.Role, c.MongoDatabase, c.SecretKey = config.RoleAPI, name, key
+		c.Role, c.MongoDatabase, c.SecretKey, c.CacheMaxBytes = config.RoleAPI, name, key, 0
 		configurePlatforms(p.fake)(c)
 	})
 

@@ -201,7 +201,7 @@ func testReportLimits() platformtest.ReportLimits {
 
 const connectMutation = `mutation($i: ConnectIntegrationInput!) { connectIntegration(input: $i) { integration { platform status accountLabel connectedAt } } }`
 
-func connect(t *testing.T, c *apptest.Client, platform, key, shopDomain string) apptest.Response {
+func connect(t testing.TB, c *apptest.Client, platform, key, shopDomain string) apptest.Response {
 	t.Helper()
 	in := map[string]any{"platform": platform, "apiKey": key}
 	if shopDomain != "" {
@@ -224,7 +224,7 @@ type integrationView struct {
 	}
 }
 
-func listIntegrations(t *testing.T, c *apptest.Client) map[string]integrationView {
+func listIntegrations(t testing.TB, c *apptest.Client) map[string]integrationView {
 	t.Helper()
 	var out struct{ Integrations []integrationView }
 	c.MustData(t, `{ integrations { platform status accountLabel lastSyncedAt lastError syncs(first: 3) { nodes { id status recordsWritten error } } } }`, nil, &out)
@@ -236,7 +236,7 @@ func listIntegrations(t *testing.T, c *apptest.Client) map[string]integrationVie
 }
 
 // waitFor polls until cond holds, failing the test after a bounded wait.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
@@ -446,8 +446,8 @@ func TestIntegrationsEndToEnd(t *testing.T) {
 	base := env.Commands.Count("find")
 	env.Commands.Reset()
 	alice.c.MustData(t, `{ integrations { platform syncs(first: 3) { nodes { id status } totalCount } } }`, nil, nil)
-	if extra := env.Commands.Count("find") - base; extra != 1 {
-		t.Fatalf("syncs of 3 integrations cost %d extra finds, want 1", extra)
+	if extra := env.Commands.Count("find") - base; extra > 1 {
+		t.Fatalf("syncs of 3 integrations cost %d extra finds, want at most 1 (none while the process holds the state)", extra)
 	}
 
 	// A key rejected mid-life marks the integration ERROR with a message to reconnect.
@@ -500,7 +500,11 @@ func TestAPIRoleQueuesAndWorkerRoleSyncs(t *testing.T) {
 	p := newPlatforms(t)
 	name := dbs.DatabaseName(t)
 	key := []byte("0123456789abcdef0123456789abcdef") // replicas share OMNIFY_SECRET_KEY
-	api := apptest.Start(t, dbs, p.configure, func(c *config.Config) { c.Role, c.MongoDatabase, c.SecretKey = config.RoleAPI, name, key })
+	// Without a bus between them (which a deployment must have), the API
+	// process would not hear of the worker's changes: it keeps no cache.
+	api := apptest.Start(t, dbs, p.configure, func(c *config.Config) {
+		c.Role, c.MongoDatabase, c.SecretKey, c.CacheMaxBytes = config.RoleAPI, name, key, 0
+	})
 	alice := signUp(t, api, "alice@example.com", "Acme")
 	if r := connect(t, alice.c, "HUBSPOT", hsGoodKey, ""); len(r.Errors) != 0 {
 		t.Fatal(r.Errors)

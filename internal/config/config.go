@@ -104,6 +104,14 @@ type Config struct {
 	// APQCacheBytes bounds the memory of automatic persisted queries kept
 	// (OMNIFY_APQ_CACHE_BYTES).
 	APQCacheBytes int64
+	// CacheMaxBytes bounds the memory of the organizations' dashboard read
+	// models and integration states each process keeps
+	// (OMNIFY_CACHE_MAX_BYTES); 0 keeps none.
+	CacheMaxBytes int64
+	// CacheTTL is how long a kept read model or integration state is
+	// served at most, the backstop for a change missed on the bus
+	// (OMNIFY_CACHE_TTL).
+	CacheTTL time.Duration
 	// MetricsOperationNames caps the distinct operation names used as
 	// metric labels (OMNIFY_METRICS_MAX_OPERATION_NAMES).
 	MetricsOperationNames int
@@ -243,6 +251,8 @@ func Load(getenv func(string) string) (Config, error) {
 		MaxResponseErrors:            p.intRange("OMNIFY_MAX_RESPONSE_ERRORS", 100, 1, 100_000),
 		QueryCacheBytes:              int64(p.intRange("OMNIFY_QUERY_CACHE_BYTES", 6<<20, 1, 1<<34)),
 		APQCacheBytes:                int64(p.intRange("OMNIFY_APQ_CACHE_BYTES", 2<<20, 1, 1<<34)),
+		CacheMaxBytes:                int64(p.intRange("OMNIFY_CACHE_MAX_BYTES", 64<<20, 0, 1<<36)),
+		CacheTTL:                     p.duration("OMNIFY_CACHE_TTL", time.Minute),
 		MetricsOperationNames:        p.intRange("OMNIFY_METRICS_MAX_OPERATION_NAMES", 200, 1, 100_000),
 		MetricsOperationNameLength:   p.intRange("OMNIFY_METRICS_MAX_OPERATION_NAME_LENGTH", 100, 1, 10_000),
 		AllowedOrigins:               p.origins("OMNIFY_ALLOWED_ORIGINS"),

@@ -216,6 +216,7 @@ func TestLimitSettingsAtTheirBounds(t *testing.T) {
 		{"OMNIFY_MAX_RESPONSE_ERRORS", "1", "100000", func(c Config) int64 { return int64(c.MaxResponseErrors) }},
 		{"OMNIFY_QUERY_CACHE_BYTES", "1", "17179869184", func(c Config) int64 { return c.QueryCacheBytes }},
 		{"OMNIFY_APQ_CACHE_BYTES", "1", "17179869184", func(c Config) int64 { return c.APQCacheBytes }},
+		{"OMNIFY_CACHE_MAX_BYTES", "0", "68719476736", func(c Config) int64 { return c.CacheMaxBytes }},
 		{"OMNIFY_METRICS_MAX_OPERATION_NAMES", "1", "100000", func(c Config) int64 { return int64(c.MetricsOperationNames) }},
 		{"OMNIFY_METRICS_MAX_OPERATION_NAME_LENGTH", "1", "10000", func(c Config) int64 { return int64(c.MetricsOperationNameLength) }},
 		{"OMNIFY_WS_MAX_SUBSCRIPTIONS", "1", "100000", func(c Config) int64 { return int64(c.WebsocketMaxSubscriptions) }},

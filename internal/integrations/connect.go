@@ -25,9 +25,18 @@ func (s *Service) Integrations(ctx context.Context, p *authz.Principal) ([]Integ
 	if err := require(p, readRole); err != nil {
 		return nil, err
 	}
-	docs, err := s.store.integrationsOf(ctx, p.OrganizationID)
-	if err != nil {
-		return nil, err
+	var docs []integrationDoc
+	if s.opts.Cache != nil {
+		v, err := s.opts.Cache.state(ctx, p.OrganizationID, s.loadState)
+		if err != nil {
+			return nil, err
+		}
+		docs = v.integrations
+	} else {
+		var err error
+		if docs, err = s.store.integrationsOf(ctx, p.OrganizationID); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]Integration, 0, len(Platforms()))
 	for _, pl := range Platforms() {
@@ -292,6 +301,10 @@ func (s *Service) Disconnect(ctx context.Context, p *authz.Principal, pl Platfor
 	}
 	if purgeData {
 		if err := s.store.purge(ctx, org, pl); err != nil {
+			return Integration{}, err
+		}
+		// The read models follow before the disconnect is published.
+		if err := s.refreshRollup(ctx, org); err != nil {
 			return Integration{}, err
 		}
 	}

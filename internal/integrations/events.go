@@ -39,5 +39,22 @@ func (s *Service) notify(ctx context.Context, doc *integrationDoc, run *SyncRun,
 		snapshot := *run
 		e.Sync = &snapshot
 	}
+	s.opts.Cache.invalidateState(e.OrganizationID)
+	s.opts.Changed(ctx, e.OrganizationID, 0)
 	s.opts.Notify(ctx, e)
+}
+
+// Observe applies an integration event received from the bus to this
+// process's Cache before it is delivered to subscribers, so that a client
+// that sees a sync end, or a disconnect, then reads, gets what that change
+// stored, whichever of the bus's messages reached this process first.
+func (s *Service) Observe(e Event) {
+	if s.opts.Cache == nil {
+		return
+	}
+	if e.Status == StatusDisconnected || e.Sync != nil && !e.Sync.Status.Active() {
+		s.opts.Cache.Invalidate(e.OrganizationID, 0)
+		return
+	}
+	s.opts.Cache.invalidateState(e.OrganizationID)
 }

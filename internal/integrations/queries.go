@@ -3,7 +3,6 @@ package integrations
 import (
 	"cmp"
 	"context"
-	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -39,7 +38,8 @@ func utcDay(t time.Time) time.Time {
 // Email revenue is what Klaviyo attributes to the campaigns and flows sent
 // in the period, with every campaign and flow that earned some; Klaviyo's
 // "Placed Order" total is apart (KlaviyoOrderRevenue). It reads stored
-// data only, in at most four finds whatever the range.
+// data only, from the organization's rollup: one find by _id whatever the range
+// (none when the process holds it), and never a scan of the records.
 //
 // Returns FORBIDDEN without a role in an organization, and
 // BAD_USER_INPUT on field from when from is after to, and on field to when
@@ -52,17 +52,20 @@ func (s *Service) MarketingSummary(ctx context.Context, p *authz.Principal, from
 	if err != nil {
 		return Summary{}, err
 	}
+	r, err := s.rollup(ctx, p.OrganizationID)
+	if err != nil {
+		return Summary{}, err
+	}
 	prevFrom := from.AddDate(0, 0, -days)
-	// One row per day and daily platform in both periods.
-	rows, err := s.store.dailyRows(ctx, p.OrganizationID, prevFrom, to, 2*days*dailyPlatforms)
-	if err != nil {
-		return Summary{}, err
-	}
-	campaigns, flowDays, err := s.store.attributedRows(ctx, p.OrganizationID, prevFrom, to, 2*days)
-	if err != nil {
-		return Summary{}, err
-	}
+	return summarize(p.OrganizationID, from, to, days, r.dailyRows(prevFrom, to), r.campaignsSent(prevFrom, to), r.flowDaysIn(prevFrom, to), r.flowNames()), nil
+}
 
+// summarize computes the summary of the days from to to (days of them)
+// and of the period of equal length before, from the daily rows, the
+// attributed campaign values and the flow days of both periods, and the
+// flow names by Klaviyo id. It reads nothing: the read models and the
+// records give it the same figures.
+func summarize(org bson.ObjectID, from, to time.Time, days int, rows []dailyDoc, campaigns []campaignValueDoc, flowDays []flowDayDoc, names map[string]string) Summary {
 	sum := Summary{Currency: DefaultCurrency, From: from, To: to, Daily: make([]Day, days)}
 	for i := range sum.Daily {
 		sum.Daily[i].Date = from.AddDate(0, 0, i)
@@ -107,7 +110,7 @@ func (s *Service) MarketingSummary(ctx context.Context, p *authz.Principal, from
 		sum.Daily[i].EmailRevenue += revenue
 		src := set[id]
 		if src == nil {
-			src = &EmailRevenueSource{Kind: kind, Key: recordKey(p.OrganizationID, id), KlaviyoID: id, Name: name}
+			src = &EmailRevenueSource{Kind: kind, Key: recordKey(org, id), KlaviyoID: id, Name: name}
 			set[id] = src
 		}
 		src.Revenue += revenue
@@ -123,21 +126,15 @@ func (s *Service) MarketingSummary(ctx context.Context, p *authz.Principal, from
 			attribute(byFlow, EmailSourceFlow, fd.Date, f.FlowID, f.FlowID, f.Revenue, f.Conversions)
 		}
 	}
-	if len(byFlow) > 0 {
-		names, err := s.store.flowNames(ctx, p.OrganizationID, slices.Collect(maps.Keys(byFlow)))
-		if err != nil {
-			return Summary{}, err
-		}
-		for id, src := range byFlow {
-			if n, ok := names[id]; ok && n != "" {
-				src.Name = n
-			}
+	for id, src := range byFlow {
+		if n, ok := names[id]; ok && n != "" {
+			src.Name = n
 		}
 	}
 	sum.Totals, sum.Previous = cur.totals(), prev.totals()
 	sum.EmailByCampaign = ranked(byCampaign, sum.Totals.EmailRevenue)
 	sum.EmailByFlow = ranked(byFlow, sum.Totals.EmailRevenue)
-	return sum, nil
+	return sum
 }
 
 // ranked lists set by revenue, highest first (ties by Klaviyo id), with
@@ -238,25 +235,29 @@ func ratio(a, b float64) float64 {
 // synced that far, or not connected then), which is not the same as a day
 // with no email: the caller tells the two apart. The times are reduced to
 // their UTC calendar days. A day's Revenue is what Klaviyo attributes to
-// the campaigns and flows sent that day (three finds whatever the range).
+// the campaigns and flows sent that day (read from the rollup, as
+// MarketingSummary).
 //
 // Returns what MarketingSummary returns.
 func (s *Service) EmailDaily(ctx context.Context, p *authz.Principal, from, to time.Time) ([]EmailDay, error) {
 	if err := require(p, readRole); err != nil {
 		return nil, err
 	}
-	from, to, days, err := dayRange(from, to)
+	from, to, _, err := dayRange(from, to)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.store.emailRows(ctx, p.OrganizationID, from, to, days)
+	r, err := s.rollup(ctx, p.OrganizationID)
 	if err != nil {
 		return nil, err
 	}
-	campaigns, flowDays, err := s.store.attributedRows(ctx, p.OrganizationID, from, to, days)
-	if err != nil {
-		return nil, err
+	var rows []dailyDoc
+	for _, d := range r.dailyRows(from, to) {
+		if d.Platform == Klaviyo {
+			rows = append(rows, d)
+		}
 	}
+	campaigns, flowDays := r.campaignsSent(from, to), r.flowDaysIn(from, to)
 	attributed := map[time.Time]float64{}
 	for _, c := range campaigns {
 		if c.SendDate != nil {
@@ -292,7 +293,7 @@ func (s *Service) EmailDaily(ctx context.Context, p *authz.Principal, from, to t
 // cursor is malformed.
 func (s *Service) Deals(ctx context.Context, p *authz.Principal, first *int, after *string, stage string) (page.Page[Deal], error) {
 	filter := recordFilter{stage: strings.TrimSpace(stage)}
-	return listRecords(ctx, s, p, dealSet, filter, dealOrder, first, after, func(d dealDoc) string { return d.ExternalID }, dealDoc.public)
+	return listRecords(ctx, s, p, dealSet, filter, dealOrder, first, after, func(d dealDoc) string { return d.ExternalID }, dealDoc.public, nil)
 }
 
 // Contacts returns a page of the organization's HubSpot contacts, newest
@@ -300,7 +301,7 @@ func (s *Service) Deals(ctx context.Context, p *authz.Principal, first *int, aft
 //
 // Returns what Deals returns.
 func (s *Service) Contacts(ctx context.Context, p *authz.Principal, first *int, after *string) (page.Page[Contact], error) {
-	return listRecords(ctx, s, p, contactSet, recordFilter{}, contactOrder, first, after, func(d contactDoc) string { return d.ExternalID }, contactDoc.public)
+	return listRecords(ctx, s, p, contactSet, recordFilter{}, contactOrder, first, after, func(d contactDoc) string { return d.ExternalID }, contactDoc.public, nil)
 }
 
 // EmailCampaigns returns a page of the organization's Klaviyo campaigns,
@@ -309,7 +310,8 @@ func (s *Service) Contacts(ctx context.Context, p *authz.Principal, first *int, 
 //
 // Returns what Deals returns.
 func (s *Service) EmailCampaigns(ctx context.Context, p *authz.Principal, first *int, after *string) (page.Page[Campaign], error) {
-	return listRecords(ctx, s, p, campaignSet, recordFilter{}, campaignOrder, first, after, func(d campaignDoc) string { return d.ExternalID }, campaignDoc.public)
+	return listRecords(ctx, s, p, campaignSet, recordFilter{}, campaignOrder, first, after, func(d campaignDoc) string { return d.ExternalID }, campaignDoc.public,
+		(*rollupDoc).campaignPage)
 }
 
 // EmailFlows returns a page of the organization's Klaviyo flows, by name
@@ -317,12 +319,16 @@ func (s *Service) EmailCampaigns(ctx context.Context, p *authz.Principal, first 
 //
 // Returns what Deals returns.
 func (s *Service) EmailFlows(ctx context.Context, p *authz.Principal, first *int, after *string) (page.Page[Flow], error) {
-	return listRecords(ctx, s, p, flowSet, recordFilter{}, flowOrder, first, after, func(d flowDoc) string { return d.ExternalID }, flowDoc.public)
+	return listRecords(ctx, s, p, flowSet, recordFilter{}, flowOrder, first, after, func(d flowDoc) string { return d.ExternalID }, flowDoc.public,
+		(*rollupDoc).flowPage)
 }
 
 // listRecords checks the caller and the page request, reads one page of a
-// record set and returns it as domain values.
-func listRecords[D, T any](ctx context.Context, s *Service, p *authz.Principal, set recordSet, filter recordFilter, order recordOrder, first *int, after *string, externalID func(D) string, public func(D) T) (page.Page[T], error) {
+// record set and returns it as domain values. fromRollup, when not nil,
+// answers the pages the organization's rollup holds; the others are read
+// from the records.
+func listRecords[D, T any](ctx context.Context, s *Service, p *authz.Principal, set recordSet, filter recordFilter, order recordOrder, first *int, after *string, externalID func(D) string, public func(D) T,
+	fromRollup func(*rollupDoc, bson.ObjectID, page.Request) (page.Page[D], bool)) (page.Page[T], error) {
 	if err := require(p, readRole); err != nil {
 		return page.Page[T]{}, err
 	}
@@ -330,9 +336,19 @@ func listRecords[D, T any](ctx context.Context, s *Service, p *authz.Principal, 
 	if err != nil {
 		return page.Page[T]{}, err
 	}
-	docs, err := pageRecords(ctx, s.store, set, p.OrganizationID, filter, order, r, externalID)
-	if err != nil {
-		return page.Page[T]{}, err
+	var docs page.Page[D]
+	held := false
+	if fromRollup != nil {
+		roll, err := s.rollup(ctx, p.OrganizationID)
+		if err != nil {
+			return page.Page[T]{}, err
+		}
+		docs, held = fromRollup(roll, p.OrganizationID, r)
+	}
+	if !held {
+		if docs, err = pageRecords(ctx, s.store, set, p.OrganizationID, filter, order, r, externalID); err != nil {
+			return page.Page[T]{}, err
+		}
 	}
 	out := page.Page[T]{Items: make([]T, len(docs.Items)), Cursors: docs.Cursors,
 		HasNextPage: docs.HasNextPage, HasPreviousPage: docs.HasPreviousPage, TotalCount: docs.TotalCount}
@@ -396,30 +412,9 @@ func (s *Service) PipelineSummary(ctx context.Context, p *authz.Principal) (Pipe
 	if err := require(p, readRole); err != nil {
 		return Pipeline{}, err
 	}
-	docs, err := s.store.stageAmounts(ctx, p.OrganizationID)
+	r, err := s.rollup(ctx, p.OrganizationID)
 	if err != nil {
 		return Pipeline{}, err
 	}
-	var out Pipeline
-	byStage := map[string]*StageTotal{}
-	for _, d := range docs {
-		st := byStage[d.Stage]
-		if st == nil {
-			st = &StageTotal{Stage: d.Stage}
-			byStage[d.Stage] = st
-		}
-		st.Count++
-		if d.Amount != nil {
-			st.Amount += *d.Amount
-			if d.Stage != StageClosedWon && d.Stage != StageClosedLost {
-				out.OpenAmount += *d.Amount
-			}
-		}
-	}
-	out.Stages = make([]StageTotal, 0, len(byStage))
-	for _, st := range byStage {
-		out.Stages = append(out.Stages, *st)
-	}
-	slices.SortFunc(out.Stages, func(a, b StageTotal) int { return strings.Compare(a.Stage, b.Stage) })
-	return out, nil
+	return r.pipeline(), nil
 }

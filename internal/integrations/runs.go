@@ -133,16 +133,25 @@ func (s *Service) SyncRuns(ctx context.Context, p *authz.Principal, platforms []
 	}
 	// Pruning keeps KeptRunsPerPlatform runs and there is at most one
 	// active run per integration, so this limit loses none.
-	runs, err := s.store.runsOf(ctx, p.OrganizationID, ps, len(ps)*(KeptRunsPerPlatform+2))
-	if err != nil {
-		return nil, err
+	var runs []SyncRun
+	if s.opts.Cache != nil {
+		v, err := s.opts.Cache.state(ctx, p.OrganizationID, s.loadState)
+		if err != nil {
+			return nil, err
+		}
+		runs = v.runs
+	} else {
+		var err error
+		if runs, err = s.store.runsOf(ctx, p.OrganizationID, ps, len(ps)*(KeptRunsPerPlatform+2)); err != nil {
+			return nil, err
+		}
 	}
 	out := make(map[Platform][]SyncRun, len(ps))
 	for _, pl := range ps {
 		out[pl] = []SyncRun{}
 	}
 	for _, r := range runs {
-		if len(out[r.Platform]) < KeptRunsPerPlatform+1 {
+		if l, asked := out[r.Platform]; asked && len(l) < KeptRunsPerPlatform+1 {
 			out[r.Platform] = append(out[r.Platform], r)
 		}
 	}
@@ -193,4 +202,19 @@ func (s *Service) SyncRun(ctx context.Context, p *authz.Principal, id bson.Objec
 		return SyncRun{}, errNotFound("sync run")
 	}
 	return r.SyncRun, nil
+}
+
+// loadState reads the organization's integrations and the kept runs of
+// every platform, for the Cache: two finds.
+func (s *Service) loadState(ctx context.Context, org bson.ObjectID) (*stateView, error) {
+	docs, err := s.store.integrationsOf(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	ps := Platforms()
+	runs, err := s.store.runsOf(ctx, org, ps, len(ps)*(KeptRunsPerPlatform+2))
+	if err != nil {
+		return nil, err
+	}
+	return &stateView{integrations: docs, runs: runs}, nil
 }

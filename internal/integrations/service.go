@@ -42,6 +42,18 @@ type Options struct {
 	Clients Clients
 	// Notify receives every status change and sync progress [no-op].
 	Notify Notify
+	// Changed receives the organization and its new data version each
+	// time its read models were rebuilt, after they were stored and before
+	// the change that caused it (a sync's end, a purge) is notified; and
+	// the organization with version 0 each time its integrations' state
+	// changed, after it was stored, with each event sent to Notify. The
+	// composition root passes both on to every process's Cache, in order
+	// [no-op].
+	Changed func(ctx context.Context, org bson.ObjectID, version int64)
+	// Cache keeps organizations' read models and integration states in
+	// this process; Changed must reach the Cache of every other process
+	// [nil: none kept].
+	Cache *Cache
 	// Now is the clock [time.Now].
 	Now func() time.Time
 	// Logger receives failures that are not the caller's [discarded]. It
@@ -64,6 +76,9 @@ func New(store *Store, opts Options) *Service {
 	}
 	if opts.Notify == nil {
 		opts.Notify = func(context.Context, Event) {}
+	}
+	if opts.Changed == nil {
+		opts.Changed = func(context.Context, bson.ObjectID, int64) {}
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

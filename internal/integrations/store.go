@@ -41,7 +41,7 @@ const (
 type Store struct {
 	db                                                           *mongodb.DB
 	integrations, runs, daily, deals, contacts, campaigns, flows *mongo.Collection
-	campaignValues, flowDays, reportCalls                        *mongo.Collection
+	campaignValues, flowDays, reportCalls, rollups               *mongo.Collection
 }
 
 // NewStore returns a Store over db's integration collections.
@@ -60,6 +60,7 @@ func NewStore(db *mongodb.DB) *Store {
 		campaignValues: d.Collection(campaignValuesCollection),
 		flowDays:       d.Collection(flowDaysCollection),
 		reportCalls:    d.Collection(reportCallsCollection),
+		rollups:        d.Collection(rollupsCollection),
 	}
 }
 

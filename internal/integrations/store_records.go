@@ -201,39 +201,6 @@ func (s *Store) deleteUnseen(ctx context.Context, set recordSet, org, runID bson
 	return nil
 }
 
-// dailyRows returns the organization's daily figures of every platform from
-// the day from to the day to, included, without their sync bookkeeping.
-// expected is how many rows there are at most: the batch holds one more,
-// so that one reply carries them all and closes the cursor, with no
-// getMore.
-func (s *Store) dailyRows(ctx context.Context, org bson.ObjectID, from, to time.Time, expected int) ([]dailyDoc, error) {
-	return findAll[dailyDoc](ctx, s.daily, bson.D{
-		{Key: "organizationId", Value: org},
-		{Key: "date", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lte", Value: to}}},
-	}, options.Find().
-		SetProjection(bson.D{{Key: "_id", Value: 0}, {Key: "syncRunId", Value: 0}, {Key: "syncedAt", Value: 0}}).
-		SetBatchSize(int32(expected+1)))
-}
-
-// emailRows returns the organization's Klaviyo daily figures from the day
-// from to the day to, included, by date, with only the date and the email
-// figures. days is how many rows there are at most: the batch holds one
-// more, so that one reply carries them all and closes the cursor, with no
-// getMore.
-func (s *Store) emailRows(ctx context.Context, org bson.ObjectID, from, to time.Time, days int) ([]dailyDoc, error) {
-	return findAll[dailyDoc](ctx, s.daily, bson.D{
-		{Key: "organizationId", Value: org},
-		{Key: "platform", Value: Klaviyo},
-		{Key: "date", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lte", Value: to}}},
-	}, options.Find().
-		SetProjection(bson.D{
-			{Key: "_id", Value: 0}, {Key: "date", Value: 1}, {Key: "emailsReceived", Value: 1},
-			{Key: "emailsOpened", Value: 1}, {Key: "emailsClicked", Value: 1},
-		}).
-		SetSort(bson.D{{Key: "date", Value: 1}}).
-		SetBatchSize(int32(days+1)))
-}
-
 // stageAmounts returns the stage and amount of every deal of the
 // organization. They are summed by the caller rather than with $group:
 // only two small fields travel, and the embedded engine's accumulators are

@@ -262,6 +262,9 @@ func (w *Worker) end(ctx context.Context, run *runDoc, o outcome) error {
 			return err
 		}
 	}
+	// Older runs go before the end is notified, so that what a reader
+	// caches after the event is the kept list.
+	pruneErr := w.store.pruneRuns(ctx, run.OrganizationID, run.Platform, KeptRunsPerPlatform)
 	if doc != nil {
 		w.svc.notify(ctx, doc, &ended.SyncRun, now)
 	}
@@ -272,7 +275,7 @@ func (w *Worker) end(ctx context.Context, run *runDoc, o outcome) error {
 	} else {
 		w.opts.Logger.Warn("integrations: sync failed", append(logArgs, "reason", o.message)...)
 	}
-	return w.store.pruneRuns(ctx, run.OrganizationID, run.Platform, KeptRunsPerPlatform)
+	return pruneErr
 }
 
 // requeue puts a run this worker is abandoning (the process is shutting
@@ -312,6 +315,12 @@ func (w *Worker) failAbandoned(ctx context.Context) error {
 		}
 		if ended == nil {
 			continue
+		}
+		if ended.RecordsWritten > 0 {
+			// What the dead workers wrote reaches the read models before the end is told.
+			if err := w.svc.refreshRollup(ctx, r.OrganizationID); err != nil {
+				w.opts.Logger.Error("integrations: rebuild the read models after a run given up", "run", r.ID.Hex(), "err", err)
+			}
 		}
 		doc, err := w.store.endRun(ctx, &r, runEnd{at: now, lastError: msg})
 		if err != nil {
@@ -396,6 +405,16 @@ func (w *Worker) execute(ctx context.Context, run *runDoc, doc *integrationDoc) 
 	<-renewed
 
 	records := int(job.records.Load())
+	if err == nil || records > 0 && !errors.Is(err, errLeaseLost) && !errors.Is(context.Cause(work), errLeaseLost) && ctx.Err() == nil {
+		// The read models follow the records before the run's end is
+		// published, so a reader who sees the end sees the new figures.
+		if rerr := w.refreshRollup(ctx, run); rerr != nil {
+			w.opts.Logger.Error("integrations: rebuild the read models after a sync", "run", run.ID.Hex(), "err", rerr)
+			if err == nil {
+				err = storeError{rerr}
+			}
+		}
+	}
 	switch {
 	case err == nil:
 		w.logEnd(w.end(ctx, run, outcome{records: records}))
@@ -411,6 +430,13 @@ func (w *Worker) execute(ctx context.Context, run *runDoc, doc *integrationDoc) 
 		msg = redactKey(msg, job.key)
 		w.logEnd(w.end(ctx, run, outcome{message: msg, rejected: rejected, records: records}))
 	}
+}
+
+// refreshRollup rebuilds the read models of the run's organization.
+func (w *Worker) refreshRollup(ctx context.Context, run *runDoc) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return w.svc.refreshRollup(ctx, run.OrganizationID)
 }
 
 // logEnd logs a failure to record a run's outcome; the run's lease then

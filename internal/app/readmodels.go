@@ -1,0 +1,72 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/omnify/bff/internal/events"
+	"github.com/omnify/bff/internal/integrations"
+)
+
+// readModelsSubject carries every change of an organization's read models
+// and integration state (integrations.Options.Changed) to every process,
+// in the order they were made, so that each drops what its cache holds of
+// the organization. One subject for all organizations: one subscription
+// per process, and a rebuilt rollup's message always precedes the message
+// of the sync end that caused it.
+const readModelsSubject = "readmodels.changed"
+
+// readModelChange is a change on the bus: the organization and its new
+// data version, 0 for a change of its integrations' state.
+type readModelChange struct {
+	OrganizationID bson.ObjectID `json:"organization"`
+	Version        int64         `json:"version,omitempty"`
+}
+
+// readModelChanges shares the changes of read models between processes.
+type readModelChanges struct {
+	bus    events.Bus
+	cache  *integrations.Cache
+	logger *slog.Logger
+}
+
+// shareReadModelChanges subscribes to the changes every process publishes
+// and applies them to cache until the bus closes; publish is the
+// integrations module's Options.Changed.
+func shareReadModelChanges(ctx context.Context, bus events.Bus, cache *integrations.Cache, logger *slog.Logger) (*readModelChanges, error) {
+	r := &readModelChanges{bus: bus, cache: cache, logger: logger}
+	if cache == nil {
+		return r, nil
+	}
+	// The subscription lasts until the bus closes.
+	sub, err := bus.Subscribe(context.WithoutCancel(ctx), readModelsSubject)
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		for data := range sub.C {
+			var m readModelChange
+			if err := json.Unmarshal(data, &m); err != nil || m.OrganizationID.IsZero() {
+				logger.Warn("a change of read models that cannot be read", slog.Any("error", err))
+				continue
+			}
+			cache.Apply(m.OrganizationID, m.Version)
+		}
+	}()
+	return r, nil
+}
+
+// publish sends a change to every process; a process that misses it
+// serves what it holds until the entry's time to live (OMNIFY_CACHE_TTL).
+func (r *readModelChanges) publish(ctx context.Context, org bson.ObjectID, version int64) {
+	data, err := json.Marshal(readModelChange{OrganizationID: org, Version: version})
+	if err == nil {
+		err = r.bus.Publish(ctx, readModelsSubject, data)
+	}
+	if err != nil {
+		r.logger.WarnContext(ctx, "publish a change of read models", slog.Any("error", err))
+	}
+}
