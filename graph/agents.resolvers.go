@@ -37,7 +37,7 @@ func (r *agentResolver) Executions(ctx context.Context, obj *agents.Agent, first
 	if err != nil {
 		return nil, err
 	}
-	preloadRequesters(ctx, p.Items)
+	preloadUsers(ctx, p.Items, "requestedBy", requesterOf)
 	return &model.AgentExecutionConnection{Edges: edgesOf(p, agentExecutionEdge), Nodes: nodesOf(p), PageInfo: pageInfoOf(p), TotalCount: p.TotalCount}, nil
 }
 

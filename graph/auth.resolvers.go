@@ -191,7 +191,7 @@ func (r *organizationResolver) Members(ctx context.Context, obj *auth.Organizati
 	}
 	p, err := r.Auth.Members(ctx, authz.FromContext(ctx), obj.ID, req)
 	if err == nil {
-		preloadMemberUsers(ctx, p.Items)
+		preloadUsers(ctx, p.Items, "user", memberUserOf)
 	}
 	return memberConnection(p, err)
 }
@@ -218,7 +218,7 @@ func (r *queryResolver) APIKeys(ctx context.Context, first *int, after *string) 
 	}
 	p, err := r.Auth.APIKeys(ctx, authz.FromContext(ctx), req)
 	if err == nil {
-		preloadKeyCreators(ctx, p.Items)
+		preloadUsers(ctx, p.Items, "createdBy", keyCreatorOf)
 	}
 	return apiKeyConnection(p, err)
 }

@@ -58,41 +58,22 @@ func preloadAgents(ctx context.Context, list []*agents.Agent) {
 	_ = loaders.For(ctx).PreloadUsers(ctx, users)
 }
 
-// preloadRequesters loads who requested a page of executions.
-func preloadRequesters(ctx context.Context, list []agents.Execution) {
-	if !selects(ctx, underItems("requestedBy")...) {
+// preloadUsers loads, in one query, the users that field of a page's
+// items names (userOf picks the id).
+func preloadUsers[T any](ctx context.Context, list []T, field string, userOf func(T) bson.ObjectID) {
+	if !selects(ctx, underItems(field)...) {
 		return
 	}
 	ids := make([]bson.ObjectID, len(list))
-	for i, e := range list {
-		ids[i] = e.RequestedBy
+	for i, v := range list {
+		ids[i] = userOf(v)
 	}
 	_ = loaders.For(ctx).PreloadUsers(ctx, ids)
 }
 
-// preloadMemberUsers loads the users of a page of memberships.
-func preloadMemberUsers(ctx context.Context, list []auth.Membership) {
-	if !selects(ctx, underItems("user")...) {
-		return
-	}
-	ids := make([]bson.ObjectID, len(list))
-	for i, m := range list {
-		ids[i] = m.UserID
-	}
-	_ = loaders.For(ctx).PreloadUsers(ctx, ids)
-}
-
-// preloadKeyCreators loads who created a page of API keys.
-func preloadKeyCreators(ctx context.Context, list []auth.APIKey) {
-	if !selects(ctx, underItems("createdBy")...) {
-		return
-	}
-	ids := make([]bson.ObjectID, len(list))
-	for i, k := range list {
-		ids[i] = k.CreatedBy
-	}
-	_ = loaders.For(ctx).PreloadUsers(ctx, ids)
-}
+func requesterOf(e agents.Execution) bson.ObjectID { return e.RequestedBy }
+func memberUserOf(m auth.Membership) bson.ObjectID { return m.UserID }
+func keyCreatorOf(k auth.APIKey) bson.ObjectID     { return k.CreatedBy }
 
 // preloadSyncs loads the newest runs of a list of integrations.
 func preloadSyncs(ctx context.Context, list []integrations.Integration) {
@@ -116,13 +97,7 @@ func preloadAcceptances(ctx context.Context, list []legal.Acceptance) {
 		}
 		_ = loaders.For(ctx).PreloadLegalDocuments(ctx, ids)
 	}
-	if selects(ctx, underItems("user")...) {
-		ids := make([]bson.ObjectID, len(list))
-		for i, a := range list {
-			ids[i] = a.UserID
-		}
-		_ = loaders.For(ctx).PreloadUsers(ctx, ids)
-	}
+	preloadUsers(ctx, list, "user", func(a legal.Acceptance) bson.ObjectID { return a.UserID })
 	if selects(ctx, underItems("organization")...) {
 		ids := make([]bson.ObjectID, len(list))
 		for i, a := range list {

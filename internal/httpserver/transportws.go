@@ -339,13 +339,12 @@ func (c *wsConn) ping() {
 		c.mu.Unlock()
 		return
 	}
-	if c.proto.unanswered >= 2 {
+	if c.proto.pingUnanswered() {
 		c.closed = true
 		c.mu.Unlock()
 		_ = c.fc.conn.Close()
 		return
 	}
-	c.proto.unanswered++
 	c.pinger.Reset(c.t.pingEvery)
 	c.mu.Unlock()
 	_ = c.send(wsOut{Type: "ping"})

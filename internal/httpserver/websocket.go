@@ -471,6 +471,17 @@ func (c *wsProtocol) check(m wsMessage) verdict {
 	return verdict{}
 }
 
+// pingUnanswered reports whether the client answered neither of the
+// last two pings, and is to be dropped; otherwise it counts the ping about
+// to be sent.
+func (c *wsProtocol) pingUnanswered() bool {
+	if c.unanswered >= 2 {
+		return true
+	}
+	c.unanswered++
+	return false
+}
+
 // start admits an operation under id, if the id is free and the socket
 // runs fewer than maxActive.
 func (c *wsProtocol) start(id string) verdict {
@@ -542,13 +553,12 @@ func (c *protocolConn) ping() {
 		c.mu.Unlock()
 		return
 	}
-	if c.unanswered >= 2 {
+	if c.pingUnanswered() {
 		c.closed = true
 		c.mu.Unlock()
 		_ = c.inner.Close()
 		return
 	}
-	c.unanswered++
 	c.pinger.Reset(c.pingEvery)
 	c.mu.Unlock()
 	c.writeMu.Lock()

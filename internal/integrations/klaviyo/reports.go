@@ -163,6 +163,35 @@ func (q ReportQuery) body(typ, interval string) (reportRequest, error) {
 	return r, nil
 }
 
+// valueSum is what one campaign's or flow's email messages earned.
+type valueSum struct {
+	id                   string
+	revenue, conversions float64
+}
+
+// emailSums sums the email results' conversion value and conversions per
+// id (idOf picks it from the groupings), in the order the ids first
+// appear; results of other channels, and without an id, are left out.
+func (resp valuesResponse) emailSums(idOf func(groupings) string) []valueSum {
+	var out []valueSum
+	index := map[string]int{}
+	for _, r := range resp.Data.Attributes.Results {
+		id := strings.TrimSpace(idOf(r.Groupings))
+		if !isEmail(r.Groupings) || id == "" {
+			continue
+		}
+		i, ok := index[id]
+		if !ok {
+			i = len(out)
+			index[id] = i
+			out = append(out, valueSum{id: id})
+		}
+		out[i].revenue += value(r.Statistics["conversion_value"])
+		out[i].conversions += value(r.Statistics["conversions"])
+	}
+	return out
+}
+
 // CampaignValues returns what each email campaign sent within q's
 // timeframe earned, summed over its email messages; results of other
 // channels are left out. It makes one call, and one more after a 429
@@ -176,21 +205,10 @@ func (c *Client) CampaignValues(ctx context.Context, gate Gate, q ReportQuery) (
 	if err := c.report(ctx, gate, PathCampaignValues, body, &resp); err != nil {
 		return nil, fmt.Errorf("campaign values: %w", err)
 	}
-	var out []CampaignValue
-	index := map[string]int{}
-	for _, r := range resp.Data.Attributes.Results {
-		id := strings.TrimSpace(string(r.Groupings.CampaignID))
-		if !isEmail(r.Groupings) || id == "" {
-			continue
-		}
-		i, ok := index[id]
-		if !ok {
-			i = len(out)
-			index[id] = i
-			out = append(out, CampaignValue{CampaignID: id})
-		}
-		out[i].Revenue += value(r.Statistics["conversion_value"])
-		out[i].Conversions += value(r.Statistics["conversions"])
+	sums := resp.emailSums(func(g groupings) string { return string(g.CampaignID) })
+	out := make([]CampaignValue, len(sums))
+	for i, v := range sums {
+		out[i] = CampaignValue{CampaignID: v.id, Revenue: v.revenue, Conversions: v.conversions}
 	}
 	return out, nil
 }
@@ -207,21 +225,10 @@ func (c *Client) FlowValues(ctx context.Context, gate Gate, q ReportQuery) ([]Fl
 	if err := c.report(ctx, gate, PathFlowValues, body, &resp); err != nil {
 		return nil, fmt.Errorf("flow values: %w", err)
 	}
-	var out []FlowValue
-	index := map[string]int{}
-	for _, r := range resp.Data.Attributes.Results {
-		id := strings.TrimSpace(string(r.Groupings.FlowID))
-		if !isEmail(r.Groupings) || id == "" {
-			continue
-		}
-		i, ok := index[id]
-		if !ok {
-			i = len(out)
-			index[id] = i
-			out = append(out, FlowValue{FlowID: id})
-		}
-		out[i].Revenue += value(r.Statistics["conversion_value"])
-		out[i].Conversions += value(r.Statistics["conversions"])
+	sums := resp.emailSums(func(g groupings) string { return string(g.FlowID) })
+	out := make([]FlowValue, len(sums))
+	for i, v := range sums {
+		out[i] = FlowValue{FlowID: v.id, Revenue: v.revenue, Conversions: v.conversions}
 	}
 	return out, nil
 }
