@@ -247,7 +247,7 @@ func printDemo(w io.Writer, r demo.Result) {
 	case demo.Exists:
 		fmt.Fprintf(w, "  demo:       the demo organization exists (login %s); `omnify demo` resets its password\n", r.Email)
 	case demo.InProgress:
-		fmt.Fprintf(w, "  demo:       another process is creating the demo organization; its log has the login\n")
+		fmt.Fprintf(w, "  demo:       another process is creating the demo organization and prints its login\n")
 	}
 }
 
