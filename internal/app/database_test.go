@@ -120,8 +120,10 @@ func TestStalledDatabaseFailsRequestsWithinTheDeadline(t *testing.T) {
 	proxy := newStallProxy(t, u.Host)
 	env := apptest.Start(t, dbs, func(c *config.Config) {
 		c.MongoURI = proxy.URI()
-		c.MongoOpTimeout = 500 * time.Millisecond
-		c.RequestTimeout = 2 * time.Second
+		// Long enough for a busy machine before the stall, short enough
+		// that a hang would show.
+		c.MongoOpTimeout = time.Second
+		c.RequestTimeout = 3 * time.Second
 	})
 	alice := signUp(t, env, "alice@example.com", "Alice's Store")
 	ready := func() int {

@@ -76,12 +76,18 @@ func (db *DB) bulkCommandRetried(ctx context.Context, coll *mongo.Collection, mo
 		if err == nil || attempt == bulkAttempts || ctx.Err() != nil || !mongo.IsTimeout(err) {
 			return res, err
 		}
-		db.metrics.bulkRetries.Inc()
+		// The driver ends a command a little before the caller's own
+		// deadline; a caller whose deadline falls within the pause is out
+		// of time, not waiting on a busy server.
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= pause {
+			return res, err
+		}
 		select {
 		case <-time.After(pause):
 		case <-ctx.Done():
 			return nil, err
 		}
+		db.metrics.bulkRetries.Inc()
 		pause *= 2
 	}
 }

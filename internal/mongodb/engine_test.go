@@ -71,19 +71,31 @@ func TestEngineIsDetected(t *testing.T) {
 }
 
 func TestBulkWriteSendsCommandsOfBoundedSize(t *testing.T) {
+	// The sizes of the commands that succeeded: one that timed out on a
+	// busy machine is sent again (TestBulkWriteRetriesACommandThatTimedOut).
 	var mu sync.Mutex
 	var sizes []int
-	db := openShared(t, &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
-		if e.CommandName != "update" {
-			return
-		}
-		if arr, ok := e.Command.Lookup("updates").ArrayOK(); ok {
-			vals, _ := arr.Values()
+	started := map[int64]int{}
+	db := openShared(t, &event.CommandMonitor{
+		Started: func(_ context.Context, e *event.CommandStartedEvent) {
+			if e.CommandName != "update" {
+				return
+			}
+			if arr, ok := e.Command.Lookup("updates").ArrayOK(); ok {
+				vals, _ := arr.Values()
+				mu.Lock()
+				started[e.RequestID] = len(vals)
+				mu.Unlock()
+			}
+		},
+		Succeeded: func(_ context.Context, e *event.CommandSucceededEvent) {
 			mu.Lock()
-			sizes = append(sizes, len(vals))
+			if n, ok := started[e.RequestID]; ok {
+				sizes = append(sizes, n)
+			}
 			mu.Unlock()
-		}
-	}})
+		},
+	})
 	coll := db.Database.Collection("records")
 	for _, n := range []int{0, 1, mongodb.MaxBulkStatements, 1000} {
 		t.Run(fmt.Sprintf("%d models", n), func(t *testing.T) {
