@@ -28,9 +28,10 @@ const (
 // operation deadline for one command without being stuck, and a sync that
 // then failed would throw away everything it fetched; the statements are
 // idempotent (see BulkWrite), so sending one again is safe. A caller's own
-// deadline or cancellation is never retried.
+// deadline or cancellation is never retried. A duplicate key after a retry
+// is retried too: the timed-out attempt inserted the document meanwhile.
 const (
-	bulkAttempts   = 3
+	bulkAttempts   = 4
 	bulkRetryPause = 250 * time.Millisecond
 )
 
@@ -73,7 +74,12 @@ func (db *DB) bulkCommandRetried(ctx context.Context, coll *mongo.Collection, mo
 	pause := bulkRetryPause
 	for attempt := 1; ; attempt++ {
 		res, err := db.bulkCommand(ctx, coll, models)
-		if err == nil || attempt == bulkAttempts || ctx.Err() != nil || !mongo.IsTimeout(err) {
+		// A timed-out command may still be applied by the server while its
+		// retry runs: an upsert of the retry can then lose the race to insert
+		// and fail with a duplicate key, and the next attempt finds the
+		// document and replaces it.
+		again := mongo.IsTimeout(err) || (attempt > 1 && mongo.IsDuplicateKeyError(err))
+		if err == nil || attempt == bulkAttempts || ctx.Err() != nil || !again {
 			return res, err
 		}
 		// The driver ends a command a little before the caller's own
