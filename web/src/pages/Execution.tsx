@@ -186,7 +186,7 @@ export function ExecutionPage() {
           Queued {dateTime(exec.queuedAt)}
           {exec.requestedBy ? ` by ${exec.requestedBy.name}` : ' by an API key'}
           {exec.finishedAt ? ` · took ${duration(exec.startedAt, exec.finishedAt)}` : ''}
-          {params.length > 0 ? ` · ${params.map(([k, v]) => `${metricLabel(k).toLowerCase()} ${metricValue(v)}`).join(', ')}` : ''}
+          {params.length > 0 ? ` · ${params.map(([k, v]) => `${metricLabel(k)}: ${metricValue(v)}`).join(', ')}` : ''}
         </Text>
       </div>
       {!done && (
@@ -214,7 +214,14 @@ export function ExecutionPage() {
       )}
       {exec.status === 'FAILED' && exec.error && (
         <Alert color="red" title="The run failed" role="alert">
-          {exec.error}
+          <Stack gap="xs" align="flex-start">
+            <Text size="sm">{exec.error}</Text>
+            {/connect/i.test(exec.error) && (
+              <Button component={Link} to="/integrations" size="xs" variant="white" color="red">
+                Go to Integrations
+              </Button>
+            )}
+          </Stack>
         </Alert>
       )}
       {report && (

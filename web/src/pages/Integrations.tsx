@@ -3,7 +3,7 @@ import { Alert, Badge, Button, Checkbox, Group, Modal, Paper, PasswordInput, Sim
 import { IconAlertTriangle, IconRefresh } from '@tabler/icons-react';
 import { useState, type FormEvent } from 'react';
 import { ErrorState, LoadingRows } from '../components/States';
-import { describe, formErrors, type FormErrors } from '../errors';
+import { describe, errorsOf, formErrors, type FormErrors } from '../errors';
 import { ago, count, dateTime, platformName, words } from '../format';
 import { graphql } from '../gql';
 
@@ -160,7 +160,12 @@ function ConnectModal({ platform, onClose }: { platform: Platform | null; onClos
       variables: { input: { platform: platform!, apiKey, shopDomain: platform === 'TRIPLE_WHALE' ? shopDomain : undefined } },
     });
     if (res.errors?.length || !res.data) {
-      setErrors(formErrors(res.errors, ['apiKey', 'shopDomain', 'platform']));
+      const out = formErrors(res.errors, ['apiKey', 'shopDomain', 'platform']);
+      // The platform refused the key: say so next to it.
+      if (!out.fields.apiKey && errorsOf(res.errors).some((x) => x.code === 'INTEGRATION_ERROR' && !x.field)) {
+        out.fields.apiKey = out.general.shift() ?? "";
+      }
+      setErrors(out);
       return;
     }
     setApiKey('');
@@ -332,7 +337,7 @@ export function IntegrationsPage() {
                     {syncErrors[p]}
                   </Text>
                 )}
-                <Group mt="auto" gap="xs">
+                <Group mt="auto" gap={6} wrap="nowrap">
                   {isConnected ? (
                     <>
                       <Button size="xs" leftSection={<IconRefresh size={14} />} onClick={() => void syncNow(p)} loading={!!running} aria-label={`Sync ${platformName(p)} now`}>
@@ -341,7 +346,7 @@ export function IntegrationsPage() {
                       <Button size="xs" variant="default" onClick={() => setConnecting(p)}>
                         Change key
                       </Button>
-                      <Button size="xs" variant="subtle" color="red" onClick={() => setDisconnecting(p)}>
+                      <Button size="xs" variant="subtle" color="red" px={8} onClick={() => setDisconnecting(p)}>
                         Disconnect
                       </Button>
                     </>
