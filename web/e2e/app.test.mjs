@@ -200,6 +200,10 @@ describe('a new store owner', { timeout: 5 * TIMEOUT }, () => {
     assert.ok(run.data?.runAgent?.execution?.id, JSON.stringify(run));
     await resultShows(pg, 'ROAS Guardian');
     await screenshot(pg, '10-playground-subscription');
+    // The partner guide is in the playground, offline.
+    await pg.getByRole('button', { name: 'Show Partner guide' }).click();
+    await pg.locator('.omnify-guide').getByRole('heading', { name: 'API keys' }).waitFor();
+    await screenshot(pg, '11-playground-guide');
     await pg.close();
     await partner?.close();
     assert.deepEqual(pgSeen.foreign, [], 'the playground asked another origin');

@@ -2,13 +2,19 @@
 
 export const DEFAULT_QUERY = `# Welcome to the Omnify GraphQL playground.
 #
-# Signed in to the app in this browser? Queries run as you, in your active
-# organization. Partners: create an API key in Settings → API keys and put it
-# in the Headers tab below:  { "Authorization": "Bearer omk_..." }
-# It is sent with every request, and in connection_init for subscriptions.
+# Signed in to the app in this browser? Queries run as
+# you, in your active organization.
 #
-# Press the run button (or Ctrl-Enter). The Docs and Explorer panes on the
-# left list every type and field with its description.
+# Partners: create an API key in the app (Settings →
+# API keys) and put it in the Headers tab below:
+#   { "Authorization": "Bearer omk_..." }
+# It goes with every request, and in connection_init
+# for subscriptions.
+#
+# Run with the pink button (or Ctrl-Enter). Docs and
+# Explorer (left) describe every type and field; the
+# book icon opens the partner guide: keys, scopes,
+# limits and error codes. More examples in the tabs.
 
 query Overview {
   serverInfo {

@@ -1,10 +1,12 @@
 import 'graphiql/style.css';
 import '@graphiql/plugin-explorer/style.css';
+import './guide.css';
 import { explorerPlugin } from '@graphiql/plugin-explorer';
 import { GraphiQL } from 'graphiql';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { makeFetcher } from './fetcher';
+import { guidePlugin } from './guide';
 import { DEFAULT_HEADERS, DEFAULT_QUERY, EXAMPLE_TABS } from './examples';
 
 const fetcher = makeFetcher();
@@ -14,7 +16,7 @@ createRoot(document.getElementById('playground')!).render(
   <StrictMode>
     <GraphiQL
       fetcher={fetcher}
-      plugins={[explorer]}
+      plugins={[explorer, guidePlugin]}
       defaultQuery={DEFAULT_QUERY}
       defaultHeaders={DEFAULT_HEADERS}
       defaultTabs={EXAMPLE_TABS}
@@ -30,7 +32,7 @@ createRoot(document.getElementById('playground')!).render(
       </GraphiQL.Logo>
       <GraphiQL.Footer>
         <div style={{ padding: '6px 12px', fontSize: 12 }}>
-          Signed in to the app? Requests use your session. Partners: put <code>{'{"Authorization": "Bearer <key>"}'}</code> in Headers (it is also sent when subscriptions connect). API keys, limits and error codes: see the partner guide, docs/partners.md in the repository.
+          Signed in to the app? Requests use your session. Partners: put <code>{'{"Authorization": "Bearer <key>"}'}</code> in Headers (it is also sent when subscriptions connect). API keys, scopes, limits and error codes: the <b>Partner guide</b> (book icon on the left; docs/partners.md in the repository).
         </div>
       </GraphiQL.Footer>
     </GraphiQL>
