@@ -114,7 +114,10 @@ const errorLink = onError((res) => {
 });
 
 export function makeClient(): ApolloClient<unknown> {
-  const http = new HttpLink({ uri: '/graphql', credentials: 'same-origin', headers: { ...CSRF_HEADERS } });
+  // application/json: a request refused before it runs (the legal gate, an
+  // ended session) comes back 200 with its errors, which then reach the
+  // form or page that sent it like any other GraphQL error.
+  const http = new HttpLink({ uri: '/graphql', credentials: 'same-origin', headers: { ...CSRF_HEADERS, accept: 'application/json' } });
   const link = split(
     ({ query }) => {
       const def = getMainDefinition(query);

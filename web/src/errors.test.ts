@@ -14,6 +14,11 @@ describe('errorsOf', () => {
     expect(errorsOf({ networkError: new TypeError('Failed to fetch') })).toEqual([{ message: 'Failed to fetch', code: 'NETWORK_ERROR' }]);
     expect(errorsOf([gqlError('a', { code: 'CONFLICT' })].map((e) => ({ errors: [e] })))).toHaveLength(1);
     expect(errorsOf(null)).toEqual([]);
+    // A mutation result's errors list, as useMutation returns it with errorPolicy "all".
+    expect(errorsOf([gqlError('short', { code: 'BAD_USER_INPUT', field: 'password' })])).toEqual([
+      { message: 'short', code: 'BAD_USER_INPUT', field: 'password' },
+    ]);
+    expect(formErrors([gqlError('short', { code: 'BAD_USER_INPUT', field: 'password' })], ['password']).fields).toEqual({ password: 'short' });
   });
 });
 

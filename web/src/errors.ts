@@ -35,7 +35,9 @@ export function errorsOf(error: unknown): AppError[] {
   if (!error) return [];
   if (Array.isArray(error)) return error.flatMap((e) => errorsOf(e));
   if (typeof error !== 'object') return [{ message: String(error) }];
-  const e = error as ErrorLike;
+  const e = error as ErrorLike & { extensions?: unknown };
+  // One GraphQL error, as in a mutation result's `errors` list.
+  if ('extensions' in e && !e.graphQLErrors && !e.networkError) return [fromGraphQL(e as GraphQLFormattedError)];
   const out: AppError[] = [];
   for (const g of e.graphQLErrors ?? []) out.push(fromGraphQL(g));
   for (const g of e.errors ?? []) out.push(fromGraphQL(g));

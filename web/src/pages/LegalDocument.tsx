@@ -4,6 +4,7 @@ import { Link, useParams } from 'react-router';
 import { dateTime } from '../format';
 import { graphql } from '../gql';
 import { ErrorState, LoadingRows } from '../components/States';
+import { Markdown } from '../components/Markdown';
 
 const LegalDocumentText = graphql(`
   query LegalDocumentText {
@@ -17,31 +18,6 @@ const LegalDocumentText = graphql(`
     }
   }
 `);
-
-/** The Markdown of a legal document as paragraphs and headings, without HTML. */
-function Markdown({ text }: { text: string }) {
-  const blocks = text.split(/\n{2,}/);
-  return (
-    <>
-      {blocks.map((b, i) => {
-        const h = /^(#{1,6})\s+(.*)$/.exec(b.trim());
-        if (h) {
-          const order = Math.min(6, h[1].length + 1) as 2 | 3 | 4 | 5 | 6;
-          return (
-            <Title key={i} order={order}>
-              {h[2]}
-            </Title>
-          );
-        }
-        return (
-          <p key={i} style={{ whiteSpace: 'pre-wrap' }}>
-            {b.replace(/\*\*(.+?)\*\*/g, '$1')}
-          </p>
-        );
-      })}
-    </>
-  );
-}
 
 export function LegalDocumentPage() {
   const { kind = '' } = useParams();
@@ -66,7 +42,7 @@ export function LegalDocumentPage() {
               Version {doc.version}, published {dateTime(doc.publishedAt)}
             </Text>
             <TypographyStylesProvider>
-              <Markdown text={doc.body} />
+              <Markdown className="omnify-legal" source={doc.body.replace(/^#\s+.*\n+/, (h) => (h.replace(/^#\s+/, '').trim() === doc.title ? '' : h))} />
             </TypographyStylesProvider>
           </Paper>
         )}
