@@ -95,7 +95,15 @@ test-go: ## Go tests with the race detector.
 	@# Each test package starts this database server as a process of its
 	@# own, built without the race detector; build it once first.
 	$(GO) build -o /dev/null ./internal/mongodb/mongotest/testdb
-	$(GO) test -race -count=1 -timeout 20m ./...
+	@# A failing test's report can sit far above the end of a long log (the
+	@# server's request lines follow it), so the failures are repeated last.
+	@log=$$(mktemp); status=0; \
+	$(GO) test -race -count=1 -timeout 20m ./... 2>&1 | tee "$$log" || status=$$?; \
+	if [ "$$status" -ne 0 ]; then \
+		echo; echo "=== the failures again, with what each test logged (server log lines left out) ==="; \
+		grep -v 'level=INFO' "$$log" | grep -E -A20 -- '^\s*--- FAIL|^panic: |test timed out|WARNING: DATA RACE' | head -200; \
+		echo "=== failed ==="; grep -E -- '^\s*--- FAIL|^FAIL|^panic: |test timed out|WARNING: DATA RACE' "$$log" | head -40; \
+	fi; rm -f "$$log"; exit "$$status"
 
 .PHONY: test-e2e
 test-e2e: build ## Protocol tests from independent clients (GraphQL over HTTP audit, graphql-ws).

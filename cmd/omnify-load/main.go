@@ -89,6 +89,7 @@ type options struct {
 	duration      time.Duration
 	queryClients  []int
 	platformsText string
+	hold          string
 	platforms     map[string]string // each platform's key, and Triple Whale's "shopDomain"
 
 	urls []string // every server's base URL: -url's list, or the replicas -serve started
@@ -122,6 +123,7 @@ func parse(args []string, out io.Writer) (options, error) {
 	fs.BoolVar(&o.queries, "queries", false, "drive queries instead of subscriptions: load 90 days of data by syncing every platform, then run the dashboard, serverInfo and me at each -query-clients for -duration")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "with -queries: how long each query runs at each number of clients")
 	queryClients := fs.String("query-clients", "1,8,32", "with -queries: the numbers of concurrent clients, comma-separated")
+	fs.StringVar(&o.hold, "hold", "", "with -queries: instead of driving the queries, write a wrk script for each into this directory, print how to run wrk, and keep the server up until interrupted")
 	fs.StringVar(&o.platformsText, "platform-keys", "", "with -queries against -url: TRIPLE_WHALE=key,HUBSPOT=key,KLAVIYO=key,shopDomain=shop (set by -serve)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return o, err

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -80,6 +83,9 @@ func runQueries(ctx context.Context, o options, out io.Writer) error {
 		{name: "serverInfo (anonymous)", query: `{ serverInfo { version } }`},
 		{name: "serverInfo (API key)", query: `{ serverInfo { version } }`, header: bearer},
 		{name: "me (cookie)", query: `{ me { user { id name } organization { id name } role } }`, header: cookie},
+	}
+	if o.hold != "" {
+		return hold(ctx, o, cases, out)
 	}
 	fmt.Fprintf(out, "queries  each for %s at %v clients, one keep-alive connection per client\n", o.duration, o.queryClients)
 	fmt.Fprintf(out, "| %-22s | %7s | %10s | %9s | %9s | %6s |\n", "query", "clients", "req/s", "p50", "p99", "errors")
@@ -224,4 +230,65 @@ func request(ctx context.Context, client *http.Client, base string, body []byte,
 		return false
 	}
 	return resp.StatusCode == http.StatusOK && len(out.Errors) == 0 && len(out.Data) > 0
+}
+
+// hold is -queries -hold: it writes one wrk script per query case into
+// o.hold, prints the commands that run them, and waits until ctx ends, so
+// that a load generator other than this tool can measure the same queries
+// against the same server and data.
+func hold(ctx context.Context, o options, cases []queryCase, out io.Writer) error {
+	if err := os.MkdirAll(o.hold, 0o755); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "hold     the server is up with the data; run for example:\n")
+	for _, c := range cases {
+		body, err := json.Marshal(map[string]any{"query": c.query, "variables": c.vars})
+		if err != nil {
+			return err
+		}
+		name := strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+				return r
+			}
+			return '-'
+		}, c.name)
+		name = strings.Trim(strings.ReplaceAll(name, "--", "-"), "-")
+		file := filepath.Join(o.hold, name+".lua")
+		if err := os.WriteFile(file, []byte(wrkScript(body, c.header)), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "           wrk -t2 -c32 -d10s --latency -s %s %s/graphql\n", file, strings.TrimRight(o.url, "/"))
+	}
+	fmt.Fprintf(out, "hold     until interrupted (Ctrl-C)\n")
+	<-ctx.Done()
+	return nil
+}
+
+// wrkScript is a wrk script that posts body with headers and counts the
+// answers that are not a 200 without GraphQL errors, summed over wrk's
+// threads at the end.
+func wrkScript(body []byte, headers http.Header) string {
+	var b strings.Builder
+	b.WriteString("-- Written by omnify-load -hold: one GraphQL request, sent over and over.\n")
+	b.WriteString("wrk.method = \"POST\"\n")
+	fmt.Fprintf(&b, "wrk.body = [==[%s]==]\n", body)
+	b.WriteString("wrk.headers[\"Content-Type\"] = \"application/json\"\n")
+	for k, vs := range headers {
+		for _, v := range vs {
+			fmt.Fprintf(&b, "wrk.headers[%q] = [==[%s]==]\n", k, v)
+		}
+	}
+	b.WriteString(`local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) failed = 0 end
+function response(status, headers, body)
+  if status ~= 200 or string.find(body, '"errors"', 1, true) then failed = failed + 1 end
+end
+function done(summary, latency, requests)
+  local n = 0
+  for _, t in ipairs(threads) do n = n + t:get("failed") end
+  io.write(string.format("failed answers (not 200, or GraphQL errors): %d\n", n))
+end
+`)
+	return b.String()
 }

@@ -142,7 +142,13 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		o.Logger.Warn("interrupted sign-ups", slog.Any("error", err))
 	}
 
-	legalService := legal.New(legal.NewStore(db), legal.Options{Organizations: authService})
+	// The legal gate remembers who is done as long as principals are
+	// cached at all: OMNIFY_AUTH_CACHE_TTL=0 makes every request read.
+	gateEntries := 0
+	if cacheTTL > 0 {
+		gateEntries = cfg.AuthCacheEntries
+	}
+	legalService := legal.New(legal.NewStore(db), legal.Options{Organizations: authService, GateCacheEntries: gateEntries})
 	if err := legalService.EnsureShipped(ctx); err != nil {
 		return fail(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/omnify/bff/internal/apperr"
 	"github.com/omnify/bff/internal/config"
@@ -27,6 +28,10 @@ type PublishInput struct {
 // MONGODB_URI), as `omnify legal publish` does. Shipped versions are loaded
 // first, so the new version always follows them. A version number in the
 // file's header must be the next one. Nothing is published on any error.
+//
+// It returns legal.CurrentTTL after the version was written, when every
+// server's list of current versions has been read again: from then on
+// every request is gated on the new version.
 func PublishLegalDocument(ctx context.Context, cfg config.Config, logger *slog.Logger, in PublishInput) (legal.Document, error) {
 	header, body, err := legal.ParseDocument(in.File)
 	if err != nil {
@@ -58,10 +63,20 @@ func PublishLegalDocument(ctx context.Context, cfg config.Config, logger *slog.L
 	if err := svc.EnsureShipped(ctx); err != nil {
 		return legal.Document{}, err
 	}
+	var doc legal.Document
 	if header.Version != 0 {
-		return svc.PublishVersion(ctx, kind, header.Version, title, body)
+		doc, err = svc.PublishVersion(ctx, kind, header.Version, title, body)
+	} else {
+		doc, err = svc.Publish(ctx, kind, title, body)
 	}
-	return svc.Publish(ctx, kind, title, body)
+	if err != nil {
+		return doc, err
+	}
+	select {
+	case <-time.After(legal.CurrentTTL):
+	case <-ctx.Done():
+	}
+	return doc, nil
 }
 
 // ErrorMessage is the message of err fit for an operator's terminal: a

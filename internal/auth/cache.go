@@ -152,7 +152,10 @@ func (c *principalCache) forget(ch Change) {
 // process that makes a change does so itself before the call that made it
 // returns; other processes call it when the change reaches them (see
 // OnChange), before ApplyChange re-checks their connections.
-func (s *Service) Forget(c Change) { s.cache.forget(c) }
+func (s *Service) Forget(c Change) {
+	s.cache.forget(c)
+	s.objects.forget(c)
+}
 
 // due reports whether a use at now should be recorded, the last recorded
 // one being at usedAt (Unix milliseconds), and claims the recording: of

@@ -247,19 +247,6 @@ func (s *Service) keepAnOwner(ctx context.Context, orgID bson.ObjectID) error {
 	return nil
 }
 
-// UsersByIDs returns the users with the given ids that exist, in any
-// order, in one query; for dataloaders. The ids come from memberships and
-// records the caller may already see.
-func (s *Service) UsersByIDs(ctx context.Context, ids []bson.ObjectID) ([]User, error) {
-	return s.store.UsersByIDs(ctx, ids)
-}
-
-// OrganizationsByIDs returns the organizations with the given ids that
-// exist, in any order, in one query; for dataloaders.
-func (s *Service) OrganizationsByIDs(ctx context.Context, ids []bson.ObjectID) ([]Organization, error) {
-	return s.store.OrganizationsByIDs(ctx, ids)
-}
-
 // OrganizationIDs returns up to limit organization ids greater than after,
 // in order, so that other modules can prepare every organization at
 // start-up (the agents catalog). It reads no tenant data.

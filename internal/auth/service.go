@@ -84,13 +84,15 @@ type Service struct {
 	watchers watchers
 	checks   inFlight
 	cache    *principalCache // nil without a cache
+	objects  *objectCache    // nil without a cache
 }
 
 // New returns a service over store.
 func New(store *Store, opts Options) *Service {
 	opts.defaults()
 	return &Service{store: store, hasher: NewHasher(opts.Password, opts.HashConcurrency), opts: opts,
-		cache: newPrincipalCache(opts.CacheTTL, opts.CacheEntries)}
+		cache:   newPrincipalCache(opts.CacheTTL, opts.CacheEntries),
+		objects: newObjectCache(opts.CacheTTL, opts.CacheEntries)}
 }
 
 func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Millisecond) }

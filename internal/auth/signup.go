@@ -162,7 +162,11 @@ func (s *Service) undoSignUp(ctx context.Context, u User) {
 		func(ctx context.Context) error { return s.store.DeleteUser(ctx, u.ID) },
 		func(ctx context.Context) error { return s.store.DeleteSessionsOfUser(ctx, u.ID) },
 		func(ctx context.Context) error { return s.store.DeleteMembershipByID(ctx, ps.MembershipID) },
-		func(ctx context.Context) error { return s.store.DeleteOrganization(ctx, ps.OrganizationID) },
+		func(ctx context.Context) error {
+			err := s.store.DeleteOrganization(ctx, ps.OrganizationID)
+			s.objects.forgetOrganization(ps.OrganizationID)
+			return err
+		},
 	}
 	for i, step := range steps {
 		if err := step(ctx); err != nil {

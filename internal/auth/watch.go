@@ -112,7 +112,7 @@ const (
 // someone's authority answers, no request or connection of this process
 // still acts with the old authority.
 func (s *Service) changed(ctx context.Context, c Change) {
-	s.cache.forget(c)
+	s.Forget(c)
 	s.watchers.mu.Lock()
 	notify := s.watchers.notify
 	s.watchers.mu.Unlock()

@@ -111,7 +111,7 @@ func (s *Service) EnsureShipped(ctx context.Context) error {
 			BodySHA256:  hash,
 			PublishedAt: s.clock(),
 		}
-		err := s.store.insertDocument(ctx, d)
+		err := s.insertDocument(ctx, d)
 		if err == nil {
 			continue
 		}
@@ -164,7 +164,7 @@ func (s *Service) Publish(ctx context.Context, kind Kind, title, body string) (D
 		d.ID = bson.NewObjectID()
 		d.Version = latest + 1
 		d.PublishedAt = s.clock()
-		err = s.store.insertDocument(ctx, d)
+		err = s.insertDocument(ctx, d)
 		if err == nil {
 			return d, nil
 		}
@@ -213,7 +213,7 @@ func (s *Service) PublishVersion(ctx context.Context, kind Kind, version int, ti
 		return Document{}, apperr.Invalid("version", "version %d of %s would skip versions; the next version is %d", version, kind, latest+1)
 	}
 	d.ID, d.Version, d.PublishedAt = bson.NewObjectID(), version, s.clock()
-	if err := s.store.insertDocument(ctx, d); err != nil {
+	if err := s.insertDocument(ctx, d); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
 			return Document{}, apperr.New(apperr.Conflict, "version %d of %s was published meanwhile", version, kind)
 		}
@@ -222,14 +222,23 @@ func (s *Service) PublishVersion(ctx context.Context, kind Kind, version int, ti
 	return d, nil
 }
 
+// insertDocument publishes d and makes this process read the current
+// versions again, whether the insert succeeded or found the version
+// published by another process meanwhile.
+func (s *Service) insertDocument(ctx context.Context, d Document) error {
+	err := s.store.insertDocument(ctx, d)
+	s.current.invalidate()
+	return err
+}
+
 // Current returns the current (highest) version of each kind that has one,
-// with bodies, ordered terms, privacy policy, DPA. It costs two queries.
+// with bodies, ordered terms, privacy policy, DPA. It costs one query, and
+// a second at most every CurrentTTL.
 func (s *Service) Current(ctx context.Context) ([]Document, error) {
-	meta, err := s.store.allMetadata(ctx)
+	current, _, err := s.current.get(ctx)
 	if err != nil {
 		return nil, err
 	}
-	current := currentVersions(meta)
 	if len(current) == 0 {
 		return nil, nil
 	}

@@ -174,6 +174,10 @@ type Service struct {
 	store *Store
 	now   func() time.Time
 	orgs  Organizations
+	// current keeps the current versions for CurrentTTL; satisfied, who
+	// had nothing pending under them (see gatecache.go).
+	current   *currentCache
+	satisfied *satisfiedCache
 }
 
 // Options configure a Service.
@@ -184,6 +188,10 @@ type Options struct {
 	// than its active one; nil limits OrganizationPending to the active
 	// organization.
 	Organizations Organizations
+	// GateCacheEntries caps the users (in an organization and role) whose
+	// "nothing pending" answer the process keeps, so that the legal gate of
+	// a user who is done costs no database read; 0 keeps none.
+	GateCacheEntries int
 }
 
 // New returns a Service over store.
@@ -192,7 +200,11 @@ func New(store *Store, opts Options) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, now: now, orgs: opts.Organizations}
+	return &Service{
+		store: store, now: now, orgs: opts.Organizations,
+		current:   newCurrentCache(CurrentTTL, store.allMetadata),
+		satisfied: newSatisfiedCache(opts.GateCacheEntries),
+	}
 }
 
 // clock returns the current time in UTC at the precision BSON stores.

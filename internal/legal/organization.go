@@ -81,12 +81,12 @@ func (s *Service) OrganizationPending(ctx context.Context, p *authz.Principal, o
 			return nil, err
 		}
 	}
-	meta, err := s.store.allMetadata(ctx)
+	current, _, err := s.current.get(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []OrganizationPending
-	for _, d := range currentVersions(meta) {
+	for _, d := range current {
 		if d.Kind.Scope() != ScopeOrganization {
 			continue
 		}

@@ -3,6 +3,7 @@ package mongodb
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -21,6 +22,18 @@ const (
 	ferretBulkCommands   = 1
 )
 
+// A bulk command that times out is sent again, at most bulkAttempts times
+// in all, after a pause that doubles from bulkRetryPause. A busy server
+// (FerretDB on a loaded machine above all) can take longer than the
+// operation deadline for one command without being stuck, and a sync that
+// then failed would throw away everything it fetched; the statements are
+// idempotent (see BulkWrite), so sending one again is safe. A caller's own
+// deadline or cancellation is never retried.
+const (
+	bulkAttempts   = 3
+	bulkRetryPause = 250 * time.Millisecond
+)
+
 // BulkResult adds up the results of the commands of one BulkWrite.
 type BulkResult struct {
 	// Inserted, Matched, Modified, Upserted and Deleted count documents as
@@ -30,9 +43,10 @@ type BulkResult struct {
 
 // BulkWrite writes models to coll unordered, in commands of at most
 // MaxBulkStatements statements (fewer on FerretDB), and adds up their
-// results. Each command runs under its own operation deadline. On an error
-// the commands sent before it stay written; the models are meant to be
-// idempotent (upserts by _id), so the caller retries the whole batch.
+// results. Each command runs under its own operation deadline, and one that
+// times out is sent again (bulkAttempts). On an error the commands sent
+// before it stay written. The models must be idempotent (upserts by _id):
+// a command may be applied twice, and the caller retries the whole batch.
 func (db *DB) BulkWrite(ctx context.Context, coll *mongo.Collection, models []mongo.WriteModel) (BulkResult, error) {
 	var total BulkResult
 	size := MaxBulkStatements
@@ -41,7 +55,7 @@ func (db *DB) BulkWrite(ctx context.Context, coll *mongo.Collection, models []mo
 	}
 	for start := 0; start < len(models); start += size {
 		end := min(start+size, len(models))
-		res, err := db.bulkCommand(ctx, coll, models[start:end])
+		res, err := db.bulkCommandRetried(ctx, coll, models[start:end])
 		if err != nil {
 			return total, fmt.Errorf("mongodb: bulk write to %s: %w", coll.Name(), err)
 		}
@@ -52,6 +66,24 @@ func (db *DB) BulkWrite(ctx context.Context, coll *mongo.Collection, models []mo
 		total.Deleted += res.DeletedCount
 	}
 	return total, nil
+}
+
+// bulkCommandRetried sends one bulk command, again when it times out.
+func (db *DB) bulkCommandRetried(ctx context.Context, coll *mongo.Collection, models []mongo.WriteModel) (*mongo.BulkWriteResult, error) {
+	pause := bulkRetryPause
+	for attempt := 1; ; attempt++ {
+		res, err := db.bulkCommand(ctx, coll, models)
+		if err == nil || attempt == bulkAttempts || ctx.Err() != nil || !mongo.IsTimeout(err) {
+			return res, err
+		}
+		db.metrics.bulkRetries.Inc()
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return nil, err
+		}
+		pause *= 2
+	}
 }
 
 func (db *DB) bulkCommand(ctx context.Context, coll *mongo.Collection, models []mongo.WriteModel) (*mongo.BulkWriteResult, error) {

@@ -13,8 +13,10 @@ import (
 type CommandCounter struct {
 	mu     sync.Mutex
 	counts map[string]int
-	db     string
-	only   func(context.Context) bool
+	// on counts by command name and collection.
+	on   map[[2]string]int
+	db   string
+	only func(context.Context) bool
 }
 
 // Only makes the counter count only the commands whose context keep
@@ -27,7 +29,7 @@ func (c *CommandCounter) Only(keep func(context.Context) bool) { c.only = keep }
 // when db is empty. Connection housekeeping (hello, ping, endSessions, auth)
 // is not counted.
 func NewCommandCounter(db string) *CommandCounter {
-	return &CommandCounter{counts: map[string]int{}, db: db}
+	return &CommandCounter{counts: map[string]int{}, on: map[[2]string]int{}, db: db}
 }
 
 // Monitor returns a driver command monitor that feeds the counter.
@@ -47,9 +49,23 @@ func (c *CommandCounter) Started(ctx context.Context, e *event.CommandStartedEve
 	if c.only != nil && !c.only(ctx) {
 		return
 	}
+	// A command names its collection as the value of its first element
+	// (find, aggregate, insert, update, delete, count, ...).
+	var coll string
+	if el, err := e.Command.IndexErr(0); err == nil {
+		coll, _ = el.Value().StringValueOK()
+	}
 	c.mu.Lock()
 	c.counts[e.CommandName]++
+	c.on[[2]string{e.CommandName, coll}]++
 	c.mu.Unlock()
+}
+
+// CountOn returns how many commands named name were sent to collection coll.
+func (c *CommandCounter) CountOn(name, coll string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.on[[2]string{name, coll}]
 }
 
 // Count returns how many commands with the given names were sent, or how many
@@ -74,5 +90,6 @@ func (c *CommandCounter) Count(names ...string) int {
 func (c *CommandCounter) Reset() {
 	c.mu.Lock()
 	clear(c.counts)
+	clear(c.on)
 	c.mu.Unlock()
 }

@@ -3,6 +3,8 @@ package mongodb_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -281,4 +283,139 @@ func TestEmbeddedListensOnAPrivateSocket(t *testing.T) {
 			}
 		})
 	}
+}
+
+// slowOnceProxy forwards a TCP connection to target, but when slowNext is
+// set it holds the next answer from the server for hold, once: a server
+// too busy to answer one command within the deadline.
+type slowOnceProxy struct {
+	ln       net.Listener
+	target   string
+	hold     time.Duration
+	slowNext atomic.Bool
+	held     atomic.Int32
+}
+
+func newSlowOnceProxy(t *testing.T, target string, hold time.Duration) *slowOnceProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &slowOnceProxy{ln: ln, target: target, hold: hold}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { _ = ln.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() { p.serve(c) })
+		}
+	})
+	return p
+}
+
+func (p *slowOnceProxy) serve(client net.Conn) {
+	defer client.Close()
+	server, err := net.Dial("tcp", p.target)
+	if err != nil {
+		return
+	}
+	defer server.Close()
+	done := make(chan struct{}, 2)
+	go func() { _, _ = io.Copy(server, client); done <- struct{}{} }()
+	go func() {
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := server.Read(buf)
+			if n > 0 {
+				if p.slowNext.CompareAndSwap(true, false) {
+					p.held.Add(1)
+					time.Sleep(p.hold)
+				}
+				if _, werr := client.Write(buf[:n]); werr != nil {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+		done <- struct{}{}
+	}()
+	<-done
+}
+
+// A bulk command the server answers after the operation deadline is sent
+// again, and the write succeeds whole; a caller's own deadline is not
+// retried.
+func TestBulkWriteRetriesACommandThatTimedOut(t *testing.T) {
+	u, err := url.Parse(dbs.URI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newSlowOnceProxy(t, u.Host, 2*time.Second)
+	db, err := mongodb.Open(t.Context(), mongodb.Options{
+		URI: "mongodb://" + proxy.ln.Addr().String() + "/?directConnection=true", Database: dbs.DatabaseName(t),
+		OpTimeout: 500 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close(context.Background()) })
+	coll := db.Database.Collection("records")
+	models := func(n int) []mongo.WriteModel {
+		out := make([]mongo.WriteModel, n)
+		for i := range out {
+			out[i] = mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: i}}).
+				SetReplacement(bson.D{{Key: "_id", Value: i}, {Key: "n", Value: n}}).SetUpsert(true)
+		}
+		return out
+	}
+
+	proxy.slowNext.Store(true)
+	res, err := db.BulkWrite(t.Context(), coll, models(40))
+	if err != nil {
+		t.Fatalf("a write whose first command timed out failed: %v", err)
+	}
+	if got := res.Matched + res.Upserted; got != 40 || proxy.held.Load() != 1 {
+		t.Fatalf("matched+upserted = %d (held %d answers), want 40 after one held answer", got, proxy.held.Load())
+	}
+	if n, err := coll.CountDocuments(t.Context(), bson.D{}); err != nil || n != 40 {
+		t.Fatalf("%d documents (%v), want 40", n, err)
+	}
+	if got := metricValue(t, db, "omnify_mongodb_bulk_retries_total"); got != 1 {
+		t.Fatalf("omnify_mongodb_bulk_retries_total = %v, want 1", got)
+	}
+
+	// The caller's deadline ends the write: no retry past it.
+	proxy.slowNext.Store(true)
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := db.BulkWrite(ctx, coll, models(10)); err == nil {
+		t.Fatal("a write past the caller's deadline succeeded")
+	}
+	if got := metricValue(t, db, "omnify_mongodb_bulk_retries_total"); got != 1 {
+		t.Fatalf("retried past the caller's deadline: omnify_mongodb_bulk_retries_total = %v", got)
+	}
+}
+
+// metricValue is the value of db's counter name.
+func metricValue(t *testing.T, db *mongodb.DB, name string) float64 {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(db.Metrics())
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == name && len(f.Metric) > 0 {
+			return f.Metric[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatalf("no series %s", name)
+	return 0
 }

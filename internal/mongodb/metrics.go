@@ -22,6 +22,7 @@ type Metrics struct {
 	poolFailed     prometheus.Counter
 	commands       *prometheus.HistogramVec
 	commandErrors  *prometheus.CounterVec
+	bulkRetries    prometheus.Counter
 	embedded       *Embedded
 }
 
@@ -53,6 +54,10 @@ func newMetrics() *Metrics {
 			Name: "omnify_mongodb_command_errors_total",
 			Help: "Database commands that failed (server error, network error or deadline), by command name.",
 		}, []string{"command"}),
+		bulkRetries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "omnify_mongodb_bulk_retries_total",
+			Help: "Bulk write commands sent again after they timed out (a busy database).",
+		}),
 	}
 }
 
@@ -128,6 +133,7 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	m.poolFailed.Describe(ch)
 	m.commands.Describe(ch)
 	m.commandErrors.Describe(ch)
+	m.bulkRetries.Describe(ch)
 	ch <- sqliteDesc
 }
 
@@ -139,6 +145,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	m.poolFailed.Collect(ch)
 	m.commands.Collect(ch)
 	m.commandErrors.Collect(ch)
+	m.bulkRetries.Collect(ch)
 	if m.embedded != nil {
 		if n := m.embedded.OpenSQLiteFiles(""); n >= 0 {
 			ch <- prometheus.MustNewConstMetric(sqliteDesc, prometheus.GaugeValue, float64(n))
