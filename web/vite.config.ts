@@ -34,8 +34,10 @@ function keepDist(): Plugin {
   };
 }
 
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   plugins: [react(), playgroundRoute(), keepDist()],
+  // Apollo Client's development checks and messages stay out of the build.
+  define: mode === 'production' ? { 'globalThis.__DEV__': 'false' } : {},
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -60,4 +62,4 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     environment: 'node',
   },
-});
+}));
