@@ -150,6 +150,7 @@ export function Layout() {
                 aria-label="Organization"
                 size="xs"
                 w={230}
+                visibleFrom="sm"
                 allowDeselect={false}
                 value={me?.organization.id ?? null}
                 data={orgs.map((m) => ({ value: m.organization.id, label: m.organization.name }))}

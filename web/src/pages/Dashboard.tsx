@@ -280,7 +280,7 @@ export function DashboardPage() {
         </>
       )}
       <SimpleGrid cols={{ base: 1, md: 2 }}>
-        <Section title="Sales pipeline" description={s || d ? `Open deals worth ${money(d?.pipelineSummary.openAmount ?? 0, currency)}` : undefined}>
+        <Section title="Sales pipeline" description={stages.length > 0 ? `Open deals worth ${money(d?.pipelineSummary.openAmount ?? 0, currency)}` : undefined}>
           {busy ? (
             <LoadingRows rows={4} />
           ) : !connected('HUBSPOT') && stages.length === 0 ? (
