@@ -77,7 +77,7 @@ describe('the demo user', { timeout: 6 * TIMEOUT }, () => {
     await page.getByRole('table', { name: 'Pipeline by stage' }).waitFor();
     await page.getByRole('region', { name: 'Email revenue by flow' }).locator('[role="progressbar"], .mantine-Progress-root').first().waitFor();
     await screenshot(page, 'demo-01-dashboard');
-    await page.getByRole('radio', { name: 'Last 90 days' }).check({ force: true });
+    await page.getByRole('group', { name: 'Date range' }).or(page.getByLabel('Date range')).first().getByText('Last 90 days').click();
     await page.getByText('compared with the 90 days before').waitFor();
     await screenshot(page, 'demo-02-dashboard-90-days');
   });
