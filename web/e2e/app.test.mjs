@@ -106,7 +106,7 @@ describe('a new store owner', { timeout: 5 * TIMEOUT }, () => {
     await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
     await page.waitForFunction(() => /[1-9]/.test(document.querySelector('[data-testid="kpi-Revenue"]')?.textContent ?? ''), null, { timeout: 30_000 });
     for (const label of ['Ad spend', 'ROAS', 'Orders', 'Email revenue']) {
-      await page.getByRole('group', { name: label }).getByText('vs previous period').waitFor();
+      await page.getByRole('group', { name: label, exact: true }).getByText('vs previous period').waitFor();
     }
     await page.getByRole('img', { name: 'Daily revenue and ad spend' }).locator('.recharts-surface').first().waitFor();
     await page.getByRole('table', { name: 'Pipeline by stage' }).waitFor();
@@ -159,6 +159,21 @@ describe('a new store owner', { timeout: 5 * TIMEOUT }, () => {
     await screenshot(page, '08-settings-account');
   });
 
+  test('logs out, and back in after a wrong password', { timeout: TIMEOUT }, async () => {
+    await page.getByRole('button', { name: 'Account menu' }).click();
+    await page.getByRole('menuitem', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await page.getByLabel('Email').fill('ada@example.com');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').getByText('The email address or password is incorrect.').waitFor();
+    await screenshot(page, '09-login-error');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await page.getByRole('group', { name: 'Revenue', exact: true }).getByText('vs previous period').waitFor();
+  });
+
   test('runs a query and a subscription with the key in the playground', { timeout: TIMEOUT }, async () => {
     assert.ok(apiKey, 'the API key test ran first');
     // A browser without the session: only the key authenticates.
@@ -177,7 +192,7 @@ describe('a new store owner', { timeout: 5 * TIMEOUT }, () => {
     await pg.locator('.graphiql-tab-active').getByText('Partner').waitFor();
     await pg.getByRole('button', { name: /Execute query/ }).click();
     await resultShows(pg, 'Reporting partner');
-    await screenshot(pg, '09-playground-query');
+    await screenshot(pg, '10-playground-query');
 
     await setEditor(pg, '.graphiql-query-editor .CodeMirror', 'subscription Activity {\n  agentActivity {\n    status\n    agent { name }\n  }\n}\n');
     await pg.locator('.graphiql-tab-active').getByText('Activity').waitFor();
@@ -199,11 +214,11 @@ describe('a new store owner', { timeout: 5 * TIMEOUT }, () => {
     const run = await gql('mutation($input: RunAgentInput!) { runAgent(input: $input) { execution { id } } }', { input: { agentId: roas.id } });
     assert.ok(run.data?.runAgent?.execution?.id, JSON.stringify(run));
     await resultShows(pg, 'ROAS Guardian');
-    await screenshot(pg, '10-playground-subscription');
+    await screenshot(pg, '11-playground-subscription');
     // The partner guide is in the playground, offline.
     await pg.getByRole('button', { name: 'Show Partner guide' }).click();
     await pg.locator('.omnify-guide').getByRole('heading', { name: 'API keys' }).waitFor();
-    await screenshot(pg, '11-playground-guide');
+    await screenshot(pg, '12-playground-guide');
     await pg.close();
     await partner?.close();
     assert.deepEqual(pgSeen.foreign, [], 'the playground asked another origin');

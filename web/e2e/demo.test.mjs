@@ -71,7 +71,7 @@ describe('the demo user', { timeout: 6 * TIMEOUT }, () => {
       return el && /[1-9]/.test(el.textContent ?? '');
     });
     for (const label of ['Ad spend', 'ROAS', 'Orders', 'Email revenue']) {
-      await page.getByRole('group', { name: label }).getByText('vs previous period').waitFor();
+      await page.getByRole('group', { name: label, exact: true }).getByText('vs previous period').waitFor();
     }
     await page.getByRole('img', { name: 'Daily revenue and ad spend' }).locator('.recharts-surface').first().waitFor();
     await page.getByRole('table', { name: 'Pipeline by stage' }).waitFor();

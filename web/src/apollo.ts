@@ -106,10 +106,13 @@ function socketErrorMessage(err: unknown): string {
   return 'The live connection failed.';
 }
 
+/** Operations whose UNAUTHENTICATED is about what was typed, not a lost session. */
+const CREDENTIAL_OPERATIONS = new Set(['Session', 'LogIn', 'SignUp', 'LogOut', 'ChangePassword']);
+
 const errorLink = onError((res) => {
   for (const e of errorsOf(res)) {
     if (e.code === 'LEGAL_ACCEPTANCE_REQUIRED') legalRequired(true);
-    if (e.code === 'UNAUTHENTICATED' && res.operation.operationName !== 'Session') sessionLost(true);
+    if (e.code === 'UNAUTHENTICATED' && !CREDENTIAL_OPERATIONS.has(res.operation.operationName)) sessionLost(true);
   }
 });
 

@@ -57,7 +57,8 @@ describe('formErrors', () => {
 
 describe('actionable', () => {
   it('says what to do', () => {
-    expect(actionable({ message: 'x', code: 'UNAUTHENTICATED' })).toMatch(/Log in again/);
+    expect(actionable({ message: '', code: 'UNAUTHENTICATED' })).toMatch(/Log in again/);
+    expect(actionable({ message: 'The email address or password is incorrect.', code: 'UNAUTHENTICATED' })).toBe('The email address or password is incorrect.');
     expect(actionable({ message: 'Only admins.', code: 'FORBIDDEN' })).toMatch(/Ask an owner or admin/);
     expect(actionable({ message: 'x', code: 'NETWORK_ERROR' })).toMatch(/could not be reached/);
     expect(actionable({ message: 'As is', code: 'CONFLICT' })).toBe('As is');

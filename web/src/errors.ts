@@ -103,7 +103,8 @@ export function formErrors(error: unknown, known: readonly string[]): FormErrors
 export function actionable(e: AppError): string {
   switch (e.code) {
     case 'UNAUTHENTICATED':
-      return 'Your session has ended. Log in again to continue.';
+      // The server says which: wrong credentials, an ended session, a bad key.
+      return e.message || 'Your session has ended. Log in again to continue.';
     case 'FORBIDDEN':
       return `${e.message} Ask an owner or admin of the organization if you need this.`;
     case 'RATE_LIMITED':
