@@ -4,7 +4,10 @@
 package graph
 
 import (
+	"context"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/omnify/bff/internal/agents"
 	"github.com/omnify/bff/internal/auth"
@@ -32,8 +35,16 @@ type Resolver struct {
 	AgentService *agents.Service
 	// Bus carries live events to subscriptions.
 	Bus events.Bus
+	// Demo tells the demo organization apart; nil: there is none.
+	Demo DemoOrganizations
 
 	// feeds shares the bus's subscriptions among this process's GraphQL
 	// subscriptions (feeds.go).
 	feeds liveFeeds
+}
+
+// DemoOrganizations tells whether an organization is the demo organization
+// (internal/demo).
+type DemoOrganizations interface {
+	IsDemo(ctx context.Context, org bson.ObjectID) (bool, error)
 }

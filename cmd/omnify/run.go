@@ -15,6 +15,7 @@ import (
 
 	"github.com/omnify/bff/internal/app"
 	"github.com/omnify/bff/internal/config"
+	"github.com/omnify/bff/internal/demo"
 	"github.com/omnify/bff/internal/integrations"
 	"github.com/omnify/bff/internal/legal"
 )
@@ -34,6 +35,8 @@ commands:
                                   publish a new version of a legal document
   rollups rebuild [--batch N]     rebuild every organization's dashboard read models from
                                   the synced records (N organizations at a time)
+  demo                            create the demo organization, or reset its password and
+                                  regenerate its sample data; prints the demo login
   healthcheck                     exit 0 when the local server answers /healthz (for containers)
   version                         print the version
 
@@ -57,6 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return legalCommand(ctx, rest, getenv, stdout, stderr)
 	case "rollups":
 		return rollupsCommand(ctx, rest, getenv, stdout, stderr)
+	case "demo":
+		return demoCommand(ctx, rest, getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, getenv, stdout)
 	case "version", "--version":
@@ -89,6 +94,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := cfg.CheckRole(); err != nil {
 		return &usageError{fmt.Errorf("invalid configuration:\n%w", err)}
 	}
+	if err := app.CheckDemoPassword(cfg); err != nil {
+		return &usageError{fmt.Errorf("invalid configuration:\n%w", err)}
+	}
 	logger := newLogger(cfg, stderr)
 
 	a, err := app.New(ctx, cfg, app.Options{Version: version, Logger: logger})
@@ -103,6 +111,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	} else {
 		fmt.Fprintf(stdout, "Omnify %s worker is ready.\n  health: %s/healthz\n  metrics: %s/metrics\n", version, base, base)
 	}
+	printDemo(stdout, a.Demo())
 	err = a.Serve(ctx)
 	if err == nil {
 		logger.Info("omnify stopped")
@@ -225,5 +234,51 @@ func rollupsCommand(ctx context.Context, args []string, getenv func(string) stri
 		return fmt.Errorf("rollups rebuild: %s (%d organizations rebuilt before it)", app.ErrorMessage(err), n)
 	}
 	fmt.Fprintf(stdout, "Rebuilt the read models of %d organizations.\n", n)
+	return nil
+}
+
+// printDemo adds what start-up did about the demo organization to the
+// lines that say the server is ready: the demo login once, when this
+// process created it; afterwards, that it exists.
+func printDemo(w io.Writer, r demo.Result) {
+	switch r.Outcome {
+	case demo.Created, demo.Reset:
+		fmt.Fprintf(w, "  demo login: %s / %s\n", r.Email, r.Password)
+	case demo.Exists:
+		fmt.Fprintf(w, "  demo:       the demo organization exists (login %s); `omnify demo` resets its password\n", r.Email)
+	case demo.InProgress:
+		fmt.Fprintf(w, "  demo:       another process is creating the demo organization and prints its login\n")
+	}
+}
+
+// demoCommand runs `omnify demo`: it creates the demo organization when
+// it does not exist, and otherwise sets a new password for the demo user
+// (OMNIFY_DEMO_PASSWORD, or random) and regenerates its sample data to end
+// yesterday; it prints the demo login either way.
+func demoCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return &usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return &usageError{fmt.Errorf("demo: unexpected argument %q", fs.Arg(0))}
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return &usageError{fmt.Errorf("invalid configuration:\n%w", err)}
+	}
+	if err := demo.CheckPassword(cfg.DemoPassword); err != nil {
+		return &usageError{fmt.Errorf("invalid configuration:\n%w", err)}
+	}
+	r, err := app.ResetDemo(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return fmt.Errorf("demo: %s", strings.TrimPrefix(app.ErrorMessage(err), "demo: "))
+	}
+	what := "created"
+	if r.Outcome == demo.Reset {
+		what = "reset: new password, sample data regenerated to end yesterday"
+	}
+	fmt.Fprintf(stdout, "Demo organization %q %s.\n  demo login: %s / %s\n", demo.OrganizationName, what, r.Email, r.Password)
 	return nil
 }

@@ -58,6 +58,7 @@ type OrganizationResolver interface {
 	ID(ctx context.Context, obj *auth.Organization) (string, error)
 
 	Members(ctx context.Context, obj *auth.Organization, first *int, after *string) (*model.MemberConnection, error)
+	Demo(ctx context.Context, obj *auth.Organization) (bool, error)
 	Legal(ctx context.Context, obj *auth.Organization) (*model.OrganizationLegal, error)
 }
 type OrganizationMembershipResolver interface {
@@ -2868,6 +2869,29 @@ func (ec *executionContext) fieldContext_Organization_members(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Organization_demo(ctx context.Context, field graphql.CollectedField, obj *auth.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_demo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Organization().Demo(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_demo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, true, true, "Boolean")
+}
+
 func (ec *executionContext) _Organization_legal(ctx context.Context, field graphql.CollectedField, obj *auth.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5078,6 +5102,12 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Organization_members(ctx, field, obj)
+				})
+		case "demo":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_demo(ctx, field, obj)
 				})
 		case "legal":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

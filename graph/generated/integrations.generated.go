@@ -37,6 +37,7 @@ type IntegrationResolver interface {
 	AccountLabel(ctx context.Context, obj *integrations.Integration) (*string, error)
 
 	LastError(ctx context.Context, obj *integrations.Integration) (*string, error)
+
 	Syncs(ctx context.Context, obj *integrations.Integration, first *int, after *string) (*model.SyncRunConnection, error)
 }
 type IntegrationSyncResolver interface {
@@ -1766,6 +1767,29 @@ func (ec *executionContext) _Integration_lastError(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_Integration_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Integration", field, true, true, "String")
+}
+
+func (ec *executionContext) _Integration_demo(ctx context.Context, field graphql.CollectedField, obj *integrations.Integration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Integration_demo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Demo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Integration_demo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Integration", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Integration_syncs(ctx context.Context, field graphql.CollectedField, obj *integrations.Integration) (ret graphql.Marshaler) {
@@ -4242,6 +4266,11 @@ func (ec *executionContext) _Integration(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Integration_lastError(ctx, field, obj)
 				})
+		case "demo":
+			out.Values[i] = ec._Integration_demo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "syncs":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

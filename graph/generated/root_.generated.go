@@ -270,6 +270,7 @@ type ComplexityRoot struct {
 	Integration struct {
 		AccountLabel func(childComplexity int) int
 		ConnectedAt  func(childComplexity int) int
+		Demo         func(childComplexity int) int
 		ID           func(childComplexity int) int
 		LastError    func(childComplexity int) int
 		LastSyncedAt func(childComplexity int) int
@@ -440,6 +441,7 @@ type ComplexityRoot struct {
 
 	Organization struct {
 		CreatedAt func(childComplexity int) int
+		Demo      func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Legal     func(childComplexity int) int
 		Members   func(childComplexity int, first *int, after *string) int
@@ -1376,6 +1378,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Integration.ConnectedAt(childComplexity), true
+	case "Integration.demo":
+		if e.ComplexityRoot.Integration.Demo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.Demo(childComplexity), true
 	case "Integration.id":
 		if e.ComplexityRoot.Integration.ID == nil {
 			break
@@ -2178,6 +2186,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.CreatedAt(childComplexity), true
+	case "Organization.demo":
+		if e.ComplexityRoot.Organization.Demo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Demo(childComplexity), true
 	case "Organization.id":
 		if e.ComplexityRoot.Organization.ID == nil {
 			break
@@ -3629,6 +3643,13 @@ type Mutation {
   revokeApiKey("The key to revoke." input: RevokeApiKeyInput!): RevokeApiKeyPayload! @signedIn @hasRole(role: ADMIN)
 }
 `, BuiltIn: false},
+	{Name: "../../schema/demo.graphqls", Input: `# The demo organization: sample data for a new installation (internal/demo).
+
+extend type Organization {
+  "True for the demo organization, which Omnify creates with sample data on a new installation (and ` + "`" + `omnify demo` + "`" + ` resets): its integrations are demo connections that never call a platform. Any member of the organization (API keys: of their own organization)."
+  demo: Boolean!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/integrations.graphqls", Input: `"""
 The marketing platforms a store can connect.
 """
@@ -3687,6 +3708,8 @@ type Integration implements Node {
   lastSyncedAt: DateTime
   "Why the connection is in ERROR, in words a shop owner can act on."
   lastError: String
+  "True for a connection of the demo organization: it shows generated sample data, stores no credential and never calls the platform; its syncs regenerate the sample data to end yesterday. Disconnecting it works as for any other."
+  demo: Boolean!
   "The sync runs, newest first (the last 50 are kept). VIEWER or above; API keys with READ may call it."
   syncs(
     "How many runs, 1 to 50."
@@ -4828,6 +4851,8 @@ func (ec *executionContext) childFields_Integration(ctx context.Context, field g
 		return ec.fieldContext_Integration_lastSyncedAt(ctx, field)
 	case "lastError":
 		return ec.fieldContext_Integration_lastError(ctx, field)
+	case "demo":
+		return ec.fieldContext_Integration_demo(ctx, field)
 	case "syncs":
 		return ec.fieldContext_Integration_syncs(ctx, field)
 	}
@@ -5120,6 +5145,8 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_createdAt(ctx, field)
 	case "members":
 		return ec.fieldContext_Organization_members(ctx, field)
+	case "demo":
+		return ec.fieldContext_Organization_demo(ctx, field)
 	case "legal":
 		return ec.fieldContext_Organization_legal(ctx, field)
 	}

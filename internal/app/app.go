@@ -23,6 +23,7 @@ import (
 	"github.com/omnify/bff/internal/auth"
 	"github.com/omnify/bff/internal/authz"
 	"github.com/omnify/bff/internal/config"
+	"github.com/omnify/bff/internal/demo"
 	"github.com/omnify/bff/internal/events"
 	"github.com/omnify/bff/internal/httpserver"
 	"github.com/omnify/bff/internal/integrations"
@@ -75,6 +76,10 @@ type App struct {
 	listener        net.Listener
 	stopWork        context.CancelFunc
 	workDone        chan struct{}
+	// demoResult is what start-up did about the demo organization.
+	demoResult demo.Result
+	// unlockDataDir releases the embedded database's data directory.
+	unlockDataDir func()
 }
 
 // catalogRefresh is how often the agent service's catalog is read again.
@@ -92,6 +97,17 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	started := time.Now().UTC()
+	if err := CheckDemoPassword(cfg); err != nil {
+		return nil, err
+	}
+	unlock := func() {}
+	if cfg.MongoURI == "" {
+		// `omnify demo` waits for no running server on the same files.
+		var err error
+		if unlock, err = lockDataDir(cfg.DataDir, false); err != nil {
+			return nil, err
+		}
+	}
 
 	mopts := mongoOptions(cfg, o.Logger, "omnify-"+string(cfg.Role))
 	if o.MongoMonitor != nil {
@@ -99,19 +115,21 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	db, err := mongodb.Open(ctx, mopts)
 	if err != nil {
+		unlock()
 		return nil, err
 	}
 	if db.Embedded != nil && cfg.Production() {
 		o.Logger.Warn("the embedded database is for development: it keeps its data on this machine, " +
 			"cannot be shared by replicas and has no users or backups; set MONGODB_URI in production")
 	}
-	a := &App{cfg: cfg, logger: o.Logger, db: db}
+	a := &App{cfg: cfg, logger: o.Logger, db: db, unlockDataDir: unlock}
 	fail := func(err error) (*App, error) {
 		if a.bus != nil {
 			_ = a.bus.Close()
 		}
 		a.cache.Close()
 		_ = a.db.Close(context.WithoutCancel(ctx))
+		a.unlockDataDir()
 		return nil, err
 	}
 
@@ -185,6 +203,15 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			Clients: clients, Interval: cfg.SyncInterval, Logger: o.Logger.With("module", "integrations"),
 			ReportLimits: integrations.ReportLimits{Burst: limit(l[0]), Steady: limit(l[1]), Daily: limit(l[2])},
 		})
+	}
+
+	// The demo organization, on a database without any organization.
+	demoService := demo.New(demo.NewStore(db), demo.Options{
+		Accounts: authService, Legal: legalService, Data: integrationService,
+		SyncInterval: cfg.SyncInterval, Logger: o.Logger.With("module", "demo"),
+	})
+	if err := a.ensureDemo(ctx, demoService); err != nil {
+		return fail(err)
 	}
 
 	agentStore := agents.NewStore(db)
@@ -302,7 +329,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	if cfg.RunsAPI() {
 		resolver := &graph.Resolver{Version: o.Version, StartedAt: started, Auth: authService, Legal: legalService,
-			IntegrationService: integrationService, AgentService: a.agents, Bus: a.bus}
+			IntegrationService: integrationService, AgentService: a.agents, Bus: a.bus, Demo: demoService}
 		sopts.Schema = generated.NewExecutableSchema(generated.Config{Resolvers: resolver, Directives: graph.Directives()})
 	}
 	a.server = httpserver.New(sopts)
@@ -428,6 +455,7 @@ func (a *App) shutdown() error {
 	if err := a.db.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("close database: %w", err))
 	}
+	a.unlockDataDir()
 	return errors.Join(errs...)
 }
 

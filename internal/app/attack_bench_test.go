@@ -126,6 +126,7 @@ func attack(b *testing.B, url string, header http.Header, body func(i int) []byt
 func startWith(b *testing.B, tune func(*config.Config)) string {
 	b.Helper()
 	cfg, _ := config.Load(func(string) string { return "" })
+	cfg.Demo = false
 	if tune != nil {
 		tune(&cfg)
 	}

@@ -22,6 +22,7 @@ func BenchmarkStartupToReady(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		cfg, _ := config.Load(func(string) string { return "" })
+		cfg.Demo = false
 		cfg.HTTPAddr = "127.0.0.1:0"
 		cfg.DataDir = b.TempDir()
 		ctx, cancel := context.WithCancel(context.Background())
@@ -101,6 +102,7 @@ func BenchmarkAuthenticatedQuery(b *testing.B) {
 func startForBenchmark(b *testing.B) string {
 	b.Helper()
 	cfg, _ := config.Load(func(string) string { return "" })
+	cfg.Demo = false
 	return startConfig(b, cfg)
 }
 
@@ -142,6 +144,7 @@ func BenchmarkAPIKeyQueryParallel(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			cfg, _ := config.Load(func(string) string { return "" })
+			cfg.Demo = false
 			cfg.AuthCacheTTL = bc.ttl
 			url := startConfig(b, cfg)
 			auth := ""

@@ -294,6 +294,7 @@ func TestConcurrentStartsPublishShippedDocumentsOnce(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			cfg, _ := config.Load(func(string) string { return "" })
+			cfg.Demo = false
 			cfg.HTTPAddr, cfg.MongoURI, cfg.MongoDatabase, cfg.DataDir = "127.0.0.1:0", dbs.URI(), name, t.TempDir()
 			a, err := app.New(context.Background(), cfg, app.Options{})
 			if err == nil {

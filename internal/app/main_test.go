@@ -36,6 +36,9 @@ func runChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
+	if os.Getenv("OMNIFY_DEMO") == "" {
+		cfg.Demo = false // no demo organization unless the test asks for one
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	a, err := app.New(ctx, cfg, app.Options{Version: "test-child", Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})

@@ -175,6 +175,15 @@ type Config struct {
 	// PublicURL is the address at which the agent service reaches this
 	// deployment, for its callback (OMNIFY_PUBLIC_URL).
 	PublicURL string
+	// Demo creates the demo organization, with its demo user and sample
+	// data, when a process starts on a database without any organization
+	// (OMNIFY_DEMO; default true in development, false in production
+	// unless set to true).
+	Demo bool
+	// DemoPassword is the demo user's password; empty makes a random one
+	// (OMNIFY_DEMO_PASSWORD). Checked like any password when the demo
+	// organization is created (app.CheckDemoPassword).
+	DemoPassword string
 }
 
 // MaxAuthCacheTTL bounds OMNIFY_AUTH_CACHE_TTL: it is also how long a
@@ -276,7 +285,11 @@ func Load(getenv func(string) string) (Config, error) {
 		AgentKitURL:                  p.optionalBaseURL("OMNIFY_AGENTKIT_URL", "https://agents.example.com"),
 		AgentKitSecret:               p.str("OMNIFY_AGENTKIT_SECRET", ""),
 		PublicURL:                    p.baseURL("OMNIFY_PUBLIC_URL", "http://localhost:8080"),
+		DemoPassword:                 getenv("OMNIFY_DEMO_PASSWORD"),
 	}
+	// A demo account with a known or printed password has no place in
+	// production unless asked for.
+	c.Demo = p.boolean("OMNIFY_DEMO", c.Env != Production)
 	if c.AgentKitURL != "" && len(c.AgentKitSecret) < 32 {
 		p.fail("OMNIFY_AGENTKIT_SECRET", "must be at least 32 characters when OMNIFY_AGENTKIT_URL is set (it signs both directions)")
 	}
@@ -360,6 +373,19 @@ func (p *parser) oneOf(name, def string, allowed ...string) string {
 	}
 	p.fail(name, fmt.Sprintf("%q is not one of %s", v, strings.Join(allowed, ", ")))
 	return def
+}
+
+func (p *parser) boolean(name string, def bool) bool {
+	v := strings.TrimSpace(p.getenv(name))
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		p.fail(name, fmt.Sprintf("%q is not true or false", v))
+		return def
+	}
+	return b
 }
 
 func (p *parser) duration(name string, def time.Duration) time.Duration {

@@ -254,3 +254,30 @@ func TestLimitSettingsAtTheirBounds(t *testing.T) {
 		}
 	})
 }
+
+func TestDemo(t *testing.T) {
+	key := "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // 32 bytes
+	for _, tc := range []struct {
+		env  map[string]string
+		want bool
+	}{
+		{nil, true},
+		{map[string]string{"OMNIFY_DEMO": "false"}, false},
+		{map[string]string{"OMNIFY_DEMO": "0"}, false},
+		{map[string]string{"OMNIFY_DEMO": "true"}, true},
+		{map[string]string{"OMNIFY_ENV": "production", "OMNIFY_SECRET_KEY": key}, false},
+		{map[string]string{"OMNIFY_ENV": "production", "OMNIFY_SECRET_KEY": key, "OMNIFY_DEMO": "true"}, true},
+	} {
+		c, err := Load(env(tc.env))
+		if err != nil || c.Demo != tc.want {
+			t.Errorf("%v: Demo %v, %v; want %v", tc.env, c.Demo, err, tc.want)
+		}
+	}
+	_, err := Load(env(map[string]string{"OMNIFY_DEMO": "maybe"}))
+	if err == nil || !strings.Contains(err.Error(), "OMNIFY_DEMO:") {
+		t.Fatalf("OMNIFY_DEMO=maybe: %v", err)
+	}
+	if c, _ := Load(env(map[string]string{"OMNIFY_DEMO_PASSWORD": "  a long demo password "})); c.DemoPassword != "  a long demo password " {
+		t.Fatalf("DemoPassword %q", c.DemoPassword)
+	}
+}

@@ -153,6 +153,9 @@ type Integration struct {
 	// LastError explains the last failed sync for the shop owner, or is
 	// empty when the last sync succeeded.
 	LastError string
+	// Demo is true for a demo organization's connection: it serves
+	// generated sample data and never calls the platform.
+	Demo bool
 }
 
 // SyncRun is one sync of one integration, queued by a member or by the

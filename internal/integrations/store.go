@@ -147,7 +147,11 @@ type integrationDoc struct {
 	// earlier credential does not overwrite the state of the new one.
 	ConnectionID bson.ObjectID `bson:"connectionId,omitempty"`
 	// KeyRejected stops scheduled syncs after the platform refused the key.
-	KeyRejected     bool       `bson:"keyRejected,omitempty"`
+	KeyRejected bool `bson:"keyRejected,omitempty"`
+	// Demo marks a demo organization's connection: it has no credential,
+	// and its syncs regenerate the sample data instead of calling the
+	// platform (see demo.go).
+	Demo            bool       `bson:"demo,omitempty"`
 	ConnectedAt     *time.Time `bson:"connectedAt,omitempty"`
 	LastSyncedAt    *time.Time `bson:"lastSyncedAt,omitempty"`
 	NextScheduledAt *time.Time `bson:"nextScheduledAt,omitempty"`
@@ -164,9 +168,10 @@ type integrationDoc struct {
 	UpdatedAt      time.Time     `bson:"updatedAt"`
 }
 
-// connected reports whether a credential is stored.
+// connected reports whether a credential is stored, or the integration is
+// a demo connection (which has none).
 func (d *integrationDoc) connected() bool {
-	return d != nil && d.Credential != "" && !d.ConnectionID.IsZero()
+	return d != nil && (d.Credential != "" || d.Demo) && !d.ConnectionID.IsZero()
 }
 
 // public returns what callers may see of d.
@@ -181,6 +186,7 @@ func (d *integrationDoc) public() Integration {
 		LastSyncedAt:   d.LastSyncedAt,
 		NextSyncAt:     d.NextScheduledAt,
 		LastError:      d.LastError,
+		Demo:           d.Demo,
 	}
 }
 
@@ -274,12 +280,20 @@ type connection struct {
 	at time.Time
 	// newAccount restarts the history: the key reads another account.
 	newAccount bool
+	// demo marks a demo connection, which has no credential.
+	demo bool
+	// due is when the first sync is due; zero: at once (at).
+	due time.Time
 }
 
 // connect stores c and marks the integration CONNECTED, due for its first
 // sync at once. A new connection starts without an active run or lease: a
 // sync still running with the old key loses its lease (the caller ends it).
 func (s *Store) connect(ctx context.Context, c connection) (*integrationDoc, error) {
+	due := c.at
+	if !c.due.IsZero() {
+		due = c.due
+	}
 	set := bson.D{
 		{Key: "organizationId", Value: c.org},
 		{Key: "platform", Value: c.platform},
@@ -291,9 +305,10 @@ func (s *Store) connect(ctx context.Context, c connection) (*integrationDoc, err
 		{Key: "connectionId", Value: c.id},
 		{Key: "connectedAt", Value: c.at},
 		// Due at once: the next worker poll queues the first sync.
-		{Key: "nextScheduledAt", Value: c.at},
+		{Key: "nextScheduledAt", Value: due},
 		{Key: "lastError", Value: ""},
 		{Key: "updatedAt", Value: c.at},
+		{Key: "demo", Value: c.demo},
 	}
 	unset := append(bson.D{{Key: "keyRejected", Value: ""}}, pointerAndLease()...)
 	if c.newAccount {
@@ -315,7 +330,7 @@ func (s *Store) connect(ctx context.Context, c connection) (*integrationDoc, err
 func (s *Store) disconnect(ctx context.Context, org bson.ObjectID, p Platform, now time.Time, forgetSync bool) (*integrationDoc, error) {
 	unset := append(bson.D{
 		{Key: "credential", Value: ""}, {Key: "connectionId", Value: ""}, {Key: "connectedAt", Value: ""},
-		{Key: "nextScheduledAt", Value: ""}, {Key: "keyRejected", Value: ""},
+		{Key: "nextScheduledAt", Value: ""}, {Key: "keyRejected", Value: ""}, {Key: "demo", Value: ""},
 	}, pointerAndLease()...)
 	if forgetSync {
 		unset = append(unset, bson.E{Key: "lastSyncedAt", Value: ""})

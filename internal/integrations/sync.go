@@ -34,8 +34,12 @@ type storeError struct{ err error }
 func (e storeError) Error() string { return e.err.Error() }
 func (e storeError) Unwrap() error { return e.err }
 
-// sync reads the platform's data and writes it.
+// sync reads the platform's data and writes it; a demo connection's
+// regenerates the sample data instead (demo.go).
 func (j *syncJob) sync(ctx context.Context) error {
+	if j.doc.Demo {
+		return j.demo(ctx)
+	}
 	switch j.run.Platform {
 	case TripleWhale:
 		return j.tripleWhale(ctx)

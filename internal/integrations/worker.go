@@ -365,14 +365,18 @@ func (w *Worker) renew(ctx context.Context, run *runDoc, records int) error {
 // execute runs the sync while a goroutine renews the lease every
 // LeaseTTL/3, and records the outcome.
 func (w *Worker) execute(ctx context.Context, run *runDoc, doc *integrationDoc) {
-	key, err := w.svc.opts.Sealer.Open(doc.Credential, sealContext(doc.OrganizationID, doc.Platform))
-	if err != nil {
-		w.opts.Logger.Error("integrations: open stored credential", "run", run.ID.Hex(), "platform", run.Platform, "err", err)
-		w.logEnd(w.end(ctx, run, outcome{message: "Omnify could not read the stored key. Reconnect the integration."}))
-		return
-	}
-	if !w.svc.opts.Sealer.IsCurrent(doc.Credential) {
-		w.reseal(ctx, doc, key)
+	var key []byte
+	if !doc.Demo { // a demo connection has no key and calls no platform
+		var err error
+		key, err = w.svc.opts.Sealer.Open(doc.Credential, sealContext(doc.OrganizationID, doc.Platform))
+		if err != nil {
+			w.opts.Logger.Error("integrations: open stored credential", "run", run.ID.Hex(), "platform", run.Platform, "err", err)
+			w.logEnd(w.end(ctx, run, outcome{message: "Omnify could not read the stored key. Reconnect the integration."}))
+			return
+		}
+		if !w.svc.opts.Sealer.IsCurrent(doc.Credential) {
+			w.reseal(ctx, doc, key)
+		}
 	}
 
 	work, cancel := context.WithCancelCause(ctx)
@@ -400,7 +404,7 @@ func (w *Worker) execute(ctx context.Context, run *runDoc, doc *integrationDoc) 
 			}
 		}
 	}()
-	err = job.sync(work)
+	err := job.sync(work)
 	cancel(nil)
 	<-renewed
 

@@ -75,6 +75,8 @@ export async function startServer(env = {}, { readyTimeoutMs = 60_000, dataDir: 
     OMNIFY_DATA_DIR: dataDir,
     OMNIFY_LOG_LEVEL: 'debug',
     OMNIFY_SHUTDOWN_TIMEOUT: '5s',
+    // No demo organization unless the test asks for one (OMNIFY_DEMO: 'true').
+    OMNIFY_DEMO: 'false',
     ...env,
   });
 

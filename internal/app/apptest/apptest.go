@@ -61,6 +61,8 @@ func StartWith(t testing.TB, dbs *mongotest.Server, o app.Options, opts ...func(
 	cfg.MongoDatabase = dbs.DatabaseName(t)
 	cfg.DataDir = t.TempDir()
 	cfg.ShutdownTimeout = 10 * time.Second
+	// No demo organization unless the test asks for one.
+	cfg.Demo = false
 	for _, o := range opts {
 		o(&cfg)
 	}
