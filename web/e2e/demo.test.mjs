@@ -19,8 +19,8 @@ describe('the demo user', { timeout: 6 * TIMEOUT }, () => {
 
   before(async () => {
     server = await startServer({ OMNIFY_DEMO: 'true', OMNIFY_DEMO_PASSWORD: DEMO_PASSWORD, ...SLOW_MACHINE });
-    // The demo organization comes with Organization.demo; a server without
-    // it has no demo to log in to.
+    // The demo organization comes with Organization.demo; a server built
+    // without it (an older binary given as OMNIFY_BIN) has no demo to log in to.
     const res = await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -19,7 +19,7 @@ describe('cache', () => {
           id: 'Vmlld2VyOjE',
           role: 'OWNER',
           user,
-          organization: { __typename: 'Organization', id: 'T3JnOjE', name: 'Ada’s Teas' },
+          organization: { __typename: 'Organization', id: 'T3JnOjE', name: 'Ada’s Teas', demo: false },
           organizations: {
             __typename: 'OrganizationMembershipConnection',
             edges: [

@@ -43,6 +43,7 @@ export const ViewerQuery = graphql(`
       organization {
         id
         name
+        demo
       }
       organizations(first: 20) {
         edges {

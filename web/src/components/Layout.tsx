@@ -144,6 +144,13 @@ export function Layout() {
             </Link>
           </Group>
           <Group gap="sm" wrap="nowrap">
+            {me?.organization.demo && (
+              <Tooltip label="This organization shows generated sample data">
+                <Badge color="grape" variant="outline" visibleFrom="sm">
+                  Sample data
+                </Badge>
+              </Tooltip>
+            )}
             <ConnectionBadge />
             {orgs.length > 0 && (
               <Select

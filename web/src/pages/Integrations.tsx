@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useSubscription } from '@apollo/client';
-import { Alert, Badge, Button, Checkbox, Group, Modal, Paper, PasswordInput, SimpleGrid, Stack, Text, TextInput, Title, Loader } from '@mantine/core';
+import { Alert, Badge, Button, Checkbox, Group, Modal, Paper, PasswordInput, SimpleGrid, Stack, Text, TextInput, Title, Loader, Tooltip } from '@mantine/core';
 import { IconAlertTriangle, IconRefresh } from '@tabler/icons-react';
 import { useState, type FormEvent } from 'react';
 import { ErrorState, LoadingRows } from '../components/States';
@@ -13,6 +13,7 @@ const IntegrationsQuery = graphql(`
       id
       platform
       status
+      demo
       accountLabel
       connectedAt
       lastSyncedAt
@@ -301,6 +302,13 @@ export function IntegrationsPage() {
                     {platformName(p)}
                   </Title>
                   <Group gap={6}>
+                    {i.demo && (
+                      <Tooltip label="Sample data: this connection never calls the platform">
+                        <Badge color="grape" variant="outline">
+                          Demo
+                        </Badge>
+                      </Tooltip>
+                    )}
                     <Badge color={statusColor(i.status)} variant="light">
                       {words(i.status)}
                     </Badge>
