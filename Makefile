@@ -9,21 +9,46 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 BIN      := bin/omnify
 GOFILES   = $(shell git ls-files --cached --others --exclude-standard '*.go')
 
+# The web app (web/): its npm packages, its sources and what the build writes.
+NPM       ?= npm
+NPM_CI    := $(NPM) ci --no-audit --no-fund --loglevel=error
+WEB_DEPS  := web/node_modules/.package-lock.json
+WEB_SRC    = $(shell find web/src web/public -type f 2>/dev/null) $(wildcard schema/*.graphqls) \
+             web/index.html web/playground.html web/vite.config.ts web/codegen.ts web/tsconfig.json web/package.json
+WEB_BUILT := web/dist/index.html
+CHROMIUM  ?= /usr/bin/chromium
+
 .PHONY: help
 help: ## List the targets.
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
 .PHONY: run
-run: build ## Build and start omnify on the embedded database (http://localhost:8080).
+run: build ## Build (the web app too) and start omnify on the embedded database (http://localhost:8080).
 	./$(BIN) serve
 
 .PHONY: build
-build: ## Build the binary into bin/omnify.
+build: web ## Build the web app into web/dist, then the binary (which embeds it) into bin/omnify.
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/omnify
 
+.PHONY: web
+web: $(WEB_BUILT) ## Build the web app and the playground into web/dist (npm ci first when needed).
+
+$(WEB_DEPS): web/package.json web/package-lock.json
+	cd web && $(NPM_CI)
+	@touch $@
+
+$(WEB_BUILT): $(WEB_DEPS) $(WEB_SRC)
+	cd web && $(NPM) run --silent codegen
+	cd web && $(NPM) run --silent build
+
+.PHONY: web-dev
+web-dev: $(WEB_DEPS) ## Vite's dev server on :5173 with hot reload, proxying /graphql (and its WebSocket) to the Go server on :8080 (make run).
+	cd web && $(NPM) run dev
+
 .PHONY: generate
-generate: ## Regenerate GraphQL code from schema/*.graphqls.
+generate: $(WEB_DEPS) ## Regenerate GraphQL code from schema/*.graphqls: gqlgen's Go code and the web app's typed operations.
 	$(GO) tool gqlgen generate
+	cd web && $(NPM) run --silent codegen
 
 .PHONY: lint
 lint: ## gofmt and go vet.
@@ -38,8 +63,32 @@ check-generated: ## Fail when generated code is stale.
 		echo "generated code is stale; run 'make generate' and commit:"; \
 		git status --porcelain -- graph; git --no-pager diff --stat -- graph; exit 1; fi
 
+.PHONY: check-web-generated
+check-web-generated: $(WEB_DEPS) ## Fail when the web app's typed operations (web/src/gql) are stale.
+	cd web && $(NPM) run --silent codegen
+	@if [ -n "$$(git status --porcelain -- web/src/gql)" ]; then \
+		echo "web/src/gql is stale; run 'make generate' and commit:"; \
+		git status --porcelain -- web/src/gql; exit 1; fi
+
 .PHONY: test
-test: lint check-generated test-go test-e2e ## Every check: format, vet, generated code, Go tests with -race, end-to-end tests.
+test: lint check-generated check-web-generated test-web test-go test-e2e test-browser ## Every check: format, vet, generated code, web type check, unit tests and bundle size, Go tests with -race, end-to-end and browser tests.
+
+.PHONY: test-web
+test-web: web ## The web app: TypeScript check, Vitest unit tests, and the main bundle's size (under 250 KiB gzipped).
+	cd web && npx tsc --noEmit
+	cd web && npx vitest run
+	cd web && node scripts/check-bundle-size.mjs
+
+.PHONY: chromium
+chromium: ## Install Debian's Chromium for the browser tests when it is missing.
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$sudo apt-get update && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y --no-install-recommends chromium fonts-dejavu-core; \
+	fi
+
+.PHONY: test-browser
+test-browser: build chromium ## Browser tests (web/e2e): Chromium drives the app and the playground against the built binary.
+	cd web && CHROMIUM_PATH=$(CHROMIUM) OMNIFY_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 e2e/
 
 .PHONY: test-go
 test-go: ## Go tests with the race detector.
@@ -99,4 +148,5 @@ soak: ## Soak test: organizations syncing through platform faults under dashboar
 
 .PHONY: clean
 clean: ## Remove build outputs (not ./data).
-	rm -rf bin
+	rm -rf bin web/e2e/screenshots
+	find web/dist -mindepth 1 ! -name .gitkeep -delete 2>/dev/null || true

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/omnify/bff/internal/app/apptest"
 	"github.com/omnify/bff/internal/config"
+	"github.com/omnify/bff/web"
 )
 
 func TestQueryOverHTTP(t *testing.T) {
@@ -388,13 +390,21 @@ func TestCORS(t *testing.T) {
 func TestPlaygroundAndWebApp(t *testing.T) {
 	env := apptest.Start(t, dbs)
 	pg := send(t, "GET", env.URL+"/playground", "", "", nil)
+	// The built GraphiQL page, or the placeholder of a binary built without
+	// the web app: both carry this title.
 	if pg.status != 200 || !strings.Contains(pg.body, "Omnify GraphQL playground") {
 		t.Fatalf("playground %d", pg.status)
 	}
-	// Everything the page needs is in it: it must work offline.
-	for _, external := range []string{`src="http`, `href="http`, `@import`} {
+	// Everything the page needs comes from this server: it must work offline.
+	for _, external := range []string{`src="http`, `href="http`, `src="//`, `href="//`, `@import`} {
 		if strings.Contains(pg.body, external) {
 			t.Fatalf("playground loads something from elsewhere (%s); it must work offline", external)
+		}
+	}
+	if _, err := fs.Stat(web.Dist(), web.PlaygroundFile); err == nil {
+		// Built: the page loads its script from the hashed assets.
+		if !strings.Contains(pg.body, `src="/assets/`) {
+			t.Fatalf("built playground does not load its bundle from /assets: %s", pg.body)
 		}
 	}
 	home := send(t, "GET", env.URL+"/", "", "", nil)

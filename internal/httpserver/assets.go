@@ -26,12 +26,55 @@ func setPageHeaders(w http.ResponseWriter) {
 	h.Set("Referrer-Policy", "same-origin")
 }
 
+// setHTMLHeaders marks a response as one of the app's HTML documents: never
+// served from a cache without asking again (a new build changes the hashed
+// assets it names), and under a Content-Security-Policy that lets it load
+// and connect to nothing but its own origin.
+func setHTMLHeaders(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Security-Policy", contentSecurityPolicy(r))
+}
+
+// contentSecurityPolicy is the policy of the app's and the playground's
+// pages. Scripts, styles, images and fonts come from the server itself; the
+// component library and GraphiQL set styles at run time ('unsafe-inline'
+// for styles only, never scripts), and GraphiQL's fonts are data: URLs in
+// its style sheet. connect-src names the WebSocket of the host the page was
+// asked from: browsers before CSP level 3 do not count ws: as 'self'.
+func contentSecurityPolicy(r *http.Request) string {
+	connect := "'self'"
+	if host := r.Host; validHost(host) {
+		connect += " ws://" + host + " wss://" + host
+	}
+	return "default-src 'self'; script-src 'self'; connect-src " + connect +
+		"; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'" +
+		"; worker-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+}
+
+// validHost reports whether host is a plain host[:port] that can be written
+// into a header without changing its meaning.
+func validHost(host string) bool {
+	if host == "" || len(host) > 255 {
+		return false
+	}
+	for _, c := range host {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '.' || c == '-' || c == ':' || c == '[' || c == ']':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // htmlPage serves one HTML document.
 func htmlPage(page []byte) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setPageHeaders(w)
+		setHTMLHeaders(w, r)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-cache")
 		_, _ = w.Write(page)
 	})
 }
@@ -92,9 +135,12 @@ func spa(dist fs.FS) http.Handler {
 				http.NotFound(w, r)
 				return
 			}
-			w.Header().Set("Cache-Control", "no-cache")
+			setHTMLHeaders(w, r)
 			http.ServeFileFS(w, r, dist, "index.html")
 			return
+		}
+		if path.Ext(name) == ".html" {
+			setHTMLHeaders(w, r)
 		}
 		if strings.HasPrefix(name, "assets/") {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
