@@ -33,9 +33,9 @@ describe('format', () => {
     expect(ago(null, now)).toBe('never');
   });
 
-  it('picks the last n days up to today', () => {
-    expect(lastDays(7, new Date('2026-11-26T15:00:00Z'))).toEqual({ from: '2026-11-20', to: '2026-11-26' });
-    expect(lastDays(1, new Date('2026-03-01T00:30:00Z'))).toEqual({ from: '2026-03-01', to: '2026-03-01' });
+  it('picks the last n full days, ending yesterday', () => {
+    expect(lastDays(7, new Date('2026-11-26T15:00:00Z'))).toEqual({ from: '2026-11-19', to: '2026-11-25' });
+    expect(lastDays(1, new Date('2026-03-01T00:30:00Z'))).toEqual({ from: '2026-02-28', to: '2026-02-28' });
   });
 
   it('names platforms, stages and enum values', () => {

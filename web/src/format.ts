@@ -111,9 +111,13 @@ export function isoDay(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** The last `days` days up to today (UTC), as a Date range. */
+/**
+ * The last `days` full days (UTC), ending yesterday, as a Date range: today
+ * is not over, and counting it would show a fall on the chart and against
+ * the previous period that is only the hours still to come.
+ */
 export function lastDays(days: number, today = new Date()): { from: string; to: string } {
-  const to = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()));
+  const to = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - 1));
   const from = new Date(to.getTime() - (days - 1) * 86_400_000);
   return { from: isoDay(from), to: isoDay(to) };
 }
