@@ -247,10 +247,16 @@ func (r *viewerResolver) User(ctx context.Context, obj *model.Viewer) (*auth.Use
 	if obj.UserID.IsZero() {
 		return nil, nil
 	}
+	if u, ok := r.Auth.KeptUser(obj.UserID); ok {
+		return u, nil
+	}
 	return loaders.For(ctx).User.Load(ctx, obj.UserID)()
 }
 
 func (r *viewerResolver) Organization(ctx context.Context, obj *model.Viewer) (*auth.Organization, error) {
+	if o, ok := r.Auth.KeptOrganization(obj.OrganizationID); ok {
+		return o, nil
+	}
 	return loaders.For(ctx).Organization.Load(ctx, obj.OrganizationID)()
 }
 

@@ -132,3 +132,29 @@ func (c *objectCache) forgetOrganization(id bson.ObjectID) {
 		c.orgs.Invalidate(id)
 	}
 }
+
+// KeptUser returns the user with id if this process keeps it, without a
+// database read or a dataloader's wait for more keys: the viewer's own user
+// is asked for on nearly every page.
+func (s *Service) KeptUser(id bson.ObjectID) (*User, bool) {
+	return kept(s.objects, func(c *objectCache) *otter.Cache[bson.ObjectID, timed[User]] { return c.users }, id)
+}
+
+// KeptOrganization returns the organization with id if this process keeps
+// it, like KeptUser.
+func (s *Service) KeptOrganization(id bson.ObjectID) (*Organization, bool) {
+	return kept(s.objects, func(c *objectCache) *otter.Cache[bson.ObjectID, timed[Organization]] { return c.orgs }, id)
+}
+
+// kept returns a copy of what items keeps under id while it may be served.
+func kept[T any](c *objectCache, items func(*objectCache) *otter.Cache[bson.ObjectID, timed[T]], id bson.ObjectID) (*T, bool) {
+	if c == nil {
+		return nil, false
+	}
+	e, ok := items(c).GetIfPresent(id)
+	if !ok || !time.Now().Before(e.until) {
+		return nil, false
+	}
+	v := e.v
+	return &v, true
+}
