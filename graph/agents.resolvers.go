@@ -64,7 +64,7 @@ func (r *agentExecutionResolver) RequestedBy(ctx context.Context, obj *agents.Ex
 	if obj.RequestedBy.IsZero() {
 		return nil, nil
 	}
-	return loaders.For(ctx).User.Load(ctx, obj.RequestedBy)()
+	return loaders.For(ctx).UserByID(ctx, obj.RequestedBy)
 }
 
 func (r *agentExecutionResolver) Result(ctx context.Context, obj *agents.Execution) (any, error) {

@@ -25,7 +25,7 @@ func (r *apiKeyResolver) CreatedBy(ctx context.Context, obj *auth.APIKey) (*auth
 	if obj.CreatedBy.IsZero() {
 		return nil, nil
 	}
-	return loaders.For(ctx).User.Load(ctx, obj.CreatedBy)()
+	return loaders.For(ctx).UserByID(ctx, obj.CreatedBy)
 }
 
 func (r *invitationResolver) ID(ctx context.Context, obj *auth.Invitation) (string, error) {
@@ -33,7 +33,7 @@ func (r *invitationResolver) ID(ctx context.Context, obj *auth.Invitation) (stri
 }
 
 func (r *invitationResolver) Organization(ctx context.Context, obj *auth.Invitation) (*auth.Organization, error) {
-	return loaders.For(ctx).Organization.Load(ctx, obj.OrganizationID)()
+	return loaders.For(ctx).OrganizationByID(ctx, obj.OrganizationID)
 }
 
 func (r *memberResolver) ID(ctx context.Context, obj *auth.Membership) (string, error) {
@@ -41,7 +41,7 @@ func (r *memberResolver) ID(ctx context.Context, obj *auth.Membership) (string, 
 }
 
 func (r *memberResolver) User(ctx context.Context, obj *auth.Membership) (*auth.User, error) {
-	return loaders.For(ctx).User.Load(ctx, obj.UserID)()
+	return loaders.For(ctx).UserByID(ctx, obj.UserID)
 }
 
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error) {
@@ -153,7 +153,7 @@ func (r *mutationResolver) RemoveMember(ctx context.Context, input model.RemoveM
 	if err != nil {
 		return nil, err
 	}
-	org, err := loaders.For(ctx).Organization.Load(ctx, m.OrganizationID)()
+	org, err := loaders.For(ctx).OrganizationByID(ctx, m.OrganizationID)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +201,7 @@ func (r *organizationMembershipResolver) ID(ctx context.Context, obj *model.Orga
 }
 
 func (r *organizationMembershipResolver) Organization(ctx context.Context, obj *model.OrganizationMembership) (*auth.Organization, error) {
-	return loaders.For(ctx).Organization.Load(ctx, obj.OrganizationID)()
+	return loaders.For(ctx).OrganizationByID(ctx, obj.OrganizationID)
 }
 
 func (r *queryResolver) Me(ctx context.Context) (*model.Viewer, error) {
@@ -247,17 +247,11 @@ func (r *viewerResolver) User(ctx context.Context, obj *model.Viewer) (*auth.Use
 	if obj.UserID.IsZero() {
 		return nil, nil
 	}
-	if u, ok := r.Auth.KeptUser(obj.UserID); ok {
-		return u, nil
-	}
-	return loaders.For(ctx).User.Load(ctx, obj.UserID)()
+	return loaders.For(ctx).UserByID(ctx, obj.UserID)
 }
 
 func (r *viewerResolver) Organization(ctx context.Context, obj *model.Viewer) (*auth.Organization, error) {
-	if o, ok := r.Auth.KeptOrganization(obj.OrganizationID); ok {
-		return o, nil
-	}
-	return loaders.For(ctx).Organization.Load(ctx, obj.OrganizationID)()
+	return loaders.For(ctx).OrganizationByID(ctx, obj.OrganizationID)
 }
 
 func (r *viewerResolver) Organizations(ctx context.Context, obj *model.Viewer, first *int, after *string) (*model.OrganizationMembershipConnection, error) {

@@ -25,11 +25,11 @@ func (r *legalAcceptanceResolver) Document(ctx context.Context, obj *legal.Accep
 }
 
 func (r *legalAcceptanceResolver) User(ctx context.Context, obj *legal.Acceptance) (*auth.User, error) {
-	return loaders.For(ctx).User.Load(ctx, obj.UserID)()
+	return loaders.For(ctx).UserByID(ctx, obj.UserID)
 }
 
 func (r *legalAcceptanceResolver) Organization(ctx context.Context, obj *legal.Acceptance) (*auth.Organization, error) {
-	return loaders.For(ctx).Organization.Load(ctx, obj.OrganizationID)()
+	return loaders.For(ctx).OrganizationByID(ctx, obj.OrganizationID)
 }
 
 func (r *legalDocumentResolver) ID(ctx context.Context, obj *legal.Document) (string, error) {

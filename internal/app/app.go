@@ -270,11 +270,13 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		checks["bus"] = c.Check // NATS: without it, live events stop between processes
 	}
 	sources := loaders.Sources{
-		Users:           authService.UsersByIDs,
-		Organizations:   authService.OrganizationsByIDs,
-		LegalDocuments:  legalService.DocumentsByIDs,
-		SyncRuns:        graph.SyncRunsSource(integrationService),
-		AgentExecutions: graph.AgentExecutionsSource(a.agents),
+		Users:            authService.UsersByIDs,
+		Organizations:    authService.OrganizationsByIDs,
+		KeptUser:         authService.KeptUser,
+		KeptOrganization: authService.KeptOrganization,
+		LegalDocuments:   legalService.DocumentsByIDs,
+		SyncRuns:         graph.SyncRunsSource(integrationService),
+		AgentExecutions:  graph.AgentExecutionsSource(a.agents),
 	}
 	sopts := httpserver.Options{
 		Routes:          routes,

@@ -65,8 +65,8 @@ func byIDs[T any](ctx context.Context, items *otter.Cache[bson.ObjectID, timed[T
 	out := make([]T, 0, len(ids))
 	var missing []bson.ObjectID
 	for _, k := range ids {
-		if e, ok := items.GetIfPresent(k); ok && now.Before(e.until) {
-			out = append(out, e.v)
+		if v, ok := fresh(items, k, now); ok {
+			out = append(out, *v)
 			continue
 		}
 		missing = append(missing, k)
@@ -134,25 +134,27 @@ func (c *objectCache) forgetOrganization(id bson.ObjectID) {
 }
 
 // KeptUser returns the user with id if this process keeps it, without a
-// database read or a dataloader's wait for more keys: the viewer's own user
-// is asked for on nearly every page.
+// database read; loaders.UserByID asks here before it waits for more keys.
 func (s *Service) KeptUser(id bson.ObjectID) (*User, bool) {
-	return kept(s.objects, func(c *objectCache) *otter.Cache[bson.ObjectID, timed[User]] { return c.users }, id)
+	if s.objects == nil {
+		return nil, false
+	}
+	return fresh(s.objects.users, id, time.Now())
 }
 
 // KeptOrganization returns the organization with id if this process keeps
 // it, like KeptUser.
 func (s *Service) KeptOrganization(id bson.ObjectID) (*Organization, bool) {
-	return kept(s.objects, func(c *objectCache) *otter.Cache[bson.ObjectID, timed[Organization]] { return c.orgs }, id)
-}
-
-// kept returns a copy of what items keeps under id while it may be served.
-func kept[T any](c *objectCache, items func(*objectCache) *otter.Cache[bson.ObjectID, timed[T]], id bson.ObjectID) (*T, bool) {
-	if c == nil {
+	if s.objects == nil {
 		return nil, false
 	}
-	e, ok := items(c).GetIfPresent(id)
-	if !ok || !time.Now().Before(e.until) {
+	return fresh(s.objects.orgs, id, time.Now())
+}
+
+// fresh returns a copy of what items keeps under id while it may be served.
+func fresh[T any](items *otter.Cache[bson.ObjectID, timed[T]], id bson.ObjectID, now time.Time) (*T, bool) {
+	e, ok := items.GetIfPresent(id)
+	if !ok || !now.Before(e.until) {
 		return nil, false
 	}
 	v := e.v

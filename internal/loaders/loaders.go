@@ -31,6 +31,11 @@ type Sources struct {
 	Users func(ctx context.Context, ids []bson.ObjectID) ([]auth.User, error)
 	// Organizations finds organizations by id.
 	Organizations func(ctx context.Context, ids []bson.ObjectID) ([]auth.Organization, error)
+	// KeptUser and KeptOrganization return the copy of a user or an
+	// organization the process keeps, if any (optional): UserByID and
+	// OrganizationByID answer from it without a query or a wait for keys.
+	KeptUser         func(bson.ObjectID) (*auth.User, bool)
+	KeptOrganization func(bson.ObjectID) (*auth.Organization, bool)
 	// LegalDocuments finds legal document versions by id.
 	LegalDocuments func(ctx context.Context, ids []bson.ObjectID) ([]legal.Document, error)
 	// SyncRuns finds the newest runs of the caller's integrations, per platform.
@@ -74,6 +79,28 @@ func New(src Sources, wait time.Duration) *Loaders {
 		AgentExecution: newLoader(src.AgentExecutions, executionID, "agent execution", wait),
 		src:            src,
 	}
+}
+
+// UserByID returns the user with id: the process's kept copy when it has
+// one, otherwise through the User loader.
+func (l *Loaders) UserByID(ctx context.Context, id bson.ObjectID) (*auth.User, error) {
+	return byID(ctx, l.src.KeptUser, l.User, id)
+}
+
+// OrganizationByID returns the organization with id, like UserByID.
+func (l *Loaders) OrganizationByID(ctx context.Context, id bson.ObjectID) (*auth.Organization, error) {
+	return byID(ctx, l.src.KeptOrganization, l.Organization, id)
+}
+
+// byID answers from kept when it has id, so a value the process keeps costs
+// neither a query nor the loader's wait for more keys, and otherwise loads.
+func byID[V any](ctx context.Context, kept func(bson.ObjectID) (*V, bool), loader *dataloader.Loader[bson.ObjectID, *V], id bson.ObjectID) (*V, error) {
+	if kept != nil {
+		if v, ok := kept(id); ok {
+			return v, nil
+		}
+	}
+	return loader.Load(ctx, id)()
 }
 
 func userID(u *auth.User) bson.ObjectID                 { return u.ID }

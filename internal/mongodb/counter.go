@@ -2,6 +2,7 @@ package mongodb
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/event"
@@ -11,12 +12,11 @@ import (
 // a test can assert how many round trips a piece of work costs (for example
 // that a dataloader batched a whole list into one find).
 type CommandCounter struct {
-	mu     sync.Mutex
-	counts map[string]int
-	// on counts by command name and collection.
-	on   map[[2]string]int
-	db   string
-	only func(context.Context) bool
+	mu sync.Mutex
+	// counts is by command name and collection.
+	counts map[[2]string]int
+	db     string
+	only   func(context.Context) bool
 }
 
 // Only makes the counter count only the commands whose context keep
@@ -29,7 +29,7 @@ func (c *CommandCounter) Only(keep func(context.Context) bool) { c.only = keep }
 // when db is empty. Connection housekeeping (hello, ping, endSessions, auth)
 // is not counted.
 func NewCommandCounter(db string) *CommandCounter {
-	return &CommandCounter{counts: map[string]int{}, on: map[[2]string]int{}, db: db}
+	return &CommandCounter{counts: map[[2]string]int{}, db: db}
 }
 
 // Monitor returns a driver command monitor that feeds the counter.
@@ -56,8 +56,7 @@ func (c *CommandCounter) Started(ctx context.Context, e *event.CommandStartedEve
 		coll, _ = el.Value().StringValueOK()
 	}
 	c.mu.Lock()
-	c.counts[e.CommandName]++
-	c.on[[2]string{e.CommandName, coll}]++
+	c.counts[[2]string{e.CommandName, coll}]++
 	c.mu.Unlock()
 }
 
@@ -65,7 +64,7 @@ func (c *CommandCounter) Started(ctx context.Context, e *event.CommandStartedEve
 func (c *CommandCounter) CountOn(name, coll string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.on[[2]string{name, coll}]
+	return c.counts[[2]string{name, coll}]
 }
 
 // Count returns how many commands with the given names were sent, or how many
@@ -74,14 +73,10 @@ func (c *CommandCounter) Count(names ...string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := 0
-	if len(names) == 0 {
-		for _, v := range c.counts {
+	for k, v := range c.counts {
+		if len(names) == 0 || slices.Contains(names, k[0]) {
 			n += v
 		}
-		return n
-	}
-	for _, name := range names {
-		n += c.counts[name]
 	}
 	return n
 }
@@ -90,6 +85,5 @@ func (c *CommandCounter) Count(names ...string) int {
 func (c *CommandCounter) Reset() {
 	c.mu.Lock()
 	clear(c.counts)
-	clear(c.on)
 	c.mu.Unlock()
 }
