@@ -102,11 +102,14 @@ func (r *mutationResolver) SyncIntegration(ctx context.Context, input model.Sync
 }
 
 func (r *queryResolver) Integrations(ctx context.Context) ([]*integrations.Integration, error) {
-	list, err := r.IntegrationService.Integrations(ctx, authz.FromContext(ctx))
+	// The integrations and their runs come from one snapshot (see
+	// integrations.Service.IntegrationState).
+	withRuns := selects(ctx, []string{"syncs"})
+	list, runs, err := r.IntegrationService.IntegrationState(ctx, authz.FromContext(ctx), withRuns)
 	if err != nil {
 		return nil, err
 	}
-	preloadSyncs(ctx, list)
+	loaders.For(ctx).PrimeSyncRuns(ctx, runs)
 	return pointersOf(list), nil
 }
 

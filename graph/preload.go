@@ -7,7 +7,6 @@ import (
 
 	"github.com/omnify/bff/internal/agents"
 	"github.com/omnify/bff/internal/auth"
-	"github.com/omnify/bff/internal/integrations"
 	"github.com/omnify/bff/internal/legal"
 	"github.com/omnify/bff/internal/loaders"
 )
@@ -74,18 +73,6 @@ func preloadUsers[T any](ctx context.Context, list []T, field string, userOf fun
 func requesterOf(e agents.Execution) bson.ObjectID { return e.RequestedBy }
 func memberUserOf(m auth.Membership) bson.ObjectID { return m.UserID }
 func keyCreatorOf(k auth.APIKey) bson.ObjectID     { return k.CreatedBy }
-
-// preloadSyncs loads the newest runs of a list of integrations.
-func preloadSyncs(ctx context.Context, list []integrations.Integration) {
-	if !selects(ctx, []string{"syncs"}) {
-		return
-	}
-	ps := make([]integrations.Platform, len(list))
-	for i, in := range list {
-		ps[i] = in.Platform
-	}
-	_ = loaders.For(ctx).PreloadSyncRuns(ctx, ps)
-}
 
 // preloadAcceptances loads the documents and people of a page of legal
 // acceptances.

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -811,4 +812,79 @@ func TestIntegrationConnectionsAndNodes(t *testing.T) {
 			t.Errorf("node(id: nope): %+v", r.Errors)
 		}
 	})
+}
+
+// An integration's status and its newest run are read as one: while a
+// worker runs syncs one after another, some of them on a refused key, no
+// answer of readers polling the dashboard's integrations shows a run that
+// ended beside an integration still SYNCING, or a status that contradicts
+// the run.
+func TestIntegrationStatusNeverContradictsItsNewestRun(t *testing.T) {
+	p := newPlatforms(t)
+	env := apptest.Start(t, dbs, p.configure)
+	alice := signUp(t, env, "alice@example.com", "Acme")
+	if r := connect(t, alice.c, "HUBSPOT", hsGoodKey, ""); len(r.Errors) != 0 {
+		t.Fatal(r.Errors)
+	}
+	const query = `{ integrations { platform status lastError syncs(first: 1) { nodes { id status } } } }`
+	want := map[string]string{"QUEUED": "", "RUNNING": "SYNCING", "SUCCEEDED": "CONNECTED", "FAILED": "ERROR"}
+
+	var mu sync.Mutex
+	var contradictions []string
+	answers := 0
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	for range 4 {
+		readers.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(time.Millisecond):
+				}
+				var out struct{ Integrations []integrationView }
+				alice.c.MustData(t, query, nil, &out)
+				for _, in := range out.Integrations {
+					if in.Platform != "HUBSPOT" || len(in.Syncs.Nodes) == 0 {
+						continue
+					}
+					run := in.Syncs.Nodes[0]
+					w := want[run.Status]
+					mu.Lock()
+					answers++
+					if w != "" && in.Status != w || w == "" && in.Status == "SYNCING" {
+						contradictions = append(contradictions, fmt.Sprintf("integration %s beside run %s %s", in.Status, run.ID, run.Status))
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	const rounds = 6
+	for round := range rounds {
+		if round == rounds-3 {
+			p.acct.Revoke(platformtest.HubSpot, http.StatusUnauthorized)
+		}
+		var out struct {
+			SyncIntegration struct{ Sync struct{ ID string } }
+		}
+		alice.c.MustData(t, `mutation { syncIntegration(input: {platform: HUBSPOT}) { sync { id } } }`, nil, &out)
+		id := out.SyncIntegration.Sync.ID
+		waitFor(t, "the sync to end", func() bool {
+			for _, r := range listIntegrations(t, alice.c)["HUBSPOT"].Syncs.Nodes {
+				if r.ID == id {
+					return r.Status == "SUCCEEDED" || r.Status == "FAILED"
+				}
+			}
+			return false
+		})
+	}
+	close(stop)
+	readers.Wait()
+	if len(contradictions) > 0 {
+		t.Errorf("%d of %d answers contradict themselves, the first: %v", len(contradictions), answers, contradictions[:min(5, len(contradictions))])
+	}
+	if got := listIntegrations(t, alice.c)["HUBSPOT"]; got.Status != "ERROR" || got.Syncs.Nodes[0].Status != "FAILED" {
+		t.Errorf("after the refused key: %+v, want ERROR beside a FAILED run", got)
+	}
 }

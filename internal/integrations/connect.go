@@ -22,37 +22,12 @@ import (
 //
 // Returns UNAUTHENTICATED without a caller and FORBIDDEN without a role in an organization.
 func (s *Service) Integrations(ctx context.Context, p *authz.Principal) ([]Integration, error) {
-	if err := require(p, readRole); err != nil {
-		return nil, err
-	}
-	var docs []integrationDoc
-	if s.opts.Cache != nil {
-		v, err := s.opts.Cache.state(ctx, p.OrganizationID, s.loadState)
-		if err != nil {
-			return nil, err
-		}
-		docs = v.integrations
-	} else {
-		var err error
-		if docs, err = s.store.integrationsOf(ctx, p.OrganizationID); err != nil {
-			return nil, err
-		}
-	}
-	out := make([]Integration, 0, len(Platforms()))
-	for _, pl := range Platforms() {
-		i := Integration{OrganizationID: p.OrganizationID, Platform: pl, Status: StatusDisconnected}
-		for _, d := range docs {
-			if d.Platform == pl {
-				i = d.public()
-			}
-		}
-		out = append(out, i)
-	}
-	return out, nil
+	list, _, err := s.IntegrationState(ctx, p, false)
+	return list, err
 }
 
 // Integration returns the organization's integration with p, DISCONNECTED
-// when never connected.
+// when never connected, settled as IntegrationState settles it.
 //
 // Returns UNAUTHENTICATED without a caller and FORBIDDEN without a role in an organization, and
 // BAD_USER_INPUT on field platform for an unknown platform.
@@ -63,14 +38,16 @@ func (s *Service) Integration(ctx context.Context, p *authz.Principal, pl Platfo
 	if err := checkPlatform(pl); err != nil {
 		return Integration{}, err
 	}
-	doc, err := s.store.integration(ctx, p.OrganizationID, pl)
+	list, _, err := s.IntegrationState(ctx, p, false)
 	if err != nil {
 		return Integration{}, err
 	}
-	if doc == nil {
-		return Integration{OrganizationID: p.OrganizationID, Platform: pl, Status: StatusDisconnected}, nil
+	for _, in := range list {
+		if in.Platform == pl {
+			return in, nil
+		}
 	}
-	return doc.public(), nil
+	return Integration{OrganizationID: p.OrganizationID, Platform: pl, Status: StatusDisconnected}, nil
 }
 
 // Connect checks apiKey with the platform and, when the platform accepts

@@ -98,9 +98,10 @@ func (s *Service) enqueue(ctx context.Context, org bson.ObjectID, pl Platform, t
 			}
 			continue
 		}
-		// The pointer outlived its run (a worker stopped between ending the
-		// run and releasing the integration): clear it and try again.
-		if err := s.store.clearPointer(ctx, org, pl, doc.ActiveRunID); err != nil {
+		// The pointer outlived its run: its worker is between ending the
+		// run and recording the end on the integration, or stopped there.
+		// Record the end and try again.
+		if err := s.releasePointer(ctx, org, pl, doc.ActiveRunID, active, now); err != nil {
 			return SyncRun{}, false, err
 		}
 	}
@@ -141,11 +142,19 @@ func (s *Service) SyncRuns(ctx context.Context, p *authz.Principal, platforms []
 		}
 		runs = v.runs
 	} else {
-		var err error
-		if runs, err = s.store.runsOf(ctx, p.OrganizationID, ps, len(ps)*(KeptRunsPerPlatform+2)); err != nil {
+		docs, err := s.store.runsOf(ctx, p.OrganizationID, ps, len(ps)*(KeptRunsPerPlatform+2))
+		if err != nil {
 			return nil, err
 		}
+		runs = publicRuns(docs)
 	}
+	return groupRuns(runs, ps), nil
+}
+
+// groupRuns returns runs (newest first) by platform, for each of ps, at
+// most KeptRunsPerPlatform+1 each, with an empty list for a platform that
+// has none.
+func groupRuns(runs []SyncRun, ps []Platform) map[Platform][]SyncRun {
 	out := make(map[Platform][]SyncRun, len(ps))
 	for _, pl := range ps {
 		out[pl] = []SyncRun{}
@@ -155,7 +164,7 @@ func (s *Service) SyncRuns(ctx context.Context, p *authz.Principal, platforms []
 			out[r.Platform] = append(out[r.Platform], r)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // SyncRunPage pages one integration's runs as SyncRuns returned them:
@@ -204,17 +213,22 @@ func (s *Service) SyncRun(ctx context.Context, p *authz.Principal, id bson.Objec
 	return r.SyncRun, nil
 }
 
-// loadState reads the organization's integrations and the kept runs of
-// every platform, for the Cache: two finds.
-func (s *Service) loadState(ctx context.Context, org bson.ObjectID) (*stateView, error) {
-	docs, err := s.store.integrationsOf(ctx, org)
-	if err != nil {
-		return nil, err
+// releasePointer frees the integration whose active run pointer names id,
+// a run that has ended (run) or that does not exist (run nil). An ended
+// run's end is recorded on the integration as its worker would have (see
+// endOf), so that the status, the last error and the last sync time are
+// not lost when the pointer is freed between the worker's two writes; the
+// worker's own end then finds the integration moved on and leaves it.
+func (s *Service) releasePointer(ctx context.Context, org bson.ObjectID, pl Platform, id bson.ObjectID, run *runDoc, now time.Time) error {
+	if run != nil {
+		doc, err := s.store.endRun(ctx, run, endOf(run, now))
+		if err != nil {
+			return err
+		}
+		if doc != nil {
+			s.notify(ctx, doc, nil, now)
+			return nil
+		}
 	}
-	ps := Platforms()
-	runs, err := s.store.runsOf(ctx, org, ps, len(ps)*(KeptRunsPerPlatform+2))
-	if err != nil {
-		return nil, err
-	}
-	return &stateView{integrations: docs, runs: runs}, nil
+	return s.store.clearPointer(ctx, org, pl, id)
 }

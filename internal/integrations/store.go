@@ -203,6 +203,9 @@ type runDoc struct {
 	// Attempts counts the starts, less the runs put back at a shutdown;
 	// more than one means a worker died mid-run.
 	Attempts int `bson:"attempts"`
+	// KeyRejected records that the run failed on a refused key, for
+	// whoever records its end on the integration (see endOf).
+	KeyRejected bool `bson:"keyRejected,omitempty"`
 }
 
 // integrationKey is the _id of an organization's integration with p.
@@ -413,8 +416,38 @@ type runEnd struct {
 	lastError string
 	// rejected stops scheduled syncs until a reconnect.
 	rejected bool
-	// next is when a successful integration is due again.
+	// next is when a successful integration is due again; zero leaves
+	// the due time as it is.
 	next time.Time
+}
+
+// endOf is what run, which has ended, leaves on its integration, as far as
+// the run itself records it: its end time (else orElse) and its error, and whether the
+// key was refused, but not when the next sync is due, which its worker
+// knows.
+func endOf(run *runDoc, orElse time.Time) runEnd {
+	e := runEnd{at: orElse, lastError: run.Error, rejected: run.KeyRejected}
+	if run.FinishedAt != nil {
+		e.at = *run.FinishedAt
+	}
+	return e
+}
+
+// status is the integration's status after the run.
+func (e runEnd) status() Status {
+	if e.lastError == "" {
+		return StatusConnected
+	}
+	return StatusError
+}
+
+// apply sets on d, in memory, the public fields that endRun writes.
+func (e runEnd) apply(d *integrationDoc) {
+	d.Status, d.LastError = e.status(), e.lastError
+	if e.lastError == "" {
+		at := e.at
+		d.LastSyncedAt = &at
+	}
 }
 
 // endRun records on the integration that run ended, when the integration
@@ -422,21 +455,18 @@ type runEnd struct {
 // after a success, ERROR with the reason after a failure; the lease and the
 // pointer are released. It returns nil when the integration moved on.
 func (s *Store) endRun(ctx context.Context, run *runDoc, e runEnd) (*integrationDoc, error) {
-	set := bson.D{{Key: "updatedAt", Value: e.at}, {Key: "lastError", Value: e.lastError}}
+	set := bson.D{{Key: "updatedAt", Value: e.at}, {Key: "lastError", Value: e.lastError}, {Key: "status", Value: e.status()}}
 	release := pointerAndLease()
 	if e.lastError == "" {
-		set = append(set,
-			bson.E{Key: "status", Value: StatusConnected},
-			bson.E{Key: "lastSyncedAt", Value: e.at},
-			bson.E{Key: "nextScheduledAt", Value: e.next})
+		set = append(set, bson.E{Key: "lastSyncedAt", Value: e.at})
+		if !e.next.IsZero() {
+			set = append(set, bson.E{Key: "nextScheduledAt", Value: e.next})
+		}
 		// The key works again (a HubSpot token can regain a scope without
 		// changing): the schedule resumes.
 		release = append(release, bson.E{Key: "keyRejected", Value: ""})
-	} else {
-		set = append(set, bson.E{Key: "status", Value: StatusError})
-		if e.rejected {
-			set = append(set, bson.E{Key: "keyRejected", Value: true})
-		}
+	} else if e.rejected {
+		set = append(set, bson.E{Key: "keyRejected", Value: true})
 	}
 	return s.updateIntegration(ctx, run.OrganizationID, run.Platform,
 		bson.D{{Key: "activeRunId", Value: run.ID}, {Key: "connectionId", Value: run.ConnectionID}},

@@ -63,8 +63,8 @@ func (s *Store) runIDs(ctx context.Context, filter, sort bson.D, limit int) ([]b
 
 // runsOf returns the organization's runs of the platforms, newest first, at
 // most limit of them, in one find command.
-func (s *Store) runsOf(ctx context.Context, org bson.ObjectID, platforms []Platform, limit int) ([]SyncRun, error) {
-	return findAll[SyncRun](ctx, s.runs, bson.D{
+func (s *Store) runsOf(ctx context.Context, org bson.ObjectID, platforms []Platform, limit int) ([]runDoc, error) {
+	return findAll[runDoc](ctx, s.runs, bson.D{
 		{Key: "organizationId", Value: org},
 		{Key: "platform", Value: bson.D{{Key: "$in", Value: platforms}}},
 	}, options.Find().
@@ -181,16 +181,21 @@ func heldBy(run *runDoc, owner string) bson.D {
 	}
 }
 
-// finishRun ends run, while owner holds it, as status at now with msg (empty
-// for a success) and at least records written. It returns nil when owner no
-// longer holds it.
-func (s *Store) finishRun(ctx context.Context, run *runDoc, owner string, status SyncStatus, now time.Time, msg string, records int) (*runDoc, error) {
+// finishRun ends run, while owner holds it, as status at now with o's
+// message (empty for a success), whether the key was refused, and at least
+// o's records written. It returns nil when owner no longer holds it.
+func (s *Store) finishRun(ctx context.Context, run *runDoc, owner string, status SyncStatus, now time.Time, o outcome) (*runDoc, error) {
+	set := bson.D{
+		{Key: "status", Value: status},
+		{Key: "finishedAt", Value: now},
+		{Key: "error", Value: o.message},
+	}
+	if o.rejected {
+		set = append(set, bson.E{Key: "keyRejected", Value: true})
+	}
+	records := o.records
 	return s.updateRun(ctx, run.ID, heldBy(run, owner), bson.D{
-		{Key: "$set", Value: bson.D{
-			{Key: "status", Value: status},
-			{Key: "finishedAt", Value: now},
-			{Key: "error", Value: msg},
-		}},
+		{Key: "$set", Value: set},
 		{Key: "$max", Value: bson.D{{Key: "recordsWritten", Value: records}}},
 		{Key: "$unset", Value: bson.D{{Key: "leaseExpiresAt", Value: ""}}},
 	})

@@ -147,7 +147,7 @@ func (w *Worker) Schedule(ctx context.Context) (int, error) {
 			if r != nil && r.Status.Active() {
 				continue
 			}
-			if err := w.store.clearPointer(ctx, d.OrganizationID, d.Platform, d.ActiveRunID); err != nil {
+			if err := w.svc.releasePointer(ctx, d.OrganizationID, d.Platform, d.ActiveRunID, r, now); err != nil {
 				return n, err
 			}
 		}
@@ -237,7 +237,7 @@ func (w *Worker) end(ctx context.Context, run *runDoc, o outcome) error {
 	if o.message != "" {
 		status = SyncFailed
 	}
-	ended, err := w.store.finishRun(ctx, run, w.opts.Owner, status, now, o.message, o.records)
+	ended, err := w.store.finishRun(ctx, run, w.opts.Owner, status, now, o)
 	if err != nil {
 		return err
 	}

@@ -143,20 +143,13 @@ func (l *Loaders) PreloadAgentExecutions(ctx context.Context, ids []bson.ObjectI
 	return preload(ctx, l.AgentExecution, l.src.AgentExecutions, executionID, ids)
 }
 
-// PreloadSyncRuns fetches the newest runs of the platforms in one query and
-// primes the SyncRuns loader.
-func (l *Loaders) PreloadSyncRuns(ctx context.Context, ps []integrations.Platform) error {
-	if len(ps) == 0 {
-		return nil
+// PrimeSyncRuns primes the SyncRuns loader with runs by platform, read in
+// one snapshot with the integrations they belong to, so that an
+// integration's syncs are never newer or older than its status.
+func (l *Loaders) PrimeSyncRuns(ctx context.Context, runs map[integrations.Platform][]integrations.SyncRun) {
+	for p, list := range runs {
+		l.SyncRuns.Prime(ctx, p, list)
 	}
-	groups, err := l.src.SyncRuns(ctx, ps)
-	if err != nil {
-		return err
-	}
-	for _, p := range ps {
-		l.SyncRuns.Prime(ctx, p, groups[p])
-	}
-	return nil
 }
 
 // preload fetches ids in one query and primes loader with what was found;
