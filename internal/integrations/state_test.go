@@ -11,9 +11,10 @@ import (
 	"github.com/omnify/bff/internal/authz"
 )
 
-// startRun queues a manual HubSpot sync and has worker "w1" claim it and
-// lease the integration, as RunOnce does before it calls the platform.
-func (e *testEnv) startRun(t *testing.T, owner *authz.Principal) (*Worker, *runDoc) {
+// startRun queues a manual HubSpot sync and has worker "w1" claim it and,
+// when lease, lease the integration, as RunOnce does before it calls the
+// platform.
+func (e *testEnv) startRun(t *testing.T, owner *authz.Principal, lease bool) (*Worker, *runDoc) {
 	t.Helper()
 	if _, err := e.svc.RequestSync(t.Context(), owner, HubSpot); err != nil {
 		t.Fatal(err)
@@ -23,10 +24,18 @@ func (e *testEnv) startRun(t *testing.T, owner *authz.Principal) (*Worker, *runD
 	if err != nil || run == nil {
 		t.Fatalf("claim = %v, %v", run, err)
 	}
+	if lease {
+		e.lease(t, w, run)
+	}
+	return w, run
+}
+
+// lease has w lease the integration for run.
+func (e *testEnv) lease(t *testing.T, w *Worker, run *runDoc) {
+	t.Helper()
 	if doc, err := w.acquire(t.Context(), run); err != nil || doc == nil {
 		t.Fatalf("acquire = %v, %v", doc, err)
 	}
-	return w, run
 }
 
 // finishOnly writes the first of the two writes that end a run, as the
@@ -96,20 +105,11 @@ func TestStateBetweenARunsTwoWritesIsTheStateAfterThem(t *testing.T) {
 
 			// Claimed, not yet leased: the run is RUNNING, so is the
 			// integration.
-			if _, err := e.svc.RequestSync(t.Context(), owner, HubSpot); err != nil {
-				t.Fatal(err)
-			}
-			w := e.worker("w1")
-			run, err := w.claim(t.Context())
-			if err != nil || run == nil {
-				t.Fatalf("claim = %v, %v", run, err)
-			}
+			w, run := e.startRun(t, owner, false)
 			if in, r := stateOf(t, svc, viewer); r.Status != SyncRunning || in.Status != StatusSyncing {
 				t.Errorf("claimed, not leased: integration %s beside a run %s, want SYNCING beside RUNNING", in.Status, r.Status)
 			}
-			if doc, err := w.acquire(t.Context(), run); err != nil || doc == nil {
-				t.Fatalf("acquire = %v, %v", doc, err)
-			}
+			e.lease(t, w, run)
 			svc.opts.Cache.invalidateState(e.org) // as the start's event does
 
 			e.clock.Advance(time.Second)
@@ -165,7 +165,7 @@ func TestASyncQueuedBetweenARunsTwoWritesKeepsItsEnd(t *testing.T) {
 			e := newEnv(t)
 			owner := e.actor(authz.RoleOwner)
 			e.connect(t, owner, HubSpot)
-			_, run := e.startRun(t, owner)
+			_, run := e.startRun(t, owner, true)
 			e.clock.Advance(time.Second)
 			ended := e.finishOnly(t, run, tc.o)
 
