@@ -134,3 +134,11 @@ func subscribeIntegrationEvents(ctx context.Context, feeds *liveFeeds, bus event
 		return &model.IntegrationEvent{ID: globalid.Encode(typeIntegrationEvent, e.ID.Hex()), Platform: e.Platform, Status: e.Status, Sync: e.Sync, At: e.At}, true
 	})
 }
+
+// AnswerFields are the Query fields whose answers, down to every leaf,
+// come from the integrations module's per-process Cache (the read models
+// and the integration state) and depend on the caller only through its
+// organization and role: a whole answer that reads nothing else may be
+// kept while the organization's Cache generation stays the same (see
+// httpserver.AnswerOptions).
+var AnswerFields = []string{"integrations", "marketingSummary", "pipelineSummary", "emailCampaigns", "emailFlows"}

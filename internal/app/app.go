@@ -184,7 +184,9 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}, platform.Options{})
 	// Each process keeps the dashboard's read models; every process hears
 	// of every change to them.
-	a.cache = integrations.NewCache(cfg.CacheMaxBytes, cfg.CacheTTL)
+	// OMNIFY_CACHE_MAX_BYTES is shared: three quarters for the read models
+	// and integration states, a quarter for whole answers built from them.
+	a.cache = integrations.NewCache(cfg.CacheMaxBytes-cfg.CacheMaxBytes/4, cfg.CacheTTL)
 	changes, err := shareReadModelChanges(ctx, a.bus, a.cache, o.Logger.With("module", "integrations"))
 	if err != nil {
 		return fail(err)
@@ -298,6 +300,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		},
 		QueryCacheBytes:     cfg.QueryCacheBytes,
 		APQCacheBytes:       cfg.APQCacheBytes,
+		Answers:             answerOptions(cfg, a.cache),
 		MetricsOptions:      metricsOptions,
 		Introspection:       true,
 		IntrospectionPublic: !cfg.Production(),

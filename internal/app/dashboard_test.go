@@ -3,6 +3,7 @@ package app_test
 import (
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -191,5 +192,96 @@ func TestDashboardReadAfterSyncOnAnotherReplica(t *testing.T) {
 	}
 	if before != 0 {
 		t.Errorf("a cached read cost %d commands beyond the session's", before)
+	}
+}
+
+// The dashboard's whole answer is kept: asked again it is served without
+// executing, per organization, role and key scope, never with errors,
+// never for operations that read anything else, and never after a sync
+// changed what it shows.
+func TestDashboardAnswersAreKept(t *testing.T) {
+	p := newPlatforms(t)
+	env := apptest.Start(t, dbs, p.configure)
+	alice := signUp(t, env, "alice@example.com", "Acme")
+	syncEverything(t, alice.c)
+	answers := func(result string) int {
+		t.Helper()
+		v, err := strconv.Atoi(metricValue(t, env, `omnify_graphql_answers_total{result="`+result+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	read := func(c *apptest.Client, query string, vars map[string]any) (string, int, int) {
+		t.Helper()
+		hits, misses := answers("hit"), answers("miss")
+		r := c.Do(t, query, vars)
+		return toJSON(r.Data) + toJSON(r.Errors), answers("hit") - hits, answers("miss") - misses
+	}
+
+	first, hits, misses := read(alice.c, dashboardQuery, dashboardVars())
+	if hits != 0 || misses != 1 {
+		t.Errorf("first read: %d hits, %d misses; want a miss", hits, misses)
+	}
+	again, hits, _ := read(alice.c, dashboardQuery, dashboardVars())
+	if hits != 1 || again != first {
+		t.Errorf("second read: %d hits, answer the same: %v; want the kept answer", hits, again == first)
+	}
+	// Other variables are another answer.
+	if _, hits, misses := read(alice.c, dashboardQuery, map[string]any{"from": "2026-01-01", "to": "2026-01-31"}); hits != 0 || misses != 1 {
+		t.Errorf("other dates: %d hits, %d misses; want a miss", hits, misses)
+	}
+
+	// Another organization, with the same query and variables: its own
+	// answer.
+	bob := signUp(t, env, "bob@example.com", "Bobco")
+	theirs, hits, _ := read(bob.c, dashboardQuery, dashboardVars())
+	if hits != 0 || theirs == first || !strings.Contains(theirs, `"DISCONNECTED"`) {
+		t.Errorf("another organization: %d hits, answer %s", hits, theirs)
+	}
+	// A READ key of alice's organization acts as a VIEWER: its own answer,
+	// with the same figures.
+	var key struct{ CreateApiKey struct{ Secret string } }
+	alice.c.MustData(t, `mutation { createApiKey(input: {name: "wall screen", scope: READ}) { secret } }`, nil, &key)
+	partner := env.Client()
+	partner.Header.Set("Authorization", "Bearer "+key.CreateApiKey.Secret)
+	viaKey, hits, misses := read(partner, dashboardQuery, dashboardVars())
+	if hits != 0 || misses != 1 || viaKey != first {
+		t.Errorf("a READ key: %d hits, %d misses, same answer %v; want a miss with the same figures", hits, misses, viaKey == first)
+	}
+
+	// Errors are never kept; operations reading anything else are not
+	// looked up.
+	bad := map[string]any{"from": "2026-02-01", "to": "2026-01-01"}
+	for range 2 {
+		if got, hits, _ := read(alice.c, dashboardQuery, bad); hits != 0 || !strings.Contains(got, "BAD_USER_INPUT") {
+			t.Errorf("a refused range: %d hits, %s", hits, got)
+		}
+	}
+	for _, q := range []string{`{ me { role } }`, `{ integrations { platform } me { role } }`} {
+		skips := answers("skip")
+		alice.c.MustData(t, q, nil, nil)
+		if answers("skip") != skips+1 {
+			t.Errorf("%s was not skipped: %d, then %d", q, skips, answers("skip"))
+		}
+	}
+
+	// A sync changes the answer at once.
+	before, _, _ := read(alice.c, dashboardQuery, dashboardVars())
+	p.acct.Evolve()
+	var run struct {
+		SyncIntegration struct{ Sync struct{ ID string } }
+	}
+	alice.c.MustData(t, `mutation { syncIntegration(input: {platform: HUBSPOT}) { sync { id } } }`, nil, &run)
+	waitFor(t, "the sync to end", func() bool {
+		for _, r := range listIntegrations(t, alice.c)["HUBSPOT"].Syncs.Nodes {
+			if r.ID == run.SyncIntegration.Sync.ID {
+				return r.Status == "SUCCEEDED"
+			}
+		}
+		return false
+	})
+	if after, hits, _ := read(alice.c, dashboardQuery, dashboardVars()); hits != 0 || after == before || !strings.Contains(after, run.SyncIntegration.Sync.ID) {
+		t.Errorf("after a sync: %d hits, changed %v, shows the new run %v", hits, after != before, strings.Contains(after, run.SyncIntegration.Sync.ID))
 	}
 }

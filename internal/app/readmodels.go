@@ -7,7 +7,10 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/omnify/bff/graph"
+	"github.com/omnify/bff/internal/config"
 	"github.com/omnify/bff/internal/events"
+	"github.com/omnify/bff/internal/httpserver"
 	"github.com/omnify/bff/internal/integrations"
 )
 
@@ -68,5 +71,20 @@ func (r *readModelChanges) publish(ctx context.Context, org bson.ObjectID, versi
 	}
 	if err != nil {
 		r.logger.WarnContext(ctx, "publish a change of read models", slog.Any("error", err))
+	}
+}
+
+// answerOptions keeps whole answers of the dashboard's queries in a
+// quarter of OMNIFY_CACHE_MAX_BYTES, fresh by the read-model cache's
+// generation; without that cache it keeps none.
+func answerOptions(cfg config.Config, cache *integrations.Cache) httpserver.AnswerOptions {
+	if cache == nil {
+		return httpserver.AnswerOptions{}
+	}
+	return httpserver.AnswerOptions{
+		MaxBytes:   cfg.CacheMaxBytes / 4,
+		TTL:        cfg.CacheTTL,
+		Fields:     graph.AnswerFields,
+		Generation: cache.Generation,
 	}
 }

@@ -32,6 +32,7 @@ type graphQLOptions struct {
 	transportWS     graphql.Transport   // graphql-transport-ws
 	queryCacheBytes int64
 	apqCacheBytes   int64
+	answers         AnswerOptions
 }
 
 // newGraphQLHandler builds the gqlgen server with explicit transports and the
@@ -69,6 +70,9 @@ func newGraphQLHandler(es graphql.ExecutableSchema, o graphQLOptions) *handler.S
 		parsed: queryCache,
 	})
 	srv.Use(o.gates)
+	if a := newAnswerCache(o.answers, o.metrics); a != nil {
+		srv.Use(a)
+	}
 	if o.perOperation != nil || o.perResponse != nil {
 		srv.Use(perOperation{hook: o.perOperation, perResponse: o.perResponse})
 	}

@@ -27,6 +27,7 @@ type Metrics struct {
 	subscriptions  prometheus.Gauge
 	cacheBytes     *prometheus.GaugeVec
 	refusedSockets prometheus.Counter
+	answers        *prometheus.CounterVec
 	operationNames *boundedNames
 }
 
@@ -78,6 +79,10 @@ func NewMetrics(o MetricsOptions) *Metrics {
 			Name: "omnify_graphql_cache_bytes",
 			Help: "Memory held by the GraphQL caches (parsed documents, automatic persisted queries), as estimated for their byte limits.",
 		}, []string{"cache"}),
+		answers: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "omnify_graphql_answers_total",
+			Help: "Operations looked up in the answer cache, by result: hit (served from it), miss (executed, then kept if it may be), skip (an operation it does not keep).",
+		}, []string{"result"}),
 		refusedSockets: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "omnify_websocket_refused_total",
 			Help: "WebSockets closed at once because their client had too many open.",
@@ -91,7 +96,7 @@ func NewMetrics(o MetricsOptions) *Metrics {
 			collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.httpRequests, m.requests, m.duration, m.errors, m.websockets, m.subscriptions,
-		m.cacheBytes, m.refusedSockets,
+		m.cacheBytes, m.refusedSockets, m.answers,
 	)
 	return m
 }

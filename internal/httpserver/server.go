@@ -47,6 +47,8 @@ type Options struct {
 	QueryCacheBytes int64
 	// APQCacheBytes bounds the automatic persisted queries kept [2 MiB].
 	APQCacheBytes int64
+	// Answers configures the answer cache; its zero value keeps nothing.
+	Answers AnswerOptions
 	// Introspection allows schema introspection at all.
 	Introspection bool
 	// IntrospectionPublic allows it to anonymous callers too (development);
@@ -175,6 +177,7 @@ func New(o Options) *Server {
 			streamError:     o.StreamError,
 			queryCacheBytes: o.QueryCacheBytes,
 			apqCacheBytes:   o.APQCacheBytes,
+			answers:         o.Answers,
 			transportWS: transportWS{
 				s: s, logger: o.Logger, initTimeout: o.WebsocketInitTimeout, readLimit: o.MaxBodyBytes,
 				pingEvery: o.WebsocketPingInterval, maxActive: o.WebsocketMaxSubscriptions,

@@ -2,6 +2,8 @@ package integrations
 
 import (
 	"context"
+	"encoding/binary"
+	"sync/atomic"
 	"time"
 
 	"github.com/maypok86/otter/v2"
@@ -65,6 +67,42 @@ type stateView struct {
 // keeps nothing.
 type Cache struct {
 	c *otter.Cache[cacheKey, cacheEntry]
+	// generations count the changes applied, by organization, in
+	// generationStripes stripes (organizations share a stripe by hash):
+	// see Generation.
+	generations [generationStripes]atomic.Uint64
+}
+
+// generationStripes is how many generation counters a Cache keeps. More
+// stripes make a change to one organization less likely to age another's
+// answers; each costs 8 bytes.
+const generationStripes = 1024
+
+// Generation returns the organization's data generation in this process:
+// it changes whenever a change of the organization's read models or
+// integration state is applied here (Invalidate, Apply, an event), after
+// what the change made stale was dropped. Something computed from the
+// Cache's answers while the generation did not change is therefore as
+// fresh as the Cache itself: a caller that reads the generation before
+// and after computing may keep the result for as long as the generation
+// stays the same (whole GraphQL answers are kept this way).
+func (c *Cache) Generation(org bson.ObjectID) uint64 {
+	if c == nil {
+		return 0
+	}
+	return c.generations[stripeOf(org)].Load()
+}
+
+// changed moves the organization's generation on; called after the
+// entries a change made stale are dropped.
+func (c *Cache) changed(org bson.ObjectID) {
+	c.generations[stripeOf(org)].Add(1)
+}
+
+// stripeOf is the generation stripe of an organization: the low bits of
+// its id's counter and random parts, which differ between organizations.
+func stripeOf(org bson.ObjectID) int {
+	return int(binary.BigEndian.Uint16(org[10:12])^binary.BigEndian.Uint16(org[6:8])) % generationStripes
 }
 
 // NewCache returns a Cache that holds at most maxBytes (estimated) and
@@ -106,6 +144,7 @@ func (c *Cache) Invalidate(org bson.ObjectID, version int64) {
 		}
 		return old, otter.InvalidateOp
 	})
+	c.changed(org)
 }
 
 // Apply applies a change reported by Options.Changed, from this process
@@ -123,6 +162,7 @@ func (c *Cache) Apply(org bson.ObjectID, version int64) {
 func (c *Cache) invalidateState(org bson.ObjectID) {
 	if c != nil {
 		c.c.Invalidate(cacheKey{org, kindState})
+		c.changed(org)
 	}
 }
 
