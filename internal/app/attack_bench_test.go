@@ -294,6 +294,16 @@ func BenchmarkAttackD11Caches(b *testing.B) {
 		})
 		reportCacheBytes(b, url)
 	})
+	// A signed-in member asks for answers that may be kept, each another
+	// document of the largest size the answer cache keeps.
+	b.Run("answers", func(b *testing.B) {
+		cookie := signedIn(b, url)
+		pad := strings.Repeat("c", 8<<10)
+		attack(b, url, cookie, func(i int) []byte {
+			return gqlBody(fmt.Sprintf("{ integrations { platform } } #%d %s", i, pad)[:8<<10], "", nil)
+		})
+		reportCacheBytes(b, url)
+	})
 }
 
 func reportCacheBytes(b *testing.B, url string) {
@@ -307,6 +317,10 @@ func reportCacheBytes(b *testing.B, url string) {
 	for _, m := range regexp.MustCompile(`omnify_graphql_cache_bytes\{cache="(\w+)"\} (\S+)`).FindAllStringSubmatch(string(metrics), -1) {
 		v, _ := strconv.ParseFloat(m[2], 64)
 		b.ReportMetric(v/1e6, m[1]+"-cache-MB")
+	}
+	if m := regexp.MustCompile(`(?m)^omnify_graphql_answer_cache_bytes (\S+)$`).FindStringSubmatch(string(metrics)); m != nil {
+		v, _ := strconv.ParseFloat(m[1], 64)
+		b.ReportMetric(v/1e6, "answer-cache-MB")
 	}
 }
 
