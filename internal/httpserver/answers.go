@@ -58,6 +58,7 @@ const (
 // never gets an answer from before it.
 type answerCache struct {
 	c      *otter.Cache[string, answer]
+	ttl    time.Duration
 	fields map[string]bool
 	gen    func(bson.ObjectID) uint64
 	// hits, misses and skips count lookups by outcome: served, executed
@@ -65,9 +66,10 @@ type answerCache struct {
 	hits, misses, skips prometheus.Counter
 }
 
-// answer is one kept answer and the generation it was computed at.
+// answer is one kept answer, the generation it was computed at, and when.
 type answer struct {
 	gen  uint64
+	at   time.Time
 	data json.RawMessage
 }
 
@@ -88,10 +90,13 @@ func newAnswerCache(o AnswerOptions, m *Metrics) *answerCache {
 	a := &answerCache{
 		fields: map[string]bool{"__typename": true},
 		gen:    o.Generation,
+		ttl:    ttl,
+		// No expiry in otter, which would run a goroutine for the server's
+		// life: an answer's age is checked when it is looked up, and
+		// answers nobody asks for again leave by the size bound.
 		c: otter.Must(&otter.Options[string, answer]{
-			MaximumWeight:    uint64(o.MaxBytes),
-			Weigher:          func(k string, v answer) uint32 { return uint32(128 + len(k) + len(v.data)) },
-			ExpiryCalculator: otter.ExpiryWriting[string, answer](ttl),
+			MaximumWeight: uint64(o.MaxBytes),
+			Weigher:       func(k string, v answer) uint32 { return uint32(128 + len(k) + len(v.data)) },
 		}),
 		hits:   m.answers.WithLabelValues("hit"),
 		misses: m.answers.WithLabelValues("miss"),
@@ -127,7 +132,7 @@ func (a *answerCache) InterceptOperation(ctx context.Context, next graphql.Opera
 	}
 	org := p.OrganizationID
 	gen := a.gen(org)
-	if e, ok := a.c.GetIfPresent(key); ok && e.gen == gen {
+	if e, ok := a.c.GetIfPresent(key); ok && e.gen == gen && time.Since(e.at) < a.ttl {
 		a.hits.Inc()
 		return graphql.OneShot(&graphql.Response{Data: e.data})
 	}
@@ -137,7 +142,7 @@ func (a *answerCache) InterceptOperation(ctx context.Context, next graphql.Opera
 		r := h(ctx)
 		if r != nil && len(r.Errors) == 0 && r.HasNext == nil && len(r.Extensions) == 0 &&
 			len(r.Data) > 0 && len(r.Data) <= maxAnswerBytes && a.gen(org) == gen {
-			a.c.Set(key, answer{gen: gen, data: r.Data})
+			a.c.Set(key, answer{gen: gen, at: time.Now(), data: r.Data})
 		}
 		return r
 	}

@@ -3,9 +3,11 @@ package httpserver
 import (
 	"context"
 	"encoding/json"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -29,10 +31,10 @@ type answerHarness struct {
 	during func()
 }
 
-func newAnswerHarness(t *testing.T) *answerHarness {
+func newAnswerHarness(t *testing.T, ttl time.Duration) *answerHarness {
 	h := &answerHarness{t: t, reply: func() *graphql.Response { return &graphql.Response{Data: json.RawMessage(`{"integrations":[]}`)} }}
 	h.a = newAnswerCache(AnswerOptions{
-		MaxBytes: 1 << 20, Fields: []string{"integrations", "marketingSummary"},
+		MaxBytes: 1 << 20, TTL: ttl, Fields: []string{"integrations", "marketingSummary"},
 		Generation: func(bson.ObjectID) uint64 { return h.gen.Load() },
 	}, NewMetrics(MetricsOptions{}))
 	if h.a == nil {
@@ -71,7 +73,7 @@ func (h *answerHarness) do(p *authz.Principal, query string, vars map[string]any
 }
 
 func TestAnswerCacheKeepsAnswersWhileTheGenerationHolds(t *testing.T) {
-	h := newAnswerHarness(t)
+	h := newAnswerHarness(t, time.Minute)
 	org := bson.NewObjectID()
 	viewer := &authz.Principal{UserID: bson.NewObjectID(), OrganizationID: org, Role: authz.RoleViewer}
 	const q = `{ integrations { platform } }`
@@ -130,7 +132,7 @@ func TestAnswerCacheKeepsAnswersWhileTheGenerationHolds(t *testing.T) {
 }
 
 func TestAnswerCacheKeepsOnlyWhatItMay(t *testing.T) {
-	h := newAnswerHarness(t)
+	h := newAnswerHarness(t, time.Minute)
 	viewer := &authz.Principal{UserID: bson.NewObjectID(), OrganizationID: bson.NewObjectID(), Role: authz.RoleViewer}
 	twice := func(name, q string, vars map[string]any) {
 		t.Helper()
@@ -174,5 +176,20 @@ func TestAnswerCacheKeepsOnlyWhatItMay(t *testing.T) {
 		if _, ran := h.do(viewer, tc.query, tc.vars); ran == tc.keptToo {
 			t.Errorf("%s: executed again %v, want %v", tc.name, ran, !tc.keptToo)
 		}
+	}
+}
+
+// An answer older than the TTL is not served, and the cache runs no
+// goroutine of its own that a stopped server would leave behind.
+func TestAnswerCacheHonoursItsTTLWithoutAGoroutine(t *testing.T) {
+	before := runtime.NumGoroutine()
+	h := newAnswerHarness(t, time.Nanosecond)
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("goroutines %d after the cache was made, %d before", n, before)
+	}
+	viewer := &authz.Principal{UserID: bson.NewObjectID(), OrganizationID: bson.NewObjectID(), Role: authz.RoleViewer}
+	h.do(viewer, `{ integrations { platform } }`, nil)
+	if _, ran := h.do(viewer, `{ integrations { platform } }`, nil); !ran {
+		t.Error("an answer older than the TTL was served")
 	}
 }
