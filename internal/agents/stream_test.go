@@ -138,7 +138,11 @@ func TestExecutionEventsFillAGapTheBusLeft(t *testing.T) {
 }
 
 func TestSlowConsumerIsDroppedAndResumes(t *testing.T) {
-	e := newEnv(t, func(o *Options) { o.SubscriptionBuffer = 4 })
+	// No resync while the events are written: a resync reads the log at
+	// the reader's pace, which would deliver every event to this reader
+	// (no slow consumer), and on a busy machine writing the first events
+	// can take longer than the tests' usual 50 ms interval.
+	e := newEnv(t, func(o *Options) { o.SubscriptionBuffer = 4; o.ResyncInterval = time.Hour })
 	p := member()
 	exec, err := e.svc.Run(t.Context(), p, KeyROASGuardian, nil)
 	if err != nil {
