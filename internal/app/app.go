@@ -184,9 +184,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}, platform.Options{})
 	// Each process keeps the dashboard's read models; every process hears
 	// of every change to them.
-	// OMNIFY_CACHE_MAX_BYTES is shared: three quarters for the read models
-	// and integration states, a quarter for whole answers built from them.
-	a.cache = integrations.NewCache(cfg.CacheMaxBytes-cfg.CacheMaxBytes/4, cfg.CacheTTL)
+	readModelBytes, _ := cacheShares(cfg)
+	a.cache = integrations.NewCache(readModelBytes, cfg.CacheTTL)
 	changes, err := shareReadModelChanges(ctx, a.bus, a.cache, o.Logger.With("module", "integrations"))
 	if err != nil {
 		return fail(err)

@@ -3,9 +3,7 @@ package app_test
 import (
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -15,96 +13,37 @@ import (
 	"github.com/omnify/bff/internal/config"
 )
 
-// stallProxy forwards TCP connections to a database server until Stall is
-// called; from then on it accepts connections and reads what they send but
-// forwards nothing in either direction, as a database that hangs does,
-// until Resume.
-type stallProxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	cond   *sync.Cond
-	stall  bool
+// stall makes a database stop answering until Resume: put in front of it
+// (mongotest.Server.Proxy), it holds every chunk in either direction
+// while stalled, as a database that hangs does.
+type stall struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	stalled bool
 }
 
-func newStallProxy(t *testing.T, target string) *stallProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+func newStall() *stall {
+	s := &stall{}
+	s.cond = sync.NewCond(&s.mu)
+	return s
+}
+
+// wait blocks while the database is stalled.
+func (s *stall) wait(bool) {
+	s.mu.Lock()
+	for s.stalled {
+		s.cond.Wait()
 	}
-	p := &stallProxy{ln: ln, target: target}
-	p.cond = sync.NewCond(&p.mu)
-	var conns sync.WaitGroup
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			go func() {
-				defer conns.Done()
-				p.serve(c)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		p.Resume()
-	})
-	return p
+	s.mu.Unlock()
 }
 
-func (p *stallProxy) serve(client net.Conn) {
-	defer client.Close()
-	server, err := net.Dial("tcp", p.target)
-	if err != nil {
-		return
-	}
-	defer server.Close()
-	done := make(chan struct{}, 2)
-	pipe := func(dst, src net.Conn) {
-		defer func() { done <- struct{}{} }()
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := src.Read(buf)
-			if n > 0 {
-				p.wait()
-				if _, werr := dst.Write(buf[:n]); werr != nil {
-					return
-				}
-			}
-			if err != nil {
-				return
-			}
-		}
-	}
-	go pipe(server, client)
-	go pipe(client, server)
-	<-done
-}
+func (s *stall) Stall() { s.mu.Lock(); s.stalled = true; s.mu.Unlock() }
 
-// wait blocks while the proxy is stalled.
-func (p *stallProxy) wait() {
-	p.mu.Lock()
-	for p.stall {
-		p.cond.Wait()
-	}
-	p.mu.Unlock()
-}
-
-func (p *stallProxy) Stall() { p.mu.Lock(); p.stall = true; p.mu.Unlock() }
-
-func (p *stallProxy) Resume() {
-	p.mu.Lock()
-	p.stall = false
-	p.mu.Unlock()
-	p.cond.Broadcast()
-}
-
-func (p *stallProxy) URI() string {
-	return "mongodb://" + p.ln.Addr().String() + "/?directConnection=true"
+func (s *stall) Resume() {
+	s.mu.Lock()
+	s.stalled = false
+	s.mu.Unlock()
+	s.cond.Broadcast()
 }
 
 // TestStalledDatabaseFailsRequestsWithinTheDeadline puts a proxy between
@@ -113,13 +52,11 @@ func (p *stallProxy) URI() string {
 // hang), /readyz must turn 503, and both must recover when the database
 // answers again.
 func TestStalledDatabaseFailsRequestsWithinTheDeadline(t *testing.T) {
-	u, err := url.Parse(dbs.URI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := newStallProxy(t, u.Host)
+	proxy := newStall()
+	uri := dbs.Proxy(t, proxy.wait)
+	t.Cleanup(proxy.Resume) // before the proxy closes
 	env := apptest.Start(t, dbs, func(c *config.Config) {
-		c.MongoURI = proxy.URI()
+		c.MongoURI = uri
 		// Long enough for a busy machine before the stall, short enough
 		// that a hang would show.
 		c.MongoOpTimeout = time.Second

@@ -74,15 +74,24 @@ func (r *readModelChanges) publish(ctx context.Context, org bson.ObjectID, versi
 	}
 }
 
-// answerOptions keeps whole answers of the dashboard's queries in a
-// quarter of OMNIFY_CACHE_MAX_BYTES, fresh by the read-model cache's
+// cacheShares splits OMNIFY_CACHE_MAX_BYTES: three quarters for the read
+// models and integration states (integrations.Cache), a quarter for whole
+// answers built from them (the answer cache).
+func cacheShares(cfg config.Config) (readModels, answers int64) {
+	answers = cfg.CacheMaxBytes / 4
+	return cfg.CacheMaxBytes - answers, answers
+}
+
+// answerOptions keeps whole answers of the dashboard's queries in their
+// share of OMNIFY_CACHE_MAX_BYTES, fresh by the read-model cache's
 // generation; without that cache it keeps none.
 func answerOptions(cfg config.Config, cache *integrations.Cache) httpserver.AnswerOptions {
 	if cache == nil {
 		return httpserver.AnswerOptions{}
 	}
+	_, answers := cacheShares(cfg)
 	return httpserver.AnswerOptions{
-		MaxBytes:   cfg.CacheMaxBytes / 4,
+		MaxBytes:   answers,
 		TTL:        cfg.CacheTTL,
 		Fields:     graph.AnswerFields,
 		Generation: cache.Generation,

@@ -54,9 +54,9 @@ func (e *testEnv) finishOnly(t *testing.T, run *runDoc, o outcome) *runDoc {
 	return ended
 }
 
-// stateOf reads the HubSpot integration and its newest run as one answer
+// readState reads the HubSpot integration and its newest run as one answer
 // shows them.
-func stateOf(t *testing.T, svc *Service, p *authz.Principal) (Integration, SyncRun) {
+func readState(t *testing.T, svc *Service, p *authz.Principal) (Integration, SyncRun) {
 	t.Helper()
 	list, runs, err := svc.IntegrationState(t.Context(), p, true)
 	if err != nil {
@@ -106,7 +106,7 @@ func TestStateBetweenARunsTwoWritesIsTheStateAfterThem(t *testing.T) {
 			// Claimed, not yet leased: the run is RUNNING, so is the
 			// integration.
 			w, run := e.startRun(t, owner, false)
-			if in, r := stateOf(t, svc, viewer); r.Status != SyncRunning || in.Status != StatusSyncing {
+			if in, r := readState(t, svc, viewer); r.Status != SyncRunning || in.Status != StatusSyncing {
 				t.Errorf("claimed, not leased: integration %s beside a run %s, want SYNCING beside RUNNING", in.Status, r.Status)
 			}
 			e.lease(t, w, run)
@@ -115,7 +115,7 @@ func TestStateBetweenARunsTwoWritesIsTheStateAfterThem(t *testing.T) {
 			e.clock.Advance(time.Second)
 			ended := e.finishOnly(t, run, tc.o)
 			svc.opts.Cache.invalidateState(e.org) // a reader that started now
-			between, r := stateOf(t, svc, viewer)
+			between, r := readState(t, svc, viewer)
 			if r.ID != run.ID || r.Status != ended.Status {
 				t.Fatalf("newest run = %+v, want %s", r, ended.Status)
 			}
@@ -127,7 +127,7 @@ func TestStateBetweenARunsTwoWritesIsTheStateAfterThem(t *testing.T) {
 				t.Fatalf("endRun = %v, %v", doc, err)
 			}
 			svc.opts.Cache.invalidateState(e.org) // as the end's event does
-			after, _ := stateOf(t, svc, viewer)
+			after, _ := readState(t, svc, viewer)
 			after.NextSyncAt = between.NextSyncAt                         // the one field only the worker knows
 			if fmt.Sprintf("%+v", between) != fmt.Sprintf("%+v", after) { // the times are pointers
 				t.Errorf("between the writes:\n  %+v\nafter them:\n  %+v", between, after)

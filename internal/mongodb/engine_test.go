@@ -3,8 +3,6 @@ package mongodb_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -297,80 +295,23 @@ func TestEmbeddedListensOnAPrivateSocket(t *testing.T) {
 	}
 }
 
-// slowOnceProxy forwards a TCP connection to target, but when slowNext is
-// set it holds the next answer from the server for hold, once: a server
-// too busy to answer one command within the deadline.
-type slowOnceProxy struct {
-	ln       net.Listener
-	target   string
-	hold     time.Duration
-	slowNext atomic.Bool
-	held     atomic.Int32
-}
-
-func newSlowOnceProxy(t *testing.T, target string, hold time.Duration) *slowOnceProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &slowOnceProxy{ln: ln, target: target, hold: hold}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { _ = ln.Close(); wg.Wait() })
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { p.serve(c) })
-		}
-	})
-	return p
-}
-
-func (p *slowOnceProxy) serve(client net.Conn) {
-	defer client.Close()
-	server, err := net.Dial("tcp", p.target)
-	if err != nil {
-		return
-	}
-	defer server.Close()
-	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(server, client); done <- struct{}{} }()
-	go func() {
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := server.Read(buf)
-			if n > 0 {
-				if p.slowNext.CompareAndSwap(true, false) {
-					p.held.Add(1)
-					time.Sleep(p.hold)
-				}
-				if _, werr := client.Write(buf[:n]); werr != nil {
-					break
-				}
-			}
-			if err != nil {
-				break
-			}
-		}
-		done <- struct{}{}
-	}()
-	<-done
-}
-
 // A bulk command the server answers after the operation deadline is sent
 // again, and the write succeeds whole; a caller's own deadline is not
 // retried.
 func TestBulkWriteRetriesACommandThatTimedOut(t *testing.T) {
-	u, err := url.Parse(dbs.URI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := newSlowOnceProxy(t, u.Host, 2*time.Second)
+	// The proxy holds the next answer of the database for 2 s when
+	// slowNext is set, once: a database too busy to answer one command
+	// within the deadline.
+	var slowNext atomic.Bool
+	var held atomic.Int32
+	uri := dbs.Proxy(t, func(toClient bool) {
+		if toClient && slowNext.CompareAndSwap(true, false) {
+			held.Add(1)
+			time.Sleep(2 * time.Second)
+		}
+	})
 	db, err := mongodb.Open(t.Context(), mongodb.Options{
-		URI: "mongodb://" + proxy.ln.Addr().String() + "/?directConnection=true", Database: dbs.DatabaseName(t),
+		URI: uri, Database: dbs.DatabaseName(t),
 		OpTimeout: 500 * time.Millisecond,
 	})
 	if err != nil {
@@ -387,13 +328,13 @@ func TestBulkWriteRetriesACommandThatTimedOut(t *testing.T) {
 		return out
 	}
 
-	proxy.slowNext.Store(true)
+	slowNext.Store(true)
 	res, err := db.BulkWrite(t.Context(), coll, models(40))
 	if err != nil {
 		t.Fatalf("a write whose first command timed out failed: %v", err)
 	}
-	if got := res.Matched + res.Upserted; got != 40 || proxy.held.Load() != 1 {
-		t.Fatalf("matched+upserted = %d (held %d answers), want 40 after one held answer", got, proxy.held.Load())
+	if got := res.Matched + res.Upserted; got != 40 || held.Load() != 1 {
+		t.Fatalf("matched+upserted = %d (held %d answers), want 40 after one held answer", got, held.Load())
 	}
 	if n, err := coll.CountDocuments(t.Context(), bson.D{}); err != nil || n != 40 {
 		t.Fatalf("%d documents (%v), want 40", n, err)
@@ -403,7 +344,7 @@ func TestBulkWriteRetriesACommandThatTimedOut(t *testing.T) {
 	}
 
 	// The caller's deadline ends the write: no retry past it.
-	proxy.slowNext.Store(true)
+	slowNext.Store(true)
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
 	if _, err := db.BulkWrite(ctx, coll, models(10)); err == nil {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startPlatforms } from '../../test/e2e/platforms.mjs';
 import { startServer } from '../../test/e2e/server.mjs';
-import { SLOW_MACHINE, followRun, launch, screenshot, watch } from './browser.mjs';
+import { SLOW_MACHINE, followRun, openPage, screenshot, watch } from './browser.mjs';
 
 const TIMEOUT = 60_000;
 const PASSWORD = 'correct horse battery';
@@ -26,10 +26,7 @@ describe('a new store owner', { timeout: 5 * TIMEOUT }, () => {
     // Ninety days of generated figures, deals, campaigns and flows.
     await platforms.addAccount({ name: 'browser', keys: KEYS, shopDomain: SHOP, organizationName: 'Ada’s Teas' });
     server = await startServer({ OMNIFY_DEMO: 'false', ...platforms.env, ...SLOW_MACHINE });
-    browser = await launch();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(20_000);
-    seen = watch(page, server.base);
+    ({ browser, page, seen } = await openPage(server.base, { timeout: 20_000 }));
   }, { timeout: 240_000 });
 
   after(async () => {

@@ -53,6 +53,17 @@ export async function launch({ viewport = { width: 1440, height: 900 } } = {}) {
   return { context, close };
 }
 
+/**
+ * Launches Chromium and opens one page on it whose actions wait at most
+ * timeout, watched (see watch) against the server at base.
+ */
+export async function openPage(base, { timeout = 30_000 } = {}) {
+  const browser = await launch();
+  const page = await browser.context.newPage();
+  page.setDefaultTimeout(timeout);
+  return { browser, page, seen: watch(page, base) };
+}
+
 /** Saves a full-page screenshot under e2e/screenshots (not committed). */
 export async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });

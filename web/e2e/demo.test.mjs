@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer } from '../../test/e2e/server.mjs';
-import { SLOW_MACHINE, followRun, launch, screenshot, watch } from './browser.mjs';
+import { SLOW_MACHINE, followRun, openPage, screenshot } from './browser.mjs';
 
 const TIMEOUT = 90_000;
 const DEMO_EMAIL = 'demo@omnify.example';
@@ -31,10 +31,7 @@ describe('the demo user', { timeout: 6 * TIMEOUT }, () => {
       skip = 'this server has no demo organization (Organization.demo is not in its schema)';
       return;
     }
-    browser = await launch();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    seen = watch(page, server.base);
+    ({ browser, page, seen } = await openPage(server.base));
   });
 
   after(async () => {

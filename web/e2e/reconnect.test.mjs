@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { makeDataDir, startServer } from '../../test/e2e/server.mjs';
-import { SLOW_MACHINE, launch, screenshot, watch } from './browser.mjs';
+import { SLOW_MACHINE, openPage, screenshot } from './browser.mjs';
 
 const TIMEOUT = 90_000;
 
@@ -32,10 +32,7 @@ describe('the live connection', { timeout: 3 * TIMEOUT }, () => {
     dataDir = await makeDataDir();
     env = { OMNIFY_DEMO: 'false', OMNIFY_HTTP_ADDR: `127.0.0.1:${await freePort()}`, ...SLOW_MACHINE };
     server = await startServer(env, { dataDir });
-    browser = await launch();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    seen = watch(page, server.base);
+    ({ browser, page, seen } = await openPage(server.base));
   });
 
   after(async () => {
